@@ -1,0 +1,83 @@
+/*-------------------------------------------------------------------------
+ *
+ * kms.h
+ *	  The KMS side of the wire: DescribeCustomKeyStores over the AWS JSON 1.1
+ *	  protocol, and the AWS JSON error shape.
+ *
+ *	  Frontend-safe (no backend needed); parsing is done with json-c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CKS_KMS_H
+#define CKS_KMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "aws_error.h"
+
+struct json_object;
+
+#define KMS_SERVICE				"kms"
+#define KMS_CONTENT_TYPE		"application/x-amz-json-1.1"
+#define KMS_TARGET_DESCRIBE		"TrentService.DescribeCustomKeyStores"
+#define KMS_MAX_LIMIT			1000
+
+/* Parameters of one DescribeCustomKeyStores call; NULL / 0 means "absent". */
+typedef struct KmsDescribeParams
+{
+	const char *custom_key_store_id;
+	const char *custom_key_store_name;
+	int			limit;
+	const char *marker;
+} KmsDescribeParams;
+
+/*
+ * One parsed page.  'root' owns the parsed document; 'entries' is the
+ * CustomKeyStores array inside it (borrowed).  Release with kms_page_free,
+ * on every path.
+ */
+typedef struct KmsPage
+{
+	struct json_object *root;
+	struct json_object *entries;
+	int			nentries;
+	char	   *next_marker;	/* palloc'd, NULL when absent */
+	bool		truncated;
+} KmsPage;
+
+/* JSON request body, palloc'd; only the present parameters appear. */
+extern char *kms_describe_request_body(const KmsDescribeParams *params);
+
+/*
+ * Parse a 2xx DescribeCustomKeyStores body.  On a body that is not the
+ * documented shape (empty, not JSON, not an object, CustomKeyStores not an
+ * array of objects, NextMarker not a string, Truncated not a boolean)
+ * returns false with err->kind = CKS_ERR_BAD_RESPONSE and a message naming
+ * what was wrong; page is then empty and needs no free.
+ */
+extern bool kms_parse_describe_response(const char *body, size_t len,
+										long http_status,
+										KmsPage *page, CksAwsError *err);
+
+extern void kms_page_free(KmsPage *page);
+
+/*
+ * Turn a non-2xx JSON 1.1 response into err, by the AWS JSON rules: code
+ * from the X-Amzn-ErrorType header (may be NULL), else the body's "__type"
+ * or "code"; namespace and suffix stripped ("aws.foo#Bar:http://..." ->
+ * "Bar"); message from "message" or "Message"; request id from the
+ * x-amzn-RequestId header (may be NULL).  A body that is empty or not JSON
+ * gives kind = CKS_ERR_BAD_RESPONSE with the HTTP status in the message
+ * (unless the header alone gave a code, which stays CKS_ERR_AWS).
+ */
+extern void aws_json_parse_error(long http_status,
+								 const char *error_type_header,
+								 const char *request_id_header,
+								 const char *body, size_t len,
+								 CksAwsError *err);
+
+/* "prefix#Code:suffix" -> "Code", palloc'd. */
+extern char *aws_sanitize_error_code(const char *raw);
+
+#endif							/* CKS_KMS_H */

@@ -1,0 +1,68 @@
+/*-------------------------------------------------------------------------
+ *
+ * sts.h
+ *	  The STS side of the wire: AssumeRole and GetCallerIdentity over the
+ *	  AWS Query protocol (form-encoded POST, XML response), parsed with
+ *	  libxml2.
+ *
+ *	  Frontend-safe (no backend needed).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CKS_STS_H
+#define CKS_STS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "aws_error.h"
+
+#define STS_SERVICE			"sts"
+#define STS_CONTENT_TYPE	"application/x-www-form-urlencoded; charset=utf-8"
+#define STS_API_VERSION		"2011-06-15"
+
+typedef struct StsAssumeRoleParams
+{
+	const char *role_arn;
+	const char *role_session_name;
+	const char *external_id;	/* NULL when absent */
+	int			duration_seconds;	/* 0 when absent */
+} StsAssumeRoleParams;
+
+/* Temporary credentials; every string palloc'd. */
+typedef struct StsCredentials
+{
+	char	   *access_key_id;
+	char	   *secret_access_key;
+	char	   *session_token;
+	time_t		expiration;		/* UTC */
+} StsCredentials;
+
+/* Form bodies, palloc'd, values percent-encoded (RFC 3986). */
+extern char *sts_assume_role_body(const StsAssumeRoleParams *params);
+extern char *sts_get_caller_identity_body(void);
+
+/* Parse a 2xx response; false + CKS_ERR_BAD_RESPONSE when malformed. */
+extern bool sts_parse_assume_role_response(const char *body, size_t len,
+										   long http_status,
+										   StsCredentials *out,
+										   CksAwsError *err);
+extern bool sts_parse_caller_identity_response(const char *body, size_t len,
+											   long http_status,
+											   char **account_id,
+											   CksAwsError *err);
+
+/*
+ * Turn a non-2xx Query-protocol response (<ErrorResponse><Error><Code>,
+ * <Message>, <RequestId>) into err; request_id_header (may be NULL) is used
+ * when the body has none.  Not XML -> CKS_ERR_BAD_RESPONSE with the status.
+ */
+extern void sts_parse_error(long http_status, const char *request_id_header,
+							const char *body, size_t len, CksAwsError *err);
+
+/* Account id (12 digits) of an ARN such as arn:aws:iam::123456789012:role/x;
+ * NULL if the ARN is malformed.  palloc'd. */
+extern char *arn_account_id(const char *arn);
+
+#endif							/* CKS_STS_H */
