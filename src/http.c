@@ -1,0 +1,528 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.c
+ *	  The HTTP client of cks_fdw, on libcurl's multi interface.
+ *
+ *	  One multi handle lives for the whole backend.  It owns libcurl's
+ *	  connection and DNS caches, so every request to an endpoint reuses the
+ *	  same keep-alive connection across pages and queries, and requests to
+ *	  several endpoints (regions, accounts) are in flight at once.
+ *
+ *	  Waiting never blocks for long: the wait loop polls in short slices and
+ *	  calls the interrupt hook in between, so the backend can honour query
+ *	  cancel and statement_timeout.  A longjmp out of the hook leaves
+ *	  transfers attached; the backend drops them at (sub)transaction abort
+ *	  with cks_http_abort_level(), which also discards their connections.
+ *
+ *	  Frontend-safe: uses malloc for everything curl touches, never palloc,
+ *	  so no error can be thrown from inside a curl callback.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifdef FRONTEND
+#include "postgres_fe.h"
+#else
+#include "postgres.h"
+#endif
+
+#include <curl/curl.h>
+#include <strings.h>
+
+#include "http.h"
+
+struct CksHttpTransfer
+{
+	CURL	   *easy;
+	struct curl_slist *headers;
+	CksHttpResponse response;
+	bool		done;
+	int			owner_level;
+	size_t		body_capacity;
+	bool		body_too_large;
+	struct CksHttpTransfer *prev;
+	struct CksHttpTransfer *next;
+};
+
+/* Idle easy handles kept for reuse; connections live in the multi handle. */
+#define IDLE_HANDLES_MAX	16
+
+static CURLM *multi_handle = NULL;
+static CksHttpTransfer *active_transfers = NULL;
+static CURL *idle_handles[IDLE_HANDLES_MAX];
+static int	n_idle_handles = 0;
+static CksHttpInterruptHook interrupt_hook = NULL;
+static long connections_opened = 0;
+
+void
+cks_http_set_interrupt_hook(CksHttpInterruptHook hook)
+{
+	interrupt_hook = hook;
+}
+
+/*
+ * libcurl is initialised on first use rather than at load time, so that a
+ * backend that never scans a cks_fdw table pays nothing for it.
+ */
+static bool
+ensure_multi_handle(char *errbuf)
+{
+	if (multi_handle != NULL)
+		return true;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	{
+		snprintf(errbuf, 256, "could not initialize libcurl");
+		return false;
+	}
+	multi_handle = curl_multi_init();
+	if (multi_handle == NULL)
+	{
+		snprintf(errbuf, 256, "could not create a libcurl multi handle");
+		return false;
+	}
+	/* Keep enough idle connections for many regions and accounts. */
+	curl_multi_setopt(multi_handle, CURLMOPT_MAXCONNECTS, 64L);
+	return true;
+}
+
+static void
+free_response(CksHttpResponse *response)
+{
+	free(response->body);
+	free(response->request_id);
+	free(response->error_type);
+	free(response->date);
+	memset(response, 0, sizeof(*response));
+}
+
+/*
+ * Append received bytes to the body.  Returning less than asked makes curl
+ * fail the transfer, which is how an oversized or unallocatable body ends.
+ */
+static size_t
+write_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	CksHttpTransfer *transfer = arg;
+	CksHttpResponse *response = &transfer->response;
+	size_t		len = size * nmemb;
+	size_t		needed = response->body_len + len + 1;
+
+	if (needed > CKS_HTTP_MAX_BODY)
+	{
+		transfer->body_too_large = true;
+		return 0;
+	}
+	if (needed > transfer->body_capacity)
+	{
+		size_t		capacity = transfer->body_capacity ? transfer->body_capacity : 16384;
+		char	   *grown;
+
+		while (capacity < needed)
+			capacity *= 2;
+		grown = realloc(response->body, capacity);
+		if (grown == NULL)
+			return 0;
+		response->body = grown;
+		transfer->body_capacity = capacity;
+	}
+	memcpy(response->body + response->body_len, data, len);
+	response->body_len += len;
+	response->body[response->body_len] = '\0';
+	return len;
+}
+
+/* Copy a header's value (trimmed) into *slot, replacing an older one. */
+static void
+keep_header_value(char **slot, const char *value, size_t len)
+{
+	char	   *copy;
+
+	while (len > 0 && (*value == ' ' || *value == '\t'))
+	{
+		value++;
+		len--;
+	}
+	while (len > 0 && (value[len - 1] == '\r' || value[len - 1] == '\n' ||
+					   value[len - 1] == ' ' || value[len - 1] == '\t'))
+		len--;
+	copy = malloc(len + 1);
+	if (copy == NULL)
+		return;
+	memcpy(copy, value, len);
+	copy[len] = '\0';
+	free(*slot);
+	*slot = copy;
+}
+
+static bool
+header_is(const char *line, size_t len, const char *name, size_t *value_at)
+{
+	size_t		name_len = strlen(name);
+
+	if (len <= name_len || line[name_len] != ':' ||
+		strncasecmp(line, name, name_len) != 0)
+		return false;
+	*value_at = name_len + 1;
+	return true;
+}
+
+/*
+ * Keep the few response headers the protocol layers need.  A new status
+ * line (after a 100 Continue, say) starts the set afresh.
+ */
+static size_t
+read_header(char *line, size_t size, size_t nitems, void *arg)
+{
+	CksHttpTransfer *transfer = arg;
+	CksHttpResponse *response = &transfer->response;
+	size_t		len = size * nitems;
+	size_t		at;
+
+	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0)
+	{
+		free(response->request_id);
+		free(response->error_type);
+		free(response->date);
+		response->request_id = response->error_type = response->date = NULL;
+	}
+	else if (header_is(line, len, "x-amzn-RequestId", &at) ||
+			 header_is(line, len, "x-amz-request-id", &at))
+		keep_header_value(&response->request_id, line + at, len - at);
+	else if (header_is(line, len, "X-Amzn-ErrorType", &at))
+		keep_header_value(&response->error_type, line + at, len - at);
+	else if (header_is(line, len, "Date", &at))
+		keep_header_value(&response->date, line + at, len - at);
+	return len;
+}
+
+static CURL *
+take_easy_handle(void)
+{
+	if (n_idle_handles > 0)
+		return idle_handles[--n_idle_handles];
+	return curl_easy_init();
+}
+
+static void
+return_easy_handle(CURL *easy)
+{
+	curl_easy_reset(easy);
+	if (n_idle_handles < IDLE_HANDLES_MAX)
+		idle_handles[n_idle_handles++] = easy;
+	else
+		curl_easy_cleanup(easy);
+}
+
+/*
+ * The request headers, plus "Expect:" so curl never waits for a
+ * 100 Continue on larger bodies (AWS does not need it, and it costs a
+ * round trip).
+ */
+static struct curl_slist *
+build_header_list(const CksHttpRequest *req)
+{
+	struct curl_slist *list = NULL;
+	int			i;
+
+	for (i = 0; i < req->nheaders; i++)
+	{
+		char	   *line;
+		struct curl_slist *grown;
+		size_t		len = strlen(req->headers[i].name) + strlen(req->headers[i].value) + 3;
+
+		/* Host is derived by curl from the URL; sending ours twice is wrong */
+		if (strcasecmp(req->headers[i].name, "host") == 0)
+			continue;
+		line = malloc(len);
+		if (line == NULL)
+			goto fail;
+		snprintf(line, len, "%s: %s", req->headers[i].name, req->headers[i].value);
+		grown = curl_slist_append(list, line);
+		free(line);
+		if (grown == NULL)
+			goto fail;
+		list = grown;
+	}
+	{
+		struct curl_slist *grown = curl_slist_append(list, "Expect:");
+
+		if (grown == NULL)
+			goto fail;
+		list = grown;
+	}
+	return list;
+
+fail:
+	curl_slist_free_all(list);
+	return NULL;
+}
+
+/*
+ * The security-relevant settings live here, in one place: only http and
+ * https, no redirects, TLS peer and host verification always on.
+ */
+static CURLcode
+configure_easy_handle(CksHttpTransfer *transfer, const CksHttpRequest *req,
+					  char *curl_errbuf)
+{
+	CURL	   *easy = transfer->easy;
+	CURLcode	rc = CURLE_OK;
+
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, val); } while (0)
+	SET(CURLOPT_URL, req->url);
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	if (req->ca_file)
+		SET(CURLOPT_CAINFO, req->ca_file);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_1_1);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
+	SET(CURLOPT_TIMEOUT_MS, req->timeout_ms);
+	SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	SET(CURLOPT_USERAGENT, "cks_fdw/1.0");
+	SET(CURLOPT_CUSTOMREQUEST, req->method);
+	SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len);
+	SET(CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");
+	SET(CURLOPT_HTTPHEADER, transfer->headers);
+	SET(CURLOPT_WRITEFUNCTION, write_body);
+	SET(CURLOPT_WRITEDATA, transfer);
+	SET(CURLOPT_HEADERFUNCTION, read_header);
+	SET(CURLOPT_HEADERDATA, transfer);
+	SET(CURLOPT_ERRORBUFFER, curl_errbuf);
+	SET(CURLOPT_PRIVATE, transfer);
+#undef SET
+	return rc;
+}
+
+static void
+link_transfer(CksHttpTransfer *transfer)
+{
+	transfer->prev = NULL;
+	transfer->next = active_transfers;
+	if (active_transfers)
+		active_transfers->prev = transfer;
+	active_transfers = transfer;
+}
+
+static void
+unlink_transfer(CksHttpTransfer *transfer)
+{
+	if (transfer->prev)
+		transfer->prev->next = transfer->next;
+	else
+		active_transfers = transfer->next;
+	if (transfer->next)
+		transfer->next->prev = transfer->prev;
+	transfer->prev = transfer->next = NULL;
+}
+
+/* Frees everything a transfer holds; the easy handle goes back to the pool
+ * unless it was interrupted mid-transfer (its connection is then unusable). */
+static void
+destroy_transfer(CksHttpTransfer *transfer)
+{
+	if (transfer->easy)
+	{
+		curl_multi_remove_handle(multi_handle, transfer->easy);
+		if (transfer->done)
+			return_easy_handle(transfer->easy);
+		else
+			curl_easy_cleanup(transfer->easy);
+	}
+	curl_slist_free_all(transfer->headers);
+	free_response(&transfer->response);
+	free(transfer);
+}
+
+CksHttpTransfer *
+cks_http_start(const CksHttpRequest *req, char *errbuf)
+{
+	CksHttpTransfer *transfer;
+	CURLcode	rc;
+
+	if (!ensure_multi_handle(errbuf))
+		return NULL;
+	transfer = calloc(1, sizeof(CksHttpTransfer));
+	if (transfer == NULL)
+	{
+		snprintf(errbuf, 256, "out of memory");
+		return NULL;
+	}
+	transfer->owner_level = req->owner_level;
+	transfer->easy = take_easy_handle();
+	transfer->headers = build_header_list(req);
+	if (transfer->easy == NULL || transfer->headers == NULL)
+	{
+		snprintf(errbuf, 256, "could not set up a libcurl request");
+		transfer->done = true;
+		destroy_transfer(transfer);
+		return NULL;
+	}
+	rc = configure_easy_handle(transfer, req, transfer->response.error);
+	if (rc == CURLE_OK)
+		rc = (CURLcode) curl_multi_add_handle(multi_handle, transfer->easy);
+	if (rc != CURLE_OK)
+	{
+		snprintf(errbuf, 256, "could not set up a libcurl request: %s",
+				 curl_easy_strerror(rc));
+		transfer->done = true;
+		destroy_transfer(transfer);
+		return NULL;
+	}
+	link_transfer(transfer);
+	return transfer;
+}
+
+/* Record how a finished transfer ended. */
+static void
+finish_transfer(CksHttpTransfer *transfer, CURLcode result)
+{
+	CksHttpResponse *response = &transfer->response;
+	long		new_connections = 0;
+
+	transfer->done = true;
+	response->curl_code = (int) result;
+	if (curl_easy_getinfo(transfer->easy, CURLINFO_NUM_CONNECTS, &new_connections) == CURLE_OK)
+		connections_opened += new_connections;
+
+	if (result == CURLE_OK)
+	{
+		curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &response->status);
+		if (response->body == NULL)
+			response->body = strdup("");
+		return;
+	}
+
+	response->status = 0;
+	response->timed_out = (result == CURLE_OPERATION_TIMEDOUT);
+	response->could_not_connect = (result == CURLE_COULDNT_CONNECT ||
+								   result == CURLE_COULDNT_RESOLVE_HOST);
+	if (transfer->body_too_large)
+		snprintf(response->error, sizeof(response->error),
+				 "response body larger than %d bytes", CKS_HTTP_MAX_BODY);
+	else if (response->error[0] == '\0')
+		snprintf(response->error, sizeof(response->error), "%s",
+				 curl_easy_strerror(result));
+}
+
+static bool
+collect_finished(void)
+{
+	CURLMsg    *msg;
+	int			left;
+	bool		any = false;
+
+	while ((msg = curl_multi_info_read(multi_handle, &left)) != NULL)
+	{
+		CksHttpTransfer *transfer = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &transfer);
+		if (transfer == NULL || transfer->done)
+			continue;
+		finish_transfer(transfer, msg->data.result);
+		any = true;
+	}
+	return any;
+}
+
+bool
+cks_http_wait(int timeout_ms)
+{
+	int			waited = 0;
+
+	if (multi_handle == NULL)
+		return false;
+	for (;;)
+	{
+		int			running;
+		int			slice = timeout_ms - waited;
+
+		curl_multi_perform(multi_handle, &running);
+		if (collect_finished())
+			return true;
+		if (running == 0 || waited >= timeout_ms)
+			return false;
+		if (slice > CKS_HTTP_POLL_MS)
+			slice = CKS_HTTP_POLL_MS;
+		curl_multi_poll(multi_handle, NULL, 0, slice, NULL);
+		waited += slice;
+		if (interrupt_hook)
+			interrupt_hook();
+	}
+}
+
+bool
+cks_http_is_done(const CksHttpTransfer *transfer)
+{
+	return transfer->done;
+}
+
+const CksHttpResponse *
+cks_http_response(const CksHttpTransfer *transfer)
+{
+	return &transfer->response;
+}
+
+void
+cks_http_release(CksHttpTransfer *transfer)
+{
+	if (transfer == NULL)
+		return;
+	unlink_transfer(transfer);
+	destroy_transfer(transfer);
+}
+
+void
+cks_http_abort_level(int level)
+{
+	CksHttpTransfer *transfer = active_transfers;
+
+	while (transfer)
+	{
+		CksHttpTransfer *next = transfer->next;
+
+		if (transfer->owner_level >= level)
+			cks_http_release(transfer);
+		transfer = next;
+	}
+}
+
+int
+cks_http_sockets(int *fds, bool *want_write, int max)
+{
+	fd_set		read_set,
+				write_set,
+				error_set;
+	int			max_fd = -1;
+	int			n = 0;
+	int			fd;
+
+	if (multi_handle == NULL)
+		return 0;
+	FD_ZERO(&read_set);
+	FD_ZERO(&write_set);
+	FD_ZERO(&error_set);
+	if (curl_multi_fdset(multi_handle, &read_set, &write_set, &error_set, &max_fd) != CURLM_OK)
+		return 0;
+	for (fd = 0; fd <= max_fd && n < max; fd++)
+	{
+		bool		r = FD_ISSET(fd, &read_set);
+		bool		w = FD_ISSET(fd, &write_set);
+
+		if (!r && !w)
+			continue;
+		fds[n] = fd;
+		want_write[n] = w;
+		n++;
+	}
+	return n;
+}
+
+long
+cks_http_connections_opened(void)
+{
+	return connections_opened;
+}

@@ -1,0 +1,92 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.h
+ *	  The HTTP client: libcurl's multi interface, shared by every request a
+ *	  backend makes, so that transfers to several endpoints run at once and
+ *	  connections stay alive across pages and queries.
+ *
+ *	  Frontend-safe.  Nothing here pallocs or throws while curl is running:
+ *	  response data lives in malloc'd memory owned by the transfer, and the
+ *	  only way out of a wait besides returning is the interrupt hook, which
+ *	  is called between curl calls (never inside a curl callback).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CKS_HTTP_H
+#define CKS_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sigv4.h"
+
+/* Responses larger than this are cut off and reported as a transport
+ * error: a page of 1,000 key stores with 5 kB certificates is ~6 MB. */
+#define CKS_HTTP_MAX_BODY	(64 * 1024 * 1024)
+
+typedef struct CksHttpRequest
+{
+	const char *url;
+	const char *method;			/* "POST" */
+	const CksHeader *headers;	/* sent as given (Host comes from the URL) */
+	int			nheaders;
+	const char *body;
+	size_t		body_len;
+	long		connect_timeout_ms;
+	long		timeout_ms;		/* the whole attempt */
+	const char *ca_file;		/* NULL: the system bundle */
+	int			owner_level;	/* tag for cks_http_abort_level() */
+} CksHttpRequest;
+
+typedef struct CksHttpResponse
+{
+	long		status;			/* HTTP status; 0 when no response */
+	char	   *body;			/* malloc'd, NUL-terminated, may be "" */
+	size_t		body_len;
+	char	   *request_id;		/* x-amzn-RequestId / x-amz-request-id */
+	char	   *error_type;		/* X-Amzn-ErrorType */
+	char	   *date;			/* Date, for clock-skew correction */
+	/* transport failures (status == 0) */
+	int			curl_code;		/* CURLcode */
+	bool		timed_out;
+	bool		could_not_connect;
+	char		error[256];		/* curl's reason, for errdetail */
+} CksHttpResponse;
+
+typedef struct CksHttpTransfer CksHttpTransfer;
+
+/* Called at least every CKS_HTTP_POLL_MS while waiting; may longjmp. */
+typedef void (*CksHttpInterruptHook) (void);
+#define CKS_HTTP_POLL_MS	50
+
+extern void cks_http_set_interrupt_hook(CksHttpInterruptHook hook);
+
+/*
+ * Start a transfer.  Returns NULL when curl cannot even set it up, with
+ * the reason in errbuf (size 256).
+ */
+extern CksHttpTransfer *cks_http_start(const CksHttpRequest *req,
+									   char *errbuf);
+
+/*
+ * Move every transfer forward, waiting up to timeout_ms for one of them to
+ * finish.  Returns true if at least one transfer finished.
+ */
+extern bool cks_http_wait(int timeout_ms);
+
+extern bool cks_http_is_done(const CksHttpTransfer *transfer);
+extern const CksHttpResponse *cks_http_response(const CksHttpTransfer *transfer);
+
+/* Detach a transfer from the multi handle and free it with its response. */
+extern void cks_http_release(CksHttpTransfer *transfer);
+
+/* After an error: drop transfers tagged with owner_level >= level. */
+extern void cks_http_abort_level(int level);
+
+/* For async execution: the sockets curl waits on right now. */
+extern int	cks_http_sockets(int *fds, bool *want_write, int max);
+
+/* Number of connections libcurl has opened so far (for EXPLAIN/benchmarks). */
+extern long cks_http_connections_opened(void);
+
+#endif							/* CKS_HTTP_H */
