@@ -86,6 +86,13 @@ extern void cks_http_abort_level(int level);
 /* For async execution: the sockets curl waits on right now. */
 extern int	cks_http_sockets(int *fds, bool *want_write, int max);
 
+/*
+ * Split an endpoint URL into the Host header value SigV4 signs (host, plus
+ * ":port" when the port is not the scheme's default, as curl sends it) and
+ * the path.  Writes malloc'd strings; false on a URL curl cannot parse.
+ */
+extern bool cks_url_host_and_path(const char *url, char **host, char **path);
+
 /* Number of connections libcurl has opened so far (for EXPLAIN/benchmarks). */
 extern long cks_http_connections_opened(void);
 

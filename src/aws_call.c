@@ -1,0 +1,643 @@
+/*-------------------------------------------------------------------------
+ *
+ * aws_call.c
+ *	  Running AWS API calls from a backend: signing each attempt, retrying
+ *	  in AWS's "standard" mode, correcting for clock skew, waiting in a way
+ *	  that honours cancel, and reporting the final failure as a PostgreSQL
+ *	  error.
+ *
+ *	  The protocol details (body shapes, error documents) live in kms.c and
+ *	  sts.c, the transport in http.c; this file only decides what to do
+ *	  with each outcome.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <curl/curl.h>
+
+#include "access/xact.h"
+#include "aws_call.h"
+#include "common/pg_prng.h"
+#include "kms.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "sts.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+
+/* Standard retry mode: the delay doubles from the base, capped at 20 s. */
+#define MAX_BACKOFF_MS		20000
+/* AWS rejects signatures more than 5 minutes off; correct from 4. */
+#define SKEW_THRESHOLD_SECS	240
+
+static int	retry_base_delay_ms = 1000;
+
+/*
+ * Clock offsets learned from endpoints that told us our clock is wrong,
+ * kept for the life of the backend (AWS's SDKs do the same per client).
+ */
+typedef struct EndpointSkew
+{
+	char	   *url;
+	int			offset_secs;
+} EndpointSkew;
+
+static List *endpoint_skews = NIL;
+
+static void
+check_interrupts_hook(void)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+/*
+ * A query that errors out (or is cancelled) may leave transfers attached
+ * to the shared multi handle; drop them so the next query starts clean and
+ * their half-used connections are closed.
+ */
+static void
+abort_transfers_at_xact_end(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		cks_http_abort_level(0);
+}
+
+static void
+abort_transfers_at_subxact_end(SubXactEvent event, SubTransactionId mySubid,
+							   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		cks_http_abort_level(GetCurrentTransactionNestLevel());
+}
+
+void
+cks_calls_initialize(void)
+{
+	DefineCustomIntVariable("cks_fdw.retry_base_delay_ms",
+							"Base delay of the exponential backoff between attempts.",
+							"Each retry waits a random time up to base * 2^(attempt-1), at most 20 s.",
+							&retry_base_delay_ms,
+							1000, 0, MAX_BACKOFF_MS,
+							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	cks_http_set_interrupt_hook(check_interrupts_hook);
+	RegisterXactCallback(abort_transfers_at_xact_end, NULL);
+	RegisterSubXactCallback(abort_transfers_at_subxact_end, NULL);
+}
+
+static int
+skew_for(const char *url)
+{
+	ListCell   *lc;
+
+	foreach(lc, endpoint_skews)
+	{
+		EndpointSkew *skew = lfirst(lc);
+
+		if (strcmp(skew->url, url) == 0)
+			return skew->offset_secs;
+	}
+	return 0;
+}
+
+static void
+remember_skew(const char *url, int offset_secs)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+	ListCell   *lc;
+	EndpointSkew *skew;
+
+	foreach(lc, endpoint_skews)
+	{
+		skew = lfirst(lc);
+		if (strcmp(skew->url, url) == 0)
+		{
+			skew->offset_secs = offset_secs;
+			MemoryContextSwitchTo(old);
+			return;
+		}
+	}
+	skew = palloc(sizeof(EndpointSkew));
+	skew->url = pstrdup(url);
+	skew->offset_secs = offset_secs;
+	endpoint_skews = lappend(endpoint_skews, skew);
+	MemoryContextSwitchTo(old);
+}
+
+void
+cks_call_init(CksCall *call, CksProtocol protocol, const char *url,
+			  const char *region, const char *service, const char *target,
+			  const char *content_type, char *body,
+			  const SigV4Credentials *credentials,
+			  const CksCallSettings *settings)
+{
+	memset(call, 0, sizeof(CksCall));
+	call->protocol = protocol;
+	call->url = url;
+	call->region = region;
+	call->service = service;
+	call->target = target;
+	call->content_type = content_type;
+	call->body = body;
+	call->credentials = credentials;
+	call->settings = settings;
+	call->state = CKS_CALL_IDLE;
+}
+
+void
+cks_call_reset(CksCall *call)
+{
+	if (call->transfer)
+		cks_http_release(call->transfer);
+	call->transfer = NULL;
+	call->response_body = NULL;
+	call->response_len = 0;
+	call->request_id = NULL;
+	call->http_status = 0;
+	call->attempts = 0;
+	call->skew_corrected = false;
+	memset(&call->error, 0, sizeof(CksAwsError));
+	call->state = CKS_CALL_IDLE;
+}
+
+/*
+ * Sign and send one attempt.  Signing happens per attempt so that a retry
+ * after a long backoff, or after a skew correction, carries a fresh date.
+ */
+static void
+start_attempt(CksCall *call)
+{
+	char	   *host = NULL;
+	char	   *path = NULL;
+	SigV4Request sreq;
+	SigV4Signature sig;
+	CksHeader	sign_headers[3];
+	CksHeader	send_headers[5];
+	int			nsign = 0;
+	int			nsend = 0;
+	CksHttpRequest hreq;
+	char		errbuf[256];
+
+	if (call->transfer)
+	{
+		cks_http_release(call->transfer);
+		call->transfer = NULL;
+	}
+	if (!cks_url_host_and_path(call->url, &host, &path))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("invalid endpoint URL \"%s\"", call->url)));
+
+	sign_headers[nsign++] = (CksHeader) {"Content-Type", call->content_type};
+	sign_headers[nsign++] = (CksHeader) {"Host", host};
+	if (call->target)
+		sign_headers[nsign++] = (CksHeader) {"X-Amz-Target", call->target};
+
+	memset(&sreq, 0, sizeof(sreq));
+	sreq.method = "POST";
+	sreq.path = path;
+	sreq.headers = sign_headers;
+	sreq.nheaders = nsign;
+	sreq.body = call->body;
+	sreq.body_len = strlen(call->body);
+	sreq.normalize_path = true;
+	sigv4_sign(&sreq, call->credentials, call->region, call->service,
+			   time(NULL) + skew_for(call->url), &sig);
+	free(host);
+	free(path);
+
+	send_headers[nsend++] = (CksHeader) {"Content-Type", call->content_type};
+	if (call->target)
+		send_headers[nsend++] = (CksHeader) {"X-Amz-Target", call->target};
+	send_headers[nsend++] = (CksHeader) {"X-Amz-Date", sig.amz_date};
+	if (call->credentials->session_token)
+		send_headers[nsend++] = (CksHeader) {"X-Amz-Security-Token", call->credentials->session_token};
+	send_headers[nsend++] = (CksHeader) {"Authorization", sig.authorization};
+
+	memset(&hreq, 0, sizeof(hreq));
+	hreq.url = call->url;
+	hreq.method = "POST";
+	hreq.headers = send_headers;
+	hreq.nheaders = nsend;
+	hreq.body = call->body;
+	hreq.body_len = sreq.body_len;
+	hreq.connect_timeout_ms = call->settings->connect_timeout_ms;
+	hreq.timeout_ms = call->settings->request_timeout_ms;
+	hreq.ca_file = call->settings->ca_file;
+	hreq.owner_level = GetCurrentTransactionNestLevel();
+
+	call->transfer = cks_http_start(&hreq, errbuf);
+	pfree(sig.canonical_request);
+	pfree(sig.string_to_sign);
+	pfree(sig.authorization);
+	if (call->transfer == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
+				 errmsg("could not start a request to %s", call->url),
+				 errdetail_internal("%s", errbuf)));
+	call->attempts++;
+	call->requests_sent++;
+	call->state = CKS_CALL_IN_FLIGHT;
+}
+
+static bool
+code_is_any(const char *code, const char *const *codes)
+{
+	if (code == NULL)
+		return false;
+	for (; *codes; codes++)
+		if (strcmp(code, *codes) == 0)
+			return true;
+	return false;
+}
+
+/* The transient error codes of botocore's standard retry mode. */
+static bool
+is_retryable_code(const char *code)
+{
+	static const char *const transient[] = {
+		"Throttling", "ThrottlingException", "ThrottledException",
+		"RequestThrottledException", "TooManyRequestsException",
+		"ProvisionedThroughputExceededException", "TransactionInProgressException",
+		"RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException",
+		"RequestThrottled", "SlowDown", "PriorRequestNotComplete",
+		"EC2ThrottledException", "RequestTimeout", "RequestTimeoutException",
+		"InternalError", "KMSInternalException", "ServiceUnavailable",
+		"ServiceUnavailableException", NULL
+	};
+
+	return code_is_any(code, transient);
+}
+
+static bool
+is_retryable_transport_error(int curl_code)
+{
+	switch ((CURLcode) curl_code)
+	{
+		case CURLE_COULDNT_RESOLVE_HOST:
+		case CURLE_COULDNT_CONNECT:
+		case CURLE_OPERATION_TIMEDOUT:
+		case CURLE_GOT_NOTHING:
+		case CURLE_SEND_ERROR:
+		case CURLE_RECV_ERROR:
+		case CURLE_PARTIAL_FILE:
+			return true;
+		default:
+			return false;
+	}
+}
+
+static bool
+is_retryable(const CksCall *call)
+{
+	if (call->error.kind == CKS_ERR_TRANSPORT)
+		return is_retryable_transport_error(cks_http_response(call->transfer)->curl_code);
+	if (call->http_status == 500 || call->http_status == 502 ||
+		call->http_status == 503 || call->http_status == 504)
+		return true;
+	return call->error.kind == CKS_ERR_AWS && is_retryable_code(call->error.code);
+}
+
+/*
+ * Seconds between the server's Date header and our clock, or 0 if the
+ * header is missing or unreadable.
+ */
+static int
+server_clock_offset(const char *date_header)
+{
+	time_t		server_time;
+
+	if (date_header == NULL)
+		return 0;
+	server_time = curl_getdate(date_header, NULL);
+	if (server_time < 0)
+		return 0;
+	return (int) (server_time - time(NULL));
+}
+
+/*
+ * AWS reports a skewed clock as a signature or expiry error whose message
+ * talks about time.  Only those, with a Date header that really is far off,
+ * trigger a correction.
+ */
+static bool
+is_clock_skew_error(const CksCall *call)
+{
+	const char *code = call->error.code;
+	const char *message = call->error.message ? call->error.message : "";
+
+	if (code == NULL)
+		return false;
+	if (strcmp(code, "RequestTimeTooSkewed") == 0)
+		return true;
+	if (strcmp(code, "InvalidSignatureException") == 0 ||
+		strcmp(code, "SignatureDoesNotMatch") == 0 ||
+		strcmp(code, "RequestExpired") == 0 ||
+		strcmp(code, "AuthFailure") == 0)
+		return strstr(message, "expired") != NULL ||
+			strstr(message, "Signature not yet current") != NULL ||
+			strstr(message, "time") != NULL;
+	return false;
+}
+
+static void
+parse_error_response(CksCall *call, const CksHttpResponse *response)
+{
+	if (call->protocol == CKS_PROTOCOL_JSON)
+		aws_json_parse_error(response->status, response->error_type,
+							 response->request_id, response->body,
+							 response->body_len, &call->error);
+	else
+		sts_parse_error(response->status, response->request_id,
+						response->body, response->body_len, &call->error);
+}
+
+static void
+schedule_retry(CksCall *call)
+{
+	double		cap = retry_base_delay_ms;
+	long		delay_ms;
+	int			i;
+
+	for (i = 1; i < call->attempts && cap < MAX_BACKOFF_MS; i++)
+		cap *= 2;
+	if (cap > MAX_BACKOFF_MS)
+		cap = MAX_BACKOFF_MS;
+	/* "full jitter": uniform in [0, cap] */
+	delay_ms = (long) (pg_prng_double(&pg_global_prng_state) * cap);
+	call->retry_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay_ms);
+	call->state = CKS_CALL_BACKOFF;
+}
+
+/*
+ * Decide what a finished attempt means: done, retry (now or later), or
+ * failed for good.
+ */
+static void
+handle_finished_attempt(CksCall *call)
+{
+	const CksHttpResponse *response = cks_http_response(call->transfer);
+
+	memset(&call->error, 0, sizeof(CksAwsError));
+	call->http_status = response->status;
+	call->request_id = response->request_id;
+
+	if (response->status >= 200 && response->status < 300)
+	{
+		call->response_body = response->body;
+		call->response_len = response->body_len;
+		call->state = CKS_CALL_DONE;
+		return;
+	}
+
+	if (response->status == 0)
+	{
+		call->error.kind = CKS_ERR_TRANSPORT;
+		call->error.message = pstrdup(response->error);
+	}
+	else
+		parse_error_response(call, response);
+
+	if (!call->skew_corrected && is_clock_skew_error(call))
+	{
+		int			offset = server_clock_offset(response->date);
+
+		if (abs(offset) >= SKEW_THRESHOLD_SECS)
+		{
+			remember_skew(call->url, offset);
+			call->skew_corrected = true;
+			/* at once, and not counted against max_attempts */
+			call->attempts--;
+			start_attempt(call);
+			return;
+		}
+	}
+
+	if (call->attempts < call->settings->max_attempts && is_retryable(call))
+		schedule_retry(call);
+	else
+		call->state = CKS_CALL_FAILED;
+}
+
+static bool
+call_is_finished(const CksCall *call)
+{
+	return call->state == CKS_CALL_DONE || call->state == CKS_CALL_FAILED;
+}
+
+/*
+ * Start what is due; return how long (ms) until the next backoff ends, or
+ * -1 if nothing is backing off.
+ */
+static long
+start_due_calls(CksCall **calls, int ncalls, bool *any_in_flight)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	long		next_ms = -1;
+	int			i;
+
+	*any_in_flight = false;
+	for (i = 0; i < ncalls; i++)
+	{
+		CksCall    *call = calls[i];
+
+		if (call->state == CKS_CALL_IDLE ||
+			(call->state == CKS_CALL_BACKOFF && call->retry_at <= now))
+			start_attempt(call);
+		if (call->state == CKS_CALL_IN_FLIGHT)
+			*any_in_flight = true;
+		else if (call->state == CKS_CALL_BACKOFF)
+		{
+			long		ms = TimestampDifferenceMilliseconds(now, call->retry_at);
+
+			if (next_ms < 0 || ms < next_ms)
+				next_ms = ms;
+		}
+	}
+	return next_ms;
+}
+
+/* Sleep on the latch so that cancel and statement_timeout cut it short. */
+static void
+backoff_sleep(long ms)
+{
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 ms, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+}
+
+int
+cks_calls_step(CksCall **calls, int ncalls)
+{
+	for (;;)
+	{
+		bool		any_in_flight;
+		long		next_backoff_ms;
+		int			i;
+
+		for (i = 0; i < ncalls; i++)
+			if (call_is_finished(calls[i]))
+				return i;
+
+		next_backoff_ms = start_due_calls(calls, ncalls, &any_in_flight);
+		if (!any_in_flight && next_backoff_ms < 0)
+			return -1;
+
+		if (!any_in_flight)
+		{
+			backoff_sleep(Max(next_backoff_ms, 1));
+			continue;
+		}
+
+		pgstat_report_wait_start(PG_WAIT_EXTENSION);
+		cks_http_wait(next_backoff_ms >= 0 ? Max(next_backoff_ms, 1) : 1000);
+		pgstat_report_wait_end();
+
+		for (i = 0; i < ncalls; i++)
+		{
+			CksCall    *call = calls[i];
+
+			if (call->state == CKS_CALL_IN_FLIGHT && cks_http_is_done(call->transfer))
+				handle_finished_attempt(call);
+		}
+	}
+}
+
+void
+cks_call_run(CksCall *call)
+{
+	CksCall    *calls[1] = {call};
+
+	while (!call_is_finished(call))
+		(void) cks_calls_step(calls, 1);
+}
+
+bool
+cks_call_failed_with(const CksCall *call, const char *code)
+{
+	return call->state == CKS_CALL_FAILED && call->error.code != NULL &&
+		strcmp(call->error.code, code) == 0;
+}
+
+static bool
+is_credential_error(const char *code)
+{
+	static const char *const codes[] = {
+		"UnrecognizedClientException", "InvalidSignatureException",
+		"IncompleteSignatureException", "MissingAuthenticationTokenException",
+		"MissingAuthenticationToken", "ExpiredTokenException", "ExpiredToken",
+		"InvalidClientTokenId", "SignatureDoesNotMatch", "IncompleteSignature",
+		"RequestExpired", NULL
+	};
+
+	return code_is_any(code, codes);
+}
+
+static bool
+is_access_error(const char *code)
+{
+	static const char *const codes[] = {
+		"AccessDeniedException", "AccessDenied", NULL
+	};
+
+	return code_is_any(code, codes);
+}
+
+static int
+sqlstate_for(const CksCall *call)
+{
+	switch (call->error.kind)
+	{
+		case CKS_ERR_TRANSPORT:
+			return ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION;
+		case CKS_ERR_BAD_RESPONSE:
+			return ERRCODE_FDW_INVALID_DATA_TYPE;
+		case CKS_ERR_AWS:
+			if (is_access_error(call->error.code))
+				return ERRCODE_INSUFFICIENT_PRIVILEGE;
+			if (is_credential_error(call->error.code))
+				return ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
+			return ERRCODE_FDW_ERROR;
+		case CKS_OK:
+			break;
+	}
+	return ERRCODE_FDW_ERROR;
+}
+
+static int
+report_hint(const CksCall *call)
+{
+	const char *code = call->error.code;
+
+	switch (call->error.kind)
+	{
+		case CKS_ERR_TRANSPORT:
+			return errhint("Check the server's endpoint option, the network path to it, and connect_timeout_ms/request_timeout_ms.");
+		case CKS_ERR_BAD_RESPONSE:
+			return errhint("The endpoint did not answer like AWS %s; check the server's endpoint option.",
+						   call->service);
+		case CKS_ERR_AWS:
+			if (is_access_error(code))
+				return errhint("Grant the IAM identity of the user mapping %s, or check role_arn and external_id.",
+							   call->protocol == CKS_PROTOCOL_JSON ?
+							   "kms:DescribeCustomKeyStores" : "sts:AssumeRole on the role");
+			if (is_credential_error(code))
+				return errhint("Check access_key_id, secret_access_key and session_token in the user mapping (ALTER USER MAPPING ... OPTIONS (SET ...)).");
+			if (is_retryable_code(code))
+				return errhint("AWS kept refusing the request; retry later or raise max_attempts.");
+			return 0;
+		case CKS_OK:
+			break;
+	}
+	return 0;
+}
+
+static int
+report_detail(const CksCall *call, const char *account_id)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	if (call->error.kind == CKS_ERR_AWS)
+		appendStringInfo(&buf, "AWS error %s: %s",
+						 call->error.code ? call->error.code : "(no code)",
+						 call->error.message ? call->error.message : "(no message)");
+	else if (call->error.kind == CKS_ERR_TRANSPORT)
+		appendStringInfo(&buf, "%s", call->error.message);
+	else
+		appendStringInfo(&buf, "%s", call->error.message ? call->error.message : "malformed response");
+	if (call->http_status)
+		appendStringInfo(&buf, " (HTTP %ld", call->http_status);
+	else
+		appendStringInfoString(&buf, " (no HTTP response");
+	if (call->error.request_id || call->request_id)
+		appendStringInfo(&buf, ", request id %s",
+						 call->error.request_id ? call->error.request_id : call->request_id);
+	if (account_id)
+		appendStringInfo(&buf, ", account %s", account_id);
+	appendStringInfoString(&buf, ").");
+	return errdetail_internal("%s", buf.data);
+}
+
+void
+cks_call_report(const CksCall *call, int elevel, const char *what,
+				const char *account_id)
+{
+	if (call->attempts > 1)
+		ereport(elevel,
+				(errcode(sqlstate_for(call)),
+				 errmsg("%s failed after %d attempts", what, call->attempts),
+				 report_detail(call, account_id),
+				 report_hint(call)));
+	else
+		ereport(elevel,
+				(errcode(sqlstate_for(call)),
+				 errmsg("%s failed", what),
+				 report_detail(call, account_id),
+				 report_hint(call)));
+}

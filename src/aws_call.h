@@ -1,0 +1,111 @@
+/*-------------------------------------------------------------------------
+ *
+ * aws_call.h
+ *	  One AWS API call as the backend runs it: signed, sent, retried in
+ *	  AWS's "standard" retry mode, corrected for clock skew, and turned into
+ *	  a PostgreSQL error when it finally fails.
+ *
+ *	  Calls are state machines so that many can be in flight at once (one
+ *	  per region or account); cks_calls_step() drives any set of them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CKS_AWS_CALL_H
+#define CKS_AWS_CALL_H
+
+#include "postgres.h"
+
+#include "aws_error.h"
+#include "datatype/timestamp.h"
+#include "http.h"
+#include "sigv4.h"
+
+typedef enum CksProtocol
+{
+	CKS_PROTOCOL_JSON,			/* KMS: AWS JSON 1.1 */
+	CKS_PROTOCOL_QUERY			/* STS: form body, XML response */
+} CksProtocol;
+
+typedef enum CksCallState
+{
+	CKS_CALL_IDLE,				/* not started */
+	CKS_CALL_IN_FLIGHT,
+	CKS_CALL_BACKOFF,			/* waiting to retry */
+	CKS_CALL_DONE,				/* 2xx response in body */
+	CKS_CALL_FAILED				/* error describes why */
+} CksCallState;
+
+/* Per-call transport settings (from the server / table options). */
+typedef struct CksCallSettings
+{
+	int			connect_timeout_ms;
+	int			request_timeout_ms;
+	int			max_attempts;
+	const char *ca_file;
+} CksCallSettings;
+
+typedef struct CksCall
+{
+	/* what to send; strings must outlive the call */
+	CksProtocol protocol;
+	const char *url;
+	const char *region;
+	const char *service;
+	const char *target;			/* X-Amz-Target (JSON protocol) */
+	const char *content_type;
+	char	   *body;
+	const SigV4Credentials *credentials;
+	const CksCallSettings *settings;
+
+	/* progress */
+	CksCallState state;
+	int			attempts;		/* attempts made so far */
+	bool		skew_corrected;
+	TimestampTz retry_at;
+	CksHttpTransfer *transfer;
+	int			requests_sent;	/* for EXPLAIN ANALYZE */
+
+	/* outcome */
+	long		http_status;
+	char	   *response_body;	/* palloc'd, when DONE */
+	size_t		response_len;
+	char	   *request_id;
+	CksAwsError error;			/* when FAILED */
+} CksCall;
+
+/* Register the cancel hook and abort callbacks; called from _PG_init. */
+extern void cks_calls_initialize(void);
+
+/* Prepare a call; it starts at the next cks_calls_step / cks_call_run. */
+extern void cks_call_init(CksCall *call, CksProtocol protocol,
+						  const char *url, const char *region,
+						  const char *service, const char *target,
+						  const char *content_type, char *body,
+						  const SigV4Credentials *credentials,
+						  const CksCallSettings *settings);
+
+/*
+ * Drive calls until at least one of them is DONE or FAILED (returns its
+ * index) -- or, if none is active, return -1 at once.  Waits honour query
+ * cancel and statement_timeout.
+ */
+extern int	cks_calls_step(CksCall **calls, int ncalls);
+
+/* Run one call to its end. */
+extern void cks_call_run(CksCall *call);
+
+/* Forget a call's transfer and response (before reuse or at scan end). */
+extern void cks_call_reset(CksCall *call);
+
+/*
+ * ereport a FAILED call at elevel with the right SQLSTATE, the AWS code,
+ * message and request id in errdetail, and a hint.  'what' names the call
+ * for the message, e.g. "KMS DescribeCustomKeyStores in us-east-1".
+ */
+extern void cks_call_report(const CksCall *call, int elevel, const char *what,
+							const char *account_id);
+
+/* True when the failure is AWS saying the id/name does not exist. */
+extern bool cks_call_failed_with(const CksCall *call, const char *code);
+
+#endif							/* CKS_AWS_CALL_H */
