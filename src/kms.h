@@ -54,13 +54,52 @@ extern char *kms_describe_request_body(const KmsDescribeParams *params);
  * documented shape (empty, not JSON, not an object, CustomKeyStores not an
  * array of objects, NextMarker not a string, Truncated not a boolean)
  * returns false with err->kind = CKS_ERR_BAD_RESPONSE and a message naming
- * what was wrong; page is then empty and needs no free.
+ * what was wrong; page is then empty and needs no free.  A JSON null counts
+ * as absent; "Truncated": true without a NextMarker is refused (following
+ * it would restart the listing forever).
  */
 extern bool kms_parse_describe_response(const char *body, size_t len,
 										long http_status,
 										KmsPage *page, CksAwsError *err);
 
 extern void kms_page_free(KmsPage *page);
+
+/*
+ * Field accessors for the row builder, reading one entry of page->entries
+ * (a JSON object).  Every pointer returned is owned by the page: valid until
+ * kms_page_free, never to be freed by the caller.
+ *
+ * 'path' may be dotted to reach into a nested object
+ * ("XksProxyConfiguration.UriEndpoint").  A field that is absent or JSON
+ * null gives NULL / false with *type_ok = true (SQL NULL); a field (or an
+ * intermediate step) of the wrong type gives NULL / false with
+ * *type_ok = false (an error naming the column).  type_ok may be NULL.
+ */
+
+/* A string field.  A string holding "\u0000" counts as the wrong type. */
+extern const char *kms_entry_string(struct json_object *entry,
+									const char *path, bool *type_ok);
+
+/* A number field (integer or not, finite) as a double; true if present. */
+extern bool kms_entry_number(struct json_object *entry, const char *field,
+							 double *value, bool *type_ok);
+
+/*
+ * The original text of a number field exactly as AWS sent it
+ * ("1700000000.123", "1.700000000123E9"), so no digit is lost to a double;
+ * NULL when absent, null or not a number.  (Integers are printed from
+ * json-c's int64, which is the same text for anything in int64 range.)
+ * Valid until the page is freed or the same field is asked for again.
+ */
+extern const char *kms_entry_raw_text(struct json_object *entry,
+									  const char *field);
+
+/*
+ * The whole entry as compact JSON ("/" not escaped, non-ASCII as raw UTF-8,
+ * numbers in their original text).  Valid until the page is freed or the
+ * same entry is serialized again.
+ */
+extern const char *kms_entry_json(struct json_object *entry);
 
 /*
  * Turn a non-2xx JSON 1.1 response into err, by the AWS JSON rules: code

@@ -1,0 +1,520 @@
+/*-------------------------------------------------------------------------
+ *
+ * kms.c
+ *	  The KMS side of the wire, without the networking: the JSON request
+ *	  body of DescribeCustomKeyStores, the strict parse of its response, the
+ *	  field accessors the row builder uses, and the AWS JSON 1.1 error shape.
+ *
+ *	  Everything JSON goes through json-c.  This file needs no backend: it
+ *	  reports failures through return values and CksAwsError, never ereport,
+ *	  so the unit runner can exercise it as frontend code.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifdef FRONTEND
+#include "postgres_fe.h"
+#else
+#include "postgres.h"
+#endif
+
+#include <ctype.h>
+#include <limits.h>
+#include <math.h>
+
+#include <json-c/json.h>
+
+#include "kms.h"
+
+/*
+ * How we print JSON: compact, and "/" left alone, which is what botocore
+ * sends.  The request signature covers the body, so matching botocore byte
+ * for byte keeps our requests comparable with its golden signatures.
+ */
+#define KMS_JSON_PRINT_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+static void
+add_string_member(struct json_object *obj, const char *key, const char *value)
+{
+	json_object_object_add(obj, key, json_object_new_string(value));
+}
+
+/*
+ * Members are added in the order of the DescribeCustomKeyStores input shape
+ * (the order botocore's model lists them), so the body is deterministic and
+ * identical to botocore's for the same parameters.
+ */
+char *
+kms_describe_request_body(const KmsDescribeParams *params)
+{
+	struct json_object *request = json_object_new_object();
+	char	   *body;
+
+	if (params->custom_key_store_id != NULL)
+		add_string_member(request, "CustomKeyStoreId",
+						  params->custom_key_store_id);
+	if (params->custom_key_store_name != NULL)
+		add_string_member(request, "CustomKeyStoreName",
+						  params->custom_key_store_name);
+	if (params->limit > 0)
+		json_object_object_add(request, "Limit",
+							   json_object_new_int(params->limit));
+	if (params->marker != NULL)
+		add_string_member(request, "Marker", params->marker);
+
+	body = pstrdup(json_object_to_json_string_ext(request,
+												  KMS_JSON_PRINT_FLAGS));
+	json_object_put(request);
+	return body;
+}
+
+static bool
+is_blank(const char *body, size_t len)
+{
+	size_t		i;
+
+	for (i = 0; i < len; i++)
+	{
+		char		c = body[i];
+
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Parse a whole response body into one JSON value, or explain why not.
+ *
+ * json-c alone would accept a valid prefix and ignore the rest (it stops at
+ * a NUL byte, and a complete value followed by junk can look fine), and it
+ * reports a body cut short as "continue".  A truncated or padded HTTP body
+ * means something went wrong on the way, so we insist that the value spans
+ * the whole body.  Strict mode and UTF-8 validation keep anything that is
+ * not RFC 8259 JSON, or not UTF-8 that PostgreSQL could store, out.
+ *
+ * On failure returns NULL and sets *problem (palloc'd); nothing to free.
+ */
+static struct json_object *
+parse_json_body(const char *body, size_t len, char **problem)
+{
+	struct json_tokener *tok;
+	struct json_object *root;
+	enum json_tokener_error jerr;
+	size_t		end;
+
+	*problem = NULL;
+	if (body == NULL || len == 0)
+	{
+		*problem = pstrdup("response body is empty");
+		return NULL;
+	}
+	if (len > (size_t) INT_MAX)
+	{
+		*problem = psprintf("response body is too large to parse (%zu bytes)",
+							len);
+		return NULL;
+	}
+
+	tok = json_tokener_new();
+	if (tok == NULL)
+	{
+		*problem = pstrdup("out of memory creating a JSON parser");
+		return NULL;
+	}
+	json_tokener_set_flags(tok,
+						   JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	root = json_tokener_parse_ex(tok, body, (int) len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+
+	if (root == NULL)
+	{
+		if (jerr == json_tokener_continue)
+			*problem = pstrdup("response body is not valid JSON: "
+							   "unexpected end of input");
+		else
+			*problem = psprintf("response body is not valid JSON: %s at offset %zu",
+								json_tokener_error_desc(jerr), end);
+		return NULL;
+	}
+	if (end < len && !is_blank(body + end, len - end))
+	{
+		json_object_put(root);
+		*problem = psprintf("response body has unexpected data after the JSON value at offset %zu",
+							end);
+		return NULL;
+	}
+	return root;
+}
+
+/* Fill err for a body that is not what the protocol promises. */
+static void
+set_bad_response(CksAwsError *err, long http_status, char *message,
+				 char *request_id)
+{
+	err->kind = CKS_ERR_BAD_RESPONSE;
+	err->http_status = http_status;
+	err->code = NULL;
+	err->message = message;
+	err->request_id = request_id;
+}
+
+/*
+ * Member 'key' of an object, or NULL when absent.  A JSON null counts as
+ * absent: AWS and botocore treat the two alike, and the row builder turns
+ * both into SQL NULL.
+ */
+static struct json_object *
+get_member(struct json_object *obj, const char *key)
+{
+	struct json_object *value = NULL;
+
+	if (!json_object_object_get_ex(obj, key, &value))
+		return NULL;
+	return value;				/* NULL for a JSON null too */
+}
+
+/*
+ * Check the documented shape of a DescribeCustomKeyStores page and fill
+ * page from it; returns a palloc'd description of the first violation, or
+ * NULL when the page is sound.
+ *
+ * Besides types we also refuse "Truncated": true without a NextMarker:
+ * asking for the next page without a marker would restart the listing and
+ * a scan would loop forever.
+ */
+static char *
+check_describe_page(struct json_object *root, KmsPage *page)
+{
+	struct json_object *stores;
+	struct json_object *marker;
+	struct json_object *truncated;
+	size_t		n;
+	size_t		i;
+
+	if (!json_object_is_type(root, json_type_object))
+		return pstrdup("response body is not a JSON object");
+
+	stores = get_member(root, "CustomKeyStores");
+	if (stores != NULL)
+	{
+		if (!json_object_is_type(stores, json_type_array))
+			return pstrdup("response field \"CustomKeyStores\" is not an array");
+		n = json_object_array_length(stores);
+		for (i = 0; i < n; i++)
+		{
+			if (!json_object_is_type(json_object_array_get_idx(stores, i),
+									 json_type_object))
+				return psprintf("response field \"CustomKeyStores[%zu]\" is not an object",
+								i);
+		}
+		page->entries = stores;
+		page->nentries = (int) n;
+	}
+
+	marker = get_member(root, "NextMarker");
+	if (marker != NULL && !json_object_is_type(marker, json_type_string))
+		return pstrdup("response field \"NextMarker\" is not a string");
+
+	truncated = get_member(root, "Truncated");
+	if (truncated != NULL)
+	{
+		if (!json_object_is_type(truncated, json_type_boolean))
+			return pstrdup("response field \"Truncated\" is not a boolean");
+		page->truncated = json_object_get_boolean(truncated);
+	}
+
+	if (page->truncated &&
+		(marker == NULL || json_object_get_string_len(marker) == 0))
+		return pstrdup("response says \"Truncated\" but has no \"NextMarker\"");
+
+	if (marker != NULL)
+		page->next_marker = pstrdup(json_object_get_string(marker));
+	return NULL;
+}
+
+bool
+kms_parse_describe_response(const char *body, size_t len, long http_status,
+							KmsPage *page, CksAwsError *err)
+{
+	struct json_object *root;
+	char	   *problem;
+
+	memset(page, 0, sizeof(*page));
+
+	root = parse_json_body(body, len, &problem);
+	if (root == NULL)
+	{
+		set_bad_response(err, http_status, problem, NULL);
+		return false;
+	}
+
+	problem = check_describe_page(root, page);
+	if (problem != NULL)
+	{
+		json_object_put(root);
+		if (page->next_marker != NULL)
+			pfree(page->next_marker);
+		memset(page, 0, sizeof(*page));
+		set_bad_response(err, http_status, problem, NULL);
+		return false;
+	}
+
+	page->root = root;
+	return true;
+}
+
+void
+kms_page_free(KmsPage *page)
+{
+	if (page == NULL)
+		return;
+	if (page->root != NULL)
+		json_object_put(page->root);
+	if (page->next_marker != NULL)
+		pfree(page->next_marker);
+	memset(page, 0, sizeof(*page));
+}
+
+/*
+ * Follow a dotted path ("XksProxyConfiguration.UriEndpoint") from entry.
+ * Returns the value, or NULL when some step is absent or JSON null.  When a
+ * step that must be an object is something else, returns NULL with
+ * *type_ok = false, so the caller can tell "AWS left it out" (SQL NULL)
+ * from "AWS sent nonsense" (an error naming the column).
+ */
+static struct json_object *
+lookup_path(struct json_object *entry, const char *path, bool *type_ok)
+{
+	struct json_object *node = entry;
+	const char *step = path;
+
+	*type_ok = true;
+	while (node != NULL)
+	{
+		const char *dot = strchr(step, '.');
+		char	   *key;
+
+		if (!json_object_is_type(node, json_type_object))
+		{
+			*type_ok = false;
+			return NULL;
+		}
+		if (dot == NULL)
+			return get_member(node, step);
+
+		key = pnstrdup(step, dot - step);
+		node = get_member(node, key);
+		pfree(key);
+		step = dot + 1;
+	}
+	return NULL;
+}
+
+const char *
+kms_entry_string(struct json_object *entry, const char *path, bool *type_ok)
+{
+	bool		ok;
+	struct json_object *value = lookup_path(entry, path, &ok);
+	const char *result = NULL;
+
+	if (value != NULL)
+	{
+		/*
+		 * A string with an embedded NUL ("\u0000") cannot be stored in a
+		 * PostgreSQL text value and would be silently cut short, so it is
+		 * refused like a wrong type.
+		 */
+		if (json_object_is_type(value, json_type_string) &&
+			strlen(json_object_get_string(value)) ==
+			(size_t) json_object_get_string_len(value))
+			result = json_object_get_string(value);
+		else
+			ok = false;
+	}
+	if (type_ok != NULL)
+		*type_ok = ok;
+	return result;
+}
+
+static bool
+is_json_number(struct json_object *value)
+{
+	return json_object_is_type(value, json_type_double) ||
+		json_object_is_type(value, json_type_int);
+}
+
+bool
+kms_entry_number(struct json_object *entry, const char *field, double *value,
+				 bool *type_ok)
+{
+	bool		ok;
+	struct json_object *number = lookup_path(entry, field, &ok);
+	bool		found = false;
+
+	if (number != NULL)
+	{
+		if (is_json_number(number) && isfinite(json_object_get_double(number)))
+		{
+			*value = json_object_get_double(number);
+			found = true;
+		}
+		else
+			ok = false;
+	}
+	if (type_ok != NULL)
+		*type_ok = ok;
+	return found;
+}
+
+/*
+ * json-c remembers the source text of every non-integer number it parses
+ * and prints that text back, so serializing the number alone returns what
+ * AWS sent ("1700000000.123" stays exactly that, not 1700000000.1229999).
+ */
+const char *
+kms_entry_raw_text(struct json_object *entry, const char *field)
+{
+	bool		ok;
+	struct json_object *number = lookup_path(entry, field, &ok);
+
+	if (number == NULL || !is_json_number(number))
+		return NULL;
+	return json_object_to_json_string_ext(number, KMS_JSON_PRINT_FLAGS);
+}
+
+const char *
+kms_entry_json(struct json_object *entry)
+{
+	return json_object_to_json_string_ext(entry, KMS_JSON_PRINT_FLAGS);
+}
+
+/*
+ * The AWS JSON 1.1 rule for error codes (Smithy awsJson1_1): cut at the
+ * first ':' (a URI suffix some services append), then keep what follows the
+ * last '#' (the Smithy namespace).  Surrounding whitespace from a header is
+ * dropped too.
+ */
+char *
+aws_sanitize_error_code(const char *raw)
+{
+	const char *start;
+	const char *end;
+	const char *hash;
+
+	if (raw == NULL)
+		return NULL;
+
+	end = strchr(raw, ':');
+	if (end == NULL)
+		end = raw + strlen(raw);
+
+	start = raw;
+	for (hash = raw; hash < end; hash++)
+	{
+		if (*hash == '#')
+			start = hash + 1;
+	}
+
+	while (start < end && isspace((unsigned char) *start))
+		start++;
+	while (end > start && isspace((unsigned char) end[-1]))
+		end--;
+
+	return pnstrdup(start, end - start);
+}
+
+/* A string member of obj, or NULL when absent or not a string. */
+static const char *
+get_string_member(struct json_object *obj, const char *key)
+{
+	struct json_object *value = get_member(obj, key);
+
+	if (value == NULL || !json_object_is_type(value, json_type_string))
+		return NULL;
+	return json_object_get_string(value);
+}
+
+/* Sanitized code, or NULL when raw is absent or sanitizes to nothing. */
+static char *
+usable_error_code(const char *raw)
+{
+	char	   *code = aws_sanitize_error_code(raw);
+
+	if (code != NULL && code[0] == '\0')
+	{
+		pfree(code);
+		code = NULL;
+	}
+	return code;
+}
+
+/*
+ * Error responses are where the least trustworthy bodies show up: load
+ * balancers and proxies answer with HTML or nothing at all.  The header code
+ * (when there is one) is enough to call it an AWS error; without a code
+ * anywhere we report the status and what kind of body came back, never the
+ * body itself.
+ */
+void
+aws_json_parse_error(long http_status, const char *error_type_header,
+					 const char *request_id_header, const char *body,
+					 size_t len, CksAwsError *err)
+{
+	struct json_object *root = NULL;
+	char	   *problem = NULL;
+	char	   *code;
+	const char *message = NULL;
+	bool		empty = (body == NULL || is_blank(body, len));
+
+	err->http_status = http_status;
+	err->request_id = request_id_header ? pstrdup(request_id_header) : NULL;
+	err->code = NULL;
+	err->message = NULL;
+
+	if (!empty)
+		root = parse_json_body(body, len, &problem);
+	if (problem != NULL)
+		pfree(problem);
+
+	code = usable_error_code(error_type_header);
+	if (root != NULL && json_object_is_type(root, json_type_object))
+	{
+		if (code == NULL)
+			code = usable_error_code(get_string_member(root, "__type"));
+		if (code == NULL)
+			code = usable_error_code(get_string_member(root, "code"));
+		message = get_string_member(root, "message");
+		if (message == NULL)
+			message = get_string_member(root, "Message");
+	}
+
+	if (code != NULL)
+	{
+		err->kind = CKS_ERR_AWS;
+		err->code = code;
+		err->message = message ? pstrdup(message) : NULL;
+	}
+	else
+	{
+		err->kind = CKS_ERR_BAD_RESPONSE;
+		if (empty)
+			err->message = psprintf("HTTP %ld with an empty body", http_status);
+		else if (root == NULL)
+			err->message = psprintf("HTTP %ld with a non-JSON body",
+									http_status);
+		else if (!json_object_is_type(root, json_type_object))
+			err->message = psprintf("HTTP %ld with a JSON body that is not an object",
+									http_status);
+		else if (message != NULL)
+			err->message = psprintf("HTTP %ld error response without an error code: %s",
+									http_status, message);
+		else
+			err->message = psprintf("HTTP %ld error response without an error code",
+									http_status);
+	}
+
+	if (root != NULL)
+		json_object_put(root);
+}
