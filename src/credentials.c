@@ -1,0 +1,267 @@
+/*-------------------------------------------------------------------------
+ *
+ * credentials.c
+ *	  The per-backend cache of signing credentials and account ids, one
+ *	  entry per user mapping.
+ *
+ *	  Static keys are read from the user mapping each time an entry is
+ *	  (re)built.  A role_arn adds an STS AssumeRole call whose temporary
+ *	  keys are kept until CKS_CREDENTIAL_REFRESH_MARGIN_SECS before they
+ *	  expire, so a long-lived session (a pg_cron worker, a pooler) never
+ *	  signs with an expired token.  ALTER/DROP of the server or user mapping
+ *	  drops every entry at once through syscache callbacks.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "credentials.h"
+#include "sts.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+typedef struct CredentialEntry
+{
+	Oid			umid;			/* hash key: the user mapping's OID */
+	bool		valid;
+	MemoryContext cxt;			/* holds every string below */
+	SigV4Credentials static_keys;
+	SigV4Credentials assumed;	/* valid when assumed_expiration > 0 */
+	time_t		assumed_expiration;
+	char	   *account_id;
+} CredentialEntry;
+
+static HTAB *credential_cache = NULL;
+
+/*
+ * Any change to a server or user mapping may change keys, role or region;
+ * entries are cheap to rebuild, so forget them all rather than work out
+ * which one changed.
+ */
+static void
+invalidate_all_entries(Datum arg, int cacheid, uint32 hashvalue)
+{
+	HASH_SEQ_STATUS scan;
+	CredentialEntry *entry;
+
+	if (credential_cache == NULL)
+		return;
+	hash_seq_init(&scan, credential_cache);
+	while ((entry = hash_seq_search(&scan)) != NULL)
+	{
+		if (entry->cxt)
+			MemoryContextDelete(entry->cxt);
+		entry->cxt = NULL;
+		entry->valid = false;
+	}
+}
+
+void
+cks_credentials_initialize(void)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(CredentialEntry);
+	credential_cache = hash_create("cks_fdw credentials", 8, &ctl,
+								   HASH_ELEM | HASH_BLOBS);
+	CacheRegisterSyscacheCallback(FOREIGNSERVEROID, invalidate_all_entries, (Datum) 0);
+	CacheRegisterSyscacheCallback(USERMAPPINGOID, invalidate_all_entries, (Datum) 0);
+}
+
+static char *
+copy_or_null(MemoryContext cxt, const char *s)
+{
+	return s ? MemoryContextStrdup(cxt, s) : NULL;
+}
+
+static CredentialEntry *
+get_entry(UserMapping *user, const CksUserOptions *uopts)
+{
+	CredentialEntry *entry;
+	bool		found;
+
+	entry = hash_search(credential_cache, &user->umid, HASH_ENTER, &found);
+	if (found && entry->valid)
+		return entry;
+
+	entry->cxt = AllocSetContextCreate(CacheMemoryContext,
+									   "cks_fdw credential entry",
+									   ALLOCSET_SMALL_SIZES);
+	entry->static_keys.access_key_id = copy_or_null(entry->cxt, uopts->access_key_id);
+	entry->static_keys.secret_access_key = copy_or_null(entry->cxt, uopts->secret_access_key);
+	entry->static_keys.session_token = copy_or_null(entry->cxt, uopts->session_token);
+	memset(&entry->assumed, 0, sizeof(SigV4Credentials));
+	entry->assumed_expiration = 0;
+	entry->account_id = NULL;
+	entry->valid = true;
+	return entry;
+}
+
+/* Error out, with the statement to fix it, when the mapping has no keys. */
+static void
+require_static_keys(UserMapping *user, const CredentialEntry *entry)
+{
+	ForeignServer *server;
+
+	if (entry->static_keys.access_key_id && entry->static_keys.secret_access_key)
+		return;
+	server = GetForeignServer(user->serverid);
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+			 errmsg("user mapping for server \"%s\" has no AWS credentials",
+					server->servername),
+			 errhint("ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD access_key_id '...', ADD secret_access_key '...').",
+					 quote_identifier(server->servername))));
+}
+
+static const char *
+sts_region(const CksScanOptions *opts)
+{
+	return (const char *) linitial(opts->regions);
+}
+
+/*
+ * Run one STS call signed with the mapping's static keys; ereport on
+ * failure.  Returns the response body (valid until cks_call_reset).
+ */
+static void
+run_sts_call(CksCall *call, const char *body, const CredentialEntry *entry,
+			 const CksScanOptions *opts, const CksCallSettings *settings,
+			 const char *what, int *sts_requests)
+{
+	const char *region = sts_region(opts);
+
+	cks_call_init(call, CKS_PROTOCOL_QUERY,
+				  cks_endpoint_for_region(opts->sts_endpoint, region),
+				  region, STS_SERVICE, NULL, STS_CONTENT_TYPE,
+				  pstrdup(body), &entry->static_keys, settings);
+	cks_call_run(call);
+	if (sts_requests)
+		*sts_requests += call->requests_sent;
+	if (call->state == CKS_CALL_FAILED)
+		cks_call_report(call, ERROR, what, NULL);
+}
+
+static void
+report_bad_sts_response(const CksAwsError *err, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+			 errmsg("%s returned a malformed response", what),
+			 errdetail_internal("%s (HTTP %ld%s%s).", err->message, err->http_status,
+								err->request_id ? ", request id " : "",
+								err->request_id ? err->request_id : "")));
+}
+
+static void
+assume_role(CredentialEntry *entry, const CksUserOptions *uopts,
+			const CksScanOptions *opts, const CksCallSettings *settings,
+			int *sts_requests)
+{
+	StsAssumeRoleParams params;
+	StsCredentials temp;
+	CksAwsError err;
+	CksCall		call;
+	const char *what = psprintf("STS AssumeRole of \"%s\"", uopts->role_arn);
+
+	params.role_arn = uopts->role_arn;
+	params.role_session_name = uopts->role_session_name;
+	params.external_id = uopts->external_id;
+	params.duration_seconds = uopts->duration_seconds;
+
+	run_sts_call(&call, sts_assume_role_body(&params), entry, opts, settings,
+				 what, sts_requests);
+	memset(&err, 0, sizeof(err));
+	if (!sts_parse_assume_role_response(call.response_body, call.response_len,
+										call.http_status, &temp, &err))
+	{
+		cks_call_reset(&call);
+		report_bad_sts_response(&err, what);
+	}
+	cks_call_reset(&call);
+
+	entry->assumed.access_key_id = MemoryContextStrdup(entry->cxt, temp.access_key_id);
+	entry->assumed.secret_access_key = MemoryContextStrdup(entry->cxt, temp.secret_access_key);
+	entry->assumed.session_token = MemoryContextStrdup(entry->cxt, temp.session_token);
+	entry->assumed_expiration = temp.expiration;
+}
+
+static bool
+assumed_keys_fresh(const CredentialEntry *entry)
+{
+	return entry->assumed_expiration > 0 &&
+		time(NULL) < entry->assumed_expiration - CKS_CREDENTIAL_REFRESH_MARGIN_SECS;
+}
+
+static SigV4Credentials *
+copy_credentials(const SigV4Credentials *src)
+{
+	SigV4Credentials *copy = palloc0(sizeof(SigV4Credentials));
+
+	copy->access_key_id = pstrdup(src->access_key_id);
+	copy->secret_access_key = pstrdup(src->secret_access_key);
+	copy->session_token = src->session_token ? pstrdup(src->session_token) : NULL;
+	return copy;
+}
+
+SigV4Credentials *
+cks_get_credentials(UserMapping *user, const CksScanOptions *opts,
+					const CksCallSettings *settings, int *sts_requests)
+{
+	CksUserOptions uopts;
+	CredentialEntry *entry;
+
+	cks_get_user_options(user, &uopts);
+	entry = get_entry(user, &uopts);
+	require_static_keys(user, entry);
+
+	if (uopts.role_arn == NULL)
+		return copy_credentials(&entry->static_keys);
+
+	if (!assumed_keys_fresh(entry))
+		assume_role(entry, &uopts, opts, settings, sts_requests);
+	return copy_credentials(&entry->assumed);
+}
+
+char *
+cks_get_account_id(UserMapping *user, const CksScanOptions *opts,
+				   const CksCallSettings *settings, int *sts_requests)
+{
+	CksUserOptions uopts;
+	CredentialEntry *entry;
+	CksCall		call;
+	CksAwsError err;
+	char	   *account_id = NULL;
+
+	cks_get_user_options(user, &uopts);
+	entry = get_entry(user, &uopts);
+	if (entry->account_id)
+		return pstrdup(entry->account_id);
+
+	if (uopts.role_arn)
+		account_id = arn_account_id(uopts.role_arn);
+	else
+	{
+		require_static_keys(user, entry);
+		run_sts_call(&call, sts_get_caller_identity_body(), entry, opts,
+					 settings, "STS GetCallerIdentity", sts_requests);
+		memset(&err, 0, sizeof(err));
+		if (!sts_parse_caller_identity_response(call.response_body, call.response_len,
+												call.http_status, &account_id, &err))
+		{
+			cks_call_reset(&call);
+			report_bad_sts_response(&err, "STS GetCallerIdentity");
+		}
+		cks_call_reset(&call);
+	}
+	if (account_id == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("could not find the account id in role_arn \"%s\"", uopts.role_arn)));
+	entry->account_id = MemoryContextStrdup(entry->cxt, account_id);
+	return account_id;
+}
