@@ -50,7 +50,8 @@ typedef struct SigV4Request
  * What signing produced.  The caller sends the request's own headers plus
  * X-Amz-Date: amz_date, X-Amz-Security-Token (when a session token was
  * given) and Authorization: authorization.  The intermediate strings are
- * kept for tests and debugging; they contain no secret.
+ * kept for tests and debugging; they hold no key, but canonical_request
+ * holds the session token (it is a signed header): never log it.
  */
 typedef struct SigV4Signature
 {
@@ -62,16 +63,22 @@ typedef struct SigV4Signature
 } SigV4Signature;
 
 /*
- * Sign req for region/service at time 'when' (UTC seconds).
+ * Sign req for region/service at time 'when' (UTC seconds).  Returns false
+ * (out->signature empty, its strings NULL) only when OpenSSL fails, e.g.
+ * SHA-256 unavailable under the loaded providers, or 'when' is outside
+ * years 0-9999; the request must then not be sent.
  */
-extern void sigv4_sign(const SigV4Request *req,
+extern bool sigv4_sign(const SigV4Request *req,
 					   const SigV4Credentials *creds,
 					   const char *region,
 					   const char *service,
 					   time_t when,
 					   SigV4Signature *out);
 
-/* Lower-case hex SHA-256 of data into out[65]; used for payload hashes. */
+/*
+ * Lower-case hex SHA-256 of data into out[65]; used for payload hashes.
+ * out is the empty string if OpenSSL fails.
+ */
 extern void sigv4_sha256_hex(const void *data, size_t len, char out[65]);
 
 #endif							/* CKS_SIGV4_H */
