@@ -15,6 +15,7 @@
 #include "access/tupdesc.h"
 #include "fmgr.h"
 #include "nodes/bitmapset.h"
+#include "utils/relcache.h"
 #include "nodes/pg_list.h"
 
 struct json_object;
