@@ -1,0 +1,772 @@
+/*-------------------------------------------------------------------------
+ *
+ * test_kms.c
+ *	  Unit tests of src/kms.c: the DescribeCustomKeyStores request body
+ *	  (byte for byte, against botocore's golden bodies when ../shared is
+ *	  there), the strict page parse, the entry accessors and the AWS JSON
+ *	  1.1 error rules.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres_fe.h"
+
+#include <json-c/json.h>
+
+#include "kms.h"
+#include "unit.h"
+
+/* A realistic page: one CloudHSM key store, one XKS over a VPC endpoint. */
+static const char *two_store_page =
+"{\"CustomKeyStores\":["
+"{\"CloudHsmClusterId\":\"cluster-1a23b4cdefg\","
+"\"ConnectionState\":\"CONNECTED\","
+"\"CreationDate\":1.499288695918E9,"
+"\"CustomKeyStoreId\":\"cks-1234567890abcdef0\","
+"\"CustomKeyStoreName\":\"ExampleKeyStore\","
+"\"CustomKeyStoreType\":\"AWS_CLOUDHSM\","
+"\"TrustAnchorCertificate\":\"-----BEGIN CERTIFICATE-----\\nMIIDXTCCAkWgAwIBAgIJAJC1HiIAZAiIMA0G\\n-----END CERTIFICATE-----\"},"
+"{\"ConnectionErrorCode\":null,"
+"\"ConnectionState\":\"CONNECTED\","
+"\"CreationDate\":1700000000.123,"
+"\"CustomKeyStoreId\":\"cks-9876543210fedcba9\","
+"\"CustomKeyStoreName\":\"ExampleVPCExternalKeyStore\","
+"\"CustomKeyStoreType\":\"EXTERNAL_KEY_STORE\","
+"\"XksProxyConfiguration\":{"
+"\"AccessKeyId\":\"ABCDE12345670EXAMPLE\","
+"\"Connectivity\":\"VPC_ENDPOINT_SERVICE\","
+"\"UriEndpoint\":\"https://myproxy-private.xks.example.com\","
+"\"UriPath\":\"/kms/xks/v1\","
+"\"VpcEndpointServiceName\":\"com.amazonaws.vpce.us-east-1.vpce-svc-example1\","
+"\"VpcEndpointServiceOwner\":\"111122223333\"}}],"
+"\"NextMarker\":null,"
+"\"Truncated\":false}";
+
+/* The second entry above, as it must come back from kms_entry_json. */
+static const char *xks_entry_json =
+"{\"ConnectionErrorCode\":null,"
+"\"ConnectionState\":\"CONNECTED\","
+"\"CreationDate\":1700000000.123,"
+"\"CustomKeyStoreId\":\"cks-9876543210fedcba9\","
+"\"CustomKeyStoreName\":\"ExampleVPCExternalKeyStore\","
+"\"CustomKeyStoreType\":\"EXTERNAL_KEY_STORE\","
+"\"XksProxyConfiguration\":{"
+"\"AccessKeyId\":\"ABCDE12345670EXAMPLE\","
+"\"Connectivity\":\"VPC_ENDPOINT_SERVICE\","
+"\"UriEndpoint\":\"https://myproxy-private.xks.example.com\","
+"\"UriPath\":\"/kms/xks/v1\","
+"\"VpcEndpointServiceName\":\"com.amazonaws.vpce.us-east-1.vpce-svc-example1\","
+"\"VpcEndpointServiceOwner\":\"111122223333\"}}";
+
+static void
+free_error(CksAwsError *err)
+{
+	if (err->code)
+		pfree(err->code);
+	if (err->message)
+		pfree(err->message);
+	if (err->request_id)
+		pfree(err->request_id);
+	memset(err, 0, sizeof(*err));
+}
+
+/* ----------------------------------------------------------------
+ * Request bodies
+ * ----------------------------------------------------------------
+ */
+
+static void
+check_body(const KmsDescribeParams *params, const char *want)
+{
+	char	   *body = kms_describe_request_body(params);
+
+	CHECK_STR(body, want);
+	pfree(body);
+}
+
+/*
+ * All 16 combinations of the four parameters: each present parameter
+ * appears once, in botocore's order, and nothing else does.
+ */
+static void
+test_request_body_combinations(void)
+{
+	static const char *fragment[4] = {
+		"\"CustomKeyStoreId\":\"cks-1234567890abcdef0\"",
+		"\"CustomKeyStoreName\":\"ExampleKeyStore\"",
+		"\"Limit\":1000",
+		"\"Marker\":\"AQICAHh+/==\"",
+	};
+	int			mask;
+
+	for (mask = 0; mask < 16; mask++)
+	{
+		KmsDescribeParams params = {0};
+		char		want[512] = "{";
+		int			i;
+
+		if (mask & 1)
+			params.custom_key_store_id = "cks-1234567890abcdef0";
+		if (mask & 2)
+			params.custom_key_store_name = "ExampleKeyStore";
+		if (mask & 4)
+			params.limit = 1000;
+		if (mask & 8)
+			params.marker = "AQICAHh+/==";
+		for (i = 0; i < 4; i++)
+		{
+			if (mask & (1 << i))
+			{
+				if (want[1] != '\0')
+					strcat(want, ",");
+				strcat(want, fragment[i]);
+			}
+		}
+		strcat(want, "}");
+		check_body(&params, want);
+	}
+}
+
+static void
+test_request_body_escaping(void)
+{
+	KmsDescribeParams params = {0};
+
+	/* non-ASCII goes through as raw UTF-8, like botocore's body */
+	params.custom_key_store_name = "Ünïcode ключ 🔑";
+	check_body(&params, "{\"CustomKeyStoreName\":\"Ünïcode ключ 🔑\"}");
+
+	/* quotes, backslashes and control characters are escaped, '/' is not */
+	params.custom_key_store_name = "my \"quoted\" C:\\keys/store\ttab\x01";
+	check_body(&params,
+			   "{\"CustomKeyStoreName\":\"my \\\"quoted\\\" C:\\\\keys/store\\ttab\\u0001\"}");
+
+	/* an empty string is still a present parameter */
+	params.custom_key_store_name = "";
+	check_body(&params, "{\"CustomKeyStoreName\":\"\"}");
+
+	/* Limit 0 means absent */
+	params.custom_key_store_name = NULL;
+	params.limit = 0;
+	check_body(&params, "{}");
+	params.limit = 1;
+	check_body(&params, "{\"Limit\":1}");
+}
+
+/*
+ * The golden file's bodies are what botocore sent for those requests and
+ * what its signatures cover: rebuild each from its own parameters and
+ * compare the bytes.
+ */
+static void
+test_request_body_golden(void)
+{
+	const char *dir = unit_shared_testdata();
+	char		path[1024];
+	char	   *text;
+	struct json_object *golden;
+	struct json_object *cases;
+	size_t		i;
+	int			compared = 0;
+
+	if (dir == NULL)
+	{
+		unit_skip("kms golden request bodies",
+				  "../shared/testdata is absent");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/kms-sigv4-golden.json", dir);
+	text = unit_read_file(path, NULL);
+	if (!CHECK(text != NULL))
+		return;
+	golden = json_tokener_parse(text);
+	free(text);
+	if (!CHECK(golden != NULL) ||
+		!CHECK(json_object_object_get_ex(golden, "cases", &cases)))
+	{
+		json_object_put(golden);
+		return;
+	}
+
+	for (i = 0; i < json_object_array_length(cases); i++)
+	{
+		struct json_object *c = json_object_array_get_idx(cases, i);
+		struct json_object *body_obj;
+		struct json_object *sent;
+		struct json_object *v;
+		KmsDescribeParams params = {0};
+		const char *want;
+
+		if (!CHECK(json_object_object_get_ex(c, "body_utf8", &body_obj)))
+			continue;
+		want = json_object_get_string(body_obj);
+		sent = json_tokener_parse(want);
+		if (!CHECK(sent != NULL))
+			continue;
+		if (json_object_object_get_ex(sent, "CustomKeyStoreId", &v))
+			params.custom_key_store_id = json_object_get_string(v);
+		if (json_object_object_get_ex(sent, "CustomKeyStoreName", &v))
+			params.custom_key_store_name = json_object_get_string(v);
+		if (json_object_object_get_ex(sent, "Limit", &v))
+			params.limit = json_object_get_int(v);
+		if (json_object_object_get_ex(sent, "Marker", &v))
+			params.marker = json_object_get_string(v);
+		check_body(&params, want);
+		compared++;
+		json_object_put(sent);
+	}
+	/* the file has six cases, among them the Unicode name */
+	CHECK(compared >= 6);
+	json_object_put(golden);
+}
+
+/* ----------------------------------------------------------------
+ * Page parsing
+ * ----------------------------------------------------------------
+ */
+
+static bool
+parse_page(const char *body, KmsPage *page, CksAwsError *err)
+{
+	memset(err, 0, sizeof(*err));
+	return kms_parse_describe_response(body, body ? strlen(body) : 0, 200,
+									   page, err);
+}
+
+static void
+test_parse_normal_page(void)
+{
+	KmsPage		page;
+	CksAwsError err;
+
+	if (!CHECK(parse_page(two_store_page, &page, &err)))
+		return;
+	CHECK(page.root != NULL);
+	CHECK(page.entries != NULL);
+	CHECK(page.nentries == 2);
+	CHECK(page.next_marker == NULL);
+	CHECK(!page.truncated);
+	CHECK(err.kind == CKS_OK);
+	kms_page_free(&page);
+	CHECK(page.root == NULL && page.nentries == 0);
+	/* freeing twice is harmless */
+	kms_page_free(&page);
+}
+
+static void
+test_parse_empty_pages(void)
+{
+	KmsPage		page;
+	CksAwsError err;
+
+	/* an empty list */
+	if (CHECK(parse_page("{\"CustomKeyStores\":[],\"Truncated\":false}",
+						 &page, &err)))
+	{
+		CHECK(page.nentries == 0);
+		CHECK(!page.truncated);
+		kms_page_free(&page);
+	}
+
+	/* CustomKeyStores left out altogether */
+	if (CHECK(parse_page("{\"Truncated\":false}", &page, &err)))
+	{
+		CHECK(page.nentries == 0);
+		CHECK(page.entries == NULL);
+		kms_page_free(&page);
+	}
+	if (CHECK(parse_page(" {} \n", &page, &err)))
+	{
+		CHECK(page.nentries == 0);
+		CHECK(!page.truncated);
+		CHECK(page.next_marker == NULL);
+		kms_page_free(&page);
+	}
+
+	/* JSON null counts as absent */
+	if (CHECK(parse_page("{\"CustomKeyStores\":null,\"NextMarker\":null,\"Truncated\":null}",
+						 &page, &err)))
+	{
+		CHECK(page.nentries == 0);
+		CHECK(!page.truncated);
+		kms_page_free(&page);
+	}
+}
+
+static void
+test_parse_truncated_page(void)
+{
+	KmsPage		page;
+	CksAwsError err;
+	const char *body =
+	"{\n  \"CustomKeyStores\": [\n    {\"CustomKeyStoreId\": \"cks-1\"}\n  ],\n"
+	"  \"NextMarker\": \"AQICAHh+/==\\u00e9\",\n  \"Truncated\": true\n}\n";
+
+	if (!CHECK(parse_page(body, &page, &err)))
+		return;
+	CHECK(page.nentries == 1);
+	CHECK(page.truncated);
+	CHECK_STR(page.next_marker, "AQICAHh+/==\xc3\xa9");
+	kms_page_free(&page);
+}
+
+/* A body kms_parse_describe_response must refuse with exactly 'want'. */
+static void
+check_bad_page(const char *body, size_t len, const char *want)
+{
+	KmsPage		page;
+	CksAwsError err;
+
+	memset(&err, 0, sizeof(err));
+	memset(&page, 0x7f, sizeof(page));	/* must come back zeroed */
+	CHECK(!kms_parse_describe_response(body, len, 200, &page, &err));
+	CHECK(err.kind == CKS_ERR_BAD_RESPONSE);
+	CHECK(err.http_status == 200);
+	CHECK(err.code == NULL);
+	CHECK_STR(err.message, want);
+	CHECK(page.root == NULL && page.entries == NULL &&
+		  page.next_marker == NULL && page.nentries == 0 && !page.truncated);
+	free_error(&err);
+}
+
+static void
+check_bad_page_str(const char *body, const char *want)
+{
+	check_bad_page(body, strlen(body), want);
+}
+
+static void
+test_parse_wrong_types(void)
+{
+	check_bad_page_str("{\"CustomKeyStores\":{}}",
+					   "response field \"CustomKeyStores\" is not an array");
+	check_bad_page_str("{\"CustomKeyStores\":\"none\"}",
+					   "response field \"CustomKeyStores\" is not an array");
+	check_bad_page_str("{\"CustomKeyStores\":[{\"CustomKeyStoreId\":\"cks-1\"},42]}",
+					   "response field \"CustomKeyStores[1]\" is not an object");
+	check_bad_page_str("{\"CustomKeyStores\":[null]}",
+					   "response field \"CustomKeyStores[0]\" is not an object");
+	check_bad_page_str("{\"CustomKeyStores\":[],\"NextMarker\":17}",
+					   "response field \"NextMarker\" is not a string");
+	check_bad_page_str("{\"CustomKeyStores\":[],\"Truncated\":\"true\"}",
+					   "response field \"Truncated\" is not a boolean");
+	check_bad_page_str("{\"CustomKeyStores\":[],\"Truncated\":1}",
+					   "response field \"Truncated\" is not a boolean");
+	/* a marker was parsed before the failure: must not leak (valgrind) */
+	check_bad_page_str("{\"CustomKeyStores\":[],\"NextMarker\":\"m\",\"Truncated\":0}",
+					   "response field \"Truncated\" is not a boolean");
+	/* following this page would restart the listing forever */
+	check_bad_page_str("{\"CustomKeyStores\":[],\"Truncated\":true}",
+					   "response says \"Truncated\" but has no \"NextMarker\"");
+	check_bad_page_str("{\"CustomKeyStores\":[],\"NextMarker\":\"\",\"Truncated\":true}",
+					   "response says \"Truncated\" but has no \"NextMarker\"");
+}
+
+static void
+test_parse_not_json(void)
+{
+	char		deep[200];
+	int			i;
+
+	check_bad_page(NULL, 0, "response body is empty");
+	check_bad_page("", 0, "response body is empty");
+	check_bad_page_str("[{\"CustomKeyStoreId\":\"cks-1\"}]",
+					   "response body is not a JSON object");
+	check_bad_page_str("\"CustomKeyStores\"",
+					   "response body is not a JSON object");
+	check_bad_page_str("<html><title>502 Bad Gateway</title></html>",
+					   "response body is not valid JSON: unexpected character at offset 0");
+	/* cut short in the middle of the list */
+	check_bad_page_str("{\"CustomKeyStores\":[{\"CustomKeyStoreId\":\"cks-1\"},",
+					   "response body is not valid JSON: unexpected end of input");
+	check_bad_page_str("{\"CustomKeyStores\":[]}{\"CustomKeyStores\":[]}",
+					   "response body is not valid JSON: unexpected character at offset 22");
+	check_bad_page_str("{\"CustomKeyStores\":[]}xyz",
+					   "response body is not valid JSON: unexpected character at offset 22");
+	/* a NUL byte ends json-c's view of the input: we still see the rest */
+	check_bad_page("{\"CustomKeyStores\":[]}\0junk", 27,
+				   "response body has unexpected data after the JSON value at offset 22");
+	check_bad_page("{\"CustomKeyStores\":[],\"NextMarker\":\"a\xff\"}", 39,
+				   "response body is not valid JSON: invalid utf-8 string at offset 37");
+	/* single-quoted and trailing-comma JSON-ish text is not JSON */
+	check_bad_page_str("{\"CustomKeyStores\":[],}",
+					   "response body is not valid JSON: unexpected character at offset 22");
+
+	/* nesting far deeper than any real page: refused, not a crash */
+	strcpy(deep, "{\"CustomKeyStores\":");
+	for (i = strlen(deep); i < (int) sizeof(deep) - 1; i++)
+		deep[i] = '[';
+	deep[sizeof(deep) - 1] = '\0';
+	check_bad_page_str(deep,
+					   "response body is not valid JSON: nesting too deep at offset 50");
+}
+
+/* ----------------------------------------------------------------
+ * Entry accessors
+ * ----------------------------------------------------------------
+ */
+
+static void
+test_entry_accessors(void)
+{
+	KmsPage		page;
+	CksAwsError err;
+	struct json_object *hsm;
+	struct json_object *xks;
+	bool		type_ok;
+	double		number;
+
+	if (!CHECK(parse_page(two_store_page, &page, &err)))
+		return;
+	hsm = json_object_array_get_idx(page.entries, 0);
+	xks = json_object_array_get_idx(page.entries, 1);
+
+	/* plain and dotted strings */
+	type_ok = false;
+	CHECK_STR(kms_entry_string(hsm, "CustomKeyStoreId", &type_ok),
+			  "cks-1234567890abcdef0");
+	CHECK(type_ok);
+	CHECK_STR(kms_entry_string(hsm, "TrustAnchorCertificate", &type_ok),
+			  "-----BEGIN CERTIFICATE-----\nMIIDXTCCAkWgAwIBAgIJAJC1HiIAZAiIMA0G\n-----END CERTIFICATE-----");
+	CHECK_STR(kms_entry_string(xks, "XksProxyConfiguration.UriEndpoint", &type_ok),
+			  "https://myproxy-private.xks.example.com");
+	CHECK(type_ok);
+	CHECK_STR(kms_entry_string(xks, "XksProxyConfiguration.VpcEndpointServiceOwner", &type_ok),
+			  "111122223333");
+
+	/* absent, JSON null, absent parent: NULL and still type_ok */
+	type_ok = false;
+	CHECK(kms_entry_string(hsm, "ConnectionErrorCode", &type_ok) == NULL);
+	CHECK(type_ok);
+	type_ok = false;
+	CHECK(kms_entry_string(xks, "ConnectionErrorCode", &type_ok) == NULL);
+	CHECK(type_ok);
+	type_ok = false;
+	CHECK(kms_entry_string(hsm, "XksProxyConfiguration.UriEndpoint", &type_ok) == NULL);
+	CHECK(type_ok);
+	type_ok = false;
+	CHECK(kms_entry_string(xks, "XksProxyConfiguration.NoSuchField", &type_ok) == NULL);
+	CHECK(type_ok);
+
+	/* wrong type: a number asked for as a string, a string as a parent */
+	type_ok = true;
+	CHECK(kms_entry_string(hsm, "CreationDate", &type_ok) == NULL);
+	CHECK(!type_ok);
+	type_ok = true;
+	CHECK(kms_entry_string(hsm, "CustomKeyStoreName.Inner", &type_ok) == NULL);
+	CHECK(!type_ok);
+	type_ok = true;
+	CHECK(kms_entry_string(xks, "XksProxyConfiguration", &type_ok) == NULL);
+	CHECK(!type_ok);
+	/* type_ok may be NULL */
+	CHECK_STR(kms_entry_string(xks, "CustomKeyStoreType", NULL),
+			  "EXTERNAL_KEY_STORE");
+
+	/* numbers */
+	number = 0;
+	CHECK(kms_entry_number(xks, "CreationDate", &number, &type_ok));
+	CHECK(type_ok);
+	CHECK(number > 1700000000.12 && number < 1700000000.13);
+	CHECK(kms_entry_number(hsm, "CreationDate", &number, &type_ok));
+	CHECK(number > 1499288695.91 && number < 1499288695.92);
+	type_ok = false;
+	CHECK(!kms_entry_number(hsm, "NoSuchField", &number, &type_ok));
+	CHECK(type_ok);
+	type_ok = false;
+	CHECK(!kms_entry_number(xks, "ConnectionErrorCode", &number, &type_ok));
+	CHECK(type_ok);
+	type_ok = true;
+	CHECK(!kms_entry_number(hsm, "CustomKeyStoreName", &number, &type_ok));
+	CHECK(!type_ok);
+
+	/* the original text of numbers: every digit kept */
+	CHECK_STR(kms_entry_raw_text(xks, "CreationDate"), "1700000000.123");
+	CHECK_STR(kms_entry_raw_text(hsm, "CreationDate"), "1.499288695918E9");
+	CHECK(kms_entry_raw_text(hsm, "CustomKeyStoreName") == NULL);
+	CHECK(kms_entry_raw_text(hsm, "NoSuchField") == NULL);
+	CHECK(kms_entry_raw_text(xks, "ConnectionErrorCode") == NULL);
+
+	/* the whole entry, exactly as sent ("/" unescaped, null kept) */
+	CHECK_STR(kms_entry_json(xks), xks_entry_json);
+	/* and asking again for a raw text did not disturb it */
+	CHECK_STR(kms_entry_raw_text(xks, "CreationDate"), "1700000000.123");
+
+	kms_page_free(&page);
+}
+
+static void
+test_entry_accessor_edges(void)
+{
+	KmsPage		page;
+	CksAwsError err;
+	struct json_object *entry;
+	bool		type_ok;
+	double		number;
+	const char *body =
+	"{\"CustomKeyStores\":[{\"Nul\":\"a\\u0000b\",\"Int\":1700000000,"
+	"\"Big\":1e400,\"Bool\":true,\"Name\":\"\xc3\xa9t\xc3\xa9 \\\"q\\\" \\\\\","
+	"\"Obj\":{\"Deep\":{\"Leaf\":\"x\"}}}]}";
+
+	if (!CHECK(parse_page(body, &page, &err)))
+		return;
+	entry = json_object_array_get_idx(page.entries, 0);
+
+	/* a string PostgreSQL could not hold is refused, not cut at the NUL */
+	type_ok = true;
+	CHECK(kms_entry_string(entry, "Nul", &type_ok) == NULL);
+	CHECK(!type_ok);
+	CHECK_STR(kms_entry_string(entry, "Name", &type_ok),
+			  "\xc3\xa9t\xc3\xa9 \"q\" \\");
+	CHECK(type_ok);
+	CHECK_STR(kms_entry_string(entry, "Obj.Deep.Leaf", &type_ok), "x");
+
+	/* integers are numbers too */
+	CHECK(kms_entry_number(entry, "Int", &number, &type_ok));
+	CHECK(number == 1700000000.0);
+	CHECK_STR(kms_entry_raw_text(entry, "Int"), "1700000000");
+
+	/* an infinite value is not a usable number */
+	type_ok = true;
+	CHECK(!kms_entry_number(entry, "Big", &number, &type_ok));
+	CHECK(!type_ok);
+	CHECK_STR(kms_entry_raw_text(entry, "Big"), "1e400");
+
+	type_ok = true;
+	CHECK(!kms_entry_number(entry, "Bool", &number, &type_ok));
+	CHECK(!type_ok);
+	CHECK(kms_entry_raw_text(entry, "Bool") == NULL);
+
+	kms_page_free(&page);
+}
+
+/* ----------------------------------------------------------------
+ * Error responses
+ * ----------------------------------------------------------------
+ */
+
+static void
+parse_error(long status, const char *type_header, const char *rid_header,
+			const char *body, CksAwsError *err)
+{
+	memset(err, 0x7f, sizeof(*err));	/* every field must be set */
+	aws_json_parse_error(status, type_header, rid_header, body,
+						 body ? strlen(body) : 0, err);
+}
+
+static void
+test_sanitize_error_code(void)
+{
+	static const char *const cases[][2] = {
+		{"ThrottlingException", "ThrottlingException"},
+		{"com.amazonaws.kms#ThrottlingException", "ThrottlingException"},
+		{"aws.protocoltests.restjson#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/",
+		"FooError"},
+		{"FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/",
+		"FooError"},
+		{"a.b#c#NotFoundException", "NotFoundException"},
+		/* ':' cuts first, so a '#' after it does not count */
+		{"ValidationException:http://x/#frag", "ValidationException"},
+		{" KMSInternalException \r\n", "KMSInternalException"},
+		{"ns#", ""},
+		{"", ""},
+	};
+	size_t		i;
+
+	for (i = 0; i < lengthof(cases); i++)
+	{
+		char	   *code = aws_sanitize_error_code(cases[i][0]);
+
+		CHECK_STR(code, cases[i][1]);
+		pfree(code);
+	}
+	CHECK(aws_sanitize_error_code(NULL) == NULL);
+}
+
+static void
+test_error_documents(void)
+{
+	CksAwsError err;
+
+	/* the header alone is enough, even with an empty body */
+	parse_error(400, "NotFoundException", "5ab0c0b6-4e57-4b2a-9cf4-000000000001",
+				"", &err);
+	CHECK(err.kind == CKS_ERR_AWS);
+	CHECK(err.http_status == 400);
+	CHECK_STR(err.code, "NotFoundException");
+	CHECK(err.message == NULL);
+	CHECK_STR(err.request_id, "5ab0c0b6-4e57-4b2a-9cf4-000000000001");
+	free_error(&err);
+
+	/* __type with the Smithy namespace, lower-case message */
+	parse_error(400, NULL, "req-1",
+				"{\"__type\":\"com.amazonaws.kms#ThrottlingException\","
+				"\"message\":\"Rate exceeded\"}", &err);
+	CHECK(err.kind == CKS_ERR_AWS);
+	CHECK_STR(err.code, "ThrottlingException");
+	CHECK_STR(err.message, "Rate exceeded");
+	CHECK_STR(err.request_id, "req-1");
+	free_error(&err);
+
+	/* "code" when there is no __type; capitalized Message */
+	parse_error(400, NULL, NULL,
+				"{\"code\":\"CustomKeyStoreNotFoundException\","
+				"\"Message\":\"Custom key store cks-0 not found\"}", &err);
+	CHECK(err.kind == CKS_ERR_AWS);
+	CHECK_STR(err.code, "CustomKeyStoreNotFoundException");
+	CHECK_STR(err.message, "Custom key store cks-0 not found");
+	CHECK(err.request_id == NULL);
+	free_error(&err);
+
+	/* "message" wins over "Message" */
+	parse_error(400, NULL, NULL,
+				"{\"__type\":\"X\",\"Message\":\"upper\",\"message\":\"lower\"}",
+				&err);
+	CHECK_STR(err.message, "lower");
+	free_error(&err);
+
+	/* the header wins over the body and loses its ":http://..." suffix */
+	parse_error(400,
+				"AccessDeniedException:http://internal.amazon.com/coral/com.amazon.coral.service/",
+				"req-2",
+				"{\"__type\":\"com.amazonaws.kms#ValidationException\","
+				"\"message\":\"User: arn:aws:iam::111122223333:user/x is not authorized\"}",
+				&err);
+	CHECK(err.kind == CKS_ERR_AWS);
+	CHECK_STR(err.code, "AccessDeniedException");
+	CHECK_STR(err.message,
+			  "User: arn:aws:iam::111122223333:user/x is not authorized");
+	free_error(&err);
+
+	/* __type that is not a string falls through to "code" */
+	parse_error(400, NULL, NULL,
+				"{\"__type\":7,\"code\":\"KMSInternalException\"}", &err);
+	CHECK_STR(err.code, "KMSInternalException");
+	CHECK(err.message == NULL);
+	free_error(&err);
+
+	/* an empty header counts as none */
+	parse_error(400, "", NULL, "{\"__type\":\"DependencyTimeoutException\"}",
+				&err);
+	CHECK_STR(err.code, "DependencyTimeoutException");
+	free_error(&err);
+}
+
+static void
+test_error_bad_bodies(void)
+{
+	CksAwsError err;
+
+	parse_error(500, NULL, "req-3", "", &err);
+	CHECK(err.kind == CKS_ERR_BAD_RESPONSE);
+	CHECK(err.http_status == 500);
+	CHECK(err.code == NULL);
+	CHECK_STR(err.message, "HTTP 500 with an empty body");
+	CHECK_STR(err.request_id, "req-3");
+	free_error(&err);
+
+	parse_error(503, NULL, NULL, NULL, &err);
+	CHECK_STR(err.message, "HTTP 503 with an empty body");
+	CHECK(err.request_id == NULL);
+	free_error(&err);
+
+	parse_error(502, NULL, NULL,
+				"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n"
+				"<body><center><h1>502 Bad Gateway</h1></center></body>\r\n</html>\r\n",
+				&err);
+	CHECK(err.kind == CKS_ERR_BAD_RESPONSE);
+	CHECK(err.code == NULL);
+	CHECK_STR(err.message, "HTTP 502 with a non-JSON body");
+	free_error(&err);
+
+	parse_error(400, NULL, NULL, "{\"message\":\"Something went wrong\"}", &err);
+	CHECK(err.kind == CKS_ERR_BAD_RESPONSE);
+	CHECK(err.code == NULL);
+	CHECK_STR(err.message,
+			  "HTTP 400 error response without an error code: Something went wrong");
+	free_error(&err);
+
+	parse_error(400, NULL, NULL, "{}", &err);
+	CHECK_STR(err.message, "HTTP 400 error response without an error code");
+	free_error(&err);
+
+	parse_error(400, NULL, NULL, "[\"ThrottlingException\"]", &err);
+	CHECK(err.kind == CKS_ERR_BAD_RESPONSE);
+	CHECK_STR(err.message, "HTTP 400 with a JSON body that is not an object");
+	free_error(&err);
+
+	/* truncated JSON and non-UTF-8 bytes are not JSON */
+	parse_error(400, NULL, NULL, "{\"__type\":\"Throttl", &err);
+	CHECK_STR(err.message, "HTTP 400 with a non-JSON body");
+	free_error(&err);
+	parse_error(400, NULL, NULL, "{\"__type\":\"\xff\xfe\"}", &err);
+	CHECK_STR(err.message, "HTTP 400 with a non-JSON body");
+	free_error(&err);
+
+	/* a non-JSON body does not hide the header's code */
+	parse_error(503, "ServiceUnavailableException", NULL,
+				"<html>busy</html>", &err);
+	CHECK(err.kind == CKS_ERR_AWS);
+	CHECK_STR(err.code, "ServiceUnavailableException");
+	CHECK(err.message == NULL);
+	free_error(&err);
+}
+
+/* Large and hostile inputs: refused cleanly, never a crash. */
+static void
+test_error_hostile_bodies(void)
+{
+	CksAwsError err;
+	size_t		len = 4 * 1024 * 1024;
+	char	   *big = malloc(len + 1);
+	const char *prefix = "{\"__type\":\"X\",\"message\":\"";
+	size_t		i;
+
+	if (!CHECK(big != NULL))
+		return;
+
+	/* 4 MB of '[' */
+	memset(big, '[', len);
+	big[len] = '\0';
+	parse_error(400, NULL, NULL, big, &err);
+	CHECK(err.kind == CKS_ERR_BAD_RESPONSE);
+	CHECK_STR(err.message, "HTTP 400 with a non-JSON body");
+	free_error(&err);
+
+	/* a 4 MB message passes through whole */
+	strcpy(big, prefix);
+	for (i = strlen(prefix); i < len - 2; i++)
+		big[i] = 'm';
+	strcpy(big + len - 2, "\"}");
+	parse_error(400, NULL, NULL, big, &err);
+	CHECK(err.kind == CKS_ERR_AWS);
+	CHECK(err.message != NULL &&
+		  strlen(err.message) == len - 2 - strlen(prefix));
+	free_error(&err);
+
+	/* binary noise */
+	for (i = 0; i < len; i++)
+		big[i] = (char) ((i * 2654435761u) >> 13);
+	aws_json_parse_error(500, NULL, NULL, big, len, &err);
+	CHECK(err.kind == CKS_ERR_BAD_RESPONSE);
+	free_error(&err);
+
+	free(big);
+}
+
+void
+run_kms_tests(void)
+{
+	test_request_body_combinations();
+	test_request_body_escaping();
+	test_request_body_golden();
+	test_parse_normal_page();
+	test_parse_empty_pages();
+	test_parse_truncated_page();
+	test_parse_wrong_types();
+	test_parse_not_json();
+	test_entry_accessors();
+	test_entry_accessor_edges();
+	test_sanitize_error_code();
+	test_error_documents();
+	test_error_bad_bodies();
+	test_error_hostile_bodies();
+}
