@@ -205,8 +205,15 @@ start_attempt(CksCall *call)
 	sreq.body = call->body;
 	sreq.body_len = strlen(call->body);
 	sreq.normalize_path = true;
-	sigv4_sign(&sreq, call->credentials, call->region, call->service,
-			   time(NULL) + skew_for(call->url), &sig);
+	if (!sigv4_sign(&sreq, call->credentials, call->region, call->service,
+					time(NULL) + skew_for(call->url), &sig))
+	{
+		free(host);
+		free(path);
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not sign a request to %s", call->url)));
+	}
 	free(host);
 	free(path);
 
