@@ -1,0 +1,73 @@
+"""Fixed identities of the local KMS + STS test endpoint.
+
+Every test (Python, shell, pg_regress) that talks to tests/endpoint/kms_endpoint.py
+signs its requests with one of these keys.  They are test-only values that the
+endpoint hard-codes; none of them is a real AWS credential.  Import them with
+
+    sys.path.insert(0, "tests/endpoint"); from fixtures import *
+
+or read them from tests/endpoint/README.md, which lists the same values.
+"""
+
+ACCOUNT_1 = "111111111111"
+ACCOUNT_2 = "222222222222"
+ACCOUNT_3 = "333333333333"
+ACCOUNTS = (ACCOUNT_1, ACCOUNT_2, ACCOUNT_3)
+
+# Long-term (IAM user) access keys, one per account.  The user behind each is
+# arn:aws:iam::<account>:user/cks-test.
+ACCESS_KEY_1 = "AKIDCKSTEST111111111"
+SECRET_KEY_1 = "cks/test/secret/111111111111/AAAAAAAAAAAA"
+ACCESS_KEY_2 = "AKIDCKSTEST222222222"
+SECRET_KEY_2 = "cks/test/secret/222222222222/BBBBBBBBBBBB"
+ACCESS_KEY_3 = "AKIDCKSTEST333333333"
+SECRET_KEY_3 = "cks/test/secret/333333333333/CCCCCCCCCCCC"
+
+IAM_USER_NAME = "cks-test"
+
+# access key id -> (secret, account); what the endpoint's signature check uses.
+STATIC_KEYS = {
+    ACCESS_KEY_1: (SECRET_KEY_1, ACCOUNT_1),
+    ACCESS_KEY_2: (SECRET_KEY_2, ACCOUNT_2),
+    ACCESS_KEY_3: (SECRET_KEY_3, ACCOUNT_3),
+}
+
+# account -> (access key id, secret), for tests that pick "the key of account X".
+KEYS_BY_ACCOUNT = {account: (akid, secret)
+                      for akid, (secret, account) in STATIC_KEYS.items()}
+
+# A key id the endpoint does not know (-> UnrecognizedClientException).
+UNKNOWN_ACCESS_KEY = "AKIDCKSTESTUNKNOWN00"
+
+# Roles any of the three users may assume.  Any other role ARN -> AccessDenied.
+ROLE_READER_1 = "arn:aws:iam::111111111111:role/cks-reader"
+ROLE_READER_2 = "arn:aws:iam::222222222222:role/cks-reader"
+ROLE_READER_EXT_3 = "arn:aws:iam::333333333333:role/cks-reader-ext"
+EXTERNAL_ID_3 = "ext-id-42"
+
+# role ARN -> (required external id or None, role id used in AssumedRoleId)
+ROLES = {
+    ROLE_READER_1: (None, "AROACKSTESTREADER1111"),
+    ROLE_READER_2: (None, "AROACKSTESTREADER2222"),
+    ROLE_READER_EXT_3: (EXTERNAL_ID_3, "AROACKSTESTREADEREXT3"),
+}
+
+# A role that does not exist on the endpoint (-> AccessDenied).
+UNKNOWN_ROLE = "arn:aws:iam::222222222222:role/no-such-role"
+
+# Regions with built-in data; any other region answers with an empty list.
+REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
+
+# The one (account, region) pair with the rich data set, and one that is empty.
+RICH_ACCOUNT = ACCOUNT_1
+RICH_REGION = "us-east-1"
+EMPTY_ACCOUNT = ACCOUNT_2
+EMPTY_REGION = "ap-southeast-2"
+
+# Bounds the endpoint enforces, as AWS does.
+STS_MIN_DURATION = 900
+STS_MAX_DURATION = 43200
+STS_DEFAULT_DURATION = 3600
+KMS_DEFAULT_LIMIT = 100
+KMS_MAX_LIMIT = 1000
+MAX_CLOCK_SKEW_SECONDS = 300
