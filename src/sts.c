@@ -128,21 +128,25 @@ ignore_xml_error(void *data, xmlErrorPtr error)
 {
 }
 
-/* libxml2's message for the last error, without its trailing newline. */
+/*
+ * The first line of libxml2's message for the last error.  Further lines,
+ * when there are any, dump bytes of the input, which has no place in an
+ * error message.
+ */
 static char *
 xml_error_text(xmlParserCtxtPtr ctxt)
 {
 	xmlErrorPtr error = xmlCtxtGetLastError(ctxt);
-	char	   *text;
+	const char *message;
 	size_t		len;
 
 	if (error == NULL || error->message == NULL)
 		return pstrdup("unknown error");
-	text = pstrdup(error->message);
-	len = strlen(text);
-	while (len > 0 && isspace((unsigned char) text[len - 1]))
-		text[--len] = '\0';
-	return text;
+	message = error->message;
+	len = strcspn(message, "\r\n");
+	while (len > 0 && isspace((unsigned char) message[len - 1]))
+		len--;
+	return pnstrdup(message, len);
 }
 
 /*
@@ -159,6 +163,7 @@ parse_xml_body(const char *body, size_t len, char **problem)
 	xmlParserCtxtPtr ctxt;
 	XmlParseGuard guard = {false};
 	xmlDocPtr	doc;
+	const char *nul;
 
 	*problem = NULL;
 	if (body == NULL || len == 0)
@@ -170,6 +175,19 @@ parse_xml_body(const char *body, size_t len, char **problem)
 	{
 		*problem = psprintf("response body is too large to parse (%zu bytes)",
 							len);
+		return NULL;
+	}
+
+	/*
+	 * libxml2 takes a NUL byte in a memory buffer for the end of the input
+	 * and would accept a well-formed prefix.  XML has no NUL character, so
+	 * such a body is not XML.
+	 */
+	nul = memchr(body, '\0', len);
+	if (nul != NULL)
+	{
+		*problem = psprintf("response body is not well-formed XML: NUL byte at offset %zu",
+							(size_t) (nul - body));
 		return NULL;
 	}
 
@@ -251,7 +269,11 @@ find_path(xmlDocPtr doc, const char *const *path, int depth, char **problem)
 	*problem = NULL;
 	if (node == NULL || !is_sts_element(node, path[0]))
 	{
-		if (node != NULL)
+		if (node != NULL &&
+			xmlStrcmp(node->name, (const xmlChar *) path[0]) == 0)
+			*problem = psprintf("response root element <%s> is not in the STS namespace",
+								path[0]);
+		else if (node != NULL)
 			*problem = psprintf("response root element is <%s>, expected <%s>",
 								(const char *) node->name, path[0]);
 		else
@@ -635,6 +657,9 @@ sts_parse_error(long http_status, const char *request_id_header,
 			err->message = psprintf("HTTP %ld with an empty body", http_status);
 		else if (doc == NULL)
 			err->message = psprintf("HTTP %ld with a non-XML body", http_status);
+		else if (error == NULL)
+			err->message = psprintf("HTTP %ld with an XML body that is not an STS error response",
+									http_status);
 		else if (message != NULL)
 			err->message = psprintf("HTTP %ld error response without an error code: %s",
 									http_status, message);
