@@ -466,13 +466,25 @@ cks_http_response(const CksHttpTransfer *transfer)
 	return &transfer->response;
 }
 
+/*
+ * Releasing is idempotent: after an abort the transfer may already be gone
+ * (cks_http_abort_level) by the time the scan's own cleanup runs, so only
+ * a transfer still on the active list is freed.
+ */
 void
 cks_http_release(CksHttpTransfer *transfer)
 {
-	if (transfer == NULL)
-		return;
-	unlink_transfer(transfer);
-	destroy_transfer(transfer);
+	CksHttpTransfer *t;
+
+	for (t = active_transfers; t != NULL; t = t->next)
+	{
+		if (t == transfer)
+		{
+			unlink_transfer(transfer);
+			destroy_transfer(transfer);
+			return;
+		}
+	}
 }
 
 void

@@ -16,6 +16,8 @@
 
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
+#include "catalog/pg_type.h"
+#include "parser/parse_coerce.h"
 #include "parser/parsetree.h"
 #include "quals.h"
 #include "utils/builtins.h"
@@ -187,6 +189,9 @@ cks_deparse_value(PlannerInfo *root, Expr *value)
 		bare = ((RelabelType *) bare)->arg;
 	if (IsA(bare, Var))
 		return deparse_outer_var(root, (Var *) bare);
+	if (IsA(bare, Const) && !((Const *) bare)->constisnull &&
+		TypeCategory(((Const *) bare)->consttype) == TYPCATEGORY_STRING)
+		return quote_literal_cstr(TextDatumGetCString(((Const *) bare)->constvalue));
 	if (!contain_var_clause((Node *) bare))
 		return deparse_expression((Node *) bare, NIL, false, false);
 	return pstrdup("(expression)");
