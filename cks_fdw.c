@@ -290,21 +290,63 @@ ec_member_is_column(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
 }
 
 /*
+ * A path that looks up, per outer row, the key a join clause supplies.
+ * Skipped when the clause is not usable or needs no outer relation.
+ */
+static void
+add_path_for_join_clause(PlannerInfo *root, RelOptInfo *baserel,
+						 CksRelInfo *info, RestrictInfo *rinfo)
+{
+	List	   *pushed;
+	CksPushedQual *qual;
+	Relids		required_outer;
+	ParamPathInfo *ppi;
+	Cost		startup_cost,
+				total_cost;
+	double		rows = info->nregions;
+
+	if (!join_clause_is_movable_to(rinfo, baserel))
+		return;
+	pushed = cks_find_pushable_quals(root, baserel, info->column_of_att,
+									 list_make1(rinfo));
+	if (pushed == NIL)
+		return;
+	qual = linitial(pushed);
+	if (qual->column != CKS_COL_ID && qual->column != CKS_COL_NAME)
+		return;
+	required_outer = bms_difference(rinfo->clause_relids, baserel->relids);
+	if (bms_is_empty(required_outer))
+		return;
+	ppi = get_baserel_parampathinfo(root, baserel, required_outer);
+	estimate_costs(info, info->nregions, rows, &startup_cost, &total_cost);
+	add_path(baserel, (Path *)
+			 create_foreignscan_path(root, baserel, NULL,
+									 Min(ppi->ppi_rows, rows),
+									 startup_cost, total_cost, NIL,
+									 required_outer, NULL, NIL));
+}
+
+/*
  * Parameterized paths: for a join on custom_key_store_id or
  * custom_key_store_name, a path that looks up each outer row's key.  The
  * planner weighs it (a request per outer row) against one full scan.
+ * Inner-join equalities live in equivalence classes; outer-join clauses
+ * only in joininfo, so both are searched, as postgres_fdw does.
  */
 static void
 add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, CksRelInfo *info)
 {
+	ListCell   *lc;
 	int			attno;
+
+	foreach(lc, baserel->joininfo)
+		add_path_for_join_clause(root, baserel, info, lfirst(lc));
 
 	for (attno = 1; attno <= baserel->max_attr; attno++)
 	{
 		int			column = info->column_of_att[attno - 1];
 		JoinColumnSearch search = {baserel->relid, attno};
 		List	   *clauses;
-		ListCell   *lc;
 
 		if (column != CKS_COL_ID && column != CKS_COL_NAME)
 			continue;
@@ -312,32 +354,7 @@ add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, CksRelInfo *info
 														 ec_member_is_column,
 														 &search, NULL);
 		foreach(lc, clauses)
-		{
-			RestrictInfo *rinfo = lfirst(lc);
-			List	   *pushed;
-			Relids		required_outer;
-			ParamPathInfo *ppi;
-			Cost		startup_cost,
-						total_cost;
-			double		rows = info->nregions;
-
-			if (!join_clause_is_movable_to(rinfo, baserel))
-				continue;
-			pushed = cks_find_pushable_quals(root, baserel, info->column_of_att,
-											 list_make1(rinfo));
-			if (pushed == NIL)
-				continue;
-			required_outer = bms_difference(rinfo->clause_relids, baserel->relids);
-			if (bms_is_empty(required_outer))
-				continue;
-			ppi = get_baserel_parampathinfo(root, baserel, required_outer);
-			estimate_costs(info, info->nregions, rows, &startup_cost, &total_cost);
-			add_path(baserel, (Path *)
-					 create_foreignscan_path(root, baserel, NULL,
-											 Min(ppi->ppi_rows, rows),
-											 startup_cost, total_cost, NIL,
-											 required_outer, NULL, NIL));
-		}
+			add_path_for_join_clause(root, baserel, info, lfirst(lc));
 	}
 }
 
