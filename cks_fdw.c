@@ -68,7 +68,8 @@ enum FdwPrivateIndex
 	FdwPrivatePushedIsArray,	/* IntList of bool */
 	FdwPrivateRetrievedAttrs,	/* IntList of attnums converted */
 	FdwPrivateExplainRequest,	/* String: API call and parameters */
-	FdwPrivateExplainFilters	/* String: region/account filters, or "" */
+	FdwPrivateExplainFilters,	/* String: region/account filters, or "" */
+	FdwPrivateExplainRegions	/* String: regions a constant qual leaves */
 };
 
 /* Executor-side state (ForeignScanState.fdw_state). */
@@ -104,6 +105,7 @@ static void cksReScanForeignScan(ForeignScanState *node);
 static void cksEndForeignScan(ForeignScanState *node);
 static void cksExplainForeignScan(ForeignScanState *node, ExplainState *es);
 static List *cksImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+static char *join_strings(List *strings);
 
 void
 _PG_init(void)
@@ -474,6 +476,9 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 							 retrieved_attrs(root, baserel, scan_clauses),
 							 makeString(explain_request(root, info, api_qual)),
 							 makeString(explain_filters(root, pushed)));
+	fdw_private = lappend(fdw_private,
+						  makeString(join_strings(regions_after_constant_filter(info->opts.regions,
+																				find_pushed(pushed, CKS_COL_REGION)))));
 
 	/* every clause is rechecked locally: pushing down only saves requests */
 	return make_foreignscan(tlist,
@@ -693,13 +698,11 @@ cksExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
 	CksScanState *state = node->fdw_state;
 	const char *filters = strVal(list_nth(plan->fdw_private, FdwPrivateExplainFilters));
-	CksScanOptions opts;
-	ForeignTable *table = GetForeignTable(RelationGetRelid(node->ss.ss_currentRelation));
+	const char *regions = strVal(list_nth(plan->fdw_private, FdwPrivateExplainRegions));
 
-	cks_get_scan_options(table->serverid, table->relid, &opts);
 	ExplainPropertyText("KMS Request",
 						strVal(list_nth(plan->fdw_private, FdwPrivateExplainRequest)), es);
-	ExplainPropertyText("Regions", join_strings(opts.regions), es);
+	ExplainPropertyText("Regions", regions[0] ? regions : "(none)", es);
 	if (filters[0] != '\0')
 		ExplainPropertyText("Call Filter", filters, es);
 
