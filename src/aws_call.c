@@ -413,7 +413,12 @@ handle_finished_attempt(CksCall *call)
 	{
 		int			offset = server_clock_offset(response->date);
 
-		if (abs(offset) >= SKEW_THRESHOLD_SECS)
+		/*
+		 * Compare with the offset we signed with, not with zero: a clock
+		 * that was fixed since (or a server that was wrong and is right
+		 * again) must undo a correction learned earlier.
+		 */
+		if (abs(offset - skew_for(call->url)) >= SKEW_THRESHOLD_SECS)
 		{
 			remember_skew(call->url, offset);
 			call->skew_corrected = true;
