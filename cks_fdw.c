@@ -69,7 +69,8 @@ enum FdwPrivateIndex
 	FdwPrivateRetrievedAttrs,	/* IntList of attnums converted */
 	FdwPrivateExplainRequest,	/* String: API call and parameters */
 	FdwPrivateExplainFilters,	/* String: region/account filters, or "" */
-	FdwPrivateExplainRegions	/* String: regions a constant qual leaves */
+	FdwPrivateExplainRegions,	/* String: regions a constant qual leaves */
+	FdwPrivatePageLimit			/* Integer: Limit of each page */
 };
 
 /* Executor-side state (ForeignScanState.fdw_state). */
@@ -404,14 +405,14 @@ api_parameter_name(CksColumn column)
 
 /* "DescribeCustomKeyStores CustomKeyStoreId=$1" or "... Limit=1000" */
 static char *
-explain_request(PlannerInfo *root, CksRelInfo *info, CksPushedQual *api_qual)
+explain_request(PlannerInfo *root, int page_limit, CksPushedQual *api_qual)
 {
 	StringInfoData buf;
 
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "DescribeCustomKeyStores");
 	if (api_qual == NULL)
-		appendStringInfo(&buf, " Limit=%d", info->opts.page_size);
+		appendStringInfo(&buf, " Limit=%d", page_limit);
 	else if (api_qual->is_array)
 		appendStringInfo(&buf, " %s=ANY(%s)", api_parameter_name(api_qual->column),
 						 cks_deparse_value(root, api_qual->value));
@@ -443,6 +444,30 @@ explain_filters(PlannerInfo *root, List *pushed)
 	return buf.data;
 }
 
+/*
+ * The Limit each page asks for.  A query whose LIMIT applies directly to
+ * this scan (the only relation, no clause left to check, nothing to sort
+ * or aggregate first) needs at most that many rows, so the first page asks
+ * for no more; the executor then stops before a second page is fetched.
+ * Any clause, even a pushed one, is rechecked locally and could reject
+ * rows, so then the page size stays as configured.
+ */
+static int
+page_limit_for(PlannerInfo *root, RelOptInfo *baserel, CksRelInfo *info,
+			   List *scan_clauses)
+{
+	Query	   *parse = root->parse;
+
+	if (root->limit_tuples <= 0 || scan_clauses != NIL ||
+		bms_membership(root->all_baserels) != BMS_SINGLETON ||
+		parse->sortClause != NIL || parse->distinctClause != NIL ||
+		parse->groupClause != NIL || parse->hasAggs || parse->hasWindowFuncs ||
+		parse->hasTargetSRFs || parse->setOperations != NULL ||
+		root->hasHavingQual)
+		return info->opts.page_size;
+	return (int) Min(root->limit_tuples, (double) info->opts.page_size);
+}
+
 static ForeignScan *
 cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 				  ForeignPath *best_path, List *tlist, List *scan_clauses,
@@ -455,6 +480,7 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	List	   *columns = NIL;
 	List	   *is_array = NIL;
 	List	   *fdw_private;
+	int			page_limit;
 	ListCell   *lc;
 
 	/* scan_clauses includes the join clauses of a parameterized path */
@@ -472,13 +498,15 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 		is_array = lappend_int(is_array, qual->is_array);
 	}
 
+	page_limit = page_limit_for(root, baserel, info, scan_clauses);
 	fdw_private = list_make5(columns, is_array,
 							 retrieved_attrs(root, baserel, scan_clauses),
-							 makeString(explain_request(root, info, api_qual)),
+							 makeString(explain_request(root, page_limit, api_qual)),
 							 makeString(explain_filters(root, pushed)));
 	fdw_private = lappend(fdw_private,
 						  makeString(join_strings(regions_after_constant_filter(info->opts.regions,
 																				find_pushed(pushed, CKS_COL_REGION)))));
+	fdw_private = lappend(fdw_private, makeInteger(page_limit));
 
 	/* every clause is rechecked locally: pushing down only saves requests */
 	return make_foreignscan(tlist,
@@ -546,7 +574,7 @@ cksBeginForeignScan(ForeignScanState *node, int eflags)
 	state->kms.settings.request_timeout_ms = state->opts.request_timeout_ms;
 	state->kms.settings.max_attempts = state->opts.max_attempts;
 	state->kms.settings.ca_file = state->opts.ca_file;
-	state->kms.page_size = state->opts.page_size;
+	state->kms.page_size = intVal(list_nth(plan->fdw_private, FdwPrivatePageLimit));
 	state->kms.on_error_warn = state->opts.on_error_warn;
 }
 
