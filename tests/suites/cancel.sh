@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Cancel and timeouts while a request hangs at the endpoint, which
+# pg_regress cannot express (it needs a second session and wall-clock
+# measurements):
+#   a. pg_cancel_backend from another session ends the query within 1 s
+#      with SQLSTATE 57014,
+#   b. statement_timeout ends it with 57014 soon after the timeout,
+#   c. the same session then runs queries normally,
+#   d. while the request is in flight the backend waits on an Extension
+#      wait event (pg_stat_activity),
+#   e. request_timeout_ms ends a hung attempt with HV00N, and a retry
+#      after a timed-out attempt succeeds.
+# Runs inside a throwaway cluster, see tests/in-cluster.sh.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/suites/lib.sh
+
+db=cks_cancel
+setup_db "$db" || { fail "create database $db"; summary; exit 1; }
+
+$CTL reset
+sql "$db" "
+CREATE SERVER kms FOREIGN DATA WRAPPER cks_fdw
+  OPTIONS (region 'us-east-1', endpoint '$CKS_ENDPOINT_URL',
+           sts_endpoint '$CKS_ENDPOINT_URL', request_timeout_ms '60000',
+           max_attempts '1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER kms
+  OPTIONS (access_key_id 'AKIDCKSTEST111111111',
+           secret_access_key 'cks/test/secret/111111111111/AAAAAAAAAAAA');
+CREATE FOREIGN TABLE stores (custom_key_store_id text, account_id text)
+  SERVER kms;"
+
+# The row count the endpoint holds for account 1 / us-east-1.
+expected=$(/usr/bin/python3 -c '
+import sys; sys.path.insert(0, "tests/endpoint"); import ctl
+print(len(ctl.get_stores("111111111111", "us-east-1")))')
+got=$(sql "$db" "SELECT count(*) FROM stores")
+check_eq "a plain scan returns the endpoint's $expected rows" "$expected" "$got"
+
+# A clean request log, and the next KMS request hangs for 20 s.
+hang_next_request() {
+	$CTL reset
+	$CTL fault hang --ms 20000 --operation DescribeCustomKeyStores
+}
+
+# True once the hung request has reached the endpoint.
+request_arrived() {
+	[ "$($CTL count --operation DescribeCustomKeyStores)" = "requests: 1" ]
+}
+
+# Sets pid to the backend running the scan under application_name $1.
+find_backend() {
+	pid=$(sql "$db" "SELECT pid FROM pg_stat_activity
+	                  WHERE application_name = '$1' AND state = 'active'
+	                    AND query LIKE '%FROM stores%'")
+	[ -n "$pid" ]
+}
+
+# ---- a, c, d: pg_cancel_backend from a second session --------------------
+hang_next_request
+cat >"$suite_tmp/cancel.sql" <<'EOF'
+\set VERBOSITY verbose
+SET application_name = 'cks_cancel_a';
+SELECT count(*) AS hung FROM stores;
+SELECT 'after_cancel:' || count(*) FROM stores;
+EOF
+start=$(now_ms)
+psql -X -At -d "$db" -f "$suite_tmp/cancel.sql" >"$suite_tmp/cancel.out" 2>&1 &
+session=$!
+
+pid=""
+if ! wait_for 10 find_backend cks_cancel_a; then
+	fail "the hung query shows up in pg_stat_activity"
+else
+	# let the request reach the endpoint and the backend settle into its wait
+	wait_for 5 request_arrived
+	sleep 0.2
+	wait_event=$(sql "$db" "SELECT wait_event_type || '/' || wait_event
+	                          FROM pg_stat_activity WHERE pid = $pid")
+	check_eq "d. in-flight request: backend waits on an Extension event" \
+		"Extension/Extension" "$wait_event"
+
+	t0=$(now_ms)
+	cancelled=$(sql "$db" "SELECT pg_cancel_backend($pid)")
+	wait "$session"
+	t1=$(now_ms)
+	elapsed=$((t1 - t0))
+	echo "# cancel latency: $elapsed ms (pg_cancel_backend call to the session's end)"
+	check_eq "a. pg_cancel_backend accepted" "t" "$cancelled"
+	check_lt "a. cancel ends the hung query within 1 s" "$elapsed" 1000
+	check_eq "a. cancelled query fails with 57014" "57014" \
+		"$(sqlstate_of "$suite_tmp/cancel.out")"
+	check_lt "a. the session ended long before the 20 s hang" \
+		"$((t1 - start))" 10000
+	check_contains "c. the next query in the same session returns all rows" \
+		"after_cancel:$expected" "$suite_tmp/cancel.out"
+fi
+wait "$session" 2>/dev/null
+
+# ---- b, c: statement_timeout ---------------------------------------------
+hang_next_request
+t0=$(now_ms)
+psql -X -At -d "$db" -v VERBOSITY=verbose \
+	-c "SET statement_timeout = '500ms'" \
+	-c "SELECT count(*) FROM stores" \
+	-c "SELECT 'after_timeout:' || count(*) FROM stores" \
+	>"$suite_tmp/timeout.out" 2>&1
+t1=$(now_ms)
+# the third statement is a fast scan; the time is dominated by the timeout
+elapsed=$((t1 - t0))
+echo "# statement_timeout 500ms: session took $elapsed ms"
+check_eq "b. statement_timeout ends the hung query with 57014" "57014" \
+	"$(sqlstate_of "$suite_tmp/timeout.out")"
+check_contains "b. the error is the statement timeout" \
+	"canceling statement due to statement timeout" "$suite_tmp/timeout.out"
+check_between "b. ended soon after 500 ms" "$elapsed" 480 1500
+check_contains "c. the next query after the timeout returns all rows" \
+	"after_timeout:$expected" "$suite_tmp/timeout.out"
+
+# ---- e: request_timeout_ms -------------------------------------------------
+sql "$db" "ALTER SERVER kms OPTIONS (SET request_timeout_ms '300')"
+hang_next_request
+t0=$(now_ms)
+psql -X -At -d "$db" -v VERBOSITY=verbose -c "SELECT count(*) FROM stores" \
+	>"$suite_tmp/reqtimeout.out" 2>&1
+t1=$(now_ms)
+elapsed=$((t1 - t0))
+echo "# request_timeout_ms 300, one attempt: failed after $elapsed ms"
+check_eq "e. request_timeout_ms on a hung request fails with HV00N" "HV00N" \
+	"$(sqlstate_of "$suite_tmp/reqtimeout.out")"
+check_between "e. after about 300 ms" "$elapsed" 290 1000
+check_contains "e. the detail names the timeout" "imeout" "$suite_tmp/reqtimeout.out"
+
+# a timed-out attempt is retried: with 2 attempts, one hang costs ~300 ms
+sql "$db" "ALTER SERVER kms OPTIONS (SET max_attempts '2')"
+hang_next_request
+t0=$(now_ms)
+got=$(psql -X -q -At -d "$db" -c "SET cks_fdw.retry_base_delay_ms = 5" \
+	-c "SELECT count(*) FROM stores" 2>&1)
+t1=$(now_ms)
+elapsed=$((t1 - t0))
+echo "# request_timeout_ms 300, 2 attempts, first hangs: rows after $elapsed ms"
+check_eq "e. the retry after a timed-out attempt returns all rows" "$expected" "$got"
+check_between "e. the retry came after the 300 ms timeout" "$elapsed" 290 1500
+
+# nothing crashed along the way
+check_eq "the server is still up" "1" "$(sql "$db" "SELECT 1")"
+
+summary
