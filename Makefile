@@ -53,3 +53,27 @@ unitcheck: tests/unit/run_unit
 	tests/unit/run_unit
 
 .PHONY: unitcheck
+
+# ---- Fuzzing (fuzz/, tests/suites/fuzz.sh) --------------------------------
+# libFuzzer targets on the response and error parsers, built with clang as
+# frontend code like the unit runner, with ASan and UBSan (any UB aborts).
+#   make fuzz                builds fuzz/build/fuzz_kms and fuzz/build/fuzz_sts
+#   fuzz/build/fuzz_kms fuzz/corpus/kms     runs one (see tests/suites/fuzz.sh)
+FUZZ_CC = clang
+FUZZ_CFLAGS = -DFRONTEND -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Wall -Wno-ignored-attributes \
+	-I$(srcdir)/src -I$(shell $(PG_CONFIG) --includedir-server) \
+	$(shell pkg-config --cflags $(DEPS_PKGS))
+
+fuzz/build/fuzz_kms: fuzz/fuzz_kms.c src/kms.c src/kms.h src/aws_error.h
+	@mkdir -p fuzz/build
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_kms.c src/kms.c $(UNIT_LIBS)
+
+fuzz/build/fuzz_sts: fuzz/fuzz_sts.c src/sts.c src/sts.h src/aws_error.h
+	@mkdir -p fuzz/build
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_sts.c src/sts.c $(UNIT_LIBS)
+
+fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts
+
+.PHONY: fuzz

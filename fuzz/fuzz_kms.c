@@ -1,0 +1,251 @@
+/*-------------------------------------------------------------------------
+ *
+ * fuzz_kms.c
+ *	  libFuzzer target for the KMS side of the wire (src/kms.c): whatever
+ *	  bytes a KMS endpoint (or something pretending to be one) sends back
+ *	  must be refused or parsed without a crash, a leak or undefined
+ *	  behaviour, and the promises of kms.h must hold on every input.
+ *
+ *	  Each input goes to
+ *	    - kms_parse_describe_response, and when it parses, every entry
+ *	      through every accessor the row builder uses (the interface
+ *	      columns' paths, plus every key the entry actually has, one level
+ *	      into nested objects) and kms_entry_json;
+ *	    - aws_json_parse_error without headers, and with the input itself
+ *	      (up to its first NUL) as the X-Amzn-ErrorType header.
+ *
+ *	  Built as frontend code (palloc is libpgcommon's malloc wrapper) by
+ *	  "make fuzz"; run by tests/suites/fuzz.sh.  A broken promise calls
+ *	  abort(), which libFuzzer reports as a crash with the reproducer.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres_fe.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <json-c/json.h>
+
+#include "kms.h"
+
+/* The JSON paths of the interface columns (src/rows.c), and odd ones. */
+static const char *const entry_paths[] = {
+	"CustomKeyStoreId",
+	"CustomKeyStoreName",
+	"CustomKeyStoreType",
+	"CloudHsmClusterId",
+	"TrustAnchorCertificate",
+	"ConnectionState",
+	"ConnectionErrorCode",
+	"CreationDate",
+	"XksProxyConfiguration.Connectivity",
+	"XksProxyConfiguration.UriEndpoint",
+	"XksProxyConfiguration.UriPath",
+	"XksProxyConfiguration.VpcEndpointServiceName",
+	"XksProxyConfiguration.VpcEndpointServiceOwner",
+	"XksProxyConfiguration.AccessKeyId",
+	/* through a scalar, empty steps, a path ending in a dot */
+	"CustomKeyStoreId.Deeper",
+	"XksProxyConfiguration..UriPath",
+	"XksProxyConfiguration.",
+	".",
+	"",
+};
+
+/* Stop here, loudly: libFuzzer turns the abort into a saved reproducer. */
+static void
+broken_promise(const char *what)
+{
+	fprintf(stderr, "fuzz_kms: broken promise: %s\n", what);
+	abort();
+}
+
+static void
+free_error(CksAwsError *err)
+{
+	if (err->code)
+		pfree(err->code);
+	if (err->message)
+		pfree(err->message);
+	if (err->request_id)
+		pfree(err->request_id);
+	memset(err, 0, sizeof(*err));
+}
+
+/*
+ * Every accessor on one path.  A string handed back must be the whole
+ * value (no embedded NUL), a number must be finite, and the raw text of a
+ * number must be there exactly when the number is.
+ */
+static void
+probe_path(struct json_object *entry, const char *path)
+{
+	bool		type_ok = false;
+	const char *text;
+	const char *raw;
+	double		number = 0;
+	bool		found;
+
+	text = kms_entry_string(entry, path, &type_ok);
+	if (text != NULL && !type_ok)
+		broken_promise("kms_entry_string returned a value with type_ok = false");
+	if (text != NULL)
+		(void) strlen(text);
+	(void) kms_entry_string(entry, path, NULL);
+
+	found = kms_entry_number(entry, path, &number, &type_ok);
+	if (found && (!type_ok || !isfinite(number)))
+		broken_promise("kms_entry_number found a non-finite number or said type_ok = false");
+	(void) kms_entry_number(entry, path, &number, NULL);
+
+	raw = kms_entry_raw_text(entry, path);
+	if (found && raw == NULL)
+		broken_promise("kms_entry_raw_text gave nothing for a number kms_entry_number found");
+	if (raw != NULL)
+		(void) strlen(raw);
+}
+
+/*
+ * kms_entry_json must print valid JSON that parses back to an object (the
+ * "raw" column is cast to jsonb by users).
+ */
+static void
+probe_entry_json(struct json_object *entry)
+{
+	const char *json = kms_entry_json(entry);
+	struct json_object *back;
+
+	if (json == NULL)
+		broken_promise("kms_entry_json returned NULL");
+	back = json_tokener_parse(json);
+	if (back == NULL || !json_object_is_type(back, json_type_object))
+		broken_promise("kms_entry_json printed something that is not a JSON object");
+	json_object_put(back);
+}
+
+/* Every accessor on every known path and on every key the entry has. */
+static void
+probe_entry(struct json_object *entry)
+{
+	size_t		i;
+
+	for (i = 0; i < lengthof(entry_paths); i++)
+		probe_path(entry, entry_paths[i]);
+
+	json_object_object_foreach(entry, key, value)
+	{
+		probe_path(entry, key);
+		if (json_object_is_type(value, json_type_object))
+		{
+			json_object_object_foreach(value, subkey, subvalue)
+			{
+				char	   *path = psprintf("%s.%s", key, subkey);
+
+				(void) subvalue;
+				probe_path(entry, path);
+				pfree(path);
+			}
+		}
+	}
+	probe_entry_json(entry);
+	/* serializing twice must reuse json-c's buffer without harm */
+	probe_entry_json(entry);
+}
+
+static void
+fuzz_describe_response(const uint8_t *data, size_t size)
+{
+	KmsPage		page;
+	CksAwsError err;
+	int			i;
+
+	memset(&err, 0, sizeof(err));
+	if (!kms_parse_describe_response((const char *) data, size, 200, &page,
+									 &err))
+	{
+		if (err.kind != CKS_ERR_BAD_RESPONSE || err.message == NULL)
+			broken_promise("refused page without CKS_ERR_BAD_RESPONSE and a message");
+		if (page.root != NULL || page.entries != NULL ||
+			page.next_marker != NULL || page.nentries != 0)
+			broken_promise("refused page is not empty");
+		free_error(&err);
+		return;
+	}
+
+	if (page.root == NULL || page.nentries < 0)
+		broken_promise("accepted page without a root or with a negative count");
+	if (page.truncated &&
+		(page.next_marker == NULL || page.next_marker[0] == '\0'))
+		broken_promise("accepted a truncated page without a marker");
+	if (page.nentries > 0 &&
+		(int) json_object_array_length(page.entries) != page.nentries)
+		broken_promise("nentries disagrees with the entries array");
+
+	for (i = 0; i < page.nentries; i++)
+	{
+		struct json_object *entry = json_object_array_get_idx(page.entries, i);
+
+		if (!json_object_is_type(entry, json_type_object))
+			broken_promise("accepted page has an entry that is not an object");
+		probe_entry(entry);
+	}
+	kms_page_free(&page);
+	kms_page_free(&page);		/* documented as safe on a freed page */
+}
+
+static void
+check_error_result(const CksAwsError *err, long status)
+{
+	if (err->http_status != status)
+		broken_promise("aws_json_parse_error lost the HTTP status");
+	if (err->kind == CKS_ERR_AWS)
+	{
+		if (err->code == NULL || err->code[0] == '\0')
+			broken_promise("CKS_ERR_AWS without an error code");
+	}
+	else if (err->kind == CKS_ERR_BAD_RESPONSE)
+	{
+		if (err->message == NULL || err->code != NULL)
+			broken_promise("CKS_ERR_BAD_RESPONSE without a message or with a code");
+	}
+	else
+		broken_promise("aws_json_parse_error gave neither CKS_ERR_AWS nor CKS_ERR_BAD_RESPONSE");
+}
+
+static void
+fuzz_error_response(const uint8_t *data, size_t size)
+{
+	CksAwsError err;
+	char	   *header = pnstrdup((const char *) data, size);
+	char	   *code;
+
+	memset(&err, 0, sizeof(err));
+	aws_json_parse_error(400, NULL, NULL, (const char *) data, size, &err);
+	check_error_result(&err, 400);
+	if (err.request_id != NULL)
+		broken_promise("request id without a request id header");
+	free_error(&err);
+
+	aws_json_parse_error(503, header, "req-0000", (const char *) data, size,
+						 &err);
+	check_error_result(&err, 503);
+	if (err.request_id == NULL || strcmp(err.request_id, "req-0000") != 0)
+		broken_promise("request id header not kept");
+	free_error(&err);
+
+	code = aws_sanitize_error_code(header);
+	if (code == NULL || strchr(code, ':') != NULL || strchr(code, '#') != NULL)
+		broken_promise("sanitized error code still has ':' or '#'");
+	pfree(code);
+	pfree(header);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fuzz_describe_response(data, size);
+	fuzz_error_response(data, size);
+	return 0;
+}

@@ -1,0 +1,182 @@
+/*-------------------------------------------------------------------------
+ *
+ * fuzz_sts.c
+ *	  libFuzzer target for the STS side of the wire (src/sts.c): whatever
+ *	  bytes an STS endpoint (or a proxy in front of it) sends back must be
+ *	  refused or parsed without a crash, a leak or undefined behaviour, and
+ *	  the promises of sts.h must hold on every input.
+ *
+ *	  Each input goes to sts_parse_assume_role_response,
+ *	  sts_parse_caller_identity_response and sts_parse_error (with and
+ *	  without a request id header), and, up to its first NUL, to
+ *	  arn_account_id.
+ *
+ *	  Built as frontend code by "make fuzz"; run by tests/suites/fuzz.sh.
+ *	  A broken promise calls abort(), which libFuzzer reports as a crash
+ *	  with the reproducer.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres_fe.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "sts.h"
+
+/* Stop here, loudly: libFuzzer turns the abort into a saved reproducer. */
+static void
+broken_promise(const char *what)
+{
+	fprintf(stderr, "fuzz_sts: broken promise: %s\n", what);
+	abort();
+}
+
+static void
+free_error(CksAwsError *err)
+{
+	if (err->code)
+		pfree(err->code);
+	if (err->message)
+		pfree(err->message);
+	if (err->request_id)
+		pfree(err->request_id);
+	memset(err, 0, sizeof(*err));
+}
+
+/* What every refused 2xx body must look like. */
+static void
+check_refusal(const CksAwsError *err)
+{
+	if (err->kind != CKS_ERR_BAD_RESPONSE || err->message == NULL ||
+		err->code != NULL)
+		broken_promise("refused response without CKS_ERR_BAD_RESPONSE and a message");
+}
+
+/* Values read from the document are trimmed and never empty. */
+static void
+check_value(const char *value, const char *what)
+{
+	size_t		len;
+
+	if (value == NULL || value[0] == '\0')
+		broken_promise(what);
+	len = strlen(value);
+	if (isspace((unsigned char) value[0]) ||
+		isspace((unsigned char) value[len - 1]))
+		broken_promise(what);
+}
+
+static void
+fuzz_assume_role(const uint8_t *data, size_t size)
+{
+	StsCredentials creds;
+	CksAwsError err;
+
+	memset(&err, 0, sizeof(err));
+	if (!sts_parse_assume_role_response((const char *) data, size, 200,
+										&creds, &err))
+	{
+		check_refusal(&err);
+		if (creds.access_key_id || creds.secret_access_key ||
+			creds.session_token)
+			broken_promise("refused AssumeRole response left credentials behind");
+		free_error(&err);
+		return;
+	}
+	check_value(creds.access_key_id, "AccessKeyId empty or untrimmed");
+	check_value(creds.secret_access_key, "SecretAccessKey empty or untrimmed");
+	check_value(creds.session_token, "SessionToken empty or untrimmed");
+	pfree(creds.access_key_id);
+	pfree(creds.secret_access_key);
+	pfree(creds.session_token);
+}
+
+static void
+fuzz_caller_identity(const uint8_t *data, size_t size)
+{
+	char	   *account_id = NULL;
+	CksAwsError err;
+	size_t		i;
+
+	memset(&err, 0, sizeof(err));
+	if (!sts_parse_caller_identity_response((const char *) data, size, 200,
+											&account_id, &err))
+	{
+		check_refusal(&err);
+		if (account_id != NULL)
+			broken_promise("refused GetCallerIdentity response left an account id");
+		free_error(&err);
+		return;
+	}
+	if (account_id == NULL || strlen(account_id) != 12)
+		broken_promise("accepted account id is not 12 characters");
+	for (i = 0; i < 12; i++)
+	{
+		if (!isdigit((unsigned char) account_id[i]))
+			broken_promise("accepted account id is not all digits");
+	}
+	pfree(account_id);
+}
+
+static void
+check_error_result(const CksAwsError *err, long status)
+{
+	if (err->http_status != status)
+		broken_promise("sts_parse_error lost the HTTP status");
+	if (err->kind == CKS_ERR_AWS)
+	{
+		if (err->code == NULL || err->code[0] == '\0')
+			broken_promise("CKS_ERR_AWS without an error code");
+	}
+	else if (err->kind == CKS_ERR_BAD_RESPONSE)
+	{
+		if (err->message == NULL || err->code != NULL)
+			broken_promise("CKS_ERR_BAD_RESPONSE without a message or with a code");
+	}
+	else
+		broken_promise("sts_parse_error gave neither CKS_ERR_AWS nor CKS_ERR_BAD_RESPONSE");
+}
+
+static void
+fuzz_error(const uint8_t *data, size_t size)
+{
+	CksAwsError err;
+
+	memset(&err, 0, sizeof(err));
+	sts_parse_error(403, NULL, (const char *) data, size, &err);
+	check_error_result(&err, 403);
+	free_error(&err);
+
+	sts_parse_error(500, "req-header-0000", (const char *) data, size, &err);
+	check_error_result(&err, 500);
+	if (err.request_id == NULL)
+		broken_promise("request id header dropped");
+	free_error(&err);
+}
+
+static void
+fuzz_arn(const uint8_t *data, size_t size)
+{
+	char	   *arn = pnstrdup((const char *) data, size);
+	char	   *account = arn_account_id(arn);
+
+	if (account != NULL)
+	{
+		if (strlen(account) != 12 || strstr(arn, account) == NULL)
+			broken_promise("arn_account_id returned something not in the ARN");
+		pfree(account);
+	}
+	pfree(arn);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fuzz_assume_role(data, size);
+	fuzz_caller_identity(data, size);
+	fuzz_error(data, size);
+	fuzz_arn(data, size);
+	return 0;
+}
