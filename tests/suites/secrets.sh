@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# No secret ever leaves the user mapping: after a session full of failures
+# (wrong secret, rejected session token, throttling until retries run out,
+# malformed / empty / HTML answers, an unreachable endpoint, AssumeRole
+# refused for a wrong external id, and failures while assumed-role
+# credentials are in use), no secret access key and no session token
+# appears in
+#   - the server log written during that session (debug2, verbose errors,
+#     every statement logged),
+#   - anything psql received (errors, warnings, debug messages, rows),
+#   - EXPLAIN (VERBOSE, ANALYZE) output,
+#   - pg_stat_activity while a request hangs.
+# The user mappings holding the secrets are created BEFORE the server log
+# position is taken: their statements contain the secrets by necessity.
+#
+# Secrets checked: the three static secrets of tests/endpoint/fixtures.py,
+# a wrong secret and a session token given in user mappings, and every
+# session token the endpoint issues (they all start with the same fixed
+# prefix, see new_temporary_credentials in kms_endpoint.py).  The random
+# secret access keys the endpoint issues with them cannot be read back from
+# the endpoint, so they are not checked here.
+# Runs inside a throwaway cluster, see tests/in-cluster.sh.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/suites/lib.sh
+
+db=cks_secrets
+setup_db "$db" || { fail "create database $db"; summary; exit 1; }
+
+SECRET_1=cks/test/secret/111111111111/AAAAAAAAAAAA
+SECRET_2=cks/test/secret/222222222222/BBBBBBBBBBBB
+SECRET_3=cks/test/secret/333333333333/CCCCCCCCCCCC
+WRONG_SECRET=wrong/secret/not-the-right-one/0123456789xyz
+GIVEN_TOKEN=FwoGZXIvYXdzEKr//////////wEaDcks-test-given-session-token-0123
+ISSUED_TOKEN_PREFIX=IQoJb3JpZ2luX2VjE
+secrets_checked=(SECRET_1 SECRET_2 SECRET_3 WRONG_SECRET GIVEN_TOKEN
+	ISSUED_TOKEN_PREFIX)
+
+# every secret named above is absent from FILE
+check_no_secrets() {	# check_no_secrets WHERE FILE
+	local name
+	for name in "${secrets_checked[@]}"; do
+		check_absent "$1: no $name" "${!name}" "$2"
+	done
+}
+
+# ---- setup: the only statements that carry secrets ------------------------
+$CTL reset
+ep=$CKS_ENDPOINT_URL
+sql "$db" "
+-- server NAME: endpoint ENDPOINT; one table NAME_t per server
+CREATE FUNCTION make_server(name text, endpoint text, extra text DEFAULT '')
+RETURNS void LANGUAGE plpgsql AS \$\$
+BEGIN
+  EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER cks_fdw OPTIONS
+                  (region %L, endpoint %L, sts_endpoint %L, max_attempts ''3'',
+                   connect_timeout_ms ''500'', request_timeout_ms ''5000'' %s)',
+                 name, 'us-east-1', endpoint, endpoint, extra);
+  EXECUTE format('CREATE FOREIGN TABLE %I (custom_key_store_id text,
+                  custom_key_store_name text, account_id text) SERVER %I',
+                 name || '_t', name);
+END \$\$;
+SELECT make_server('s_good', '$ep');
+SELECT make_server('s_wrong', '$ep');
+SELECT make_server('s_token', '$ep');
+SELECT make_server('s_down', 'http://127.0.0.1:9');
+SELECT make_server('s_ext_wrong', '$ep');
+SELECT make_server('s_role', '$ep');
+SELECT make_server('s_warn', '$ep', ', on_error ''warn''');
+ALTER SERVER s_warn OPTIONS (SET region 'us-east-1,eu-west-1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_good
+  OPTIONS (access_key_id 'AKIDCKSTEST111111111', secret_access_key '$SECRET_1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_warn
+  OPTIONS (access_key_id 'AKIDCKSTEST111111111', secret_access_key '$SECRET_1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_wrong
+  OPTIONS (access_key_id 'AKIDCKSTEST111111111', secret_access_key '$WRONG_SECRET');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_token
+  OPTIONS (access_key_id 'AKIDCKSTEST222222222', secret_access_key '$SECRET_2',
+           session_token '$GIVEN_TOKEN');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_down
+  OPTIONS (access_key_id 'AKIDCKSTEST222222222', secret_access_key '$SECRET_2');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_ext_wrong
+  OPTIONS (access_key_id 'AKIDCKSTEST333333333', secret_access_key '$SECRET_3',
+           role_arn 'arn:aws:iam::333333333333:role/cks-reader-ext',
+           external_id 'wrong');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_role
+  OPTIONS (access_key_id 'AKIDCKSTEST333333333', secret_access_key '$SECRET_3',
+           role_arn 'arn:aws:iam::333333333333:role/cks-reader-ext',
+           external_id 'ext-id-42');
+CREATE ROLE cks_secrets_nopriv LOGIN;
+ALTER DATABASE $db SET log_min_messages = 'debug2';
+ALTER DATABASE $db SET log_error_verbosity = 'verbose';
+ALTER DATABASE $db SET log_statement = 'all';
+ALTER DATABASE $db SET cks_fdw.retry_base_delay_ms = 5;" >/dev/null ||
+	fail "create servers and user mappings"
+
+# ---- the failure run -------------------------------------------------------
+log_start=$(log_size)
+
+cat >"$suite_tmp/failures.sql" <<'EOF'
+\set VERBOSITY verbose
+SET client_min_messages = debug2;
+-- wrong secret (28000)
+SELECT * FROM s_wrong_t;
+-- a session token the endpoint rejects (28000)
+SELECT * FROM s_token_t;
+-- an unreachable endpoint (HV00N)
+SELECT * FROM s_down_t;
+-- AssumeRole with the wrong external id (42501)
+SELECT * FROM s_ext_wrong_t;
+-- AssumeRole that works: temporary credentials with a session token
+SELECT 'role rows: ' || count(*) FROM s_role_t;
+-- throttled until max_attempts runs out, with static credentials (HV000)
+\! /usr/bin/python3 tests/endpoint/ctl.py fault throttle --count 3 --operation DescribeCustomKeyStores
+SELECT * FROM s_good_t;
+-- the same with the assumed-role credentials
+\! /usr/bin/python3 tests/endpoint/ctl.py fault throttle --count 3 --operation DescribeCustomKeyStores
+SELECT * FROM s_role_t;
+-- answers that are not AWS's (HV004 / HV000)
+\! /usr/bin/python3 tests/endpoint/ctl.py fault malformed --operation DescribeCustomKeyStores
+SELECT * FROM s_good_t;
+\! /usr/bin/python3 tests/endpoint/ctl.py fault malformed --operation DescribeCustomKeyStores
+SELECT * FROM s_role_t;
+\! /usr/bin/python3 tests/endpoint/ctl.py fault empty --operation DescribeCustomKeyStores
+SELECT * FROM s_role_t;
+\! /usr/bin/python3 tests/endpoint/ctl.py fault html502 --count 3 --operation DescribeCustomKeyStores
+SELECT * FROM s_role_t;
+\! /usr/bin/python3 tests/endpoint/ctl.py fault status500 --count 3 --operation DescribeCustomKeyStores
+SELECT * FROM s_good_t;
+\! /usr/bin/python3 tests/endpoint/ctl.py fault accessdenied --operation DescribeCustomKeyStores
+SELECT * FROM s_role_t;
+-- a failing region skipped with a WARNING (on_error 'warn')
+\! /usr/bin/python3 tests/endpoint/ctl.py fault status500 --count 3 --region eu-west-1
+SELECT 'warn rows: ' || count(*) FROM s_warn_t;
+-- failures inside PL/pgSQL, caught and shown through GET STACKED DIAGNOSTICS
+\! /usr/bin/python3 tests/endpoint/ctl.py fault throttle --count 3 --operation DescribeCustomKeyStores
+DO $$
+DECLARE m text; d text; h text; c text;
+BEGIN
+  PERFORM * FROM s_role_t;
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS m = MESSAGE_TEXT, d = PG_EXCEPTION_DETAIL,
+                          h = PG_EXCEPTION_HINT, c = PG_EXCEPTION_CONTEXT;
+  RAISE NOTICE 'caught: % / % / % / %', m, d, h, c;
+END $$;
+EOF
+psql -X -d "$db" -f "$suite_tmp/failures.sql" >"$suite_tmp/client.out" 2>&1
+
+# The run did what it is meant to: each kind of failure happened.
+for state in 28000 HV00N 42501 HV000 HV004; do
+	if grep -qE "ERROR:  $state:" "$suite_tmp/client.out"; then
+		ok "failure run: an error with SQLSTATE $state"
+	else
+		fail "failure run: an error with SQLSTATE $state" "$(cat "$suite_tmp/client.out")"
+	fi
+done
+errors=$(grep -cE 'ERROR:  [0-9A-Z]{5}:' "$suite_tmp/client.out")
+echo "# failure run: $errors errors"
+check_lt "failure run: at least 12 errors" 11 "$errors"
+check_contains "failure run: AssumeRole with the right external id returned rows" \
+	"role rows: " "$suite_tmp/client.out"
+check_contains "failure run: a failing region gave a WARNING" "WARNING:" \
+	"$suite_tmp/client.out"
+check_contains "failure run: a caught error was shown by PL/pgSQL" "caught: " \
+	"$suite_tmp/client.out"
+check_eq "failure run: the endpoint issued temporary credentials" "yes" \
+	"$($CTL requests --operation AssumeRole --status 200 --fields status |
+		grep -q 200 && echo yes)"
+
+# ---- EXPLAIN (VERBOSE, ANALYZE) ---------------------------------------------
+psql -X -d "$db" -v VERBOSITY=verbose >"$suite_tmp/explain.out" 2>&1 <<'EOF'
+EXPLAIN (VERBOSE, ANALYZE) SELECT * FROM s_good_t;
+EXPLAIN (VERBOSE, ANALYZE) SELECT * FROM s_role_t WHERE custom_key_store_id = 'cks-0000';
+EXPLAIN (VERBOSE, ANALYZE, FORMAT json) SELECT * FROM s_role_t;
+EXPLAIN (VERBOSE, ANALYZE) SELECT * FROM s_token_t;
+EOF
+check_contains "EXPLAIN ANALYZE ran" "Foreign Scan" "$suite_tmp/explain.out"
+
+# ---- pg_stat_activity while a request hangs -------------------------------
+$CTL fault hang --ms 20000 --operation DescribeCustomKeyStores
+psql -X -d "$db" -c "SET application_name = 'cks_secrets_hang'" \
+	-c "SELECT * FROM s_role_t" >"$suite_tmp/hang.out" 2>&1 &
+session=$!
+hung_query_seen() {
+	sql "$db" "SELECT pid, state, wait_event_type, query FROM pg_stat_activity" \
+		>"$suite_tmp/activity.out"
+	grep -q "s_role_t" "$suite_tmp/activity.out"
+}
+check "pg_stat_activity shows the hung query" wait_for 10 hung_query_seen
+sleep 0.3
+sql "$db" "SELECT * FROM pg_stat_activity" >>"$suite_tmp/activity.out"
+sql "$db" "SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+            WHERE application_name = 'cks_secrets_hang'" >/dev/null
+wait "$session"
+cat "$suite_tmp/hang.out" >>"$suite_tmp/client.out"
+
+# ---- where the secrets must not be ----------------------------------------
+log_since "$log_start" >"$suite_tmp/server.log"
+echo "# server log written during the run: $(wc -l <"$suite_tmp/server.log") lines"
+check_lt "server log: the failures were logged (ERROR lines)" 11 \
+	"$(grep -c 'ERROR:' "$suite_tmp/server.log")"
+check_contains "server log: debug messages were logged too" "DEBUG:" \
+	"$suite_tmp/server.log"
+check_no_secrets "server log" "$suite_tmp/server.log"
+check_no_secrets "client output" "$suite_tmp/client.out"
+check_no_secrets "EXPLAIN (VERBOSE, ANALYZE)" "$suite_tmp/explain.out"
+check_no_secrets "pg_stat_activity" "$suite_tmp/activity.out"
+
+# ---- a role without privileges cannot read the user mappings' options -----
+psql -X -At -d "$db" -v VERBOSITY=verbose >"$suite_tmp/nopriv.out" 2>&1 <<'EOF'
+SET ROLE cks_secrets_nopriv;
+SELECT 'visible options: ' || count(*) FROM pg_user_mappings WHERE umoptions IS NOT NULL;
+SELECT 'mappings: ' || count(*) FROM pg_user_mappings;
+SELECT * FROM pg_user_mappings;
+SELECT umoptions FROM pg_user_mapping;
+EOF
+check_contains "a role without privileges sees the mappings" "mappings: 7" \
+	"$suite_tmp/nopriv.out"
+check_contains "... but none of their options (umoptions NULL)" \
+	"visible options: 0" "$suite_tmp/nopriv.out"
+check_contains "... and may not read pg_user_mapping (42501)" \
+	"ERROR:  42501:" "$suite_tmp/nopriv.out"
+check_no_secrets "pg_user_mappings as a role without privileges" \
+	"$suite_tmp/nopriv.out"
+
+sql "$db" "ALTER DATABASE $db RESET ALL"
+dropdb "$db"
+sql postgres "DROP ROLE cks_secrets_nopriv"
+summary
