@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Suite: fuzz the KMS and STS response/error parsers (fuzz/fuzz_kms.c,
+# fuzz/fuzz_sts.c) with libFuzzer + ASan + UBSan for a bounded time each.
+#
+# Each target starts from a COPY of its checked-in seed corpus
+# (fuzz/corpus/NAME) in a temporary directory, so whatever libFuzzer finds
+# never grows the repository.  One check per target: libFuzzer exits 0 and
+# printed no crash, leak, timeout, out-of-memory or sanitizer report.  On a
+# failure the reproducer is kept under $CKS_TEST_LOG (or /tmp) and named
+# here; replay it with  fuzz/build/fuzz_NAME <file>.
+#
+# Both targets run at the same time (the machine has two cores), each for
+# CKS_FUZZ_SECONDS (default 60).  Needs no cluster and no endpoint.
+# Ends with "N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+top=$(pwd)
+seconds=${CKS_FUZZ_SECONDS:-60}
+passed=0
+failed=0
+
+ok() { echo "ok - $1"; passed=$((passed + 1)); }
+not_ok() { echo "not ok - $1"; failed=$((failed + 1)); }
+
+echo "== building the fuzz targets"
+if ! flock /tmp/build.lock make -s fuzz; then
+  not_ok "make fuzz"
+  echo "$passed passed, $((failed + 1)) failed"
+  exit 1
+fi
+
+work=$(mktemp -d /tmp/cks-fuzz.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+keep=${CKS_TEST_LOG:-/tmp}
+
+# run_target NAME: fuzz in the background, output in $work/NAME.log
+run_target() {
+  local name=$1
+  mkdir -p "$work/$name/corpus" "$work/$name/artifacts"
+  cp -r "fuzz/corpus/$name/." "$work/$name/corpus/"
+  (cd "$work/$name" &&
+    "$top/fuzz/build/fuzz_$name" \
+      -dict="$top/fuzz/$name.dict" \
+      -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
+      -print_final_stats=1 -artifact_prefix="$work/$name/artifacts/" \
+      corpus >"$work/$name.log" 2>&1
+    echo $? >"$work/$name.rc")
+}
+
+# check_target NAME: one check from the exit code, the log and artifacts
+check_target() {
+  local name=$1 rc runs eps seeds finds artifact
+  rc=$(cat "$work/$name.rc" 2>/dev/null || echo missing)
+  seeds=$(ls "fuzz/corpus/$name" | wc -l)
+  finds=$(($(ls "$work/$name/corpus" | wc -l) - seeds))
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$name.log")
+  eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/$name.log")
+  echo "fuzz_$name: ${runs:-?} runs in ${seconds}s (${eps:-?} exec/s), $seeds seeds, $finds new corpus inputs"
+  if [ "$rc" = 0 ] &&
+     ! grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|deadly signal|broken promise|SUMMARY: ' "$work/$name.log" &&
+     [ -z "$(ls -A "$work/$name/artifacts")" ]; then
+    ok "fuzz_$name: no crash, leak, timeout or sanitizer report"
+    return
+  fi
+  not_ok "fuzz_$name (exit status $rc)"
+  if grep -qE 'ERROR:|runtime error:|deadly signal|broken promise' "$work/$name.log"; then
+    grep -E -A 30 'ERROR:|runtime error:|deadly signal|broken promise' "$work/$name.log" | head -n 60
+  else
+    tail -n 20 "$work/$name.log"
+  fi
+  for artifact in "$work/$name/artifacts/"*; do
+    [ -e "$artifact" ] || continue
+    cp "$artifact" "$keep/"
+    echo "reproducer: $keep/$(basename "$artifact")  (replay: fuzz/build/fuzz_$name $keep/$(basename "$artifact"))"
+    od -c "$artifact" | head -n 20
+  done
+}
+
+echo "== fuzzing for ${seconds}s per target"
+run_target kms &
+run_target sts &
+wait
+check_target kms
+check_target sts
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
