@@ -15,6 +15,9 @@
 #include "postgres.h"
 
 #include <math.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #include "access/htup_details.h"
 #include "access/table.h"
@@ -22,6 +25,7 @@
 #include "commands/defrem.h"
 #include "commands/explain.h"
 #include "credentials.h"
+#include "executor/execAsync.h"
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
@@ -86,6 +90,12 @@ typedef struct CksScanState
 	char	   *account_id;
 	CksKmsScan	kms;
 	int			sts_requests;
+
+	/* asynchronous execution (an Append over several servers) */
+	bool		nowait;			/* Iterate must not block */
+	bool		would_block;	/* ... and had nothing ready */
+	int			wait_fd;		/* epoll set over curl's sockets + timer */
+	int			timer_fd;		/* fires when a backoff or curl timeout ends */
 } CksScanState;
 
 void		_PG_init(void);
@@ -106,6 +116,10 @@ static void cksReScanForeignScan(ForeignScanState *node);
 static void cksEndForeignScan(ForeignScanState *node);
 static void cksExplainForeignScan(ForeignScanState *node, ExplainState *es);
 static List *cksImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+static bool cksIsForeignPathAsyncCapable(ForeignPath *path);
+static void cksForeignAsyncRequest(AsyncRequest *areq);
+static void cksForeignAsyncConfigureWait(AsyncRequest *areq);
+static void cksForeignAsyncNotify(AsyncRequest *areq);
 static char *join_strings(List *strings);
 
 void
@@ -129,6 +143,10 @@ cks_fdw_handler(PG_FUNCTION_ARGS)
 	routine->EndForeignScan = cksEndForeignScan;
 	routine->ExplainForeignScan = cksExplainForeignScan;
 	routine->ImportForeignSchema = cksImportForeignSchema;
+	routine->IsForeignPathAsyncCapable = cksIsForeignPathAsyncCapable;
+	routine->ForeignAsyncRequest = cksForeignAsyncRequest;
+	routine->ForeignAsyncConfigureWait = cksForeignAsyncConfigureWait;
+	routine->ForeignAsyncNotify = cksForeignAsyncNotify;
 	PG_RETURN_POINTER(routine);
 }
 
@@ -554,6 +572,8 @@ cksBeginForeignScan(ForeignScanState *node, int eflags)
 	ListCell   *lc;
 
 	node->fdw_state = state;
+	state->wait_fd = -1;
+	state->timer_fd = -1;
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
@@ -681,7 +701,8 @@ cksIterateForeignScan(ForeignScanState *node)
 		start_scan(node, state);
 
 	ExecClearTuple(slot);
-	entry = cks_kms_scan_next(&state->kms, &region);
+	entry = cks_kms_scan_next(&state->kms, &region, !state->nowait,
+							  &state->would_block);
 	if (entry == NULL)
 		return slot;
 	cks_build_row(&state->rows, entry, region, state->account_id,
@@ -700,12 +721,182 @@ cksReScanForeignScan(ForeignScanState *node)
 }
 
 static void
+close_wait_fds(CksScanState *state)
+{
+	if (state->wait_fd >= 0)
+		close(state->wait_fd);
+	if (state->timer_fd >= 0)
+		close(state->timer_fd);
+	state->wait_fd = state->timer_fd = -1;
+}
+
+/* An error ends the query without EndForeignScan: close the fds then. */
+static void
+close_wait_fds_at_reset(void *arg)
+{
+	close_wait_fds((CksScanState *) arg);
+}
+
+static void
 cksEndForeignScan(ForeignScanState *node)
 {
 	CksScanState *state = node->fdw_state;
 
 	if (state)
+	{
 		cks_kms_scan_release(&state->kms);
+		close_wait_fds(state);
+	}
+}
+
+static bool
+cksIsForeignPathAsyncCapable(ForeignPath *path)
+{
+	CksRelInfo *info = path->path.parent->fdw_private;
+
+	return info->opts.async_capable;
+}
+
+/*
+ * Produce the next row without blocking, the way postgres_fdw does:
+ * through ExecProcNode, so local quals and projection apply, with
+ * Iterate told not to wait.  No row and no end yet means pending.
+ */
+static void
+produce_tuple_asynchronously(AsyncRequest *areq)
+{
+	ForeignScanState *node = (ForeignScanState *) areq->requestee;
+	CksScanState *state = node->fdw_state;
+	TupleTableSlot *result;
+
+	state->nowait = true;
+	state->would_block = false;
+	PG_TRY();
+	{
+		result = ExecProcNode((PlanState *) node);
+	}
+	PG_FINALLY();
+	{
+		state->nowait = false;
+	}
+	PG_END_TRY();
+
+	if (TupIsNull(result) && state->would_block)
+		ExecAsyncRequestPending(areq);
+	else
+		ExecAsyncRequestDone(areq, result);
+}
+
+static void
+cksForeignAsyncRequest(AsyncRequest *areq)
+{
+	produce_tuple_asynchronously(areq);
+}
+
+static void
+report_wait_fd_failure(const char *what)
+{
+	ereport(ERROR,
+			(errcode_for_socket_access(),
+			 errmsg("could not %s for an asynchronous cks_fdw scan: %m", what)));
+}
+
+static void
+create_wait_fds(ForeignScanState *node, CksScanState *state)
+{
+	MemoryContextCallback *callback;
+
+	state->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (state->timer_fd < 0)
+		report_wait_fd_failure("create a timer");
+	callback = MemoryContextAllocZero(node->ss.ps.state->es_query_cxt,
+									  sizeof(MemoryContextCallback));
+	callback->func = close_wait_fds_at_reset;
+	callback->arg = state;
+	MemoryContextRegisterResetCallback(node->ss.ps.state->es_query_cxt, callback);
+}
+
+static void
+watch_fd(int epoll_fd, int fd, uint32 events)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.fd = fd;
+	if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0 && errno != EEXIST)
+		report_wait_fd_failure("watch a socket");
+}
+
+static void
+arm_timer(int timer_fd, long ms)
+{
+	struct itimerspec spec;
+
+	memset(&spec, 0, sizeof(spec));
+	if (ms == 0)
+		spec.it_value.tv_nsec = 1;	/* now: the fd is readable at once */
+	else if (ms > 0)
+	{
+		spec.it_value.tv_sec = ms / 1000;
+		spec.it_value.tv_nsec = (ms % 1000) * 1000000L;
+	}
+	/* ms < 0 leaves it_value zero: disarmed */
+	if (timerfd_settime(timer_fd, 0, &spec, NULL) != 0)
+		report_wait_fd_failure("arm a timer");
+}
+
+/*
+ * An Append gives each waiting subplan room for one event, so a scan
+ * offers one fd: an epoll set holding every socket libcurl is using (the
+ * transfers are shared by all scans of the backend, and any of them may
+ * carry this scan's next page) plus a timer for backoffs and curl's own
+ * timeouts.  The timer fires at once when the scan already has progress
+ * to report, which another scan may have made for it.
+ */
+static void
+cksForeignAsyncConfigureWait(AsyncRequest *areq)
+{
+	ForeignScanState *node = (ForeignScanState *) areq->requestee;
+	CksScanState *state = node->fdw_state;
+	int			fds[256];
+	bool		want_write[256];
+	int			nfds;
+	int			i;
+
+	if (state->timer_fd < 0)
+		create_wait_fds(node, state);
+	if (state->wait_fd >= 0)
+		close(state->wait_fd);
+	state->wait_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (state->wait_fd < 0)
+		report_wait_fd_failure("create an epoll set");
+
+	watch_fd(state->wait_fd, state->timer_fd, EPOLLIN);
+	nfds = cks_http_sockets(fds, want_write, lengthof(fds));
+	for (i = 0; i < nfds; i++)
+		watch_fd(state->wait_fd, fds[i], want_write[i] ? EPOLLOUT : EPOLLIN);
+	arm_timer(state->timer_fd,
+			  cks_kms_scan_ready(&state->kms) ? 0 :
+			  cks_kms_scan_next_wakeup_ms(&state->kms));
+
+	AddWaitEventToSet(((AppendState *) areq->requestor)->as_eventset, WL_SOCKET_READABLE,
+					  state->wait_fd, NULL, areq);
+}
+
+static void
+cksForeignAsyncNotify(AsyncRequest *areq)
+{
+	ForeignScanState *node = (ForeignScanState *) areq->requestee;
+	CksScanState *state = node->fdw_state;
+	uint64		expirations;
+
+	/* drain the timer so it does not stay readable */
+	if (state->timer_fd >= 0 &&
+		read(state->timer_fd, &expirations, sizeof(expirations)) < 0 &&
+		errno != EAGAIN)
+		report_wait_fd_failure("read a timer");
+	produce_tuple_asynchronously(areq);
 }
 
 static char *

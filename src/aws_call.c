@@ -483,8 +483,27 @@ backoff_sleep(long ms)
 	CHECK_FOR_INTERRUPTS();
 }
 
-int
-cks_calls_step(CksCall **calls, int ncalls)
+static void
+collect_finished_attempts(CksCall **calls, int ncalls)
+{
+	int			i;
+
+	for (i = 0; i < ncalls; i++)
+	{
+		CksCall    *call = calls[i];
+
+		if (call->state == CKS_CALL_IN_FLIGHT && cks_http_is_done(call->transfer))
+			handle_finished_attempt(call);
+	}
+}
+
+/*
+ * The loop behind cks_calls_step and cks_calls_poll: with wait false it
+ * moves transfers forward once and returns CKS_CALLS_WOULD_BLOCK instead
+ * of sleeping, for the executor's asynchronous Append.
+ */
+static int
+calls_step(CksCall **calls, int ncalls, bool wait)
 {
 	for (;;)
 	{
@@ -500,6 +519,17 @@ cks_calls_step(CksCall **calls, int ncalls)
 		if (!any_in_flight && next_backoff_ms < 0)
 			return -1;
 
+		if (!wait)
+		{
+			if (any_in_flight)
+				cks_http_wait(0);
+			collect_finished_attempts(calls, ncalls);
+			for (i = 0; i < ncalls; i++)
+				if (call_is_finished(calls[i]))
+					return i;
+			return CKS_CALLS_WOULD_BLOCK;
+		}
+
 		if (!any_in_flight)
 		{
 			backoff_sleep(Max(next_backoff_ms, 1));
@@ -509,15 +539,40 @@ cks_calls_step(CksCall **calls, int ncalls)
 		pgstat_report_wait_start(PG_WAIT_EXTENSION);
 		cks_http_wait(next_backoff_ms >= 0 ? Max(next_backoff_ms, 1) : 1000);
 		pgstat_report_wait_end();
-
-		for (i = 0; i < ncalls; i++)
-		{
-			CksCall    *call = calls[i];
-
-			if (call->state == CKS_CALL_IN_FLIGHT && cks_http_is_done(call->transfer))
-				handle_finished_attempt(call);
-		}
+		collect_finished_attempts(calls, ncalls);
 	}
+}
+
+int
+cks_calls_step(CksCall **calls, int ncalls)
+{
+	return calls_step(calls, ncalls, true);
+}
+
+int
+cks_calls_poll(CksCall **calls, int ncalls)
+{
+	return calls_step(calls, ncalls, false);
+}
+
+long
+cks_calls_next_wakeup_ms(CksCall **calls, int ncalls)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	long		next_ms = cks_http_timeout_ms();
+	int			i;
+
+	for (i = 0; i < ncalls; i++)
+	{
+		long		ms;
+
+		if (calls[i]->state != CKS_CALL_BACKOFF)
+			continue;
+		ms = TimestampDifferenceMilliseconds(now, calls[i]->retry_at);
+		if (next_ms < 0 || ms < next_ms)
+			next_ms = ms;
+	}
+	return next_ms;
 }
 
 void

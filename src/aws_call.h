@@ -91,6 +91,17 @@ extern void cks_call_init(CksCall *call, CksProtocol protocol,
  */
 extern int	cks_calls_step(CksCall **calls, int ncalls);
 
+/*
+ * The same without ever waiting: moves transfers forward once and returns
+ * a finished call's index, -1 if none is active, or CKS_CALLS_WOULD_BLOCK.
+ */
+#define CKS_CALLS_WOULD_BLOCK	(-2)
+extern int	cks_calls_poll(CksCall **calls, int ncalls);
+
+/* Milliseconds until a backoff ends or curl needs a timeout serviced;
+ * -1 when nothing is due. */
+extern long cks_calls_next_wakeup_ms(CksCall **calls, int ncalls);
+
 /* Run one call to its end. */
 extern void cks_call_run(CksCall *call);
 

@@ -591,3 +591,15 @@ cks_url_host_and_path(const char *url, char **host, char **path)
 	}
 	return ok;
 }
+
+long
+cks_http_timeout_ms(void)
+{
+	long		timeout = -1;
+
+	if (multi_handle == NULL || active_transfers == NULL)
+		return -1;
+	if (curl_multi_timeout(multi_handle, &timeout) != CURLM_OK)
+		return -1;
+	return timeout;
+}

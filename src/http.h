@@ -83,6 +83,10 @@ extern void cks_http_release(CksHttpTransfer *transfer);
 /* After an error: drop transfers tagged with owner_level >= level. */
 extern void cks_http_abort_level(int level);
 
+/* Milliseconds until curl needs to be driven even without socket
+ * activity (its own timeouts); -1 when it does not. */
+extern long cks_http_timeout_ms(void);
+
 /* For async execution: the sockets curl waits on right now. */
 extern int	cks_http_sockets(int *fds, bool *want_write, int max);
 

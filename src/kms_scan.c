@@ -289,33 +289,48 @@ stream_with_rows(CksKmsScan *scan)
 	return NULL;
 }
 
-/*
- * Wait for any in-flight stream to finish its request, and take its page
- * or failure.  Returns false when no stream has anything left in flight.
- */
-static bool
-wait_for_a_page(CksKmsScan *scan)
+/* The calls of streams that are waiting for a page; palloc'd arrays. */
+static int
+pending_calls(CksKmsScan *scan, CksCall ***calls, CksStream ***owners)
 {
-	CksCall   **calls = palloc(sizeof(CksCall *) * Max(1, scan->nstreams));
-	CksStream **owners = palloc(sizeof(CksStream *) * Max(1, scan->nstreams));
 	int			ncalls = 0;
-	int			done;
 	int			i;
 
+	*calls = palloc(sizeof(CksCall *) * Max(1, scan->nstreams));
+	*owners = palloc(sizeof(CksStream *) * Max(1, scan->nstreams));
 	for (i = 0; i < scan->nstreams; i++)
 	{
 		CksStream  *stream = &scan->streams[i];
 
 		if (stream->started && !stream->finished && !stream->has_page)
 		{
-			calls[ncalls] = &stream->call;
-			owners[ncalls++] = stream;
+			(*calls)[ncalls] = &stream->call;
+			(*owners)[ncalls++] = stream;
 		}
 	}
+	return ncalls;
+}
+
+/*
+ * Let any in-flight stream finish its request (waiting if 'wait'), and
+ * take its page or failure.  Returns false when nothing finished: no
+ * stream has anything in flight, or (without wait) none is done yet.
+ */
+static bool
+take_a_finished_page(CksKmsScan *scan, bool wait, bool *would_block)
+{
+	CksCall   **calls;
+	CksStream **owners;
+	int			ncalls = pending_calls(scan, &calls, &owners);
+	int			done;
+
+	*would_block = false;
 	if (ncalls == 0)
 		return false;
 
-	done = cks_calls_step(calls, ncalls);
+	done = wait ? cks_calls_step(calls, ncalls) : cks_calls_poll(calls, ncalls);
+	if (done == CKS_CALLS_WOULD_BLOCK)
+		*would_block = true;
 	if (done < 0)
 		return false;
 	scan->stats.requests += calls[done]->requests_sent;
@@ -330,8 +345,10 @@ wait_for_a_page(CksKmsScan *scan)
 }
 
 struct json_object *
-cks_kms_scan_next(CksKmsScan *scan, const char **region)
+cks_kms_scan_next(CksKmsScan *scan, const char **region, bool wait,
+				  bool *would_block)
 {
+	*would_block = false;
 	for (;;)
 	{
 		CksStream  *stream;
@@ -347,7 +364,55 @@ cks_kms_scan_next(CksKmsScan *scan, const char **region)
 			scan->stats.rows++;
 			return entry;
 		}
-		if (!wait_for_a_page(scan) && scan->next_to_start >= scan->nstreams)
+		if (take_a_finished_page(scan, wait, would_block))
+			continue;
+		if (*would_block)
+			return NULL;
+		/* nothing in flight: done, unless streams are left to start */
+		if (scan->next_to_start >= scan->nstreams)
 			return NULL;
 	}
+}
+
+long
+cks_kms_scan_next_wakeup_ms(CksKmsScan *scan)
+{
+	CksCall   **calls;
+	CksStream **owners;
+	int			ncalls = pending_calls(scan, &calls, &owners);
+	long		ms = ncalls > 0 ? cks_calls_next_wakeup_ms(calls, ncalls) : -1;
+
+	pfree(calls);
+	pfree(owners);
+	return ms;
+}
+
+/*
+ * Whether an asynchronous caller should come back at once: rows are
+ * buffered, a request has finished (perhaps moved along while another scan
+ * drove the shared transfers), or nothing is left to wait for.
+ */
+bool
+cks_kms_scan_ready(CksKmsScan *scan)
+{
+	bool		anything_pending = false;
+	int			i;
+
+	cks_http_wait(0);
+	for (i = 0; i < scan->nstreams; i++)
+	{
+		CksStream  *stream = &scan->streams[i];
+
+		if (stream->has_page && stream->next_entry < stream->page.nentries)
+			return true;
+		if (stream->finished || !stream->started)
+			continue;
+		anything_pending = true;
+		if (stream->call.state == CKS_CALL_DONE || stream->call.state == CKS_CALL_FAILED)
+			return true;
+		if (stream->call.state == CKS_CALL_IN_FLIGHT &&
+			cks_http_is_done(stream->call.transfer))
+			return true;
+	}
+	return !anything_pending;
 }

@@ -71,9 +71,21 @@ extern void cks_kms_scan_begin(CksKmsScan *scan, MemoryContext parent,
 							   bool has_parameter, List *values,
 							   bool values_are_names);
 
-/* The next entry (owned by the scan until the next call), or NULL. */
+/*
+ * The next entry (owned by the scan until the next call), or NULL at the
+ * end.  Without 'wait', returns NULL with *would_block set when no entry
+ * is ready yet (asynchronous execution).
+ */
 extern struct json_object *cks_kms_scan_next(CksKmsScan *scan,
-											 const char **region);
+											 const char **region,
+											 bool wait, bool *would_block);
+
+/* When an asynchronous scan must look again even without socket activity:
+ * milliseconds, or -1 for "only on activity". */
+extern long cks_kms_scan_next_wakeup_ms(CksKmsScan *scan);
+
+/* True when cks_kms_scan_next would not block now. */
+extern bool cks_kms_scan_ready(CksKmsScan *scan);
 
 /* Drop every stream and page (for ReScan and EndForeignScan). */
 extern void cks_kms_scan_release(CksKmsScan *scan);
