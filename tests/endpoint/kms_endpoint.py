@@ -761,6 +761,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
     sys_version = ""
 
     def setup(self):
+        if isinstance(self.request, ssl.SSLSocket):
+            # TLS handshake here, in the connection's own thread, so a slow
+            # or failing client never stalls the accept loop
+            self.request.settimeout(10)
+            self.request.do_handshake()
+            self.request.settimeout(None)
         super().setup()
         # Responses go out in one write; without NODELAY a keep-alive
         # client could still wait for a delayed ACK between requests.
@@ -1181,6 +1187,16 @@ class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     request_queue_size = 256
+
+    def handle_error(self, request, client_address):
+        """Clients that vanish, reset or fail the TLS handshake are routine
+        in fault tests; only report real bugs, one line each, on stderr."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (OSError, ssl.SSLError)):
+            return
+        print("kms_endpoint: error serving %s:%d: %r"
+              % (client_address[0], client_address[1], exc), file=sys.stderr,
+              flush=True)
 
 
 def write_port_file(path, port):
