@@ -1,0 +1,269 @@
+#!/usr/bin/python3
+"""Drive the local KMS test endpoint's control API from shell, psql or Python.
+
+pg_regress calls this through psql's \\! and its stdout lands in expected
+output, so every subcommand prints only short deterministic lines (never
+ports, times or request ids); failures go to stderr with a non-zero exit.
+
+The endpoint is found through $CKS_ENDPOINT_URL (e.g. http://127.0.0.1:PORT)
+or else the port in the file named by $CKS_ENDPOINT_PORT_FILE.
+
+    ctl.py reset
+    ctl.py fault KIND [--count N] [--ms N] [--status N] [--service S]
+                      [--operation O] [--region R] [--account A]
+    ctl.py config key=value ...
+    ctl.py stores ACCOUNT REGION COUNT [--prefix P]
+    ctl.py count [filters] [--status N]        -> requests: N
+    ctl.py requests [--fields a,b,c] [filters] -> one line per request
+    ctl.py connections [filters]               -> connections: N
+    ctl.py overlap [filters]                   -> overlapping: yes|no
+    ctl.py wait-ready [--timeout SECONDS]
+
+As a module: import ctl; ctl.reset(); ctl.fault("throttle", count=2); ...
+"""
+
+import argparse
+import json
+import os
+import ssl
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+
+class CtlError(Exception):
+    """The endpoint could not be reached or refused a control call."""
+
+
+def endpoint_url():
+    """Base URL of the endpoint, from the environment."""
+    url = os.environ.get("CKS_ENDPOINT_URL")
+    if url:
+        return url.rstrip("/")
+    port_file = os.environ.get("CKS_ENDPOINT_PORT_FILE")
+    if port_file:
+        try:
+            with open(port_file) as f:
+                return "http://127.0.0.1:%d" % int(f.read().strip())
+        except (OSError, ValueError) as e:
+            raise CtlError("cannot read port file %s: %s" % (port_file, e))
+    raise CtlError("set CKS_ENDPOINT_URL or CKS_ENDPOINT_PORT_FILE")
+
+
+def call(method, path, body=None, url=None, timeout=30):
+    """One control request; returns the decoded JSON answer."""
+    base = url or endpoint_url()
+    payload = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(base + path, data=payload, method=method,
+                                 headers={"Content-Type": "application/json"})
+    context = None
+    if base.startswith("https:"):
+        # The control API is loopback-only test plumbing; with a CA given
+        # we verify, otherwise the self-signed test certificate is accepted.
+        ca = os.environ.get("CKS_ENDPOINT_CA")
+        context = ssl.create_default_context(cafile=ca) if ca else \
+            ssl._create_unverified_context()
+    try:
+        with urllib.request.urlopen(req, timeout=timeout,
+                                    context=context) as resp:
+            return json.loads(resp.read().decode("utf-8"))
+    except urllib.error.HTTPError as e:
+        detail = e.read().decode("utf-8", "replace")
+        raise CtlError("%s %s: HTTP %d %s" % (method, path, e.code, detail))
+    except (urllib.error.URLError, OSError) as e:
+        raise CtlError("%s %s: %s" % (method, path, e))
+
+
+def health(url=None):
+    return call("GET", "/_cks/health", url=url)
+
+
+def reset(url=None):
+    call("POST", "/_cks/reset", {}, url=url)
+
+
+def fault(kind, count=1, ms=None, status=None, url=None, **match):
+    """Queue a fault for the next `count` API requests matching `match`
+    (service, operation, region, account; None values are ignored)."""
+    body = {"kind": kind, "count": count,
+            "match": {k: v for k, v in match.items() if v is not None}}
+    if ms is not None:
+        body["ms"] = ms
+    if status is not None:
+        body["status"] = status
+    return call("POST", "/_cks/fault", body, url=url)
+
+
+def config(url=None, **settings):
+    return call("POST", "/_cks/config", settings, url=url)
+
+
+def stores(account, region, count, prefix="bulk", url=None):
+    return call("POST", "/_cks/stores", {"account": account,
+                                         "region": region, "count": count,
+                                         "prefix": prefix}, url=url)
+
+
+def get_stores(account, region, url=None):
+    query = urllib.parse.urlencode({"account": account, "region": region})
+    return call("GET", "/_cks/stores?" + query, url=url)["CustomKeyStores"]
+
+
+def log(url=None):
+    return call("GET", "/_cks/log", url=url)["requests"]
+
+
+def select(records, service=None, operation=None, region=None, account=None,
+           status=None):
+    """The logged requests matching every given filter, in seq order."""
+    out = []
+    for r in sorted(records, key=lambda r: r["seq"]):
+        if ((service is None or r["service"] == service)
+                and (operation is None or r["operation"] == operation)
+                and (region is None or r["region"] == region)
+                and (account is None or r["account"] == account)
+                and (status is None or r["status"] == status)):
+            out.append(r)
+    return out
+
+
+def count(url=None, **filters):
+    return len(select(log(url), **filters))
+
+
+def connections(url=None, **filters):
+    return len({r["connection"] for r in select(log(url), **filters)})
+
+
+def overlapping(records):
+    """True if the first request of each distinct (account, region) was in
+    flight at the same moment as all the others (max start < min end)."""
+    firsts = {}
+    for r in records:
+        firsts.setdefault((r["account"], r["region"]), r)
+    if len(firsts) < 2:
+        return False
+    if any(r["end"] is None for r in firsts.values()):
+        return False
+    return (max(r["start"] for r in firsts.values())
+            < min(r["end"] for r in firsts.values()))
+
+
+def format_field(value):
+    """Deterministic text for one field of `requests` output."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    if value is None:
+        return "null"
+    return str(value)
+
+
+def request_lines(records, fields):
+    return [" ".join(format_field(r.get(f)) for f in fields) for r in records]
+
+
+def wait_ready(timeout=10.0, url=None):
+    """Poll /_cks/health until it answers or timeout seconds pass."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            if health(url=url).get("ok"):
+                return
+        except CtlError as e:
+            last = e
+        time.sleep(0.05)
+    raise CtlError("endpoint not ready after %gs: %s" % (timeout, last))
+
+
+def add_filters(parser, with_status=False):
+    parser.add_argument("--service")
+    parser.add_argument("--operation")
+    parser.add_argument("--region")
+    parser.add_argument("--account")
+    if with_status:
+        parser.add_argument("--status", type=int)
+
+
+def filters_of(args):
+    keys = ("service", "operation", "region", "account", "status")
+    return {k: getattr(args, k) for k in keys if getattr(args, k, None)
+            is not None}
+
+
+def parse_setting(text):
+    """key=value with value read as JSON when it is (numbers, null)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise CtlError("config wants key=value, got %r" % text)
+    try:
+        return key, json.loads(value)
+    except ValueError:
+        return key, value
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="control the local KMS test endpoint")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("reset")
+    p = sub.add_parser("fault")
+    p.add_argument("kind")
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--ms", type=int)
+    p.add_argument("--status", type=int)
+    add_filters(p)
+    p = sub.add_parser("config")
+    p.add_argument("settings", nargs="+")
+    p = sub.add_parser("stores")
+    p.add_argument("account")
+    p.add_argument("region")
+    p.add_argument("count", type=int)
+    p.add_argument("--prefix", default="bulk")
+    p = sub.add_parser("count")
+    add_filters(p, with_status=True)
+    p = sub.add_parser("requests")
+    p.add_argument("--fields", default="operation,region,params")
+    add_filters(p, with_status=True)
+    p = sub.add_parser("connections")
+    add_filters(p, with_status=True)
+    p = sub.add_parser("overlap")
+    add_filters(p, with_status=True)
+    p = sub.add_parser("wait-ready")
+    p.add_argument("--timeout", type=float, default=10.0)
+    args = parser.parse_args(argv)
+
+    try:
+        if args.cmd == "reset":
+            reset()
+        elif args.cmd == "fault":
+            fault(args.kind, count=args.count, ms=args.ms, status=args.status,
+                  **filters_of(args))
+        elif args.cmd == "config":
+            config(**dict(parse_setting(s) for s in args.settings))
+        elif args.cmd == "stores":
+            stores(args.account, args.region, args.count, args.prefix)
+        elif args.cmd == "count":
+            print("requests: %d" % count(**filters_of(args)))
+        elif args.cmd == "requests":
+            records = select(log(), **filters_of(args))
+            for line in request_lines(records, args.fields.split(",")):
+                print(line)
+        elif args.cmd == "connections":
+            print("connections: %d" % connections(**filters_of(args)))
+        elif args.cmd == "overlap":
+            records = select(log(), **filters_of(args))
+            print("overlapping: %s" % ("yes" if overlapping(records)
+                                       else "no"))
+        elif args.cmd == "wait-ready":
+            wait_ready(args.timeout)
+    except CtlError as e:
+        print("ctl.py %s: %s" % (args.cmd, e), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
