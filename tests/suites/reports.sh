@@ -13,9 +13,10 @@
 #   d. key_stores_cached refreshes CONCURRENTLY after the endpoint's data
 #      changes, while another session is reading it,
 #   e. export.sql writes a CSV with a header and one record per store,
-#   f. cron.sql schedules the jobs and pg_cron really runs the snapshot job
-#      in the report database (job_run_details says succeeded and the
-#      history grows by one full snapshot).
+#   f. cron.sql schedules the jobs and pg_cron really runs the snapshot
+#      and refresh jobs in the report database after the endpoint's data
+#      changed (job_run_details says succeeded, the history grows by one
+#      full snapshot of the new data, the cached copy matches it).
 # Runs inside a throwaway cluster started with pg_cron preloaded, see
 # tests/in-cluster.sh and tests/run-all.
 set -u
@@ -307,45 +308,68 @@ case "$cron_version" in
 1.[0-4]|1.[0-4][.-]*) fast='* * * * *'; limit=75 ;;
 *) fast='2 seconds'; limit=30 ;;
 esac
-jobid=$(sql postgres "SELECT jobid FROM cron.job WHERE jobname = 'cks-snapshot' AND database = '$db'")
-# the other jobs are paused so that the figures below are the snapshot's
+jobid_of() {
+	sql postgres "SELECT jobid FROM cron.job WHERE jobname = '$1' AND database = '$db'"
+}
+snap_job=$(jobid_of cks-snapshot)
+refresh_job=$(jobid_of cks-refresh)
+# retention is daily and has nothing to trim here: paused
 sql postgres "SELECT cron.alter_job(jobid, active := false) FROM cron.job
-               WHERE database = '$db' AND jobid <> $jobid" >/dev/null
-rows_before=$(sql "$db" "SELECT count(*) FROM key_store_history")
+               WHERE database = '$db' AND jobname = 'cks-history-retention'" >/dev/null
+
+# new data at the endpoint, so that the refresh job's work shows
 $CTL reset
+$CTL stores "$account" us-east-1 7 --prefix cron
+total=$(endpoint total)
+rows_before=$(sql "$db" "SELECT count(*) FROM key_store_history")
 scheduled_at=$(sql "$db" "SELECT clock_timestamp()")
 t0=$(now_ms)
-sql postgres "SELECT cron.alter_job($jobid, schedule := '$fast')" >/dev/null
+sql postgres "SELECT cron.alter_job(jobid, schedule := '$fast') FROM cron.job
+               WHERE jobid IN ($snap_job, $refresh_job)" >/dev/null
 
-# job_succeeded: a run of the snapshot job succeeded and its rows are there
-job_succeeded() {
-	[ "$(sql postgres "SELECT count(*) FROM cron.job_run_details WHERE jobid = $jobid AND status = 'succeeded'")" -gt 0 ] &&
-		[ "$(sql "$db" "SELECT count(*) FROM key_store_history")" -gt "$rows_before" ]
+# runs_with STATUS: how many runs of the two jobs ended with STATUS
+runs_with() {
+	sql postgres "SELECT count(*) FROM cron.job_run_details
+	               WHERE jobid IN ($snap_job, $refresh_job) AND status = '$1'"
 }
-job_failed() {
-	[ "$(sql postgres "SELECT count(*) FROM cron.job_run_details WHERE jobid = $jobid AND status = 'failed'")" -gt 0 ]
+# jobs_done: each job has a succeeded run and its effect is visible
+jobs_done() {
+	[ "$(sql postgres "SELECT count(DISTINCT jobid) FROM cron.job_run_details
+	                    WHERE jobid IN ($snap_job, $refresh_job) AND status = 'succeeded'")" = 2 ] &&
+		[ "$(sql "$db" "SELECT count(*) FROM key_store_history")" -gt "$rows_before" ] &&
+		[ "$(sql "$db" "SELECT count(*) FROM key_stores_cached")" = "$total" ]
 }
 deadline=$((t0 + limit * 1000))
-while [ "$(now_ms)" -lt "$deadline" ] && ! job_succeeded && ! job_failed; do
+while [ "$(now_ms)" -lt "$deadline" ] && ! jobs_done && [ "$(runs_with failed)" = 0 ]; do
 	sleep 0.5
 done
 seen_ms=$(($(now_ms) - t0))
-if job_succeeded; then
-	ok "pg_cron ran the snapshot job (schedule '$fast') within ${limit} s"
-	first=$(sql postgres "SELECT status, return_message, start_time, end_time FROM cron.job_run_details
-	                       WHERE jobid = $jobid ORDER BY runid LIMIT 1")
+cron_requests=$(kms_requests)
+if jobs_done; then
+	ok "pg_cron ran the snapshot and refresh jobs (schedule '$fast') within ${limit} s"
 	cron_captured=$(sql "$db" "SELECT min(captured_at) FROM key_store_history WHERE captured_at > '$scheduled_at'")
 	cron_rows=$(sql "$db" "SELECT count(*) FROM key_store_history WHERE captured_at = '$cron_captured'")
-	check_eq "the job's snapshot has one row per store ($total)" "$total" "$cron_rows"
-	check_eq "the job ran as the current role in $db" "$db|true" \
-		"$(sql postgres "SELECT database || '|' || (username = current_user) FROM cron.job_run_details
-		                  WHERE jobid = $jobid ORDER BY runid LIMIT 1")"
-	wait_s=$(sql "$db" "SELECT round(extract(epoch FROM '$cron_captured'::timestamptz - '$scheduled_at'::timestamptz), 1)")
-	echo "# first run: $first"
-	echo "# time to first run: ${wait_s} s after scheduling (seen by this poller after $seen_ms ms); rows written: $cron_rows; KMS requests since scheduling: $(kms_requests) ($pages per run)"
+	check_eq "the snapshot job wrote one row per store the endpoint now holds ($total)" "$total" "$cron_rows"
+	check_eq "the refresh job made key_stores_cached equal the foreign table" "0" "$(cached_matches)"
+	if [ "$fast" = '* * * * *' ]; then	# one run each before the next minute
+		check_eq "each job's run cost one request per page per region" \
+			"$((2 * $(endpoint pages)))" "$cron_requests"
+	fi
+	check_eq "both jobs ran as the current role in $db" "$db|true" \
+		"$(sql postgres "SELECT string_agg(DISTINCT database || '|' || (username = current_user), ',')
+		                   FROM cron.job_run_details WHERE jobid IN ($snap_job, $refresh_job)")"
+	for job in $snap_job $refresh_job; do
+		echo "# first run of job $job: $(sql postgres "SELECT d.command, d.status, d.return_message,
+		         round(extract(epoch FROM start_time - '$scheduled_at'::timestamptz), 1) || ' s after scheduling',
+		         round(extract(epoch FROM end_time - start_time) * 1000) || ' ms'
+		    FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+		   WHERE jobid = $job ORDER BY d.runid LIMIT 1")"
+	done
+	echo "# seen by this poller after $seen_ms ms; rows written by the snapshot job: $cron_rows; KMS requests by the jobs: $cron_requests ($(endpoint pages) per run of either job)"
 else
-	fail "pg_cron ran the snapshot job (schedule '$fast') within ${limit} s" \
-		"$(sql postgres "SELECT status, return_message FROM cron.job_run_details WHERE jobid = $jobid")"
+	fail "pg_cron ran the snapshot and refresh jobs (schedule '$fast') within ${limit} s" \
+		"$(sql postgres "SELECT jobid, status, return_message FROM cron.job_run_details
+		                  WHERE jobid IN ($snap_job, $refresh_job)")"
 fi
 
 sql postgres "SELECT cron.unschedule(jobid) FROM cron.job WHERE database = '$db'" >/dev/null
