@@ -110,7 +110,7 @@ t0=$(date +%s%3N)
 psql -X -At -F ' ' -d "$db" -f "$work/session.sql" >"$work/out" 2>"$work/err"
 t1=$(date +%s%3N)
 errors=$(grep -c 'ERROR:' "$work/err")
-echo "done in $(((t1 - t0) / 1000)) s; $errors queries failed (2,000 faults injected; a dropped keep-alive connection is retried once by libcurl, so a few use two)"
+echo "done in $(((t1 - t0) / 1000)) s; $errors queries failed (2,000 faults injected, some consumed by transport-level resends)"
 echo
 printf '%8s %10s %12s %16s %9s\n' queries "RSS kB" "RssAnon kB" "context bytes" contexts
 awk '
