@@ -29,7 +29,7 @@ import tempfile
 import threading
 import time
 import unittest
-import uuid
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -43,11 +43,16 @@ from botocore.config import Config                          # noqa: E402
 
 import ctl                                                  # noqa: E402
 import fixtures as fx                                       # noqa: E402
+import kms_endpoint                                         # noqa: E402
 
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") \
     else sys.executable
 ENDPOINT = os.path.join(HERE, "kms_endpoint.py")
 CTL = os.path.join(HERE, "ctl.py")
+# ../shared next to the repository; read in place, never copied
+SHARED = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared"))
+SIGV4_SUITE = os.path.join(SHARED, "testdata", "aws-signing-test-suite", "v4")
+KMS_GOLDEN = os.path.join(SHARED, "testdata", "kms-sigv4-golden.json")
 
 ENTRY_ORDER = ["CustomKeyStoreId", "CustomKeyStoreName", "CloudHsmClusterId",
                "TrustAnchorCertificate", "ConnectionState",
@@ -1147,8 +1152,11 @@ class Log(EndpointTest):
         self.assertEqual(ctl.connections(), 2)
 
     def test_overlap(self):
-        ctl.config(latency_ms=300)
         clients = [kms_client(region=r) for r in fx.REGIONS]
+        for c in clients:           # connect and warm up botocore first
+            c.describe_custom_key_stores()
+        ctl.reset()
+        ctl.config(latency_ms=1000)
         threads = [threading.Thread(target=c.describe_custom_key_stores)
                    for c in clients]
         for t in threads:
@@ -1212,6 +1220,91 @@ class Log(EndpointTest):
                           "sts_expiry_seconds": None, "latency_ms": 0})
         self.assertEqual(len(kms_client().describe_custom_key_stores()
                              ["CustomKeyStores"]), 14)
+
+
+def parse_signed_request(text):
+    """(method, path, headers, body) of an aws-c-auth *-signed-request.txt;
+    folded header lines are kept folded, as an HTTP server receives them."""
+    head, _, body = text.partition("\n\n")
+    lines = head.split("\n")
+    method, rest = lines[0].split(" ", 1)
+    path = rest.rsplit(" ", 1)[0]
+    pairs = []
+    for line in lines[1:]:
+        if line[:1] in (" ", "\t") and pairs:
+            pairs[-1][1] += "\n" + line
+        else:
+            name, _, value = line.partition(":")
+            pairs.append([name, value])
+    return method, path, pairs, body.encode()
+
+
+class SignerFidelity(unittest.TestCase):
+    """The endpoint's verifier must compute exactly the signatures that
+    real SDKs compute, or it would accept or reject the wrong clients."""
+
+    def test_aws_c_auth_vectors(self):
+        if not os.path.isdir(SIGV4_SUITE):
+            self.skipTest("../shared absent: no aws-signing-test-suite at %s"
+                          % SIGV4_SUITE)
+        checked = 0
+        for case in sorted(os.listdir(SIGV4_SUITE)):
+            d = os.path.join(SIGV4_SUITE, case)
+            with open(os.path.join(d, "context.json")) as f:
+                context = json.load(f)
+            if not context.get("normalize", True):
+                continue    # S3-style unnormalized paths: not KMS or STS
+            with open(os.path.join(d, "header-signed-request.txt")) as f:
+                method, path, pairs, body = parse_signed_request(f.read())
+            with open(os.path.join(d, "header-signature.txt")) as f:
+                expected = f.read().strip()
+            headers = botocore.awsrequest.HTTPHeaders()
+            authorization = None
+            for name, value in pairs:
+                if name.lower() == "authorization":
+                    authorization = value
+                else:
+                    headers[name] = value
+            fields = kms_endpoint.parse_authorization(authorization, "kms")
+            scope = fields["Credential"].split("/")
+            got = kms_endpoint.compute_signature(
+                context["credentials"]["secret_access_key"], scope[3],
+                scope[2], headers["X-Amz-Date"], method, headers["Host"],
+                path, fields["SignedHeaders"].split(";"), headers, body)
+            self.assertEqual(got, expected, case)
+            checked += 1
+        self.assertGreaterEqual(checked, 25)
+
+    def test_kms_golden_requests(self):
+        if not os.path.exists(KMS_GOLDEN):
+            self.skipTest("../shared absent: no %s" % KMS_GOLDEN)
+        with open(KMS_GOLDEN) as f:
+            cases = json.load(f)["cases"]
+        for case in cases:
+            url = urllib.parse.urlsplit(case["url"])
+            headers = botocore.awsrequest.HTTPHeaders()
+            for name, value in case["headers_before_signing"].items():
+                headers[name] = value
+            headers["X-Amz-Date"] = case["amz_date"]
+            if case["session_token"]:
+                headers["X-Amz-Security-Token"] = case["session_token"]
+            default_port = {"https": 443, "http": 80}[url.scheme]
+            headers["Host"] = (url.hostname if url.port in (None, default_port)
+                               else url.netloc)
+            fields = kms_endpoint.parse_authorization(case["authorization"],
+                                                      "kms")
+            got = kms_endpoint.compute_signature(
+                case["secret_access_key"], case["service"], case["region"],
+                case["amz_date"], "POST", headers["Host"], url.path or "/",
+                fields["SignedHeaders"].split(";"), headers,
+                case["body_utf8"].encode("utf-8"))
+            self.assertEqual(got, case["signature"], case["name"])
+            # and a one-character change is noticed
+            self.assertNotEqual(kms_endpoint.compute_signature(
+                case["secret_access_key"], case["service"], case["region"],
+                case["amz_date"], "POST", headers["Host"], url.path or "/",
+                fields["SignedHeaders"].split(";"), headers,
+                case["body_utf8"].encode("utf-8") + b" "), case["signature"])
 
 
 class OtherClients(EndpointTest):
