@@ -30,6 +30,7 @@ import threading
 import time
 import unittest
 import urllib.parse
+import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -768,8 +769,7 @@ class Sts(EndpointTest):
         r = signed_request(b"Action=GetCallerIdentity&Version=2011-06-15",
                            service="sts")
         self.assertEqual(r.headers["Content-Type"], "text/xml")
-        root = __import__("xml.etree.ElementTree").etree.ElementTree \
-            .fromstring(r.body)
+        root = ET.fromstring(r.body)
         self.assertEqual(root.tag, STS_NS + "GetCallerIdentityResponse")
         self.assertEqual(
             [c.tag for c in root.find(STS_NS + "GetCallerIdentityResult")],
@@ -868,8 +868,7 @@ class Sts(EndpointTest):
             b"Action=AssumeRole&Version=2011-06-15&RoleSessionName=s1&"
             b"RoleArn=" + fx.UNKNOWN_ROLE.encode(), service="sts")
         self.assertEqual(r.status, 403)
-        et = __import__("xml.etree.ElementTree").etree.ElementTree
-        root = et.fromstring(r.body)
+        root = ET.fromstring(r.body)
         self.assertEqual(root.tag, STS_NS + "ErrorResponse")
         self.assertEqual([c.tag for c in root],
                          [STS_NS + "Error", STS_NS + "RequestId"])
