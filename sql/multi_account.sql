@@ -29,7 +29,8 @@ CALL cks_create_account_partitions(
 SELECT c.relname, s.srvname
   FROM pg_foreign_table ft JOIN pg_class c ON c.oid = ft.ftrelid
   JOIN pg_foreign_server s ON s.oid = ft.ftserver
- WHERE c.relispartition ORDER BY 1;
+ WHERE c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'key_stores'::regclass)
+ ORDER BY 1;
 -- "which key stores are not connected, in which account and region?"
 SELECT account_id, region, custom_key_store_name, connection_state
   FROM key_stores WHERE connection_state <> 'CONNECTED'

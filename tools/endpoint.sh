@@ -5,6 +5,7 @@
 start_endpoint() {
   local dir
   dir=$(mktemp -d /tmp/cks-endpoint.XXXXXX)
+  CKS_ENDPOINT_DIR=$dir
   CKS_ENDPOINT_PORT_FILE="$dir/port"
   /usr/bin/python3 tests/endpoint/kms_endpoint.py --port 0 \
     --port-file "$CKS_ENDPOINT_PORT_FILE" --quiet "$@" >"$dir/log" 2>&1 &
@@ -25,5 +26,9 @@ stop_endpoint() {
     kill "$CKS_ENDPOINT_PID" 2>/dev/null || true
     wait "$CKS_ENDPOINT_PID" 2>/dev/null || true
     CKS_ENDPOINT_PID=""
+  fi
+  if [ -n "${CKS_ENDPOINT_DIR:-}" ]; then
+    rm -rf "$CKS_ENDPOINT_DIR"
+    CKS_ENDPOINT_DIR=""
   fi
 }
