@@ -3,7 +3,8 @@
 # cluster) with the local endpoint running (CKS_ENDPOINT_URL): first the
 # pg_regress suite, then each tests/suites/*.sh.
 #
-# A suite is a script run from the repository root that may use psql, the
+# A suite is a script (every *.sh there but lib.sh, their shared helpers)
+# run from the repository root that may use psql, the
 # endpoint (tests/endpoint/ctl.py) and the cluster's server log
 # ($CKS_SERVER_LOG), and must end its output with "N passed, N failed".
 # Outputs go to $CKS_TEST_LOG/regress and $CKS_TEST_LOG/suite-NAME.
@@ -17,7 +18,7 @@ grep -E '(\.\.\. |^ok |^not ok )' "$log/regress" || cat "$log/regress"
 [ -f regression.diffs ] && cat regression.diffs
 
 for suite in tests/suites/*.sh; do
-  [ -e "$suite" ] || continue
+  [ -e "$suite" ] && [ "$(basename "$suite")" != lib.sh ] || continue
   name=$(basename "$suite" .sh)
   echo "== suite $name"
   timeout 900 bash "$suite" >"$log/suite-$name" 2>&1
