@@ -145,6 +145,7 @@ cks_call_init(CksCall *call, CksProtocol protocol, const char *url,
 	call->body = body;
 	call->credentials = credentials;
 	call->settings = settings;
+	call->mcxt = CurrentMemoryContext;
 	call->state = CKS_CALL_IDLE;
 }
 
@@ -388,6 +389,7 @@ static void
 handle_finished_attempt(CksCall *call)
 {
 	const CksHttpResponse *response = cks_http_response(call->transfer);
+	MemoryContext old;
 
 	memset(&call->error, 0, sizeof(CksAwsError));
 	call->http_status = response->status;
@@ -401,6 +403,11 @@ handle_finished_attempt(CksCall *call)
 		return;
 	}
 
+	/*
+	 * The error may be read only after other calls' rows have been returned
+	 * and the per-tuple context reset, so it lives in the call's context.
+	 */
+	old = MemoryContextSwitchTo(call->mcxt);
 	if (response->status == 0)
 	{
 		call->error.kind = CKS_ERR_TRANSPORT;
@@ -408,6 +415,7 @@ handle_finished_attempt(CksCall *call)
 	}
 	else
 		parse_error_response(call, response);
+	MemoryContextSwitchTo(old);
 
 	if (!call->skew_corrected && is_clock_skew_error(call))
 	{

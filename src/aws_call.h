@@ -56,6 +56,9 @@ typedef struct CksCall
 	char	   *body;
 	const SigV4Credentials *credentials;
 	const CksCallSettings *settings;
+	MemoryContext mcxt;			/* where the outcome's strings live: the
+								 * context current at cks_call_init, which
+								 * must outlive the call */
 
 	/* progress */
 	CksCallState state;
