@@ -62,18 +62,6 @@ broken_promise(const char *what)
 	abort();
 }
 
-static void
-free_error(CksAwsError *err)
-{
-	if (err->code)
-		pfree(err->code);
-	if (err->message)
-		pfree(err->message);
-	if (err->request_id)
-		pfree(err->request_id);
-	memset(err, 0, sizeof(*err));
-}
-
 /*
  * Every accessor on one path.  A string handed back must be the whole
  * value (no embedded NUL), a number must be finite, and the raw text of a
@@ -170,7 +158,7 @@ fuzz_describe_response(const uint8_t *data, size_t size)
 		if (page.root != NULL || page.entries != NULL ||
 			page.next_marker != NULL || page.nentries != 0)
 			broken_promise("refused page is not empty");
-		free_error(&err);
+		aws_error_free(&err);
 		return;
 	}
 
@@ -226,14 +214,14 @@ fuzz_error_response(const uint8_t *data, size_t size)
 	check_error_result(&err, 400);
 	if (err.request_id != NULL)
 		broken_promise("request id without a request id header");
-	free_error(&err);
+	aws_error_free(&err);
 
 	aws_json_parse_error(503, header, "req-0000", (const char *) data, size,
 						 &err);
 	check_error_result(&err, 503);
 	if (err.request_id == NULL || strcmp(err.request_id, "req-0000") != 0)
 		broken_promise("request id header not kept");
-	free_error(&err);
+	aws_error_free(&err);
 
 	code = aws_sanitize_error_code(header);
 	if (code == NULL || strchr(code, ':') != NULL || strchr(code, '#') != NULL)

@@ -33,18 +33,6 @@ broken_promise(const char *what)
 	abort();
 }
 
-static void
-free_error(CksAwsError *err)
-{
-	if (err->code)
-		pfree(err->code);
-	if (err->message)
-		pfree(err->message);
-	if (err->request_id)
-		pfree(err->request_id);
-	memset(err, 0, sizeof(*err));
-}
-
 /* What every refused 2xx body must look like. */
 static void
 check_refusal(const CksAwsError *err)
@@ -82,7 +70,7 @@ fuzz_assume_role(const uint8_t *data, size_t size)
 		if (creds.access_key_id || creds.secret_access_key ||
 			creds.session_token)
 			broken_promise("refused AssumeRole response left credentials behind");
-		free_error(&err);
+		aws_error_free(&err);
 		return;
 	}
 	check_value(creds.access_key_id, "AccessKeyId empty or untrimmed");
@@ -107,7 +95,7 @@ fuzz_caller_identity(const uint8_t *data, size_t size)
 		check_refusal(&err);
 		if (account_id != NULL)
 			broken_promise("refused GetCallerIdentity response left an account id");
-		free_error(&err);
+		aws_error_free(&err);
 		return;
 	}
 	if (account_id == NULL || strlen(account_id) != 12)
@@ -147,13 +135,13 @@ fuzz_error(const uint8_t *data, size_t size)
 	memset(&err, 0, sizeof(err));
 	sts_parse_error(403, NULL, (const char *) data, size, &err);
 	check_error_result(&err, 403);
-	free_error(&err);
+	aws_error_free(&err);
 
 	sts_parse_error(500, "req-header-0000", (const char *) data, size, &err);
 	check_error_result(&err, 500);
 	if (err.request_id == NULL)
 		broken_promise("request id header dropped");
-	free_error(&err);
+	aws_error_free(&err);
 }
 
 static void

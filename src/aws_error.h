@@ -34,4 +34,11 @@ typedef struct CksAwsError
 								 * none */
 } CksAwsError;
 
+/* pfree every string of err and zero it. */
+extern void aws_error_free(CksAwsError *err);
+
+/* The message for an error response without a code (palloc'd). */
+extern char *aws_error_without_code(long http_status, const char *body_kind,
+									const char *message);
+
 #endif							/* CKS_AWS_ERROR_H */

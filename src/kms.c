@@ -499,20 +499,12 @@ aws_json_parse_error(long http_status, const char *error_type_header,
 	else
 	{
 		err->kind = CKS_ERR_BAD_RESPONSE;
-		if (empty)
-			err->message = psprintf("HTTP %ld with an empty body", http_status);
-		else if (root == NULL)
-			err->message = psprintf("HTTP %ld with a non-JSON body",
-									http_status);
-		else if (!json_object_is_type(root, json_type_object))
-			err->message = psprintf("HTTP %ld with a JSON body that is not an object",
-									http_status);
-		else if (message != NULL)
-			err->message = psprintf("HTTP %ld error response without an error code: %s",
-									http_status, message);
-		else
-			err->message = psprintf("HTTP %ld error response without an error code",
-									http_status);
+		err->message = aws_error_without_code(http_status,
+											  empty ? "an empty body" :
+											  root == NULL ? "a non-JSON body" :
+											  !json_object_is_type(root, json_type_object) ?
+											  "a JSON body that is not an object" : NULL,
+											  message);
 	}
 
 	if (root != NULL)

@@ -653,19 +653,12 @@ sts_parse_error(long http_status, const char *request_id_header,
 	else
 	{
 		err->kind = CKS_ERR_BAD_RESPONSE;
-		if (empty)
-			err->message = psprintf("HTTP %ld with an empty body", http_status);
-		else if (doc == NULL)
-			err->message = psprintf("HTTP %ld with a non-XML body", http_status);
-		else if (error == NULL)
-			err->message = psprintf("HTTP %ld with an XML body that is not an STS error response",
-									http_status);
-		else if (message != NULL)
-			err->message = psprintf("HTTP %ld error response without an error code: %s",
-									http_status, message);
-		else
-			err->message = psprintf("HTTP %ld error response without an error code",
-									http_status);
+		err->message = aws_error_without_code(http_status,
+											  empty ? "an empty body" :
+											  doc == NULL ? "a non-XML body" :
+											  error == NULL ?
+											  "an XML body that is not an STS error response" : NULL,
+											  message);
 		if (message != NULL)
 			pfree(message);
 	}

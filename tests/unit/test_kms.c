@@ -57,18 +57,6 @@ static const char *xks_entry_json =
 "\"VpcEndpointServiceName\":\"com.amazonaws.vpce.us-east-1.vpce-svc-example1\","
 "\"VpcEndpointServiceOwner\":\"111122223333\"}}";
 
-static void
-free_error(CksAwsError *err)
-{
-	if (err->code)
-		pfree(err->code);
-	if (err->message)
-		pfree(err->message);
-	if (err->request_id)
-		pfree(err->request_id);
-	memset(err, 0, sizeof(*err));
-}
-
 /* ----------------------------------------------------------------
  * Request bodies
  * ----------------------------------------------------------------
@@ -325,7 +313,7 @@ check_bad_page(const char *body, size_t len, const char *want)
 	CHECK_STR(err.message, want);
 	CHECK(page.root == NULL && page.entries == NULL &&
 		  page.next_marker == NULL && page.nentries == 0 && !page.truncated);
-	free_error(&err);
+	aws_error_free(&err);
 }
 
 static void
@@ -594,7 +582,7 @@ test_error_documents(void)
 	CHECK_STR(err.code, "NotFoundException");
 	CHECK(err.message == NULL);
 	CHECK_STR(err.request_id, "5ab0c0b6-4e57-4b2a-9cf4-000000000001");
-	free_error(&err);
+	aws_error_free(&err);
 
 	/* __type with the Smithy namespace, lower-case message */
 	parse_error(400, NULL, "req-1",
@@ -604,7 +592,7 @@ test_error_documents(void)
 	CHECK_STR(err.code, "ThrottlingException");
 	CHECK_STR(err.message, "Rate exceeded");
 	CHECK_STR(err.request_id, "req-1");
-	free_error(&err);
+	aws_error_free(&err);
 
 	/* "code" when there is no __type; capitalized Message */
 	parse_error(400, NULL, NULL,
@@ -614,14 +602,14 @@ test_error_documents(void)
 	CHECK_STR(err.code, "CustomKeyStoreNotFoundException");
 	CHECK_STR(err.message, "Custom key store cks-0 not found");
 	CHECK(err.request_id == NULL);
-	free_error(&err);
+	aws_error_free(&err);
 
 	/* "message" wins over "Message" */
 	parse_error(400, NULL, NULL,
 				"{\"__type\":\"X\",\"Message\":\"upper\",\"message\":\"lower\"}",
 				&err);
 	CHECK_STR(err.message, "lower");
-	free_error(&err);
+	aws_error_free(&err);
 
 	/* the header wins over the body and loses its ":http://..." suffix */
 	parse_error(400,
@@ -634,20 +622,20 @@ test_error_documents(void)
 	CHECK_STR(err.code, "AccessDeniedException");
 	CHECK_STR(err.message,
 			  "User: arn:aws:iam::111122223333:user/x is not authorized");
-	free_error(&err);
+	aws_error_free(&err);
 
 	/* __type that is not a string falls through to "code" */
 	parse_error(400, NULL, NULL,
 				"{\"__type\":7,\"code\":\"KMSInternalException\"}", &err);
 	CHECK_STR(err.code, "KMSInternalException");
 	CHECK(err.message == NULL);
-	free_error(&err);
+	aws_error_free(&err);
 
 	/* an empty header counts as none */
 	parse_error(400, "", NULL, "{\"__type\":\"DependencyTimeoutException\"}",
 				&err);
 	CHECK_STR(err.code, "DependencyTimeoutException");
-	free_error(&err);
+	aws_error_free(&err);
 }
 
 static void
@@ -661,12 +649,12 @@ test_error_bad_bodies(void)
 	CHECK(err.code == NULL);
 	CHECK_STR(err.message, "HTTP 500 with an empty body");
 	CHECK_STR(err.request_id, "req-3");
-	free_error(&err);
+	aws_error_free(&err);
 
 	parse_error(503, NULL, NULL, NULL, &err);
 	CHECK_STR(err.message, "HTTP 503 with an empty body");
 	CHECK(err.request_id == NULL);
-	free_error(&err);
+	aws_error_free(&err);
 
 	parse_error(502, NULL, NULL,
 				"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n"
@@ -675,31 +663,31 @@ test_error_bad_bodies(void)
 	CHECK(err.kind == CKS_ERR_BAD_RESPONSE);
 	CHECK(err.code == NULL);
 	CHECK_STR(err.message, "HTTP 502 with a non-JSON body");
-	free_error(&err);
+	aws_error_free(&err);
 
 	parse_error(400, NULL, NULL, "{\"message\":\"Something went wrong\"}", &err);
 	CHECK(err.kind == CKS_ERR_BAD_RESPONSE);
 	CHECK(err.code == NULL);
 	CHECK_STR(err.message,
 			  "HTTP 400 error response without an error code: Something went wrong");
-	free_error(&err);
+	aws_error_free(&err);
 
 	parse_error(400, NULL, NULL, "{}", &err);
 	CHECK_STR(err.message, "HTTP 400 error response without an error code");
-	free_error(&err);
+	aws_error_free(&err);
 
 	parse_error(400, NULL, NULL, "[\"ThrottlingException\"]", &err);
 	CHECK(err.kind == CKS_ERR_BAD_RESPONSE);
 	CHECK_STR(err.message, "HTTP 400 with a JSON body that is not an object");
-	free_error(&err);
+	aws_error_free(&err);
 
 	/* truncated JSON and non-UTF-8 bytes are not JSON */
 	parse_error(400, NULL, NULL, "{\"__type\":\"Throttl", &err);
 	CHECK_STR(err.message, "HTTP 400 with a non-JSON body");
-	free_error(&err);
+	aws_error_free(&err);
 	parse_error(400, NULL, NULL, "{\"__type\":\"\xff\xfe\"}", &err);
 	CHECK_STR(err.message, "HTTP 400 with a non-JSON body");
-	free_error(&err);
+	aws_error_free(&err);
 
 	/* a non-JSON body does not hide the header's code */
 	parse_error(503, "ServiceUnavailableException", NULL,
@@ -707,7 +695,7 @@ test_error_bad_bodies(void)
 	CHECK(err.kind == CKS_ERR_AWS);
 	CHECK_STR(err.code, "ServiceUnavailableException");
 	CHECK(err.message == NULL);
-	free_error(&err);
+	aws_error_free(&err);
 }
 
 /* Large and hostile inputs: refused cleanly, never a crash. */
@@ -729,7 +717,7 @@ test_error_hostile_bodies(void)
 	parse_error(400, NULL, NULL, big, &err);
 	CHECK(err.kind == CKS_ERR_BAD_RESPONSE);
 	CHECK_STR(err.message, "HTTP 400 with a non-JSON body");
-	free_error(&err);
+	aws_error_free(&err);
 
 	/* a 4 MB message passes through whole */
 	strcpy(big, prefix);
@@ -740,14 +728,14 @@ test_error_hostile_bodies(void)
 	CHECK(err.kind == CKS_ERR_AWS);
 	CHECK(err.message != NULL &&
 		  strlen(err.message) == len - 2 - strlen(prefix));
-	free_error(&err);
+	aws_error_free(&err);
 
 	/* binary noise */
 	for (i = 0; i < len; i++)
 		big[i] = (char) ((i * 2654435761u) >> 13);
 	aws_json_parse_error(500, NULL, NULL, big, len, &err);
 	CHECK(err.kind == CKS_ERR_BAD_RESPONSE);
-	free_error(&err);
+	aws_error_free(&err);
 
 	free(big);
 }

@@ -97,18 +97,6 @@ static const char *external_entity =
 "<Account>&xxe;</Account></GetCallerIdentityResult></GetCallerIdentityResponse>";
 
 static void
-free_error(CksAwsError *err)
-{
-	if (err->code)
-		pfree(err->code);
-	if (err->message)
-		pfree(err->message);
-	if (err->request_id)
-		pfree(err->request_id);
-	memset(err, 0, sizeof(*err));
-}
-
-static void
 free_credentials(StsCredentials *creds)
 {
 	if (creds->access_key_id)
@@ -265,7 +253,7 @@ test_assume_role_namespaces(void)
 							 &creds, &err));
 	CHECK_STR(err.message,
 			  "response root element <AssumeRoleResponse> is not in the STS namespace");
-	free_error(&err);
+	aws_error_free(&err);
 }
 
 /* A 2xx AssumeRole body that must be refused with exactly 'want'. */
@@ -290,7 +278,7 @@ check_bad_assume_role(const char *body, size_t len, const char *want)
 		CHECK(strstr(err.message, SECRET_KEY) == NULL);
 		CHECK(strstr(err.message, "AQoDYXdzEPT") == NULL);
 	}
-	free_error(&err);
+	aws_error_free(&err);
 }
 
 static void
@@ -392,13 +380,13 @@ test_hostile_xml(void)
 	CHECK(account == NULL);
 	/* generous: expanding would take minutes and gigabytes */
 	CHECK((clock() - start) / CLOCKS_PER_SEC < 2);
-	free_error(&err);
+	aws_error_free(&err);
 
 	CHECK(!sts_parse_caller_identity_response(external_entity,
 											  strlen(external_entity),
 											  200, &account, &err));
 	CHECK_STR(err.message, "response body contains a DTD, which is refused");
-	free_error(&err);
+	aws_error_free(&err);
 
 	/* an entity without a DTD to declare it is simply not well-formed */
 	CHECK(!sts_parse_caller_identity_response(undeclared_entity,
@@ -406,14 +394,14 @@ test_hostile_xml(void)
 											  200, &account, &err));
 	CHECK_STR(err.message,
 			  "response body is not well-formed XML: Entity 'xxe' not defined");
-	free_error(&err);
+	aws_error_free(&err);
 
 	/* an error document with a DTD is no error document */
 	sts_parse_error(403, "req-h", entity_bomb, strlen(entity_bomb), &err);
 	CHECK(err.kind == CKS_ERR_BAD_RESPONSE);
 	CHECK_STR(err.message, "HTTP 403 with a non-XML body");
 	CHECK_STR(err.request_id, "req-h");
-	free_error(&err);
+	aws_error_free(&err);
 }
 
 /* ----------------------------------------------------------------
@@ -450,17 +438,17 @@ test_caller_identity(void)
 	CHECK_STR(err.message,
 			  "response element <GetCallerIdentityResponse/GetCallerIdentityResult/Account> is not a 12-digit account id: \"12345678901\"");
 	CHECK(account == NULL);
-	free_error(&err);
+	aws_error_free(&err);
 
 	CHECK(!sts_parse_caller_identity_response(no_account, strlen(no_account),
 											  200, &account, &err));
 	CHECK_STR(err.message,
 			  "response has no <GetCallerIdentityResponse/GetCallerIdentityResult/Account> element");
-	free_error(&err);
+	aws_error_free(&err);
 
 	CHECK(!sts_parse_caller_identity_response("", 0, 200, &account, &err));
 	CHECK_STR(err.message, "response body is empty");
-	free_error(&err);
+	aws_error_free(&err);
 }
 
 /* ----------------------------------------------------------------
@@ -489,7 +477,7 @@ test_error_documents(void)
 	CHECK_STR(err.message,
 			  "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::111122223333:role/kms-reader");
 	CHECK_STR(err.request_id, "4cbd5d46-5d1a-4d4d-8b3a-2b8f0c0a6e11");
-	free_error(&err);
+	aws_error_free(&err);
 
 	/* no RequestId in the body: the header's; no Message: NULL */
 	parse_error(400, "header-request-id",
@@ -499,7 +487,7 @@ test_error_documents(void)
 	CHECK_STR(err.code, "ExpiredToken");
 	CHECK(err.message == NULL);
 	CHECK_STR(err.request_id, "header-request-id");
-	free_error(&err);
+	aws_error_free(&err);
 
 	parse_error(400, NULL,
 				"<ErrorResponse><Error><Code>InvalidClientTokenId</Code>"
@@ -507,7 +495,7 @@ test_error_documents(void)
 				"</Error></ErrorResponse>", &err);
 	CHECK_STR(err.code, "InvalidClientTokenId");
 	CHECK(err.request_id == NULL);
-	free_error(&err);
+	aws_error_free(&err);
 
 	/* no code */
 	parse_error(400, NULL,
@@ -517,7 +505,7 @@ test_error_documents(void)
 	CHECK(err.code == NULL);
 	CHECK_STR(err.message, "HTTP 400 error response without an error code: bad");
 	CHECK_STR(err.request_id, "r-1");
-	free_error(&err);
+	aws_error_free(&err);
 
 	/* well-formed, but not an error document */
 	parse_error(502, NULL, "<html><head><title>502 Bad Gateway</title></head></html>",
@@ -525,7 +513,7 @@ test_error_documents(void)
 	CHECK(err.kind == CKS_ERR_BAD_RESPONSE);
 	CHECK_STR(err.message,
 			  "HTTP 502 with an XML body that is not an STS error response");
-	free_error(&err);
+	aws_error_free(&err);
 
 	/* what proxies really send */
 	parse_error(502, "rid",
@@ -536,21 +524,21 @@ test_error_documents(void)
 	CHECK(err.code == NULL);
 	CHECK_STR(err.message, "HTTP 502 with a non-XML body");
 	CHECK_STR(err.request_id, "rid");
-	free_error(&err);
+	aws_error_free(&err);
 
 	parse_error(500, NULL, "", &err);
 	CHECK(err.kind == CKS_ERR_BAD_RESPONSE);
 	CHECK_STR(err.message, "HTTP 500 with an empty body");
 	CHECK(err.request_id == NULL);
-	free_error(&err);
+	aws_error_free(&err);
 
 	parse_error(503, NULL, NULL, &err);
 	CHECK_STR(err.message, "HTTP 503 with an empty body");
-	free_error(&err);
+	aws_error_free(&err);
 
 	parse_error(400, NULL, "{\"__type\":\"AccessDenied\"}", &err);
 	CHECK_STR(err.message, "HTTP 400 with a non-XML body");
-	free_error(&err);
+	aws_error_free(&err);
 }
 
 /* ----------------------------------------------------------------
