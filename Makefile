@@ -35,6 +35,10 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXS tracks no header dependencies; structs are shared across files, so
+# every object is rebuilt when any header changes.
+$(OBJS): $(wildcard src/*.h)
+
 # The unit runner compiles the client core as frontend code against
 # libpgcommon (palloc -> malloc, StringInfo), so it runs without a server.
 UNIT_SRCS = $(wildcard tests/unit/*.c)
