@@ -16,6 +16,7 @@
 #include "kms.h"
 #include "lib/stringinfo.h"
 #include "options.h"
+#include "raw_jsonb.h"
 #include "rows.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -150,22 +151,59 @@ conversion_error_callback(void *arg)
 				   pos->attname, pos->relname);
 }
 
+static int64 numeric_epoch_to_micros(const char *text);
+
+/*
+ * The common shape of CreationDate, "1700000000.123": whole seconds and at
+ * most six fraction digits, converted exactly without numeric arithmetic.
+ * Returns false for anything else (exponents, signs, more digits).
+ */
+static bool
+plain_epoch_to_micros(const char *text, int64 *unix_micros)
+{
+	int64		seconds = 0;
+	int64		fraction = 0;
+	int			fraction_digits = 0;
+	const char *p = text;
+
+	if (!isdigit((unsigned char) *p))
+		return false;
+	for (; isdigit((unsigned char) *p); p++)
+	{
+		if (seconds > (PG_INT64_MAX / USECS_PER_SEC) / 10)
+			return false;
+		seconds = seconds * 10 + (*p - '0');
+	}
+	if (*p == '.')
+	{
+		for (p++; isdigit((unsigned char) *p); p++)
+		{
+			if (++fraction_digits > 6)
+				return false;
+			fraction = fraction * 10 + (*p - '0');
+		}
+	}
+	if (*p != '\0')
+		return false;
+	for (; fraction_digits < 6; fraction_digits++)
+		fraction *= 10;
+	*unix_micros = seconds * USECS_PER_SEC + fraction;
+	return true;
+}
+
 /*
  * CreationDate is epoch seconds with a fraction.  Going through numeric
- * keeps every digit AWS sent (a double would round microseconds).
+ * keeps every digit AWS sent (a double would round microseconds); the
+ * usual plain form takes a shortcut with the same result.
  */
 static Datum
 epoch_text_to_timestamptz(const char *text)
 {
-	Datum		seconds = DirectFunctionCall3(numeric_in, CStringGetDatum(text),
-											  ObjectIdGetDatum(InvalidOid),
-											  Int32GetDatum(-1));
-	Datum		micros = DirectFunctionCall2(numeric_mul, seconds,
-											 DirectFunctionCall1(int8_numeric, Int64GetDatum(USECS_PER_SEC)));
-	Datum		rounded = DirectFunctionCall2(numeric_round, micros, Int32GetDatum(0));
-	int64		unix_micros = DatumGetInt64(DirectFunctionCall1(numeric_int8, rounded));
+	int64		unix_micros;
 	TimestampTz result;
 
+	if (!plain_epoch_to_micros(text, &unix_micros))
+		unix_micros = numeric_epoch_to_micros(text);
 	result = unix_micros -
 		((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * USECS_PER_SEC);
 	if (!IS_VALID_TIMESTAMP(result))
@@ -173,6 +211,19 @@ epoch_text_to_timestamptz(const char *text)
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("timestamp out of range: \"%s\"", text)));
 	return TimestampTzGetDatum(result);
+}
+
+static int64
+numeric_epoch_to_micros(const char *text)
+{
+	Datum		seconds = DirectFunctionCall3(numeric_in, CStringGetDatum(text),
+											  ObjectIdGetDatum(InvalidOid),
+											  Int32GetDatum(-1));
+	Datum		micros = DirectFunctionCall2(numeric_mul, seconds,
+											 DirectFunctionCall1(int8_numeric, Int64GetDatum(USECS_PER_SEC)));
+	Datum		rounded = DirectFunctionCall2(numeric_round, micros, Int32GetDatum(0));
+
+	return DatumGetInt64(DirectFunctionCall1(numeric_int8, rounded));
 }
 
 static void
@@ -248,6 +299,12 @@ cks_build_row(CksRowBuilder *builder, struct json_object *entry,
 		pos.attname = NameStr(att->attname);
 		pos.field = cks_columns[column].json_path;
 
+		if (column == CKS_COL_RAW && att->atttypid == JSONBOID)
+		{
+			values[i] = cks_entry_to_jsonb(entry);
+			nulls[i] = false;
+			continue;
+		}
 		text = field_text(entry, column, region, account_id);
 		if (text == NULL)
 			continue;
