@@ -847,6 +847,28 @@ arm_timer(int timer_fd, long ms)
 }
 
 /*
+ * When the scan's fd must become readable even without socket activity:
+ * at once if there is progress, when a backoff or curl timeout ends, and
+ * at least every CKS_ASYNC_POLL_MS.  The Append's wait does not watch the
+ * latch, so this bound is what lets a cancel or statement_timeout through
+ * (the next Notify runs ExecScan, which checks for interrupts).
+ */
+#define CKS_ASYNC_POLL_MS	100
+
+static long
+async_wakeup_ms(CksScanState *state)
+{
+	long		ms;
+
+	if (cks_kms_scan_ready(&state->kms))
+		return 0;
+	ms = cks_kms_scan_next_wakeup_ms(&state->kms);
+	if (ms < 0 || ms > CKS_ASYNC_POLL_MS)
+		ms = CKS_ASYNC_POLL_MS;
+	return ms;
+}
+
+/*
  * An Append gives each waiting subplan room for one event, so a scan
  * offers one fd: an epoll set holding every socket libcurl is using (the
  * transfers are shared by all scans of the backend, and any of them may
@@ -876,9 +898,7 @@ cksForeignAsyncConfigureWait(AsyncRequest *areq)
 	nfds = cks_http_sockets(fds, want_write, lengthof(fds));
 	for (i = 0; i < nfds; i++)
 		watch_fd(state->wait_fd, fds[i], want_write[i] ? EPOLLOUT : EPOLLIN);
-	arm_timer(state->timer_fd,
-			  cks_kms_scan_ready(&state->kms) ? 0 :
-			  cks_kms_scan_next_wakeup_ms(&state->kms));
+	arm_timer(state->timer_fd, async_wakeup_ms(state));
 
 	AddWaitEventToSet(((AppendState *) areq->requestor)->as_eventset, WL_SOCKET_READABLE,
 					  state->wait_fd, NULL, areq);

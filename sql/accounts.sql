@@ -59,6 +59,23 @@ SELECT count(*) FROM all_stores;
 \! /usr/bin/python3 tests/endpoint/ctl.py overlap --service kms
 \! /usr/bin/python3 tests/endpoint/ctl.py config latency_ms=0
 
+-- a hung account does not hold a cancel back: the async Append's wait
+-- still ends the query quickly on statement_timeout
+\! /usr/bin/python3 tests/endpoint/ctl.py reset
+\! /usr/bin/python3 tests/endpoint/ctl.py fault hang --ms 5000 --account 333333333333
+SET statement_timeout = '500ms';
+DO $$
+DECLARE
+  started timestamptz := clock_timestamp();
+BEGIN
+  PERFORM count(*) FROM all_stores;
+  RAISE NOTICE 'not canceled';
+EXCEPTION WHEN query_canceled THEN
+  RAISE NOTICE 'canceled within 2 s: %', clock_timestamp() - started < interval '2 s';
+END $$;
+RESET statement_timeout;
+SELECT count(*) FROM all_stores;
+
 -- partition pruning on account_id: other accounts get no request
 \! /usr/bin/python3 tests/endpoint/ctl.py reset
 EXPLAIN (COSTS OFF) SELECT * FROM all_stores WHERE account_id = '333333333333';
