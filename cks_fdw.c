@@ -15,12 +15,10 @@
 #include "postgres.h"
 
 #include <math.h>
-#include <sys/epoll.h>
-#include <sys/timerfd.h>
-#include <unistd.h>
 
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "async_wait.h"
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
 #include "commands/explain.h"
@@ -94,8 +92,7 @@ typedef struct CksScanState
 	/* asynchronous execution (an Append over several servers) */
 	bool		nowait;			/* Iterate must not block */
 	bool		would_block;	/* ... and had nothing ready */
-	int			wait_fd;		/* epoll set over curl's sockets + timer */
-	int			timer_fd;		/* fires when a backoff or curl timeout ends */
+	CksWaitSet	wait_set;
 } CksScanState;
 
 void		_PG_init(void);
@@ -572,8 +569,7 @@ cksBeginForeignScan(ForeignScanState *node, int eflags)
 	ListCell   *lc;
 
 	node->fdw_state = state;
-	state->wait_fd = -1;
-	state->timer_fd = -1;
+	cks_wait_set_init(&state->wait_set);
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
@@ -721,23 +717,6 @@ cksReScanForeignScan(ForeignScanState *node)
 }
 
 static void
-close_wait_fds(CksScanState *state)
-{
-	if (state->wait_fd >= 0)
-		close(state->wait_fd);
-	if (state->timer_fd >= 0)
-		close(state->timer_fd);
-	state->wait_fd = state->timer_fd = -1;
-}
-
-/* An error ends the query without EndForeignScan: close the fds then. */
-static void
-close_wait_fds_at_reset(void *arg)
-{
-	close_wait_fds((CksScanState *) arg);
-}
-
-static void
 cksEndForeignScan(ForeignScanState *node)
 {
 	CksScanState *state = node->fdw_state;
@@ -745,7 +724,7 @@ cksEndForeignScan(ForeignScanState *node)
 	if (state)
 	{
 		cks_kms_scan_release(&state->kms);
-		close_wait_fds(state);
+		cks_wait_set_close(&state->wait_set);
 	}
 }
 
@@ -793,59 +772,6 @@ cksForeignAsyncRequest(AsyncRequest *areq)
 	produce_tuple_asynchronously(areq);
 }
 
-static void
-report_wait_fd_failure(const char *what)
-{
-	ereport(ERROR,
-			(errcode_for_socket_access(),
-			 errmsg("could not %s for an asynchronous cks_fdw scan: %m", what)));
-}
-
-static void
-create_wait_fds(ForeignScanState *node, CksScanState *state)
-{
-	MemoryContextCallback *callback;
-
-	state->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (state->timer_fd < 0)
-		report_wait_fd_failure("create a timer");
-	callback = MemoryContextAllocZero(node->ss.ps.state->es_query_cxt,
-									  sizeof(MemoryContextCallback));
-	callback->func = close_wait_fds_at_reset;
-	callback->arg = state;
-	MemoryContextRegisterResetCallback(node->ss.ps.state->es_query_cxt, callback);
-}
-
-static void
-watch_fd(int epoll_fd, int fd, uint32 events)
-{
-	struct epoll_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.events = events;
-	ev.data.fd = fd;
-	if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0 && errno != EEXIST)
-		report_wait_fd_failure("watch a socket");
-}
-
-static void
-arm_timer(int timer_fd, long ms)
-{
-	struct itimerspec spec;
-
-	memset(&spec, 0, sizeof(spec));
-	if (ms == 0)
-		spec.it_value.tv_nsec = 1;	/* now: the fd is readable at once */
-	else if (ms > 0)
-	{
-		spec.it_value.tv_sec = ms / 1000;
-		spec.it_value.tv_nsec = (ms % 1000) * 1000000L;
-	}
-	/* ms < 0 leaves it_value zero: disarmed */
-	if (timerfd_settime(timer_fd, 0, &spec, NULL) != 0)
-		report_wait_fd_failure("arm a timer");
-}
-
 /*
  * When the scan's fd must become readable even without socket activity:
  * at once if there is progress, when a backoff or curl timeout ends, and
@@ -869,39 +795,21 @@ async_wakeup_ms(CksScanState *state)
 }
 
 /*
- * An Append gives each waiting subplan room for one event, so a scan
- * offers one fd: an epoll set holding every socket libcurl is using (the
- * transfers are shared by all scans of the backend, and any of them may
- * carry this scan's next page) plus a timer for backoffs and curl's own
- * timeouts.  The timer fires at once when the scan already has progress
- * to report, which another scan may have made for it.
+ * An Append gives each waiting subplan room for one event: the scan offers
+ * the one fd of its CksWaitSet (src/async_wait.c), readable on socket
+ * activity of any transfer, or when the timer armed here ends.
  */
 static void
 cksForeignAsyncConfigureWait(AsyncRequest *areq)
 {
 	ForeignScanState *node = (ForeignScanState *) areq->requestee;
 	CksScanState *state = node->fdw_state;
-	int			fds[256];
-	bool		want_write[256];
-	int			nfds;
-	int			i;
+	int			fd;
 
-	if (state->timer_fd < 0)
-		create_wait_fds(node, state);
-	if (state->wait_fd >= 0)
-		close(state->wait_fd);
-	state->wait_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (state->wait_fd < 0)
-		report_wait_fd_failure("create an epoll set");
-
-	watch_fd(state->wait_fd, state->timer_fd, EPOLLIN);
-	nfds = cks_http_sockets(fds, want_write, lengthof(fds));
-	for (i = 0; i < nfds; i++)
-		watch_fd(state->wait_fd, fds[i], want_write[i] ? EPOLLOUT : EPOLLIN);
-	arm_timer(state->timer_fd, async_wakeup_ms(state));
-
-	AddWaitEventToSet(((AppendState *) areq->requestor)->as_eventset, WL_SOCKET_READABLE,
-					  state->wait_fd, NULL, areq);
+	fd = cks_wait_set_prepare(&state->wait_set, node->ss.ps.state->es_query_cxt,
+							  async_wakeup_ms(state));
+	AddWaitEventToSet(((AppendState *) areq->requestor)->as_eventset,
+					  WL_SOCKET_READABLE, fd, NULL, areq);
 }
 
 static void
@@ -909,13 +817,8 @@ cksForeignAsyncNotify(AsyncRequest *areq)
 {
 	ForeignScanState *node = (ForeignScanState *) areq->requestee;
 	CksScanState *state = node->fdw_state;
-	uint64		expirations;
 
-	/* drain the timer so it does not stay readable */
-	if (state->timer_fd >= 0 &&
-		read(state->timer_fd, &expirations, sizeof(expirations)) < 0 &&
-		errno != EAGAIN)
-		report_wait_fd_failure("read a timer");
+	cks_wait_set_drain(&state->wait_set);
 	produce_tuple_asynchronously(areq);
 }
 
