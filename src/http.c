@@ -256,6 +256,17 @@ fail:
 	return NULL;
 }
 
+static CURLcode
+first_failure(const CURLcode *results, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (results[i] != CURLE_OK)
+			return results[i];
+	return CURLE_OK;
+}
+
 /*
  * The security-relevant settings live here, in one place: only http and
  * https, no redirects, TLS peer and host verification always on.
@@ -265,34 +276,32 @@ configure_easy_handle(CksHttpTransfer *transfer, const CksHttpRequest *req,
 					  char *curl_errbuf)
 {
 	CURL	   *easy = transfer->easy;
-	CURLcode	rc = CURLE_OK;
+	CURLcode	results[] = {
+		curl_easy_setopt(easy, CURLOPT_URL, req->url),
+		curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https"),
+		curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L),
+		curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L),
+		curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L),
+		req->ca_file ? curl_easy_setopt(easy, CURLOPT_CAINFO, req->ca_file) : CURLE_OK,
+		curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L),
+		curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_1_1),
+		curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms),
+		curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, req->timeout_ms),
+		curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L),
+		curl_easy_setopt(easy, CURLOPT_USERAGENT, "cks_fdw/1.0"),
+		curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, req->method),
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len),
+		curl_easy_setopt(easy, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : ""),
+		curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers),
+		curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_body),
+		curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer),
+		curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, read_header),
+		curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer),
+		curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, curl_errbuf),
+		curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer),
+	};
 
-#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, val); } while (0)
-	SET(CURLOPT_URL, req->url);
-	SET(CURLOPT_PROTOCOLS_STR, "http,https");
-	SET(CURLOPT_FOLLOWLOCATION, 0L);
-	SET(CURLOPT_SSL_VERIFYPEER, 1L);
-	SET(CURLOPT_SSL_VERIFYHOST, 2L);
-	if (req->ca_file)
-		SET(CURLOPT_CAINFO, req->ca_file);
-	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_1_1);
-	SET(CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
-	SET(CURLOPT_TIMEOUT_MS, req->timeout_ms);
-	SET(CURLOPT_TCP_KEEPALIVE, 1L);
-	SET(CURLOPT_USERAGENT, "cks_fdw/1.0");
-	SET(CURLOPT_CUSTOMREQUEST, req->method);
-	SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len);
-	SET(CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");
-	SET(CURLOPT_HTTPHEADER, transfer->headers);
-	SET(CURLOPT_WRITEFUNCTION, write_body);
-	SET(CURLOPT_WRITEDATA, transfer);
-	SET(CURLOPT_HEADERFUNCTION, read_header);
-	SET(CURLOPT_HEADERDATA, transfer);
-	SET(CURLOPT_ERRORBUFFER, curl_errbuf);
-	SET(CURLOPT_PRIVATE, transfer);
-#undef SET
-	return rc;
+	return first_failure(results, lengthof(results));
 }
 
 static void
