@@ -23,6 +23,17 @@ SECRET_KEY_2 = "cks/test/secret/222222222222/BBBBBBBBBBBB"
 ACCESS_KEY_3 = "AKIDCKSTEST333333333"
 SECRET_KEY_3 = "cks/test/secret/333333333333/CCCCCCCCCCCC"
 
+# Two more accounts with keys but no built-in data (an empty list in every
+# region until a test loads stores with ctl.py stores): for fan-out
+# benchmarks over five accounts.
+ACCOUNT_4 = "444444444444"
+ACCOUNT_5 = "555555555555"
+EXTRA_ACCOUNTS = (ACCOUNT_4, ACCOUNT_5)
+ACCESS_KEY_4 = "AKIDCKSTEST444444444"
+SECRET_KEY_4 = "cks/test/secret/444444444444/DDDDDDDDDDDD"
+ACCESS_KEY_5 = "AKIDCKSTEST555555555"
+SECRET_KEY_5 = "cks/test/secret/555555555555/EEEEEEEEEEEE"
+
 IAM_USER_NAME = "cks-test"
 
 # access key id -> (secret, account); what the endpoint's signature check uses.
@@ -30,6 +41,8 @@ STATIC_KEYS = {
     ACCESS_KEY_1: (SECRET_KEY_1, ACCOUNT_1),
     ACCESS_KEY_2: (SECRET_KEY_2, ACCOUNT_2),
     ACCESS_KEY_3: (SECRET_KEY_3, ACCOUNT_3),
+    ACCESS_KEY_4: (SECRET_KEY_4, ACCOUNT_4),
+    ACCESS_KEY_5: (SECRET_KEY_5, ACCOUNT_5),
 }
 
 # account -> (access key id, secret), for tests that pick "the key of account X".
