@@ -70,13 +70,13 @@ FUZZ_CFLAGS = -DFRONTEND -g -O1 -fno-omit-frame-pointer \
 	-I$(srcdir)/src -I$(shell $(PG_CONFIG) --includedir-server) \
 	$(shell pkg-config --cflags $(DEPS_PKGS))
 
-fuzz/build/fuzz_kms: fuzz/fuzz_kms.c src/kms.c src/kms.h src/aws_error.c src/aws_error.h
+fuzz/build/fuzz_kms: fuzz/fuzz_kms.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/kms.c src/kms.h src/aws_error.c src/aws_error.h
 	@mkdir -p fuzz/build
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_kms.c src/kms.c src/aws_error.c $(UNIT_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_kms.c fuzz/fuzz_common.c src/kms.c src/aws_error.c $(UNIT_LIBS)
 
-fuzz/build/fuzz_sts: fuzz/fuzz_sts.c src/sts.c src/sts.h src/aws_error.c src/aws_error.h
+fuzz/build/fuzz_sts: fuzz/fuzz_sts.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/sts.c src/sts.h src/aws_error.c src/aws_error.h
 	@mkdir -p fuzz/build
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_sts.c src/sts.c src/aws_error.c $(UNIT_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_sts.c fuzz/fuzz_common.c src/sts.c src/aws_error.c $(UNIT_LIBS)
 
 fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts
 

@@ -28,6 +28,7 @@
 
 #include <json-c/json.h>
 
+#include "fuzz_common.h"
 #include "kms.h"
 
 /* The JSON paths of the interface columns (src/rows.c), and odd ones. */
@@ -54,14 +55,6 @@ static const char *const entry_paths[] = {
 	"",
 };
 
-/* Stop here, loudly: libFuzzer turns the abort into a saved reproducer. */
-static void
-broken_promise(const char *what)
-{
-	fprintf(stderr, "fuzz_kms: broken promise: %s\n", what);
-	abort();
-}
-
 /*
  * Every accessor on one path.  A string handed back must be the whole
  * value (no embedded NUL), a number must be finite, and the raw text of a
@@ -78,19 +71,19 @@ probe_path(struct json_object *entry, const char *path)
 
 	text = kms_entry_string(entry, path, &type_ok);
 	if (text != NULL && !type_ok)
-		broken_promise("kms_entry_string returned a value with type_ok = false");
+		broken_promise("fuzz_kms", "kms_entry_string returned a value with type_ok = false");
 	if (text != NULL)
 		(void) strlen(text);
 	(void) kms_entry_string(entry, path, NULL);
 
 	found = kms_entry_number(entry, path, &number, &type_ok);
 	if (found && (!type_ok || !isfinite(number)))
-		broken_promise("kms_entry_number found a non-finite number or said type_ok = false");
+		broken_promise("fuzz_kms", "kms_entry_number found a non-finite number or said type_ok = false");
 	(void) kms_entry_number(entry, path, &number, NULL);
 
 	raw = kms_entry_raw_text(entry, path);
 	if (found && raw == NULL)
-		broken_promise("kms_entry_raw_text gave nothing for a number kms_entry_number found");
+		broken_promise("fuzz_kms", "kms_entry_raw_text gave nothing for a number kms_entry_number found");
 	if (raw != NULL)
 		(void) strlen(raw);
 }
@@ -106,10 +99,10 @@ probe_entry_json(struct json_object *entry)
 	struct json_object *back;
 
 	if (json == NULL)
-		broken_promise("kms_entry_json returned NULL");
+		broken_promise("fuzz_kms", "kms_entry_json returned NULL");
 	back = json_tokener_parse(json);
 	if (back == NULL || !json_object_is_type(back, json_type_object))
-		broken_promise("kms_entry_json printed something that is not a JSON object");
+		broken_promise("fuzz_kms", "kms_entry_json printed something that is not a JSON object");
 	json_object_put(back);
 }
 
@@ -154,52 +147,33 @@ fuzz_describe_response(const uint8_t *data, size_t size)
 									 &err))
 	{
 		if (err.kind != CKS_ERR_BAD_RESPONSE || err.message == NULL)
-			broken_promise("refused page without CKS_ERR_BAD_RESPONSE and a message");
+			broken_promise("fuzz_kms", "refused page without CKS_ERR_BAD_RESPONSE and a message");
 		if (page.root != NULL || page.entries != NULL ||
 			page.next_marker != NULL || page.nentries != 0)
-			broken_promise("refused page is not empty");
+			broken_promise("fuzz_kms", "refused page is not empty");
 		aws_error_free(&err);
 		return;
 	}
 
 	if (page.root == NULL || page.nentries < 0)
-		broken_promise("accepted page without a root or with a negative count");
+		broken_promise("fuzz_kms", "accepted page without a root or with a negative count");
 	if (page.truncated &&
 		(page.next_marker == NULL || page.next_marker[0] == '\0'))
-		broken_promise("accepted a truncated page without a marker");
+		broken_promise("fuzz_kms", "accepted a truncated page without a marker");
 	if (page.nentries > 0 &&
 		(int) json_object_array_length(page.entries) != page.nentries)
-		broken_promise("nentries disagrees with the entries array");
+		broken_promise("fuzz_kms", "nentries disagrees with the entries array");
 
 	for (i = 0; i < page.nentries; i++)
 	{
 		struct json_object *entry = json_object_array_get_idx(page.entries, i);
 
 		if (!json_object_is_type(entry, json_type_object))
-			broken_promise("accepted page has an entry that is not an object");
+			broken_promise("fuzz_kms", "accepted page has an entry that is not an object");
 		probe_entry(entry);
 	}
 	kms_page_free(&page);
 	kms_page_free(&page);		/* documented as safe on a freed page */
-}
-
-static void
-check_error_result(const CksAwsError *err, long status)
-{
-	if (err->http_status != status)
-		broken_promise("aws_json_parse_error lost the HTTP status");
-	if (err->kind == CKS_ERR_AWS)
-	{
-		if (err->code == NULL || err->code[0] == '\0')
-			broken_promise("CKS_ERR_AWS without an error code");
-	}
-	else if (err->kind == CKS_ERR_BAD_RESPONSE)
-	{
-		if (err->message == NULL || err->code != NULL)
-			broken_promise("CKS_ERR_BAD_RESPONSE without a message or with a code");
-	}
-	else
-		broken_promise("aws_json_parse_error gave neither CKS_ERR_AWS nor CKS_ERR_BAD_RESPONSE");
 }
 
 static void
@@ -211,21 +185,21 @@ fuzz_error_response(const uint8_t *data, size_t size)
 
 	memset(&err, 0, sizeof(err));
 	aws_json_parse_error(400, NULL, NULL, (const char *) data, size, &err);
-	check_error_result(&err, 400);
+	check_error_result("fuzz_kms", "aws_json_parse_error", &err, 400);
 	if (err.request_id != NULL)
-		broken_promise("request id without a request id header");
+		broken_promise("fuzz_kms", "request id without a request id header");
 	aws_error_free(&err);
 
 	aws_json_parse_error(503, header, "req-0000", (const char *) data, size,
 						 &err);
-	check_error_result(&err, 503);
+	check_error_result("fuzz_kms", "aws_json_parse_error", &err, 503);
 	if (err.request_id == NULL || strcmp(err.request_id, "req-0000") != 0)
-		broken_promise("request id header not kept");
+		broken_promise("fuzz_kms", "request id header not kept");
 	aws_error_free(&err);
 
 	code = aws_sanitize_error_code(header);
 	if (code == NULL || strchr(code, ':') != NULL || strchr(code, '#') != NULL)
-		broken_promise("sanitized error code still has ':' or '#'");
+		broken_promise("fuzz_kms", "sanitized error code still has ':' or '#'");
 	pfree(code);
 	pfree(header);
 }

@@ -23,15 +23,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "fuzz_common.h"
 #include "sts.h"
-
-/* Stop here, loudly: libFuzzer turns the abort into a saved reproducer. */
-static void
-broken_promise(const char *what)
-{
-	fprintf(stderr, "fuzz_sts: broken promise: %s\n", what);
-	abort();
-}
 
 /* What every refused 2xx body must look like. */
 static void
@@ -39,7 +32,7 @@ check_refusal(const CksAwsError *err)
 {
 	if (err->kind != CKS_ERR_BAD_RESPONSE || err->message == NULL ||
 		err->code != NULL)
-		broken_promise("refused response without CKS_ERR_BAD_RESPONSE and a message");
+		broken_promise("fuzz_sts", "refused response without CKS_ERR_BAD_RESPONSE and a message");
 }
 
 /* Values read from the document are trimmed and never empty. */
@@ -49,11 +42,11 @@ check_value(const char *value, const char *what)
 	size_t		len;
 
 	if (value == NULL || value[0] == '\0')
-		broken_promise(what);
+		broken_promise("fuzz_sts", what);
 	len = strlen(value);
 	if (isspace((unsigned char) value[0]) ||
 		isspace((unsigned char) value[len - 1]))
-		broken_promise(what);
+		broken_promise("fuzz_sts", what);
 }
 
 static void
@@ -69,7 +62,7 @@ fuzz_assume_role(const uint8_t *data, size_t size)
 		check_refusal(&err);
 		if (creds.access_key_id || creds.secret_access_key ||
 			creds.session_token)
-			broken_promise("refused AssumeRole response left credentials behind");
+			broken_promise("fuzz_sts", "refused AssumeRole response left credentials behind");
 		aws_error_free(&err);
 		return;
 	}
@@ -94,37 +87,18 @@ fuzz_caller_identity(const uint8_t *data, size_t size)
 	{
 		check_refusal(&err);
 		if (account_id != NULL)
-			broken_promise("refused GetCallerIdentity response left an account id");
+			broken_promise("fuzz_sts", "refused GetCallerIdentity response left an account id");
 		aws_error_free(&err);
 		return;
 	}
 	if (account_id == NULL || strlen(account_id) != 12)
-		broken_promise("accepted account id is not 12 characters");
+		broken_promise("fuzz_sts", "accepted account id is not 12 characters");
 	for (i = 0; i < 12; i++)
 	{
 		if (!isdigit((unsigned char) account_id[i]))
-			broken_promise("accepted account id is not all digits");
+			broken_promise("fuzz_sts", "accepted account id is not all digits");
 	}
 	pfree(account_id);
-}
-
-static void
-check_error_result(const CksAwsError *err, long status)
-{
-	if (err->http_status != status)
-		broken_promise("sts_parse_error lost the HTTP status");
-	if (err->kind == CKS_ERR_AWS)
-	{
-		if (err->code == NULL || err->code[0] == '\0')
-			broken_promise("CKS_ERR_AWS without an error code");
-	}
-	else if (err->kind == CKS_ERR_BAD_RESPONSE)
-	{
-		if (err->message == NULL || err->code != NULL)
-			broken_promise("CKS_ERR_BAD_RESPONSE without a message or with a code");
-	}
-	else
-		broken_promise("sts_parse_error gave neither CKS_ERR_AWS nor CKS_ERR_BAD_RESPONSE");
 }
 
 static void
@@ -134,13 +108,13 @@ fuzz_error(const uint8_t *data, size_t size)
 
 	memset(&err, 0, sizeof(err));
 	sts_parse_error(403, NULL, (const char *) data, size, &err);
-	check_error_result(&err, 403);
+	check_error_result("fuzz_sts", "sts_parse_error", &err, 403);
 	aws_error_free(&err);
 
 	sts_parse_error(500, "req-header-0000", (const char *) data, size, &err);
-	check_error_result(&err, 500);
+	check_error_result("fuzz_sts", "sts_parse_error", &err, 500);
 	if (err.request_id == NULL)
-		broken_promise("request id header dropped");
+		broken_promise("fuzz_sts", "request id header dropped");
 	aws_error_free(&err);
 }
 
@@ -153,7 +127,7 @@ fuzz_arn(const uint8_t *data, size_t size)
 	if (account != NULL)
 	{
 		if (strlen(account) != 12 || strstr(arn, account) == NULL)
-			broken_promise("arn_account_id returned something not in the ARN");
+			broken_promise("fuzz_sts", "arn_account_id returned something not in the ARN");
 		pfree(account);
 	}
 	pfree(arn);

@@ -188,6 +188,8 @@ assume_role(CredentialEntry *entry, const CksUserOptions *uopts,
 	entry->assumed.secret_access_key = MemoryContextStrdup(entry->cxt, temp.secret_access_key);
 	entry->assumed.session_token = MemoryContextStrdup(entry->cxt, temp.session_token);
 	entry->assumed_expiration = temp.expiration;
+	/* the cache holds the only copy the backend keeps */
+	sts_credentials_free(&temp);
 }
 
 static bool

@@ -460,8 +460,8 @@ set_bad_response(CksAwsError *err, long http_status, char *message)
 	err->request_id = NULL;
 }
 
-static void
-free_credentials(StsCredentials *creds)
+void
+sts_credentials_free(StsCredentials *creds)
 {
 	if (creds->access_key_id)
 		pfree(creds->access_key_id);
@@ -506,7 +506,7 @@ read_credentials(xmlNodePtr credentials, StsCredentials *out)
 	}
 
 	if (problem != NULL)
-		free_credentials(out);
+		sts_credentials_free(out);
 	return problem;
 }
 

@@ -39,6 +39,9 @@ typedef struct StsCredentials
 	time_t		expiration;		/* UTC */
 } StsCredentials;
 
+/* pfree the strings of creds (secrets included) and zero it. */
+extern void sts_credentials_free(StsCredentials *creds);
+
 /* Form bodies, palloc'd, values percent-encoded (RFC 3986). */
 extern char *sts_assume_role_body(const StsAssumeRoleParams *params);
 extern char *sts_get_caller_identity_body(void);

@@ -96,18 +96,6 @@ static const char *external_entity =
 "<GetCallerIdentityResponse><GetCallerIdentityResult>"
 "<Account>&xxe;</Account></GetCallerIdentityResult></GetCallerIdentityResponse>";
 
-static void
-free_credentials(StsCredentials *creds)
-{
-	if (creds->access_key_id)
-		pfree(creds->access_key_id);
-	if (creds->secret_access_key)
-		pfree(creds->secret_access_key);
-	if (creds->session_token)
-		pfree(creds->session_token);
-	memset(creds, 0, sizeof(*creds));
-}
-
 /* ----------------------------------------------------------------
  * Form bodies
  * ----------------------------------------------------------------
@@ -207,7 +195,7 @@ test_assume_role_response(void)
 			/* the whitespace around the token is not part of it */
 			CHECK_STR(creds.session_token, SESSION_TOKEN);
 			CHECK(creds.expiration == stamps[i].epoch);
-			free_credentials(&creds);
+			sts_credentials_free(&creds);
 		}
 		CHECK(err.kind == CKS_OK && err.message == NULL);
 		pfree(doc);
@@ -231,7 +219,7 @@ test_assume_role_namespaces(void)
 	{
 		CHECK_STR(creds.access_key_id, "ASIA1");
 		CHECK(creds.expiration == 1795917600);
-		free_credentials(&creds);
+		sts_credentials_free(&creds);
 	}
 
 	/* a prefixed STS namespace: accepted, it is the same namespace */
@@ -245,7 +233,7 @@ test_assume_role_namespaces(void)
 								&creds, &err)))
 	{
 		CHECK_STR(creds.access_key_id, "ASIA2");
-		free_credentials(&creds);
+		sts_credentials_free(&creds);
 	}
 
 	/* same local names in a foreign namespace are not STS's */
