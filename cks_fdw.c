@@ -658,31 +658,39 @@ regions_to_call(ForeignScanState *node, CksScanState *state)
 static void
 start_scan(ForeignScanState *node, CksScanState *state)
 {
-	MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+	MemoryContext query_cxt = node->ss.ps.state->es_query_cxt;
+	MemoryContext old;
 	bool		has_id,
 				has_name,
 				has_account;
+
+	/*
+	 * The pushed values live in the current (per-tuple) context: the scan
+	 * copies what it keeps, so a nested loop's rescans leave nothing behind.
+	 */
 	List	   *ids = evaluate_values(node, state, CKS_COL_ID, &has_id);
 	List	   *names = evaluate_values(node, state, CKS_COL_NAME, &has_name);
 	List	   *accounts = evaluate_values(node, state, CKS_COL_ACCOUNT_ID, &has_account);
 	List	   *regions = regions_to_call(node, state);
 
+	/* the account and the credentials are fetched once per query */
+	old = MemoryContextSwitchTo(query_cxt);
 	if ((has_account || state->rows.needs_account_id) && state->account_id == NULL)
 		state->account_id = cks_get_account_id(state->user, &state->opts,
 											   &state->kms.settings, &state->sts_requests);
 	state->kms.account_id = state->account_id;
 	if (has_account && !list_member(accounts, makeString(state->account_id)))
 		regions = NIL;
-
 	if (regions != NIL && state->kms.credentials == NULL)
 		state->kms.credentials = cks_get_credentials(state->user, &state->opts,
 													 &state->kms.settings,
 													 &state->sts_requests);
-	cks_kms_scan_begin(&state->kms, node->ss.ps.state->es_query_cxt, regions,
+	MemoryContextSwitchTo(old);
+
+	cks_kms_scan_begin(&state->kms, query_cxt, regions,
 					   state->opts.endpoint, has_id || has_name,
 					   strings_to_cstrings(has_id ? ids : names), !has_id);
 	state->started = true;
-	MemoryContextSwitchTo(old);
 }
 
 static TupleTableSlot *
