@@ -51,7 +51,6 @@ static CksHttpTransfer *active_transfers = NULL;
 static CURL *idle_handles[IDLE_HANDLES_MAX];
 static int	n_idle_handles = 0;
 static CksHttpInterruptHook interrupt_hook = NULL;
-static long connections_opened = 0;
 
 void
 cks_http_set_interrupt_hook(CksHttpInterruptHook hook)
@@ -388,12 +387,9 @@ static void
 finish_transfer(CksHttpTransfer *transfer, CURLcode result)
 {
 	CksHttpResponse *response = &transfer->response;
-	long		new_connections = 0;
 
 	transfer->done = true;
 	response->curl_code = (int) result;
-	if (curl_easy_getinfo(transfer->easy, CURLINFO_NUM_CONNECTS, &new_connections) == CURLE_OK)
-		connections_opened += new_connections;
 
 	if (result == CURLE_OK)
 	{
@@ -404,9 +400,6 @@ finish_transfer(CksHttpTransfer *transfer, CURLcode result)
 	}
 
 	response->status = 0;
-	response->timed_out = (result == CURLE_OPERATION_TIMEDOUT);
-	response->could_not_connect = (result == CURLE_COULDNT_CONNECT ||
-								   result == CURLE_COULDNT_RESOLVE_HOST);
 	if (transfer->body_too_large)
 		snprintf(response->error, sizeof(response->error),
 				 "response body larger than %d bytes", CKS_HTTP_MAX_BODY);
@@ -540,12 +533,6 @@ cks_http_sockets(int *fds, bool *want_write, int max)
 		n++;
 	}
 	return n;
-}
-
-long
-cks_http_connections_opened(void)
-{
-	return connections_opened;
 }
 
 bool

@@ -48,8 +48,6 @@ typedef struct CksHttpResponse
 	char	   *date;			/* Date, for clock-skew correction */
 	/* transport failures (status == 0) */
 	int			curl_code;		/* CURLcode */
-	bool		timed_out;
-	bool		could_not_connect;
 	char		error[256];		/* curl's reason, for errdetail */
 } CksHttpResponse;
 
@@ -96,8 +94,5 @@ extern int	cks_http_sockets(int *fds, bool *want_write, int max);
  * the path.  Writes malloc'd strings; false on a URL curl cannot parse.
  */
 extern bool cks_url_host_and_path(const char *url, char **host, char **path);
-
-/* Number of connections libcurl has opened so far (for EXPLAIN/benchmarks). */
-extern long cks_http_connections_opened(void);
 
 #endif							/* CKS_HTTP_H */
