@@ -10,8 +10,11 @@ EXTENSION = cks_fdw
 DATA = cks_fdw--1.0.sql
 PGFILEDESC = "cks_fdw - foreign data wrapper for AWS KMS custom key stores"
 
-# Client core: no backend needed, also built into the unit runner.
-CORE_SRCS = src/sigv4.c src/kms.c src/sts.c src/http.c src/aws_error.c
+# Client core: no backend needed, also built into the unit runner
+# (signing, the AWS JSON and Query protocols, the service, operation and
+# table-kind descriptors, the HTTP client).
+CORE_SRCS = src/sigv4.c src/aws_json.c src/aws_service.c src/table_kinds.c \
+	src/sts.c src/http.c src/aws_error.c
 # Backend side: options, quals, rows, connections, the request driver.
 BACKEND_SRCS = $(filter-out $(CORE_SRCS),$(wildcard src/*.c))
 
@@ -70,9 +73,11 @@ FUZZ_CFLAGS = -DFRONTEND -g -O1 -fno-omit-frame-pointer \
 	-I$(srcdir)/src -I$(shell $(PG_CONFIG) --includedir-server) \
 	$(shell pkg-config --cflags $(DEPS_PKGS))
 
-fuzz/build/fuzz_kms: fuzz/fuzz_kms.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/kms.c src/kms.h src/aws_error.c src/aws_error.h
+FUZZ_KMS_SRCS = src/aws_json.c src/aws_service.c src/sts.c src/aws_error.c
+
+fuzz/build/fuzz_kms: fuzz/fuzz_kms.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(FUZZ_KMS_SRCS) $(wildcard src/*.h)
 	@mkdir -p fuzz/build
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_kms.c fuzz/fuzz_common.c src/kms.c src/aws_error.c $(UNIT_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_kms.c fuzz/fuzz_common.c $(FUZZ_KMS_SRCS) $(UNIT_LIBS)
 
 fuzz/build/fuzz_sts: fuzz/fuzz_sts.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/sts.c src/sts.h src/aws_error.c src/aws_error.h
 	@mkdir -p fuzz/build

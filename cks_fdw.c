@@ -4,11 +4,13 @@
  *	  Foreign-data wrapper for AWS KMS custom key stores: the FDW callbacks
  *	  and the glue between the planner/executor and the modules in src/.
  *
- *	  Planning decides which clauses become API parameters (quals.c) and
- *	  prices the scan in requests; execution hands the pushed values to a
- *	  kms_scan (kms_scan.c), which streams entries page by page, and turns
- *	  each entry into a row (rows.c).  Options live in options.c,
- *	  credentials in credentials.c, the wire in aws_call/http/kms/sts.
+ *	  A foreign table has a kind (table_kinds.c): the list operation that
+ *	  fills it and its column table.  Planning decides which clauses become
+ *	  API parameters (quals.c) and prices the scan in requests; execution
+ *	  hands the pushed values to a scan (scan.c), which streams entries page
+ *	  by page, and turns each entry into a row (rows.c).  Options live in
+ *	  options.c, credentials in credentials.c, the wire in
+ *	  aws_call/http/aws_json/sts.
  *
  *-------------------------------------------------------------------------
  */
@@ -27,7 +29,6 @@
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
-#include "kms_scan.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/cost.h"
@@ -39,7 +40,7 @@
 #include "options.h"
 #include "quals.h"
 #include "rows.h"
-#include "utils/array.h"
+#include "scan.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -47,13 +48,10 @@
 
 PG_MODULE_MAGIC;
 
-/* The one remote schema IMPORT FOREIGN SCHEMA knows, and its one table. */
-#define CKS_REMOTE_SCHEMA	"kms"
-#define CKS_REMOTE_TABLE	"custom_key_stores"
-
 /* Planner-side state for a foreign relation (baserel->fdw_private). */
 typedef struct CksRelInfo
 {
+	const CksTableKind *kind;
 	CksScanOptions opts;
 	int		   *column_of_att;
 	List	   *pushed;			/* CksPushedQual from baserestrictinfo */
@@ -66,7 +64,7 @@ typedef struct CksRelInfo
  */
 enum FdwPrivateIndex
 {
-	FdwPrivatePushedColumns,	/* IntList of CksColumn */
+	FdwPrivatePushedTargets,	/* IntList of CksPushedQual.target */
 	FdwPrivatePushedIsArray,	/* IntList of bool */
 	FdwPrivateRetrievedAttrs,	/* IntList of attnums converted */
 	FdwPrivateExplainRequest,	/* String: API call and parameters */
@@ -78,15 +76,17 @@ enum FdwPrivateIndex
 /* Executor-side state (ForeignScanState.fdw_state). */
 typedef struct CksScanState
 {
+	const CksTableKind *kind;
 	CksScanOptions opts;
 	UserMapping *user;
 	CksRowBuilder rows;
-	List	   *pushed_columns;
+	List	   *pushed_targets;
 	List	   *pushed_is_array;
 	List	   *value_states;	/* ExprState per pushed value */
 	bool		started;
 	char	   *account_id;
-	CksKmsScan	kms;
+	SigV4Credentials *credentials;
+	CksScan		scan;
 	int			sts_requests;
 
 	/* asynchronous execution (an Append over several servers) */
@@ -147,91 +147,6 @@ cks_fdw_handler(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(routine);
 }
 
-/*
- * Number of values a pushed qual sends, when the planner can tell (a
- * constant or a constant array); otherwise a guess of one.
- */
-static int
-pushed_value_count(CksPushedQual *qual)
-{
-	Const	   *c;
-
-	if (!IsA(qual->value, Const))
-		return 1;
-	c = (Const *) qual->value;
-	if (c->constisnull)
-		return 0;
-	if (!qual->is_array)
-		return 1;
-	return ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(c->constvalue)),
-						  ARR_DIMS(DatumGetArrayTypeP(c->constvalue)));
-}
-
-static CksPushedQual *
-find_pushed(List *pushed, CksColumn column)
-{
-	ListCell   *lc;
-
-	foreach(lc, pushed)
-		if (((CksPushedQual *) lfirst(lc))->column == column)
-			return lfirst(lc);
-	return NULL;
-}
-
-/* Distinct non-NULL text values of a scalar or array Datum, in order. */
-static List *
-append_text_values(List *values, Datum datum, bool is_array)
-{
-	if (!is_array)
-	{
-		char	   *value = TextDatumGetCString(datum);
-
-		if (!list_member(values, makeString(value)))
-			values = lappend(values, makeString(value));
-		return values;
-	}
-	else
-	{
-		ArrayType  *array = DatumGetArrayTypeP(datum);
-		Datum	   *elems;
-		bool	   *nulls;
-		int			nelems;
-		int16		typlen;
-		bool		typbyval;
-		char		typalign;
-		int			i;
-
-		get_typlenbyvalalign(ARR_ELEMTYPE(array), &typlen, &typbyval, &typalign);
-		deconstruct_array(array, ARR_ELEMTYPE(array), typlen, typbyval, typalign,
-						  &elems, &nulls, &nelems);
-		for (i = 0; i < nelems; i++)
-			if (!nulls[i])
-				values = append_text_values(values, elems[i], false);
-		return values;
-	}
-}
-
-/* Regions of the server that a constant region qual keeps (planning). */
-static List *
-regions_after_constant_filter(List *regions, CksPushedQual *region_qual)
-{
-	List	   *wanted;
-	List	   *kept = NIL;
-	ListCell   *lc;
-	Const	   *c;
-
-	if (region_qual == NULL || !IsA(region_qual->value, Const))
-		return regions;
-	c = (Const *) region_qual->value;
-	if (c->constisnull)
-		return NIL;
-	wanted = append_text_values(NIL, c->constvalue, region_qual->is_array);
-	foreach(lc, regions)
-		if (list_member(wanted, makeString(lfirst(lc))))
-			kept = lappend(kept, lfirst(lc));
-	return kept;
-}
-
 static void
 cksGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
@@ -242,16 +157,19 @@ cksGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	double		per_region;
 
 	cks_get_scan_options(table->serverid, foreigntableid, &info->opts);
+	info->kind = cks_table_kind_of(foreigntableid);
 	rel = table_open(foreigntableid, NoLock);
-	info->column_of_att = cks_map_table_columns(foreigntableid, RelationGetDescr(rel));
+	info->column_of_att = cks_map_table_columns(info->kind, foreigntableid,
+												RelationGetDescr(rel));
 	table_close(rel, NoLock);
 
-	info->pushed = cks_find_pushable_quals(root, baserel, info->column_of_att,
+	info->pushed = cks_find_pushable_quals(root, baserel, info->kind,
+										   info->column_of_att,
 										   baserel->baserestrictinfo);
-	info->nregions = list_length(regions_after_constant_filter(info->opts.regions,
-															   find_pushed(info->pushed, CKS_COL_REGION)));
+	info->nregions = list_length(cks_regions_for_plan(info->opts.regions,
+													  cks_find_pushed(info->pushed, CKS_PUSH_REGION)));
 	api_qual = cks_api_parameter_qual(info->pushed);
-	per_region = api_qual ? pushed_value_count(api_qual) : info->opts.estimated_rows;
+	per_region = api_qual ? cks_pushed_value_count(api_qual) : info->opts.estimated_rows;
 
 	baserel->fdw_private = info;
 	baserel->rows = clamp_row_est(per_region * info->nregions *
@@ -282,11 +200,11 @@ static double
 requests_for_scan(const CksRelInfo *info, CksPushedQual *api_qual)
 {
 	if (api_qual)
-		return (double) pushed_value_count(api_qual) * info->nregions;
+		return (double) cks_pushed_value_count(api_qual) * info->nregions;
 	return ceil(Max(info->opts.estimated_rows, 1) / info->opts.page_size) * info->nregions;
 }
 
-/* For generate_implied_equalities_for_column: our id or name column? */
+/* For generate_implied_equalities_for_column: our parameter column? */
 typedef struct JoinColumnSearch
 {
 	Index		relid;
@@ -325,12 +243,12 @@ add_path_for_join_clause(PlannerInfo *root, RelOptInfo *baserel,
 
 	if (!join_clause_is_movable_to(rinfo, baserel))
 		return;
-	pushed = cks_find_pushable_quals(root, baserel, info->column_of_att,
-									 list_make1(rinfo));
+	pushed = cks_find_pushable_quals(root, baserel, info->kind,
+									 info->column_of_att, list_make1(rinfo));
 	if (pushed == NIL)
 		return;
 	qual = linitial(pushed);
-	if (qual->column != CKS_COL_ID && qual->column != CKS_COL_NAME)
+	if (qual->target < 0)
 		return;
 	required_outer = bms_difference(rinfo->clause_relids, baserel->relids);
 	if (bms_is_empty(required_outer))
@@ -345,8 +263,9 @@ add_path_for_join_clause(PlannerInfo *root, RelOptInfo *baserel,
 }
 
 /*
- * Parameterized paths: for a join on custom_key_store_id or
- * custom_key_store_name, a path that looks up each outer row's key.  The
+ * Parameterized paths: for a join on a column that becomes a request
+ * parameter (custom_key_store_id, custom_key_store_name), a path that looks
+ * up each outer row's key.  The
  * planner weighs it (a request per outer row) against one full scan.
  * Inner-join equalities live in equivalence classes; outer-join clauses
  * only in joininfo, so both are searched, as postgres_fdw does.
@@ -366,7 +285,7 @@ add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, CksRelInfo *info
 		JoinColumnSearch search = {baserel->relid, attno};
 		List	   *clauses;
 
-		if (column != CKS_COL_ID && column != CKS_COL_NAME)
+		if (cks_column_push_target(info->kind, column) < 0)
 			continue;
 		clauses = generate_implied_equalities_for_column(root, baserel,
 														 ec_member_is_column,
@@ -412,53 +331,6 @@ retrieved_attrs(PlannerInfo *root, RelOptInfo *baserel, List *scan_clauses)
 	return result;
 }
 
-static const char *
-api_parameter_name(CksColumn column)
-{
-	return column == CKS_COL_ID ? "CustomKeyStoreId" : "CustomKeyStoreName";
-}
-
-/* "DescribeCustomKeyStores CustomKeyStoreId=$1" or "... Limit=1000" */
-static char *
-explain_request(PlannerInfo *root, int page_limit, CksPushedQual *api_qual)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	appendStringInfoString(&buf, "DescribeCustomKeyStores");
-	if (api_qual == NULL)
-		appendStringInfo(&buf, " Limit=%d", page_limit);
-	else if (api_qual->is_array)
-		appendStringInfo(&buf, " %s=ANY(%s)", api_parameter_name(api_qual->column),
-						 cks_deparse_value(root, api_qual->value));
-	else
-		appendStringInfo(&buf, " %s=%s", api_parameter_name(api_qual->column),
-						 cks_deparse_value(root, api_qual->value));
-	return buf.data;
-}
-
-static char *
-explain_filters(PlannerInfo *root, List *pushed)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-
-	initStringInfo(&buf);
-	foreach(lc, pushed)
-	{
-		CksPushedQual *qual = lfirst(lc);
-
-		if (qual->column != CKS_COL_REGION && qual->column != CKS_COL_ACCOUNT_ID)
-			continue;
-		appendStringInfo(&buf, "%s%s %s %s%s%s", buf.len ? ", " : "",
-						 cks_columns[qual->column].name,
-						 qual->is_array ? "= ANY(" : "=",
-						 cks_deparse_value(root, qual->value),
-						 qual->is_array ? ")" : "", "");
-	}
-	return buf.data;
-}
-
 /*
  * The Limit each page asks for.  A query whose LIMIT applies directly to
  * this scan (the only relation, no clause left to check, nothing to sort
@@ -492,35 +364,37 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	List	   *pushed;
 	CksPushedQual *api_qual;
 	List	   *fdw_exprs = NIL;
-	List	   *columns = NIL;
+	List	   *targets = NIL;
 	List	   *is_array = NIL;
 	List	   *fdw_private;
 	int			page_limit;
 	ListCell   *lc;
 
 	/* scan_clauses includes the join clauses of a parameterized path */
-	pushed = cks_find_pushable_quals(root, baserel, info->column_of_att, scan_clauses);
+	pushed = cks_find_pushable_quals(root, baserel, info->kind,
+									 info->column_of_att, scan_clauses);
 	api_qual = cks_api_parameter_qual(pushed);
 	foreach(lc, pushed)
 	{
 		CksPushedQual *qual = lfirst(lc);
 
 		/* a name beside an id is only checked locally */
-		if ((qual->column == CKS_COL_ID || qual->column == CKS_COL_NAME) && qual != api_qual)
+		if (qual->target >= 0 && qual != api_qual)
 			continue;
 		fdw_exprs = lappend(fdw_exprs, qual->value);
-		columns = lappend_int(columns, qual->column);
+		targets = lappend_int(targets, qual->target);
 		is_array = lappend_int(is_array, qual->is_array);
 	}
 
 	page_limit = page_limit_for(root, baserel, info, scan_clauses);
-	fdw_private = list_make5(columns, is_array,
+	fdw_private = list_make5(targets, is_array,
 							 retrieved_attrs(root, baserel, scan_clauses),
-							 makeString(explain_request(root, page_limit, api_qual)),
-							 makeString(explain_filters(root, pushed)));
+							 makeString(cks_explain_request(root, info->kind,
+															page_limit, api_qual)),
+							 makeString(cks_explain_filters(root, info->kind, pushed)));
 	fdw_private = lappend(fdw_private,
-						  makeString(join_strings(regions_after_constant_filter(info->opts.regions,
-																				find_pushed(pushed, CKS_COL_REGION)))));
+						  makeString(join_strings(cks_regions_for_plan(info->opts.regions,
+																	   cks_find_pushed(pushed, CKS_PUSH_REGION)))));
 	fdw_private = lappend(fdw_private, makeInteger(page_limit));
 
 	/* every clause is rechecked locally: pushing down only saves requests */
@@ -574,29 +448,26 @@ cksBeginForeignScan(ForeignScanState *node, int eflags)
 		return;
 
 	cks_get_scan_options(table->serverid, table->relid, &state->opts);
+	state->kind = cks_table_kind_of(table->relid);
 	state->user = user_mapping_or_hint(rte->checkAsUser ? rte->checkAsUser : GetUserId(),
 									   GetForeignServer(table->serverid));
 
 	foreach(lc, (List *) list_nth(plan->fdw_private, FdwPrivateRetrievedAttrs))
 		attrs = bms_add_member(attrs, lfirst_int(lc) - FirstLowInvalidHeapAttributeNumber);
-	cks_row_builder_init(&state->rows, rel,
-						 cks_map_table_columns(RelationGetRelid(rel), RelationGetDescr(rel)),
+	cks_row_builder_init(&state->rows, state->kind, rel,
+						 cks_map_table_columns(state->kind, RelationGetRelid(rel),
+											   RelationGetDescr(rel)),
 						 attrs);
-	state->pushed_columns = list_nth(plan->fdw_private, FdwPrivatePushedColumns);
+	state->pushed_targets = list_nth(plan->fdw_private, FdwPrivatePushedTargets);
 	state->pushed_is_array = list_nth(plan->fdw_private, FdwPrivatePushedIsArray);
 	state->value_states = ExecInitExprList(plan->fdw_exprs, (PlanState *) node);
-
-	state->kms.settings.connect_timeout_ms = state->opts.connect_timeout_ms;
-	state->kms.settings.request_timeout_ms = state->opts.request_timeout_ms;
-	state->kms.settings.max_attempts = state->opts.max_attempts;
-	state->kms.settings.ca_file = state->opts.ca_file;
-	state->kms.page_size = intVal(list_nth(plan->fdw_private, FdwPrivatePageLimit));
-	state->kms.on_error_warn = state->opts.on_error_warn;
+	cks_scan_configure(&state->scan, &state->opts,
+					   intVal(list_nth(plan->fdw_private, FdwPrivatePageLimit)));
 }
 
-/* Evaluate the pushed value of one column: its distinct non-NULL texts. */
+/* Evaluate the pushed value of one target: its distinct non-NULL texts. */
 static List *
-evaluate_values(ForeignScanState *node, CksScanState *state, CksColumn column,
+evaluate_values(ForeignScanState *node, CksScanState *state, int target,
 				bool *present)
 {
 	ExprContext *econtext = node->ss.ps.ps_ExprContext;
@@ -606,18 +477,18 @@ evaluate_values(ForeignScanState *node, CksScanState *state, CksColumn column,
 	List	   *values = NIL;
 
 	*present = false;
-	forthree(lc_col, state->pushed_columns, lc_arr, state->pushed_is_array,
+	forthree(lc_col, state->pushed_targets, lc_arr, state->pushed_is_array,
 			 lc_state, state->value_states)
 	{
 		bool		isnull;
 		Datum		datum;
 
-		if (lfirst_int(lc_col) != (int) column)
+		if (lfirst_int(lc_col) != target)
 			continue;
 		*present = true;
 		datum = ExecEvalExpr(lfirst(lc_state), econtext, &isnull);
 		if (!isnull)
-			values = append_text_values(values, datum, lfirst_int(lc_arr));
+			values = cks_append_text_values(values, datum, lfirst_int(lc_arr));
 	}
 	return values;
 }
@@ -638,16 +509,30 @@ static List *
 regions_to_call(ForeignScanState *node, CksScanState *state)
 {
 	bool		filtered;
-	List	   *wanted = evaluate_values(node, state, CKS_COL_REGION, &filtered);
-	List	   *kept = NIL;
+	List	   *wanted = evaluate_values(node, state, CKS_PUSH_REGION, &filtered);
+
+	return filtered ? cks_filter_regions(state->opts.regions, wanted) :
+		state->opts.regions;
+}
+
+/* The pushed request parameter and its values, if any. */
+static int
+parameter_to_send(ForeignScanState *node, CksScanState *state, List **values)
+{
 	ListCell   *lc;
 
-	if (!filtered)
-		return state->opts.regions;
-	foreach(lc, state->opts.regions)
-		if (list_member(wanted, makeString(lfirst(lc))))
-			kept = lappend(kept, lfirst(lc));
-	return kept;
+	foreach(lc, state->pushed_targets)
+	{
+		int			target = lfirst_int(lc);
+		bool		present;
+
+		if (target < 0)
+			continue;
+		*values = strings_to_cstrings(evaluate_values(node, state, target, &present));
+		return target;
+	}
+	*values = NIL;
+	return -1;
 }
 
 /*
@@ -660,36 +545,38 @@ start_scan(ForeignScanState *node, CksScanState *state)
 {
 	MemoryContext query_cxt = node->ss.ps.state->es_query_cxt;
 	MemoryContext old;
-	bool		has_id,
-				has_name,
-				has_account;
+	bool		has_account;
+	CksStreamSet set;
 
 	/*
 	 * The pushed values live in the current (per-tuple) context: the scan
 	 * copies what it keeps, so a nested loop's rescans leave nothing behind.
 	 */
-	List	   *ids = evaluate_values(node, state, CKS_COL_ID, &has_id);
-	List	   *names = evaluate_values(node, state, CKS_COL_NAME, &has_name);
-	List	   *accounts = evaluate_values(node, state, CKS_COL_ACCOUNT_ID, &has_account);
-	List	   *regions = regions_to_call(node, state);
+	List	   *accounts = evaluate_values(node, state, CKS_PUSH_ACCOUNT, &has_account);
+
+	memset(&set, 0, sizeof(set));
+	set.parameter = parameter_to_send(node, state, &set.values);
+	set.regions = regions_to_call(node, state);
 
 	/* the account and the credentials are fetched once per query */
 	old = MemoryContextSwitchTo(query_cxt);
 	if ((has_account || state->rows.needs_account_id) && state->account_id == NULL)
 		state->account_id = cks_get_account_id(state->user, &state->opts,
-											   &state->kms.settings, &state->sts_requests);
-	state->kms.account_id = state->account_id;
+											   &state->scan.settings, &state->sts_requests);
 	if (has_account && !list_member(accounts, makeString(state->account_id)))
-		regions = NIL;
-	if (regions != NIL && state->kms.credentials == NULL)
-		state->kms.credentials = cks_get_credentials(state->user, &state->opts,
-													 &state->kms.settings,
-													 &state->sts_requests);
+		set.regions = NIL;
+	if (set.regions != NIL && state->credentials == NULL)
+		state->credentials = cks_get_credentials(state->user, &state->opts,
+												 &state->scan.settings,
+												 &state->sts_requests);
 	MemoryContextSwitchTo(old);
 
-	cks_kms_scan_begin(&state->kms, query_cxt, regions,
-					   state->opts.endpoint, has_id || has_name,
-					   strings_to_cstrings(has_id ? ids : names), !has_id);
+	set.operation = state->kind->operation;
+	set.account_id = state->account_id;
+	set.credentials = state->credentials;
+	set.endpoint_template = state->opts.endpoint;
+	cks_scan_begin(&state->scan, query_cxt);
+	cks_scan_add_streams(&state->scan, &set);
 	state->started = true;
 }
 
@@ -699,17 +586,17 @@ cksIterateForeignScan(ForeignScanState *node)
 	CksScanState *state = node->fdw_state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 	struct json_object *entry;
-	const char *region;
+	const CksStream *stream;
 
 	if (!state->started)
 		start_scan(node, state);
 
 	ExecClearTuple(slot);
-	entry = cks_kms_scan_next(&state->kms, &region, !state->nowait,
-							  &state->would_block);
+	entry = cks_scan_next(&state->scan, &stream, !state->nowait,
+						  &state->would_block);
 	if (entry == NULL)
 		return slot;
-	cks_build_row(&state->rows, entry, region, state->account_id,
+	cks_build_row(&state->rows, entry, stream->region, stream->account_id,
 				  slot->tts_values, slot->tts_isnull);
 	ExecStoreVirtualTuple(slot);
 	return slot;
@@ -720,7 +607,7 @@ cksReScanForeignScan(ForeignScanState *node)
 {
 	CksScanState *state = node->fdw_state;
 
-	cks_kms_scan_release(&state->kms);
+	cks_scan_release(&state->scan);
 	state->started = false;
 }
 
@@ -731,7 +618,7 @@ cksEndForeignScan(ForeignScanState *node)
 
 	if (state)
 	{
-		cks_kms_scan_release(&state->kms);
+		cks_scan_release(&state->scan);
 		cks_wait_set_close(&state->wait_set);
 	}
 }
@@ -794,9 +681,9 @@ async_wakeup_ms(CksScanState *state)
 {
 	long		ms;
 
-	if (cks_kms_scan_ready(&state->kms))
+	if (cks_scan_ready(&state->scan))
 		return 0;
-	ms = cks_kms_scan_next_wakeup_ms(&state->kms);
+	ms = cks_scan_next_wakeup_ms(&state->scan);
 	if (ms < 0 || ms > CKS_ASYNC_POLL_MS)
 		ms = CKS_ASYNC_POLL_MS;
 	return ms;
@@ -859,22 +746,22 @@ cksExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	if (es->analyze && state)
 	{
 		ExplainPropertyInteger("Requests", NULL,
-							   state->kms.stats.requests + state->sts_requests, es);
-		ExplainPropertyInteger("Pages", NULL, state->kms.stats.pages, es);
-		if (state->kms.stats.failed_regions != NIL)
+							   state->scan.stats.requests + state->sts_requests, es);
+		ExplainPropertyInteger("Pages", NULL, state->scan.stats.pages, es);
+		if (state->scan.stats.failed_regions != NIL)
 			ExplainPropertyText("Failed Regions",
-								join_strings(state->kms.stats.failed_regions), es);
+								join_strings(state->scan.stats.failed_regions), es);
 	}
 }
 
 static bool
-import_wants_table(ImportForeignSchemaStmt *stmt)
+import_wants_table(ImportForeignSchemaStmt *stmt, const char *name)
 {
 	ListCell   *lc;
 	bool		listed = false;
 
 	foreach(lc, stmt->table_list)
-		if (strcmp(((RangeVar *) lfirst(lc))->relname, CKS_REMOTE_TABLE) == 0)
+		if (strcmp(((RangeVar *) lfirst(lc))->relname, name) == 0)
 			listed = true;
 	switch (stmt->list_type)
 	{
@@ -887,27 +774,45 @@ import_wants_table(ImportForeignSchemaStmt *stmt)
 	}
 }
 
+/* CREATE FOREIGN TABLE for a kind: every column, and the table option. */
+static char *
+import_statement(const CksTableKind *kind, ForeignServer *server)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "CREATE FOREIGN TABLE %s (\n", quote_identifier(kind->name));
+	for (i = 0; i < kind->ncolumns; i++)
+		appendStringInfo(&buf, "  %s %s%s\n", quote_identifier(kind->columns[i].name),
+						 kind->columns[i].sql_type, i + 1 < kind->ncolumns ? "," : "");
+	appendStringInfo(&buf, ") SERVER %s OPTIONS (\"table\" %s)",
+					 quote_identifier(server->servername),
+					 quote_literal_cstr(kind->name));
+	return buf.data;
+}
+
 static List *
 cksImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 {
 	ForeignServer *server = GetForeignServer(serverOid);
-	StringInfoData buf;
+	List	   *statements = NIL;
 	int			i;
 
-	if (strcmp(stmt->remote_schema, CKS_REMOTE_SCHEMA) != 0)
+	if (!cks_remote_schema_exists(stmt->remote_schema))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_SCHEMA_NOT_FOUND),
 				 errmsg("remote schema \"%s\" does not exist", stmt->remote_schema),
 				 errhint("cks_fdw has one remote schema: IMPORT FOREIGN SCHEMA %s FROM SERVER %s INTO ...",
-						 CKS_REMOTE_SCHEMA, quote_identifier(server->servername))));
-	if (!import_wants_table(stmt))
-		return NIL;
+						 cks_table_kinds[0]->remote_schema,
+						 quote_identifier(server->servername))));
+	for (i = 0; cks_table_kinds[i] != NULL; i++)
+	{
+		const CksTableKind *kind = cks_table_kinds[i];
 
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "CREATE FOREIGN TABLE %s (\n", CKS_REMOTE_TABLE);
-	for (i = 0; i < CKS_NUM_COLUMNS; i++)
-		appendStringInfo(&buf, "  %s %s%s\n", cks_columns[i].name,
-						 cks_columns[i].sql_type, i + 1 < CKS_NUM_COLUMNS ? "," : "");
-	appendStringInfo(&buf, ") SERVER %s", quote_identifier(server->servername));
-	return list_make1(buf.data);
+		if (strcmp(kind->remote_schema, stmt->remote_schema) == 0 &&
+			import_wants_table(stmt, kind->name))
+			statements = lappend(statements, import_statement(kind, server));
+	}
+	return statements;
 }

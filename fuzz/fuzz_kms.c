@@ -1,16 +1,18 @@
 /*-------------------------------------------------------------------------
  *
  * fuzz_kms.c
- *	  libFuzzer target for the KMS side of the wire (src/kms.c): whatever
- *	  bytes a KMS endpoint (or something pretending to be one) sends back
- *	  must be refused or parsed without a crash, a leak or undefined
- *	  behaviour, and the promises of kms.h must hold on every input.
+ *	  libFuzzer target for the AWS JSON side of the wire (src/aws_json.c),
+ *	  as KMS uses it: whatever bytes a KMS endpoint (or something
+ *	  pretending to be one) sends back must be refused or parsed without a
+ *	  crash, a leak or undefined behaviour, and the promises of aws_json.h
+ *	  must hold on every input.
  *
  *	  Each input goes to
- *	    - kms_parse_describe_response, and when it parses, every entry
- *	      through every accessor the row builder uses (the interface
- *	      columns' paths, plus every key the entry actually has, one level
- *	      into nested objects) and kms_entry_json;
+ *	    - aws_json_parse_page by DescribeCustomKeyStores's page rule, and
+ *	      when it parses, every entry through every accessor the row
+ *	      builder uses (the custom_key_stores columns' paths, plus every
+ *	      key the entry actually has, one level into nested objects) and
+ *	      aws_json_entry_json;
  *	    - aws_json_parse_error without headers, and with the input itself
  *	      (up to its first NUL) as the X-Amzn-ErrorType header.
  *
@@ -29,9 +31,10 @@
 #include <json-c/json.h>
 
 #include "fuzz_common.h"
-#include "kms.h"
+#include "aws_json.h"
 
-/* The JSON paths of the interface columns (src/rows.c), and odd ones. */
+/* The JSON paths of the custom_key_stores columns (src/table_kinds.c),
+ * and odd ones. */
 static const char *const entry_paths[] = {
 	"CustomKeyStoreId",
 	"CustomKeyStoreName",
@@ -69,40 +72,40 @@ probe_path(struct json_object *entry, const char *path)
 	double		number = 0;
 	bool		found;
 
-	text = kms_entry_string(entry, path, &type_ok);
+	text = aws_json_entry_string(entry, path, &type_ok);
 	if (text != NULL && !type_ok)
-		broken_promise("fuzz_kms", "kms_entry_string returned a value with type_ok = false");
+		broken_promise("fuzz_kms", "aws_json_entry_string returned a value with type_ok = false");
 	if (text != NULL)
 		(void) strlen(text);
-	(void) kms_entry_string(entry, path, NULL);
+	(void) aws_json_entry_string(entry, path, NULL);
 
-	found = kms_entry_number(entry, path, &number, &type_ok);
+	found = aws_json_entry_number(entry, path, &number, &type_ok);
 	if (found && (!type_ok || !isfinite(number)))
-		broken_promise("fuzz_kms", "kms_entry_number found a non-finite number or said type_ok = false");
-	(void) kms_entry_number(entry, path, &number, NULL);
+		broken_promise("fuzz_kms", "aws_json_entry_number found a non-finite number or said type_ok = false");
+	(void) aws_json_entry_number(entry, path, &number, NULL);
 
-	raw = kms_entry_raw_text(entry, path);
+	raw = aws_json_entry_raw_text(entry, path);
 	if (found && raw == NULL)
-		broken_promise("fuzz_kms", "kms_entry_raw_text gave nothing for a number kms_entry_number found");
+		broken_promise("fuzz_kms", "aws_json_entry_raw_text gave nothing for a number aws_json_entry_number found");
 	if (raw != NULL)
 		(void) strlen(raw);
 }
 
 /*
- * kms_entry_json must print valid JSON that parses back to an object (the
+ * aws_json_entry_json must print valid JSON that parses back to an object (the
  * "raw" column is cast to jsonb by users).
  */
 static void
 probe_entry_json(struct json_object *entry)
 {
-	const char *json = kms_entry_json(entry);
+	const char *json = aws_json_entry_json(entry);
 	struct json_object *back;
 
 	if (json == NULL)
-		broken_promise("fuzz_kms", "kms_entry_json returned NULL");
+		broken_promise("fuzz_kms", "aws_json_entry_json returned NULL");
 	back = json_tokener_parse(json);
 	if (back == NULL || !json_object_is_type(back, json_type_object))
-		broken_promise("fuzz_kms", "kms_entry_json printed something that is not a JSON object");
+		broken_promise("fuzz_kms", "aws_json_entry_json printed something that is not a JSON object");
 	json_object_put(back);
 }
 
@@ -138,18 +141,18 @@ probe_entry(struct json_object *entry)
 static void
 fuzz_describe_response(const uint8_t *data, size_t size)
 {
-	KmsPage		page;
+	CksJsonPage		page;
 	CksAwsError err;
 	int			i;
 
 	memset(&err, 0, sizeof(err));
-	if (!kms_parse_describe_response((const char *) data, size, 200, &page,
-									 &err))
+	if (!aws_json_parse_page(&cks_op_describe_custom_key_stores.page,
+							 (const char *) data, size, 200, &page, &err))
 	{
 		if (err.kind != CKS_ERR_BAD_RESPONSE || err.message == NULL)
 			broken_promise("fuzz_kms", "refused page without CKS_ERR_BAD_RESPONSE and a message");
 		if (page.root != NULL || page.entries != NULL ||
-			page.next_marker != NULL || page.nentries != 0)
+			page.next_token != NULL || page.nentries != 0)
 			broken_promise("fuzz_kms", "refused page is not empty");
 		aws_error_free(&err);
 		return;
@@ -158,7 +161,7 @@ fuzz_describe_response(const uint8_t *data, size_t size)
 	if (page.root == NULL || page.nentries < 0)
 		broken_promise("fuzz_kms", "accepted page without a root or with a negative count");
 	if (page.truncated &&
-		(page.next_marker == NULL || page.next_marker[0] == '\0'))
+		(page.next_token == NULL || page.next_token[0] == '\0'))
 		broken_promise("fuzz_kms", "accepted a truncated page without a marker");
 	if (page.nentries > 0 &&
 		(int) json_object_array_length(page.entries) != page.nentries)
@@ -172,8 +175,8 @@ fuzz_describe_response(const uint8_t *data, size_t size)
 			broken_promise("fuzz_kms", "accepted page has an entry that is not an object");
 		probe_entry(entry);
 	}
-	kms_page_free(&page);
-	kms_page_free(&page);		/* documented as safe on a freed page */
+	aws_json_page_free(&page);
+	aws_json_page_free(&page);		/* documented as safe on a freed page */
 }
 
 static void

@@ -257,6 +257,15 @@ CREATE FOREIGN TABLE opt_bad_table (id text) SERVER opt_all
     OPTIONS (table_name 'custom_key_stores');
 CREATE FOREIGN TABLE opt_bad_table (id text) SERVER opt_all
     OPTIONS (page_size '1001');
+-- table: the remote table; IMPORT FOREIGN SCHEMA sets it, it may be left out
+CREATE FOREIGN TABLE opt_bad_table (id text) SERVER opt_all
+    OPTIONS (table 'keys_on_mars');
+CREATE FOREIGN TABLE opt_bad_table (id text) SERVER opt_all
+    OPTIONS (table '');
+CREATE FOREIGN TABLE opt_kind_table (id text OPTIONS (column_name 'custom_key_store_id'))
+    SERVER opt_all OPTIONS (table 'custom_key_stores');
+ALTER FOREIGN TABLE opt_kind_table OPTIONS (SET table 'CUSTOM_KEY_STORES');
+DROP FOREIGN TABLE opt_kind_table;
 CREATE FOREIGN TABLE opt_bad_table (id text OPTIONS (column_name '')) SERVER opt_all;
 CREATE FOREIGN TABLE opt_bad_table (id text OPTIONS (name 'x')) SERVER opt_all;
 CREATE FOREIGN TABLE opt_bad_table (id text OPTIONS (page_size '10')) SERVER opt_all;

@@ -41,3 +41,5 @@ SELECT count(*) FROM multi WHERE region = 'sa-east-1';
 EXPLAIN (COSTS OFF) SELECT * FROM multi WHERE region = 'eu-west-1';
 EXPLAIN (COSTS OFF) SELECT * FROM multi WHERE region = 'sa-east-1';
 EXPLAIN (COSTS OFF) SELECT * FROM multi;
+-- = ANY prints as it does for an API parameter: name = ANY(array)
+EXPLAIN (COSTS OFF) SELECT * FROM multi WHERE region IN ('ap-southeast-2', 'mars-north-1');

@@ -6,9 +6,10 @@
  *	  that honours cancel, and reporting the final failure as a PostgreSQL
  *	  error.
  *
- *	  The protocol details (body shapes, error documents) live in kms.c and
- *	  sts.c, the transport in http.c; this file only decides what to do
- *	  with each outcome.
+ *	  What to send comes from an operation descriptor (aws_service.h), the
+ *	  protocol details (body shapes, error documents) from aws_json.c and
+ *	  sts.c, the transport from http.c; this file only decides what to do
+ *	  with each outcome, whatever the service.
  *
  *-------------------------------------------------------------------------
  */
@@ -19,7 +20,7 @@
 #include "access/xact.h"
 #include "aws_call.h"
 #include "common/pg_prng.h"
-#include "kms.h"
+#include "aws_json.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/latch.h"
@@ -129,19 +130,17 @@ remember_skew(const char *url, int offset_secs)
 }
 
 void
-cks_call_init(CksCall *call, CksProtocol protocol, const char *url,
-			  const char *region, const char *service, const char *target,
-			  const char *content_type, char *body,
+cks_call_init(CksCall *call, const CksOperation *operation, const char *url,
+			  const char *region, char *body,
 			  const SigV4Credentials *credentials,
 			  const CksCallSettings *settings)
 {
 	memset(call, 0, sizeof(CksCall));
-	call->protocol = protocol;
+	call->operation = operation;
+	call->service = operation->service;
 	call->url = url;
 	call->region = region;
-	call->service = service;
-	call->target = target;
-	call->content_type = content_type;
+	call->target = cks_operation_target(operation);
 	call->body = body;
 	call->credentials = credentials;
 	call->settings = settings;
@@ -193,7 +192,7 @@ start_attempt(CksCall *call)
 				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 				 errmsg("invalid endpoint URL \"%s\"", call->url)));
 
-	sign_headers[nsign++] = (CksHeader) {"Content-Type", call->content_type};
+	sign_headers[nsign++] = (CksHeader) {"Content-Type", call->service->content_type};
 	sign_headers[nsign++] = (CksHeader) {"Host", host};
 	if (call->target)
 		sign_headers[nsign++] = (CksHeader) {"X-Amz-Target", call->target};
@@ -206,7 +205,7 @@ start_attempt(CksCall *call)
 	sreq.body = call->body;
 	sreq.body_len = strlen(call->body);
 	sreq.normalize_path = true;
-	if (!sigv4_sign(&sreq, call->credentials, call->region, call->service,
+	if (!sigv4_sign(&sreq, call->credentials, call->region, call->service->signing_name,
 					time(NULL) + skew_for(call->url), &sig))
 	{
 		free(host);
@@ -218,7 +217,7 @@ start_attempt(CksCall *call)
 	free(host);
 	free(path);
 
-	send_headers[nsend++] = (CksHeader) {"Content-Type", call->content_type};
+	send_headers[nsend++] = (CksHeader) {"Content-Type", call->service->content_type};
 	if (call->target)
 		send_headers[nsend++] = (CksHeader) {"X-Amz-Target", call->target};
 	send_headers[nsend++] = (CksHeader) {"X-Amz-Date", sig.amz_date};
@@ -355,13 +354,9 @@ is_clock_skew_error(const CksCall *call)
 static void
 parse_error_response(CksCall *call, const CksHttpResponse *response)
 {
-	if (call->protocol == CKS_PROTOCOL_JSON)
-		aws_json_parse_error(response->status, response->error_type,
-							 response->request_id, response->body,
-							 response->body_len, &call->error);
-	else
-		sts_parse_error(response->status, response->request_id,
-						response->body, response->body_len, &call->error);
+	call->service->parse_error(response->status, response->error_type,
+							   response->request_id, response->body,
+							   response->body_len, &call->error);
 }
 
 static void
@@ -655,12 +650,12 @@ report_hint(const CksCall *call)
 			return errhint("Check the server's endpoint option, the network path to it, and connect_timeout_ms/request_timeout_ms.");
 		case CKS_ERR_BAD_RESPONSE:
 			return errhint("The endpoint did not answer like AWS %s; check the server's endpoint option.",
-						   call->service);
+						   call->service->signing_name);
 		case CKS_ERR_AWS:
 			if (is_access_error(code))
-				return errhint("Grant the IAM identity of the user mapping %s, or check role_arn and external_id.",
-							   call->protocol == CKS_PROTOCOL_JSON ?
-							   "kms:DescribeCustomKeyStores" : "sts:AssumeRole on the role");
+				return errhint("Grant the IAM identity of the user mapping %s:%s%s, or check role_arn and external_id.",
+							   call->service->iam_prefix, call->operation->action,
+							   call->operation->iam_resource ? call->operation->iam_resource : "");
 			if (is_credential_error(code))
 				return errhint("Check access_key_id, secret_access_key and session_token in the user mapping (ALTER USER MAPPING ... OPTIONS (SET ...)).");
 			if (is_retryable_code(code))
@@ -715,4 +710,32 @@ cks_call_report(const CksCall *call, int elevel, const char *what,
 				 errmsg("%s failed", what),
 				 report_detail(call, account_id),
 				 report_hint(call)));
+}
+
+void
+cks_call_fail_bad_response(CksCall *call, const CksAwsError *err)
+{
+	MemoryContext old = MemoryContextSwitchTo(call->mcxt);
+
+	call->state = CKS_CALL_FAILED;
+	call->error = *err;
+	call->error.request_id = call->request_id ? pstrdup(call->request_id) : NULL;
+	MemoryContextSwitchTo(old);
+}
+
+bool
+cks_calls_any_ready(CksCall **calls, int ncalls)
+{
+	int			i;
+
+	cks_http_wait(0);
+	for (i = 0; i < ncalls; i++)
+	{
+		if (call_is_finished(calls[i]))
+			return true;
+		if (calls[i]->state == CKS_CALL_IN_FLIGHT &&
+			cks_http_is_done(calls[i]->transfer))
+			return true;
+	}
+	return false;
 }

@@ -16,15 +16,10 @@
 #include "postgres.h"
 
 #include "aws_error.h"
+#include "aws_service.h"
 #include "datatype/timestamp.h"
 #include "http.h"
 #include "sigv4.h"
-
-typedef enum CksProtocol
-{
-	CKS_PROTOCOL_JSON,			/* KMS: AWS JSON 1.1 */
-	CKS_PROTOCOL_QUERY			/* STS: form body, XML response */
-} CksProtocol;
 
 typedef enum CksCallState
 {
@@ -47,12 +42,11 @@ typedef struct CksCallSettings
 typedef struct CksCall
 {
 	/* what to send; strings must outlive the call */
-	CksProtocol protocol;
+	const CksOperation *operation;
+	const CksService *service;	/* operation->service */
 	const char *url;
 	const char *region;
-	const char *service;
-	const char *target;			/* X-Amz-Target (JSON protocol) */
-	const char *content_type;
+	char	   *target;			/* X-Amz-Target (JSON protocol), or NULL */
 	char	   *body;
 	const SigV4Credentials *credentials;
 	const CksCallSettings *settings;
@@ -79,11 +73,13 @@ typedef struct CksCall
 /* Register the cancel hook and abort callbacks; called from _PG_init. */
 extern void cks_calls_initialize(void);
 
-/* Prepare a call; it starts at the next cks_calls_step / cks_call_run. */
-extern void cks_call_init(CksCall *call, CksProtocol protocol,
-						  const char *url, const char *region,
-						  const char *service, const char *target,
-						  const char *content_type, char *body,
+/*
+ * Prepare a call of any operation of any service; it starts at the next
+ * cks_calls_step / cks_calls_poll / cks_call_run, so calls of different
+ * services can share one loop.
+ */
+extern void cks_call_init(CksCall *call, const CksOperation *operation,
+						  const char *url, const char *region, char *body,
 						  const SigV4Credentials *credentials,
 						  const CksCallSettings *settings);
 
@@ -121,5 +117,18 @@ extern void cks_call_report(const CksCall *call, int elevel, const char *what,
 
 /* True when the failure is AWS saying the id/name does not exist. */
 extern bool cks_call_failed_with(const CksCall *call, const char *code);
+
+/*
+ * A DONE call whose body turned out not to be what the protocol promises
+ * becomes FAILED with that error, to be reported like any other failure.
+ */
+extern void cks_call_fail_bad_response(CksCall *call, const CksAwsError *err);
+
+/*
+ * True when cks_calls_poll would return one of these calls at once: one has
+ * ended, or its transfer has (moved along while another scan drove the
+ * shared transfers).  Moves every transfer forward once, without waiting.
+ */
+extern bool cks_calls_any_ready(CksCall **calls, int ncalls);
 
 #endif							/* CKS_AWS_CALL_H */

@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
- * kms.c
- *	  The KMS side of the wire, without the networking: the JSON request
- *	  body of DescribeCustomKeyStores, the strict parse of its response, the
- *	  field accessors the row builder uses, and the AWS JSON 1.1 error shape.
+ * aws_json.c
+ *	  The AWS JSON 1.1 protocol, without the networking: the request body of
+ *	  one page of a list operation, the strict parse of a page by the
+ *	  operation's page rule, the field accessors the row builder uses, and
+ *	  the AWS JSON 1.1 error shape.
  *
  *	  Everything JSON goes through json-c.  This file needs no backend: it
  *	  reports failures through return values and CksAwsError, never ereport,
@@ -23,14 +24,14 @@
 
 #include <json-c/json.h>
 
-#include "kms.h"
+#include "aws_json.h"
 
 /*
  * How we print JSON: compact, and "/" left alone, which is what botocore
  * sends.  The request signature covers the body, so matching botocore byte
  * for byte keeps our requests comparable with its golden signatures.
  */
-#define KMS_JSON_PRINT_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+#define AWS_JSON_PRINT_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 static void
 add_string_member(struct json_object *obj, const char *key, const char *value)
@@ -39,30 +40,32 @@ add_string_member(struct json_object *obj, const char *key, const char *value)
 }
 
 /*
- * Members are added in the order of the DescribeCustomKeyStores input shape
- * (the order botocore's model lists them), so the body is deterministic and
- * identical to botocore's for the same parameters.
+ * Parameters are added in the operation's order and the page fields in its
+ * page rule's (the order botocore's model lists them), so the body is
+ * deterministic and identical to botocore's for the same parameters.
  */
 char *
-kms_describe_request_body(const KmsDescribeParams *params)
+aws_json_list_request(const CksOperation *op, const char *const *values,
+					  const char *token, int limit)
 {
+	const CksPageRule *rule = &op->page;
 	struct json_object *request = json_object_new_object();
 	char	   *body;
+	int			i;
 
-	if (params->custom_key_store_id != NULL)
-		add_string_member(request, "CustomKeyStoreId",
-						  params->custom_key_store_id);
-	if (params->custom_key_store_name != NULL)
-		add_string_member(request, "CustomKeyStoreName",
-						  params->custom_key_store_name);
-	if (params->limit > 0)
-		json_object_object_add(request, "Limit",
-							   json_object_new_int(params->limit));
-	if (params->marker != NULL)
-		add_string_member(request, "Marker", params->marker);
+	for (i = 0; op->parameters[i] != NULL; i++)
+		if (values[i] != NULL)
+			add_string_member(request, op->parameters[i], values[i]);
+	if (token != NULL && rule->token_before_limit)
+		add_string_member(request, rule->request_token, token);
+	if (limit > 0)
+		json_object_object_add(request, rule->limit_field,
+							   json_object_new_int(limit));
+	if (token != NULL && !rule->token_before_limit)
+		add_string_member(request, rule->request_token, token);
 
 	body = pstrdup(json_object_to_json_string_ext(request,
-												  KMS_JSON_PRINT_FLAGS));
+												  AWS_JSON_PRINT_FLAGS));
 	json_object_put(request);
 	return body;
 }
@@ -176,19 +179,20 @@ get_member(struct json_object *obj, const char *key)
 }
 
 /*
- * Check the documented shape of a DescribeCustomKeyStores page and fill
- * page from it; returns a palloc'd description of the first violation, or
- * NULL when the page is sound.
+ * Check the documented shape of a page and fill page from it; returns a
+ * palloc'd description of the first violation, or NULL when the page is
+ * sound.
  *
- * Besides types we also refuse "Truncated": true without a NextMarker:
- * asking for the next page without a marker would restart the listing and
- * a scan would loop forever.
+ * Besides types we also refuse a truncated flag without a next token:
+ * asking for the next page without a token would restart the listing and
+ * a scan would loop forever.  For a rule without a truncated flag, a
+ * non-empty next token is what says another page follows.
  */
 static char *
-check_describe_page(struct json_object *root, KmsPage *page)
+check_page(const CksPageRule *rule, struct json_object *root, CksJsonPage *page)
 {
-	struct json_object *stores;
-	struct json_object *marker;
+	struct json_object *entries;
+	struct json_object *token;
 	struct json_object *truncated;
 	size_t		n;
 	size_t		i;
@@ -196,47 +200,52 @@ check_describe_page(struct json_object *root, KmsPage *page)
 	if (!json_object_is_type(root, json_type_object))
 		return pstrdup("response body is not a JSON object");
 
-	stores = get_member(root, "CustomKeyStores");
-	if (stores != NULL)
+	entries = get_member(root, rule->entries_field);
+	if (entries != NULL)
 	{
-		if (!json_object_is_type(stores, json_type_array))
-			return pstrdup("response field \"CustomKeyStores\" is not an array");
-		n = json_object_array_length(stores);
+		if (!json_object_is_type(entries, json_type_array))
+			return psprintf("response field \"%s\" is not an array",
+							rule->entries_field);
+		n = json_object_array_length(entries);
 		for (i = 0; i < n; i++)
 		{
-			if (!json_object_is_type(json_object_array_get_idx(stores, i),
+			if (!json_object_is_type(json_object_array_get_idx(entries, i),
 									 json_type_object))
-				return psprintf("response field \"CustomKeyStores[%zu]\" is not an object",
-								i);
+				return psprintf("response field \"%s[%zu]\" is not an object",
+								rule->entries_field, i);
 		}
-		page->entries = stores;
+		page->entries = entries;
 		page->nentries = (int) n;
 	}
 
-	marker = get_member(root, "NextMarker");
-	if (marker != NULL && !json_object_is_type(marker, json_type_string))
-		return pstrdup("response field \"NextMarker\" is not a string");
+	token = get_member(root, rule->response_token);
+	if (token != NULL && !json_object_is_type(token, json_type_string))
+		return psprintf("response field \"%s\" is not a string",
+						rule->response_token);
 
-	truncated = get_member(root, "Truncated");
-	if (truncated != NULL)
+	if (rule->truncated_field == NULL)
+		page->truncated = token != NULL && json_object_get_string_len(token) > 0;
+	else if ((truncated = get_member(root, rule->truncated_field)) != NULL)
 	{
 		if (!json_object_is_type(truncated, json_type_boolean))
-			return pstrdup("response field \"Truncated\" is not a boolean");
+			return psprintf("response field \"%s\" is not a boolean",
+							rule->truncated_field);
 		page->truncated = json_object_get_boolean(truncated);
 	}
 
 	if (page->truncated &&
-		(marker == NULL || json_object_get_string_len(marker) == 0))
-		return pstrdup("response says \"Truncated\" but has no \"NextMarker\"");
+		(token == NULL || json_object_get_string_len(token) == 0))
+		return psprintf("response says \"%s\" but has no \"%s\"",
+						rule->truncated_field, rule->response_token);
 
-	if (marker != NULL)
-		page->next_marker = pstrdup(json_object_get_string(marker));
+	if (token != NULL)
+		page->next_token = pstrdup(json_object_get_string(token));
 	return NULL;
 }
 
 bool
-kms_parse_describe_response(const char *body, size_t len, long http_status,
-							KmsPage *page, CksAwsError *err)
+aws_json_parse_page(const CksPageRule *rule, const char *body, size_t len,
+					long http_status, CksJsonPage *page, CksAwsError *err)
 {
 	struct json_object *root;
 	char	   *problem;
@@ -250,12 +259,12 @@ kms_parse_describe_response(const char *body, size_t len, long http_status,
 		return false;
 	}
 
-	problem = check_describe_page(root, page);
+	problem = check_page(rule, root, page);
 	if (problem != NULL)
 	{
 		json_object_put(root);
-		if (page->next_marker != NULL)
-			pfree(page->next_marker);
+		if (page->next_token != NULL)
+			pfree(page->next_token);
 		memset(page, 0, sizeof(*page));
 		set_bad_response(err, http_status, problem, NULL);
 		return false;
@@ -266,14 +275,14 @@ kms_parse_describe_response(const char *body, size_t len, long http_status,
 }
 
 void
-kms_page_free(KmsPage *page)
+aws_json_page_free(CksJsonPage *page)
 {
 	if (page == NULL)
 		return;
 	if (page->root != NULL)
 		json_object_put(page->root);
-	if (page->next_marker != NULL)
-		pfree(page->next_marker);
+	if (page->next_token != NULL)
+		pfree(page->next_token);
 	memset(page, 0, sizeof(*page));
 }
 
@@ -313,7 +322,7 @@ lookup_path(struct json_object *entry, const char *path, bool *type_ok)
 }
 
 const char *
-kms_entry_string(struct json_object *entry, const char *path, bool *type_ok)
+aws_json_entry_string(struct json_object *entry, const char *path, bool *type_ok)
 {
 	bool		ok;
 	struct json_object *value = lookup_path(entry, path, &ok);
@@ -346,7 +355,7 @@ is_json_number(struct json_object *value)
 }
 
 bool
-kms_entry_number(struct json_object *entry, const char *field, double *value,
+aws_json_entry_number(struct json_object *entry, const char *field, double *value,
 				 bool *type_ok)
 {
 	bool		ok;
@@ -374,20 +383,20 @@ kms_entry_number(struct json_object *entry, const char *field, double *value,
  * AWS sent ("1700000000.123" stays exactly that, not 1700000000.1229999).
  */
 const char *
-kms_entry_raw_text(struct json_object *entry, const char *field)
+aws_json_entry_raw_text(struct json_object *entry, const char *field)
 {
 	bool		ok;
 	struct json_object *number = lookup_path(entry, field, &ok);
 
 	if (number == NULL || !is_json_number(number))
 		return NULL;
-	return json_object_to_json_string_ext(number, KMS_JSON_PRINT_FLAGS);
+	return json_object_to_json_string_ext(number, AWS_JSON_PRINT_FLAGS);
 }
 
 const char *
-kms_entry_json(struct json_object *entry)
+aws_json_entry_json(struct json_object *entry)
 {
-	return json_object_to_json_string_ext(entry, KMS_JSON_PRINT_FLAGS);
+	return json_object_to_json_string_ext(entry, AWS_JSON_PRINT_FLAGS);
 }
 
 /*

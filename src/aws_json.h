@@ -1,73 +1,70 @@
 /*-------------------------------------------------------------------------
  *
- * kms.h
- *	  The KMS side of the wire: DescribeCustomKeyStores over the AWS JSON 1.1
- *	  protocol, and the AWS JSON error shape.
+ * aws_json.h
+ *	  The AWS JSON 1.1 protocol without the networking: the body of one
+ *	  page of a list operation, the strict parse of a page by the
+ *	  operation's page rule, the field accessors the row builder uses, and
+ *	  the AWS JSON error shape.
  *
  *	  Frontend-safe (no backend needed); parsing is done with json-c.
  *
  *-------------------------------------------------------------------------
  */
-#ifndef CKS_KMS_H
-#define CKS_KMS_H
+#ifndef CKS_AWS_JSON_H
+#define CKS_AWS_JSON_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "aws_error.h"
+#include "aws_service.h"
 
 struct json_object;
 
-#define KMS_SERVICE				"kms"
-#define KMS_CONTENT_TYPE		"application/x-amz-json-1.1"
-#define KMS_TARGET_DESCRIBE		"TrentService.DescribeCustomKeyStores"
-#define KMS_MAX_LIMIT			1000
-
-/* Parameters of one DescribeCustomKeyStores call; NULL / 0 means "absent". */
-typedef struct KmsDescribeParams
-{
-	const char *custom_key_store_id;
-	const char *custom_key_store_name;
-	int			limit;
-	const char *marker;
-} KmsDescribeParams;
-
 /*
  * One parsed page.  'root' owns the parsed document; 'entries' is the
- * CustomKeyStores array inside it (borrowed).  Release with kms_page_free,
- * on every path.
+ * entries array inside it (borrowed).  Release with aws_json_page_free, on
+ * every path.
  */
-typedef struct KmsPage
+typedef struct CksJsonPage
 {
 	struct json_object *root;
 	struct json_object *entries;
 	int			nentries;
-	char	   *next_marker;	/* palloc'd, NULL when absent */
-	bool		truncated;
-} KmsPage;
-
-/* JSON request body, palloc'd; only the present parameters appear. */
-extern char *kms_describe_request_body(const KmsDescribeParams *params);
+	char	   *next_token;		/* palloc'd, NULL when absent */
+	bool		truncated;		/* another page follows */
+} CksJsonPage;
 
 /*
- * Parse a 2xx DescribeCustomKeyStores body.  On a body that is not the
- * documented shape (empty, not JSON, not an object, CustomKeyStores not an
- * array of objects, NextMarker not a string, Truncated not a boolean)
+ * The JSON body of one page of a list operation (a CksRequestBuilder):
+ * the present parameters in the operation's order, then the limit and the
+ * token in the order of its page rule.  palloc'd, compact, "/" unescaped,
+ * byte for byte what botocore sends.
+ */
+extern char *aws_json_list_request(const CksOperation *op,
+								   const char *const *values,
+								   const char *token, int limit);
+
+/*
+ * Parse a 2xx page by 'rule'.  On a body that is not the documented shape
+ * (empty, not JSON, not an object, the entries field not an array of
+ * objects, the token not a string, the truncated flag not a boolean)
  * returns false with err->kind = CKS_ERR_BAD_RESPONSE and a message naming
  * what was wrong; page is then empty and needs no free.  A JSON null counts
- * as absent; "Truncated": true without a NextMarker is refused (following
- * it would restart the listing forever).
+ * as absent; a truncated flag without a next token is refused (following it
+ * would restart the listing forever).
  */
-extern bool kms_parse_describe_response(const char *body, size_t len,
-										long http_status,
-										KmsPage *page, CksAwsError *err);
+extern bool aws_json_parse_page(const CksPageRule *rule,
+								const char *body, size_t len,
+								long http_status,
+								CksJsonPage *page, CksAwsError *err);
 
-extern void kms_page_free(KmsPage *page);
+extern void aws_json_page_free(CksJsonPage *page);
 
 /*
  * Field accessors for the row builder, reading one entry of page->entries
  * (a JSON object).  Every pointer returned is owned by the page: valid until
- * kms_page_free, never to be freed by the caller.
+ * aws_json_page_free, never to be freed by the caller.
  *
  * 'path' may be dotted to reach into a nested object
  * ("XksProxyConfiguration.UriEndpoint").  A field that is absent or JSON
@@ -77,11 +74,11 @@ extern void kms_page_free(KmsPage *page);
  */
 
 /* A string field.  A string holding "\u0000" counts as the wrong type. */
-extern const char *kms_entry_string(struct json_object *entry,
+extern const char *aws_json_entry_string(struct json_object *entry,
 									const char *path, bool *type_ok);
 
 /* A number field (integer or not, finite) as a double; true if present. */
-extern bool kms_entry_number(struct json_object *entry, const char *field,
+extern bool aws_json_entry_number(struct json_object *entry, const char *field,
 							 double *value, bool *type_ok);
 
 /*
@@ -91,7 +88,7 @@ extern bool kms_entry_number(struct json_object *entry, const char *field,
  * json-c's int64, which is the same text for anything in int64 range.)
  * Valid until the page is freed or the same field is asked for again.
  */
-extern const char *kms_entry_raw_text(struct json_object *entry,
+extern const char *aws_json_entry_raw_text(struct json_object *entry,
 									  const char *field);
 
 /*
@@ -99,7 +96,7 @@ extern const char *kms_entry_raw_text(struct json_object *entry,
  * numbers in their original text).  Valid until the page is freed or the
  * same entry is serialized again.
  */
-extern const char *kms_entry_json(struct json_object *entry);
+extern const char *aws_json_entry_json(struct json_object *entry);
 
 /*
  * Turn a non-2xx JSON 1.1 response into err, by the AWS JSON rules: code
@@ -119,4 +116,4 @@ extern void aws_json_parse_error(long http_status,
 /* "prefix#Code:suffix" -> "Code", palloc'd. */
 extern char *aws_sanitize_error_code(const char *raw);
 
-#endif							/* CKS_KMS_H */
+#endif							/* CKS_AWS_JSON_H */

@@ -129,16 +129,16 @@ sts_region(const CksScanOptions *opts)
  * failure.  Returns the response body (valid until cks_call_reset).
  */
 static void
-run_sts_call(CksCall *call, const char *body, const CredentialEntry *entry,
-			 const CksScanOptions *opts, const CksCallSettings *settings,
-			 const char *what, int *sts_requests)
+run_sts_call(CksCall *call, const CksOperation *operation, const char *body,
+			 const CredentialEntry *entry, const CksScanOptions *opts,
+			 const CksCallSettings *settings, const char *what,
+			 int *sts_requests)
 {
 	const char *region = sts_region(opts);
 
-	cks_call_init(call, CKS_PROTOCOL_QUERY,
+	cks_call_init(call, operation,
 				  cks_endpoint_for_region(opts->sts_endpoint, region),
-				  region, STS_SERVICE, NULL, STS_CONTENT_TYPE,
-				  pstrdup(body), &entry->static_keys, settings);
+				  region, pstrdup(body), &entry->static_keys, settings);
 	cks_call_run(call);
 	if (sts_requests)
 		*sts_requests += call->requests_sent;
@@ -173,8 +173,8 @@ assume_role(CredentialEntry *entry, const CksUserOptions *uopts,
 	params.external_id = uopts->external_id;
 	params.duration_seconds = uopts->duration_seconds;
 
-	run_sts_call(&call, sts_assume_role_body(&params), entry, opts, settings,
-				 what, sts_requests);
+	run_sts_call(&call, &cks_op_sts_assume_role, sts_assume_role_body(&params),
+				 entry, opts, settings, what, sts_requests);
 	memset(&err, 0, sizeof(err));
 	if (!sts_parse_assume_role_response(call.response_body, call.response_len,
 										call.http_status, &temp, &err))
@@ -249,8 +249,9 @@ cks_get_account_id(UserMapping *user, const CksScanOptions *opts,
 	else
 	{
 		require_static_keys(user, entry);
-		run_sts_call(&call, sts_get_caller_identity_body(), entry, opts,
-					 settings, "STS GetCallerIdentity", sts_requests);
+		run_sts_call(&call, &cks_op_sts_get_caller_identity,
+					 sts_get_caller_identity_body(), entry, opts, settings,
+					 "STS GetCallerIdentity", sts_requests);
 		memset(&err, 0, sizeof(err));
 		if (!sts_parse_caller_identity_response(call.response_body, call.response_len,
 												call.http_status, &account_id, &err))

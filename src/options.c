@@ -41,6 +41,7 @@
 #include "utils/lsyscache.h"
 
 #include "options.h"
+#include "table_kinds.h"
 
 /* Where an option may be set; a bit mask because tuning options go on
  * both servers and foreign tables. */
@@ -65,7 +66,8 @@ typedef enum CksOptionKind
 	CKS_KIND_ROLE_ARN,
 	CKS_KIND_EXTERNAL_ID,
 	CKS_KIND_ROLE_SESSION_NAME,
-	CKS_KIND_COLUMN_NAME
+	CKS_KIND_COLUMN_NAME,
+	CKS_KIND_TABLE
 } CksOptionKind;
 
 typedef struct CksOption
@@ -100,6 +102,7 @@ static const CksOption cks_options[] = {
 	{"async_capable", CKS_ON_SERVER | CKS_ON_TABLE, CKS_KIND_BOOL},
 	{"estimated_rows", CKS_ON_SERVER | CKS_ON_TABLE, CKS_KIND_POSITIVE_REAL},
 	{"request_cost", CKS_ON_SERVER | CKS_ON_TABLE, CKS_KIND_NONNEGATIVE_REAL},
+	{"table", CKS_ON_TABLE, CKS_KIND_TABLE},
 
 	{"access_key_id", CKS_ON_USER_MAPPING, CKS_KIND_CREDENTIAL},
 	{"secret_access_key", CKS_ON_USER_MAPPING, CKS_KIND_CREDENTIAL},
@@ -709,6 +712,25 @@ column_name_option_value(DefElem *def)
 	return pstrdup(value);
 }
 
+/* table: the remote table a foreign table reads, one of the table kinds. */
+static char *
+table_option_value(DefElem *def)
+{
+	const char *value = defGetString(def);
+	StringInfoData valid;
+
+	if (cks_table_kind_by_name(value) != NULL)
+		return pstrdup(value);
+	initStringInfo(&valid);
+	for (int i = 0; cks_table_kinds[i] != NULL; i++)
+		appendStringInfo(&valid, "%s%s", i ? ", " : "", cks_table_kinds[i]->name);
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
+			 errmsg("remote table \"%s\" does not exist", value),
+			 errhint("Valid remote tables are: %s.", valid.data)));
+	return NULL;				/* keep compiler quiet */
+}
+
 /*
  * Check one option's value with its kind's parsing function, throwing the
  * parsed value away.
@@ -754,6 +776,9 @@ check_option_value(const CksOption *opt, DefElem *def)
 			break;
 		case CKS_KIND_COLUMN_NAME:
 			(void) column_name_option_value(def);
+			break;
+		case CKS_KIND_TABLE:
+			(void) table_option_value(def);
 			break;
 	}
 }
@@ -1069,4 +1094,21 @@ cks_column_remote_name(Oid relid, AttrNumber attnum)
 			return column_name_option_value(def);
 	}
 	return get_attname(relid, attnum, false);
+}
+
+/* The foreign table's "table" option, or NULL when it has none. */
+char *
+cks_table_kind_option(Oid relid)
+{
+	ForeignTable *table = GetForeignTable(relid);
+	ListCell   *lc;
+
+	foreach(lc, table->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "table") == 0)
+			return table_option_value(def);
+	}
+	return NULL;
 }

@@ -15,7 +15,7 @@
 #include "foreign/foreign.h"
 #include "nodes/pg_list.h"
 
-/* Defaults of the interface page (../shared/design/interface.md). */
+/* Defaults of the options (README, "Options"). */
 #define CKS_DEFAULT_ENDPOINT		"https://kms.{region}.amazonaws.com"
 #define CKS_DEFAULT_STS_ENDPOINT	"https://sts.{region}.amazonaws.com"
 #define CKS_DEFAULT_CONNECT_TIMEOUT_MS	5000
@@ -71,6 +71,9 @@ extern void cks_get_user_options(UserMapping *user, CksUserOptions *opts);
 /* Remote name of a foreign table column: its column_name option, or the
  * attribute name.  palloc'd. */
 extern char *cks_column_remote_name(Oid relid, AttrNumber attnum);
+
+/* A foreign table's "table" option (the remote table it reads), or NULL. */
+extern char *cks_table_kind_option(Oid relid);
 
 /* Split and check a region list ("us-east-1, eu-west-1"); errors with
  * ERRCODE_FDW_INVALID_OPTION_NAME-style ereport on a malformed one. */

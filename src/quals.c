@@ -2,8 +2,11 @@
  *
  * quals.c
  *	  Recognising the clauses cks_fdw can use: text equality (or = ANY) of
- *	  an id, name, region or account_id column with a value that does not
- *	  depend on the foreign row and can be computed once per scan.
+ *	  a column the table kind ties to a request parameter, or of region or
+ *	  account_id, with a value that does not depend on the foreign row and
+ *	  can be computed once per scan.  Also the values such a clause
+ *	  carries (planning and execution decode them the same way) and how
+ *	  EXPLAIN prints them.
  *
  *	  Only the built-in text equality under a deterministic collation is
  *	  accepted: AWS compares ids and names byte for byte, so a
@@ -20,6 +23,7 @@
 #include "parser/parse_coerce.h"
 #include "parser/parsetree.h"
 #include "quals.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -49,11 +53,22 @@ column_of_expr(RelOptInfo *baserel, const int *column_of_att, Expr *expr)
 	return column_of_att[var->varattno - 1];
 }
 
-static bool
-is_pushable_column(int column)
+int
+cks_column_push_target(const CksTableKind *kind, int column)
 {
-	return column == CKS_COL_ID || column == CKS_COL_NAME ||
-		column == CKS_COL_REGION || column == CKS_COL_ACCOUNT_ID;
+	const CksColumnDef *def;
+
+	if (column < 0)
+		return CKS_PUSH_NONE;
+	def = &kind->columns[column];
+	if (def->conversion == CKS_CONV_REGION)
+		return CKS_PUSH_REGION;
+	if (def->conversion == CKS_CONV_ACCOUNT)
+		return CKS_PUSH_ACCOUNT;
+	if (def->parameter != NULL &&
+		cks_operation_parameter(kind->operation, def->parameter) >= 0)
+		return cks_operation_parameter(kind->operation, def->parameter);
+	return CKS_PUSH_NONE;
 }
 
 /* A value is usable when it cannot change per foreign row. */
@@ -66,11 +81,24 @@ is_usable_value(PlannerInfo *root, RelOptInfo *baserel, Expr *value)
 }
 
 static CksPushedQual *
-match_clause(PlannerInfo *root, RelOptInfo *baserel, const int *column_of_att,
-			 RestrictInfo *rinfo)
+new_pushed_qual(const CksTableKind *kind, int column, Expr *value,
+				bool is_array, RestrictInfo *rinfo)
+{
+	CksPushedQual *pushed = palloc0(sizeof(CksPushedQual));
+
+	pushed->column = column;
+	pushed->target = cks_column_push_target(kind, column);
+	pushed->value = value;
+	pushed->is_array = is_array;
+	pushed->rinfo = rinfo;
+	return pushed;
+}
+
+static CksPushedQual *
+match_clause(PlannerInfo *root, RelOptInfo *baserel, const CksTableKind *kind,
+			 const int *column_of_att, RestrictInfo *rinfo)
 {
 	Expr	   *clause = rinfo->clause;
-	CksPushedQual *pushed;
 	int			column;
 
 	if (IsA(clause, OpExpr))
@@ -92,14 +120,10 @@ match_clause(PlannerInfo *root, RelOptInfo *baserel, const int *column_of_att,
 			right = swap;
 			column = column_of_expr(baserel, column_of_att, left);
 		}
-		if (!is_pushable_column(column) || !is_usable_value(root, baserel, right))
+		if (cks_column_push_target(kind, column) == CKS_PUSH_NONE ||
+			!is_usable_value(root, baserel, right))
 			return NULL;
-		pushed = palloc0(sizeof(CksPushedQual));
-		pushed->column = column;
-		pushed->value = right;
-		pushed->is_array = false;
-		pushed->rinfo = rinfo;
-		return pushed;
+		return new_pushed_qual(kind, column, right, false, rinfo);
 	}
 	if (IsA(clause, ScalarArrayOpExpr))
 	{
@@ -108,44 +132,40 @@ match_clause(PlannerInfo *root, RelOptInfo *baserel, const int *column_of_att,
 		if (!saop->useOr || !is_text_equality(saop->opno, saop->inputcollid))
 			return NULL;
 		column = column_of_expr(baserel, column_of_att, linitial(saop->args));
-		if (!is_pushable_column(column) ||
+		if (cks_column_push_target(kind, column) == CKS_PUSH_NONE ||
 			!is_usable_value(root, baserel, lsecond(saop->args)))
 			return NULL;
-		pushed = palloc0(sizeof(CksPushedQual));
-		pushed->column = column;
-		pushed->value = lsecond(saop->args);
-		pushed->is_array = true;
-		pushed->rinfo = rinfo;
-		return pushed;
+		return new_pushed_qual(kind, column, lsecond(saop->args), true, rinfo);
 	}
 	return NULL;
 }
 
-static bool
-has_column(List *pushed, CksColumn column)
+CksPushedQual *
+cks_find_pushed(List *pushed, int target)
 {
 	ListCell   *lc;
 
 	foreach(lc, pushed)
-		if (((CksPushedQual *) lfirst(lc))->column == column)
-			return true;
-	return false;
+		if (((CksPushedQual *) lfirst(lc))->target == target)
+			return lfirst(lc);
+	return NULL;
 }
 
 List *
 cks_find_pushable_quals(PlannerInfo *root, RelOptInfo *baserel,
-						const int *column_of_att, List *clauses)
+						const CksTableKind *kind, const int *column_of_att,
+						List *clauses)
 {
 	List	   *pushed = NIL;
 	ListCell   *lc;
 
 	foreach(lc, clauses)
 	{
-		CksPushedQual *qual = match_clause(root, baserel, column_of_att,
+		CksPushedQual *qual = match_clause(root, baserel, kind, column_of_att,
 										   lfirst_node(RestrictInfo, lc));
 
 		/* one clause per column is enough: the rest are checked locally */
-		if (qual && !has_column(pushed, qual->column))
+		if (qual && !cks_find_pushed(pushed, qual->target))
 			pushed = lappend(pushed, qual);
 	}
 	return pushed;
@@ -155,18 +175,90 @@ CksPushedQual *
 cks_api_parameter_qual(List *pushed)
 {
 	ListCell   *lc;
-	CksPushedQual *by_name = NULL;
+	CksPushedQual *best = NULL;
 
 	foreach(lc, pushed)
 	{
 		CksPushedQual *qual = lfirst(lc);
 
-		if (qual->column == CKS_COL_ID)
-			return qual;
-		if (qual->column == CKS_COL_NAME)
-			by_name = qual;
+		if (qual->target >= 0 && (best == NULL || qual->target < best->target))
+			best = qual;
 	}
-	return by_name;
+	return best;
+}
+
+int
+cks_pushed_value_count(CksPushedQual *qual)
+{
+	Const	   *c;
+	ArrayType  *array;
+
+	if (!IsA(qual->value, Const))
+		return 1;
+	c = (Const *) qual->value;
+	if (c->constisnull)
+		return 0;
+	if (!qual->is_array)
+		return 1;
+	array = DatumGetArrayTypeP(c->constvalue);
+	return ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
+}
+
+List *
+cks_append_text_values(List *values, Datum datum, bool is_array)
+{
+	ArrayType  *array;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			i;
+
+	if (!is_array)
+	{
+		char	   *value = TextDatumGetCString(datum);
+
+		if (!list_member(values, makeString(value)))
+			values = lappend(values, makeString(value));
+		return values;
+	}
+	array = DatumGetArrayTypeP(datum);
+	get_typlenbyvalalign(ARR_ELEMTYPE(array), &typlen, &typbyval, &typalign);
+	deconstruct_array(array, ARR_ELEMTYPE(array), typlen, typbyval, typalign,
+					  &elems, &nulls, &nelems);
+	for (i = 0; i < nelems; i++)
+		if (!nulls[i])
+			values = cks_append_text_values(values, elems[i], false);
+	return values;
+}
+
+List *
+cks_filter_regions(List *regions, List *wanted)
+{
+	List	   *kept = NIL;
+	ListCell   *lc;
+
+	foreach(lc, regions)
+		if (list_member(wanted, makeString(lfirst(lc))))
+			kept = lappend(kept, lfirst(lc));
+	return kept;
+}
+
+List *
+cks_regions_for_plan(List *regions, CksPushedQual *region_qual)
+{
+	Const	   *c;
+
+	if (region_qual == NULL || !IsA(region_qual->value, Const))
+		return regions;
+	c = (Const *) region_qual->value;
+	if (c->constisnull)
+		return NIL;
+	return cks_filter_regions(regions,
+							  cks_append_text_values(NIL, c->constvalue,
+													 region_qual->is_array));
 }
 
 /* alias.column for a Var of another relation (the outer side of a join) */
@@ -195,4 +287,62 @@ cks_deparse_value(PlannerInfo *root, Expr *value)
 	if (!contain_var_clause((Node *) bare))
 		return deparse_expression((Node *) bare, NIL, false, false);
 	return pstrdup("(expression)");
+}
+
+/*
+ * "name<equals>value", or "name<equals>ANY(value)" for = ANY: every pushed
+ * clause, parameter or filter, is printed by this one function.
+ */
+static void
+append_pushed_qual(StringInfo buf, PlannerInfo *root, const char *name,
+				   const char *equals, CksPushedQual *qual)
+{
+	char	   *value = cks_deparse_value(root, qual->value);
+
+	if (qual->is_array)
+		appendStringInfo(buf, "%s%sANY(%s)", name, equals, value);
+	else
+		appendStringInfo(buf, "%s%s%s", name, equals, value);
+}
+
+char *
+cks_explain_request(PlannerInfo *root, const CksTableKind *kind,
+					int page_limit, CksPushedQual *api_qual)
+{
+	const CksOperation *op = kind->operation;
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, op->action);
+	if (api_qual != NULL)
+	{
+		appendStringInfoChar(&buf, ' ');
+		append_pushed_qual(&buf, root, op->parameters[api_qual->target], "=",
+						   api_qual);
+	}
+	if (api_qual == NULL || !op->lookups_unpaged)
+		appendStringInfo(&buf, " %s=%d", op->page.limit_field,
+						 Min(page_limit, op->page.max_limit));
+	return buf.data;
+}
+
+char *
+cks_explain_filters(PlannerInfo *root, const CksTableKind *kind, List *pushed)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, pushed)
+	{
+		CksPushedQual *qual = lfirst(lc);
+
+		if (qual->target != CKS_PUSH_REGION && qual->target != CKS_PUSH_ACCOUNT)
+			continue;
+		if (buf.len > 0)
+			appendStringInfoString(&buf, ", ");
+		append_pushed_qual(&buf, root, kind->columns[qual->column].name, " = ",
+						   qual);
+	}
+	return buf.data;
 }

@@ -1,9 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * rows.c
- *	  Turning DescribeCustomKeyStores entries into rows of a foreign table
- *	  that declares any subset of the interface's columns, in any order and
- *	  with any type that has an input function.
+ *	  Turning list entries into rows of a foreign table that declares any
+ *	  subset of its kind's columns, in any order and with any type that has
+ *	  an input function.
  *
  *-------------------------------------------------------------------------
  */
@@ -13,7 +13,7 @@
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "datatype/timestamp.h"
-#include "kms.h"
+#include "aws_json.h"
 #include "lib/stringinfo.h"
 #include "options.h"
 #include "raw_jsonb.h"
@@ -24,51 +24,37 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
-const CksColumnDef cks_columns[CKS_NUM_COLUMNS] = {
-	{"custom_key_store_id", "text", "CustomKeyStoreId"},
-	{"custom_key_store_name", "text", "CustomKeyStoreName"},
-	{"custom_key_store_type", "text", "CustomKeyStoreType"},
-	{"cloud_hsm_cluster_id", "text", "CloudHsmClusterId"},
-	{"trust_anchor_certificate", "text", "TrustAnchorCertificate"},
-	{"connection_state", "text", "ConnectionState"},
-	{"connection_error_code", "text", "ConnectionErrorCode"},
-	{"creation_date", "timestamptz", "CreationDate"},
-	{"xks_proxy_connectivity", "text", "XksProxyConfiguration.Connectivity"},
-	{"xks_proxy_uri_endpoint", "text", "XksProxyConfiguration.UriEndpoint"},
-	{"xks_proxy_uri_path", "text", "XksProxyConfiguration.UriPath"},
-	{"xks_proxy_vpc_endpoint_service_name", "text", "XksProxyConfiguration.VpcEndpointServiceName"},
-	{"xks_proxy_vpc_endpoint_service_owner", "text", "XksProxyConfiguration.VpcEndpointServiceOwner"},
-	{"xks_proxy_access_key_id", "text", "XksProxyConfiguration.AccessKeyId"},
-	{"region", "text", NULL},
-	{"account_id", "text", NULL},
-	{"raw", "jsonb", NULL},
-};
-
-int
-cks_column_by_name(const char *name)
+const CksTableKind *
+cks_table_kind_of(Oid relid)
 {
-	int			i;
+	char	   *name = cks_table_kind_option(relid);
+	const CksTableKind *kind;
 
-	for (i = 0; i < CKS_NUM_COLUMNS; i++)
-		if (strcmp(cks_columns[i].name, name) == 0)
-			return i;
-	return -1;
+	if (name == NULL)
+		return &cks_kind_custom_key_stores;
+	kind = cks_table_kind_by_name(name);
+	if (kind == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
+				 errmsg("foreign table \"%s\" names an unknown remote table \"%s\"",
+						get_rel_name(relid), name)));
+	return kind;
 }
 
 static char *
-valid_column_names(void)
+valid_column_names(const CksTableKind *kind)
 {
 	StringInfoData buf;
 	int			i;
 
 	initStringInfo(&buf);
-	for (i = 0; i < CKS_NUM_COLUMNS; i++)
-		appendStringInfo(&buf, "%s%s", i ? ", " : "", cks_columns[i].name);
+	for (i = 0; i < kind->ncolumns; i++)
+		appendStringInfo(&buf, "%s%s", i ? ", " : "", kind->columns[i].name);
 	return buf.data;
 }
 
 int *
-cks_map_table_columns(Oid relid, TupleDesc tupdesc)
+cks_map_table_columns(const CksTableKind *kind, Oid relid, TupleDesc tupdesc)
 {
 	int		   *column_of_att = palloc(sizeof(int) * Max(tupdesc->natts, 1));
 	int			i;
@@ -82,26 +68,27 @@ cks_map_table_columns(Oid relid, TupleDesc tupdesc)
 		if (att->attisdropped)
 			continue;
 		remote = cks_column_remote_name(relid, att->attnum);
-		column_of_att[i] = cks_column_by_name(remote);
+		column_of_att[i] = cks_kind_column(kind, remote);
 		if (column_of_att[i] < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
-					 errmsg("column \"%s\" of foreign table \"%s\" does not match any custom key store field",
-							remote, get_rel_name(relid)),
+					 errmsg("column \"%s\" of foreign table \"%s\" does not match any %s field",
+							remote, get_rel_name(relid), kind->entry_noun),
 					 errhint("Valid column names are: %s. Use the column option column_name to map another name.",
-							 valid_column_names())));
+							 valid_column_names(kind))));
 	}
 	return column_of_att;
 }
 
 void
-cks_row_builder_init(CksRowBuilder *builder, Relation rel, int *column_of_att,
-					 Bitmapset *attrs_used)
+cks_row_builder_init(CksRowBuilder *builder, const CksTableKind *kind,
+					 Relation rel, int *column_of_att, Bitmapset *attrs_used)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	bool		whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs_used);
 	int			i;
 
+	builder->kind = kind;
 	builder->tupdesc = tupdesc;
 	builder->relname = pstrdup(RelationGetRelationName(rel));
 	builder->column_of_att = column_of_att;
@@ -123,7 +110,7 @@ cks_row_builder_init(CksRowBuilder *builder, Relation rel, int *column_of_att,
 		builder->wanted[i] = true;
 		getTypeInputInfo(att->atttypid, &input_function, &builder->typioparams[i]);
 		fmgr_info(input_function, &builder->input_functions[i]);
-		if (column_of_att[i] == CKS_COL_ACCOUNT_ID)
+		if (kind->columns[column_of_att[i]].conversion == CKS_CONV_ACCOUNT)
 			builder->needs_account_id = true;
 	}
 }
@@ -227,48 +214,51 @@ numeric_epoch_to_micros(const char *text)
 }
 
 static void
-report_wrong_type(const char *field, const char *expected)
+report_wrong_type(const CksRowBuilder *builder, const char *field,
+				  const char *expected)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-			 errmsg("field \"%s\" of a DescribeCustomKeyStores entry is not a %s",
-					field, expected)));
+			 errmsg("field \"%s\" of a %s entry is not a %s",
+					field, builder->kind->operation->action, expected)));
 }
 
 /* The text of one field, or NULL for SQL NULL. */
 static const char *
-field_text(struct json_object *entry, CksColumn column, const char *region,
+field_text(const CksRowBuilder *builder, struct json_object *entry,
+		   const CksColumnDef *column, const char *region,
 		   const char *account_id)
 {
-	const char *path = cks_columns[column].json_path;
+	const char *path = column->json_path;
 	const char *value;
 	bool		type_ok = true;
 
-	switch (column)
+	switch (column->conversion)
 	{
-		case CKS_COL_REGION:
+		case CKS_CONV_REGION:
 			return region;
-		case CKS_COL_ACCOUNT_ID:
+		case CKS_CONV_ACCOUNT:
 			return account_id;
-		case CKS_COL_RAW:
-			return kms_entry_json(entry);
-		case CKS_COL_CREATION_DATE:
-			value = kms_entry_raw_text(entry, path);
+		case CKS_CONV_RAW:
+			return aws_json_entry_json(entry);
+		case CKS_CONV_EPOCH_TIME:
+			value = aws_json_entry_raw_text(entry, path);
 			if (value == NULL)
 			{
 				double		ignored;
 
-				(void) kms_entry_number(entry, path, &ignored, &type_ok);
+				(void) aws_json_entry_number(entry, path, &ignored, &type_ok);
 				if (!type_ok)
-					report_wrong_type(path, "number");
+					report_wrong_type(builder, path, "number");
 			}
 			return value;
-		default:
-			value = kms_entry_string(entry, path, &type_ok);
-			if (!type_ok)
-				report_wrong_type(path, "string");
-			return value;
+		case CKS_CONV_STRING:
+			break;
 	}
+	value = aws_json_entry_string(entry, path, &type_ok);
+	if (!type_ok)
+		report_wrong_type(builder, path, "string");
+	return value;
 }
 
 void
@@ -288,27 +278,27 @@ cks_build_row(CksRowBuilder *builder, struct json_object *entry,
 	for (i = 0; i < builder->tupdesc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(builder->tupdesc, i);
-		CksColumn	column;
+		const CksColumnDef *column;
 		const char *text;
 
 		values[i] = (Datum) 0;
 		nulls[i] = true;
 		if (!builder->wanted[i])
 			continue;
-		column = (CksColumn) builder->column_of_att[i];
+		column = &builder->kind->columns[builder->column_of_att[i]];
 		pos.attname = NameStr(att->attname);
-		pos.field = cks_columns[column].json_path;
+		pos.field = column->json_path;
 
-		if (column == CKS_COL_RAW && att->atttypid == JSONBOID)
+		if (column->conversion == CKS_CONV_RAW && att->atttypid == JSONBOID)
 		{
 			values[i] = cks_entry_to_jsonb(entry);
 			nulls[i] = false;
 			continue;
 		}
-		text = field_text(entry, column, region, account_id);
+		text = field_text(builder, entry, column, region, account_id);
 		if (text == NULL)
 			continue;
-		if (column == CKS_COL_CREATION_DATE && att->atttypid == TIMESTAMPTZOID)
+		if (column->conversion == CKS_CONV_EPOCH_TIME && att->atttypid == TIMESTAMPTZOID)
 			values[i] = epoch_text_to_timestamptz(text);
 		else
 			values[i] = InputFunctionCall(&builder->input_functions[i],

@@ -1,10 +1,10 @@
 /*-------------------------------------------------------------------------
  *
- * kms_scan.c
- *	  Running a scan's DescribeCustomKeyStores streams: starting them,
- *	  paginating each with its marker, turning each page into entries, and
- *	  deciding what a failed stream means (no such id, a warning, or an
- *	  error).
+ * scan.c
+ *	  Running a scan's streams, whatever the operation: starting them,
+ *	  paginating each by its operation's page rule, turning each page into
+ *	  entries, and deciding what a failed stream means (no such id, a
+ *	  warning, or an error).
  *
  *	  Pages are json-c trees (malloc'd) and transfers live in libcurl; a
  *	  reset callback on the scan's memory context frees both, so an error
@@ -16,122 +16,139 @@
 
 #include <json-c/json.h>
 
-#include "kms_scan.h"
 #include "options.h"
+#include "scan.h"
 #include "utils/memutils.h"
 
 static void
 release_stream(CksStream *stream)
 {
 	if (stream->has_page)
-		kms_page_free(&stream->page);
+		aws_json_page_free(&stream->page);
 	stream->has_page = false;
 	cks_call_reset(&stream->call);
 }
 
 void
-cks_kms_scan_release(CksKmsScan *scan)
+cks_scan_release(CksScan *scan)
 {
 	int			i;
 
 	for (i = 0; i < scan->nstreams; i++)
 		release_stream(&scan->streams[i]);
 	scan->nstreams = 0;
+	scan->allocated = 0;
 	scan->streams = NULL;
 }
 
 static void
 release_at_context_reset(void *arg)
 {
-	cks_kms_scan_release((CksKmsScan *) arg);
-}
-
-static void
-init_stream(CksStream *stream, const char *region, const char *endpoint_template,
-			const char *id, const char *name)
-{
-	memset(stream, 0, sizeof(CksStream));
-	stream->region = region;
-	stream->url = cks_endpoint_for_region(endpoint_template, region);
-	stream->id = id;
-	stream->name = name;
+	cks_scan_release((CksScan *) arg);
 }
 
 void
-cks_kms_scan_begin(CksKmsScan *scan, MemoryContext parent, List *regions,
-				   const char *endpoint_template, bool has_parameter,
-				   List *values, bool values_are_names)
+cks_scan_configure(CksScan *scan, const CksScanOptions *opts, int page_size)
+{
+	scan->settings.connect_timeout_ms = opts->connect_timeout_ms;
+	scan->settings.request_timeout_ms = opts->request_timeout_ms;
+	scan->settings.max_attempts = opts->max_attempts;
+	scan->settings.ca_file = opts->ca_file;
+	scan->page_size = page_size;
+	scan->on_error_warn = opts->on_error_warn;
+}
+
+void
+cks_scan_begin(CksScan *scan, MemoryContext parent)
 {
 	MemoryContextCallback *callback;
-	MemoryContext old;
-	ListCell   *lr;
-	int			n = 0;
 
 	if (scan->cxt == NULL)
 		scan->cxt = AllocSetContextCreate(parent, "cks_fdw scan",
 										  ALLOCSET_DEFAULT_SIZES);
 	else
 	{
-		cks_kms_scan_release(scan);
+		cks_scan_release(scan);
 		MemoryContextReset(scan->cxt);
 	}
-	old = MemoryContextSwitchTo(scan->cxt);
-
-	callback = palloc0(sizeof(MemoryContextCallback));
+	callback = MemoryContextAllocZero(scan->cxt, sizeof(MemoryContextCallback));
 	callback->func = release_at_context_reset;
 	callback->arg = scan;
 	MemoryContextRegisterResetCallback(scan->cxt, callback);
+	scan->next_to_start = 0;
+	scan->current = 0;
+}
 
-	scan->streams = palloc0(sizeof(CksStream) *
-							Max(1, list_length(regions) * Max(1, list_length(values))));
-	foreach(lr, regions)
+/* A new stream at the end of the array (in the scan's context). */
+static CksStream *
+init_stream(CksScan *scan, const CksStreamSet *set, const char *region,
+			const char *value)
+{
+	CksStream  *stream;
+
+	if (scan->nstreams == scan->allocated)
+	{
+		scan->allocated = Max(8, scan->allocated * 2);
+		scan->streams = scan->streams ?
+			repalloc(scan->streams, sizeof(CksStream) * scan->allocated) :
+			palloc(sizeof(CksStream) * scan->allocated);
+	}
+	stream = &scan->streams[scan->nstreams++];
+	memset(stream, 0, sizeof(CksStream));
+	stream->operation = set->operation;
+	stream->account_id = set->account_id;
+	stream->credentials = set->credentials;
+	stream->region = region;
+	stream->url = cks_endpoint_for_region(set->endpoint_template, region);
+	stream->lookup_parameter = value ? set->parameter : -1;
+	if (value)
+		stream->values[set->parameter] = value;
+	return stream;
+}
+
+void
+cks_scan_add_streams(CksScan *scan, const CksStreamSet *set)
+{
+	MemoryContext old = MemoryContextSwitchTo(scan->cxt);
+	ListCell   *lr;
+
+	Assert(set->parameter < CKS_MAX_OPERATION_PARAMETERS);
+	foreach(lr, set->regions)
 	{
 		const char *region = pstrdup(lfirst(lr));
 		ListCell   *lv;
 
-		if (!has_parameter)
-			init_stream(&scan->streams[n++], region, endpoint_template, NULL, NULL);
-		foreach(lv, values)
-		{
-			const char *value = pstrdup(lfirst(lv));
-
-			init_stream(&scan->streams[n++], region, endpoint_template,
-						values_are_names ? NULL : value,
-						values_are_names ? value : NULL);
-		}
+		if (set->parameter < 0)
+			(void) init_stream(scan, set, region, NULL);
+		else
+			foreach(lv, set->values)
+				(void) init_stream(scan, set, region, pstrdup(lfirst(lv)));
 	}
-	scan->nstreams = n;
-	scan->next_to_start = 0;
-	scan->current = 0;
 	MemoryContextSwitchTo(old);
 }
 
-/* Prepare the stream's next DescribeCustomKeyStores request. */
+/* Prepare the stream's next request. */
 static void
-request_page(CksKmsScan *scan, CksStream *stream)
+request_page(CksScan *scan, CksStream *stream)
 {
-	KmsDescribeParams params;
+	const CksOperation *op = stream->operation;
+	int			limit = 0;
 	MemoryContext old = MemoryContextSwitchTo(scan->cxt);
 
-	memset(&params, 0, sizeof(params));
-	params.custom_key_store_id = stream->id;
-	params.custom_key_store_name = stream->id ? NULL : stream->name;
-	/* a lookup returns at most one entry; Limit only matters for scans */
-	if (stream->id == NULL && stream->name == NULL)
-		params.limit = scan->page_size;
-	params.marker = stream->marker;
+	/* a lookup returns at most one entry; the limit only matters for lists */
+	if (stream->lookup_parameter < 0 || !op->lookups_unpaged)
+		limit = Min(scan->page_size, op->page.max_limit);
 
 	cks_call_reset(&stream->call);
-	cks_call_init(&stream->call, CKS_PROTOCOL_JSON, stream->url, stream->region,
-				  KMS_SERVICE, KMS_TARGET_DESCRIBE, KMS_CONTENT_TYPE,
-				  kms_describe_request_body(&params), scan->credentials,
-				  &scan->settings);
+	cks_call_init(&stream->call, op, stream->url, stream->region,
+				  op->build_request(op, stream->values, stream->token, limit),
+				  stream->credentials, &scan->settings);
 	stream->started = true;
 	MemoryContextSwitchTo(old);
 }
 
 static void
-start_due_streams(CksKmsScan *scan)
+start_due_streams(CksScan *scan)
 {
 	int			active = 0;
 	int			i;
@@ -150,38 +167,42 @@ start_due_streams(CksKmsScan *scan)
 static char *
 describe_stream(const CksStream *stream)
 {
-	if (stream->id)
-		return psprintf("DescribeCustomKeyStores of \"%s\" in region \"%s\"",
-						stream->id, stream->region);
-	if (stream->name)
-		return psprintf("DescribeCustomKeyStores of name \"%s\" in region \"%s\"",
-						stream->name, stream->region);
-	return psprintf("DescribeCustomKeyStores in region \"%s\"", stream->region);
+	int			p = stream->lookup_parameter;
+
+	if (p >= 0)
+		return psprintf("%s of %s \"%s\" in region \"%s\"",
+						stream->operation->action,
+						stream->operation->parameters[p], stream->values[p],
+						stream->region);
+	return psprintf("%s in region \"%s\"", stream->operation->action,
+					stream->region);
 }
 
 static void
-stream_failed(CksKmsScan *scan, CksStream *stream)
+stream_failed(CksScan *scan, CksStream *stream)
 {
 	CksCall    *call = &stream->call;
+	const char *not_found = stream->operation->not_found_code;
+	const char *account = stream->account_id;
 	MemoryContext old;
 
 	stream->finished = true;
 	/* an id or name that does not exist is zero rows, not an error */
-	if ((stream->id || stream->name) &&
-		cks_call_failed_with(call, "CustomKeyStoreNotFoundException"))
+	if (stream->lookup_parameter >= 0 && not_found &&
+		cks_call_failed_with(call, not_found))
 	{
 		cks_call_reset(call);
 		return;
 	}
 	if (!scan->on_error_warn)
-		cks_call_report(call, ERROR, describe_stream(stream), scan->account_id);
+		cks_call_report(call, ERROR, describe_stream(stream), account);
 
-	cks_call_report(call, WARNING, describe_stream(stream), scan->account_id);
+	cks_call_report(call, WARNING, describe_stream(stream), account);
 	old = MemoryContextSwitchTo(scan->cxt);
 	scan->stats.failed_regions =
 		lappend(scan->stats.failed_regions,
-				psprintf("%s%s%s (%s)", scan->account_id ? scan->account_id : "",
-						 scan->account_id ? "/" : "", stream->region,
+				psprintf("%s%s%s (%s)", account ? account : "",
+						 account ? "/" : "", stream->region,
 						 call->error.code ? call->error.code :
 						 call->error.kind == CKS_ERR_TRANSPORT ? "unreachable" : "bad response"));
 	MemoryContextSwitchTo(old);
@@ -189,51 +210,47 @@ stream_failed(CksKmsScan *scan, CksStream *stream)
 }
 
 static bool
-marker_seen(const CksStream *stream, const char *marker)
+token_seen(const CksStream *stream, const char *token)
 {
 	ListCell   *lc;
 
-	foreach(lc, stream->markers_seen)
-		if (strcmp((const char *) lfirst(lc), marker) == 0)
+	foreach(lc, stream->tokens_seen)
+		if (strcmp((const char *) lfirst(lc), token) == 0)
 			return true;
 	return false;
 }
 
 /*
- * A server that keeps saying "truncated" must hand out new markers, or a
- * scan would never end.
+ * A server that keeps saying "truncated" must hand out new tokens, or a
+ * scan would never end.  (The parser already refuses a truncated page
+ * without a token.)
  */
 static void
-check_pagination(const CksStream *stream, const KmsPage *page)
+check_pagination(const CksStream *stream, const CksJsonPage *page)
 {
-	if (!page->truncated)
-		return;
-	if (page->next_marker == NULL)
+	if (page->truncated && token_seen(stream, page->next_token))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-				 errmsg("%s returned Truncated without a NextMarker", describe_stream(stream))));
-	if (marker_seen(stream, page->next_marker))
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-				 errmsg("%s returned a NextMarker it had already returned", describe_stream(stream)),
+				 errmsg("%s returned a %s it had already returned",
+						describe_stream(stream),
+						stream->operation->page.response_token),
 				 errdetail("Paginating further would never end.")));
 }
 
 static void
-page_arrived(CksKmsScan *scan, CksStream *stream)
+page_arrived(CksScan *scan, CksStream *stream)
 {
 	CksCall    *call = &stream->call;
 	CksAwsError err;
 	MemoryContext old = MemoryContextSwitchTo(scan->cxt);
 
 	memset(&err, 0, sizeof(err));
-	if (!kms_parse_describe_response(call->response_body, call->response_len,
-									 call->http_status, &stream->page, &err))
+	if (!aws_json_parse_page(&stream->operation->page, call->response_body,
+							 call->response_len, call->http_status,
+							 &stream->page, &err))
 	{
 		/* same treatment as an AWS error: the error is the call's */
-		call->state = CKS_CALL_FAILED;
-		call->error = err;
-		call->error.request_id = call->request_id ? pstrdup(call->request_id) : NULL;
+		cks_call_fail_bad_response(call, &err);
 		MemoryContextSwitchTo(old);
 		stream_failed(scan, stream);
 		return;
@@ -245,21 +262,21 @@ page_arrived(CksKmsScan *scan, CksStream *stream)
 	check_pagination(stream, &stream->page);
 	if (stream->page.truncated)
 	{
-		stream->marker = pstrdup(stream->page.next_marker);
-		stream->markers_seen = lappend(stream->markers_seen, stream->marker);
+		stream->token = pstrdup(stream->page.next_token);
+		stream->tokens_seen = lappend(stream->tokens_seen, stream->token);
 	}
 	else
-		stream->marker = NULL;
+		stream->token = NULL;
 	MemoryContextSwitchTo(old);
 }
 
 /* The page is used up: ask for the next one, or end the stream. */
 static void
-page_consumed(CksKmsScan *scan, CksStream *stream)
+page_consumed(CksScan *scan, CksStream *stream)
 {
 	bool		more = stream->page.truncated;
 
-	kms_page_free(&stream->page);
+	aws_json_page_free(&stream->page);
 	stream->has_page = false;
 	if (more)
 		request_page(scan, stream);
@@ -268,7 +285,7 @@ page_consumed(CksKmsScan *scan, CksStream *stream)
 }
 
 static CksStream *
-stream_with_rows(CksKmsScan *scan)
+stream_with_rows(CksScan *scan)
 {
 	int			i;
 
@@ -291,7 +308,7 @@ stream_with_rows(CksKmsScan *scan)
 
 /* The calls of streams that are waiting for a page; palloc'd arrays. */
 static int
-pending_calls(CksKmsScan *scan, CksCall ***calls, CksStream ***owners)
+pending_calls(CksScan *scan, CksCall ***calls, CksStream ***owners)
 {
 	int			ncalls = 0;
 	int			i;
@@ -317,7 +334,7 @@ pending_calls(CksKmsScan *scan, CksCall ***calls, CksStream ***owners)
  * stream has anything in flight, or (without wait) none is done yet.
  */
 static bool
-take_a_finished_page(CksKmsScan *scan, bool wait, bool *would_block)
+take_a_finished_page(CksScan *scan, bool wait, bool *would_block)
 {
 	CksCall   **calls;
 	CksStream **owners;
@@ -333,8 +350,8 @@ take_a_finished_page(CksKmsScan *scan, bool wait, bool *would_block)
 		*would_block = true;
 	if (done < 0)
 		return false;
+	/* a call ends once: the next page is a new call, counting from zero */
 	scan->stats.requests += calls[done]->requests_sent;
-	calls[done]->requests_sent = 0;
 	if (calls[done]->state == CKS_CALL_DONE)
 		page_arrived(scan, owners[done]);
 	else
@@ -345,8 +362,8 @@ take_a_finished_page(CksKmsScan *scan, bool wait, bool *would_block)
 }
 
 struct json_object *
-cks_kms_scan_next(CksKmsScan *scan, const char **region, bool wait,
-				  bool *would_block)
+cks_scan_next(CksScan *scan, const CksStream **from, bool wait,
+			  bool *would_block)
 {
 	*would_block = false;
 	for (;;)
@@ -360,7 +377,7 @@ cks_kms_scan_next(CksKmsScan *scan, const char **region, bool wait,
 			struct json_object *entry =
 				json_object_array_get_idx(stream->page.entries, stream->next_entry++);
 
-			*region = stream->region;
+			*from = stream;
 			scan->stats.rows++;
 			return entry;
 		}
@@ -375,7 +392,7 @@ cks_kms_scan_next(CksKmsScan *scan, const char **region, bool wait,
 }
 
 long
-cks_kms_scan_next_wakeup_ms(CksKmsScan *scan)
+cks_scan_next_wakeup_ms(CksScan *scan)
 {
 	CksCall   **calls;
 	CksStream **owners;
@@ -393,26 +410,24 @@ cks_kms_scan_next_wakeup_ms(CksKmsScan *scan)
  * drove the shared transfers), or nothing is left to wait for.
  */
 bool
-cks_kms_scan_ready(CksKmsScan *scan)
+cks_scan_ready(CksScan *scan)
 {
-	bool		anything_pending = false;
+	CksCall   **calls;
+	CksStream **owners;
+	int			ncalls;
+	bool		ready;
 	int			i;
 
-	cks_http_wait(0);
 	for (i = 0; i < scan->nstreams; i++)
 	{
 		CksStream  *stream = &scan->streams[i];
 
 		if (stream->has_page && stream->next_entry < stream->page.nentries)
 			return true;
-		if (stream->finished || !stream->started)
-			continue;
-		anything_pending = true;
-		if (stream->call.state == CKS_CALL_DONE || stream->call.state == CKS_CALL_FAILED)
-			return true;
-		if (stream->call.state == CKS_CALL_IN_FLIGHT &&
-			cks_http_is_done(stream->call.transfer))
-			return true;
 	}
-	return !anything_pending;
+	ncalls = pending_calls(scan, &calls, &owners);
+	ready = ncalls == 0 || cks_calls_any_ready(calls, ncalls);
+	pfree(calls);
+	pfree(owners);
+	return ready;
 }

@@ -1,93 +1,116 @@
 /*-------------------------------------------------------------------------
  *
- * kms_scan.h
- *	  The remote side of one foreign scan: the DescribeCustomKeyStores call
- *	  sequences ("streams") it needs, one per region and pushed-down value,
- *	  each paginating on its own, all in flight together.  Entries come out
- *	  one at a time, and a stream's next page is asked for only when its
- *	  current page is used up, so memory is bounded by one page per stream.
+ * scan.h
+ *	  The remote side of one foreign scan, for any list operation: a set of
+ *	  streams, each one (account, region, operation, parameters) paginating
+ *	  by its operation's page rule, all in flight together up to a cap.
+ *	  Entries come out one at a time, and a stream's next page is asked for
+ *	  only when its current page is used up, so memory is bounded by one
+ *	  page per stream.
  *
  *-------------------------------------------------------------------------
  */
-#ifndef CKS_KMS_SCAN_H
-#define CKS_KMS_SCAN_H
+#ifndef CKS_SCAN_H
+#define CKS_SCAN_H
 
 #include "postgres.h"
 
 #include "aws_call.h"
-#include "kms.h"
+#include "aws_json.h"
+#include "aws_service.h"
 #include "nodes/pg_list.h"
+#include "options.h"
 
 /* At most this many streams have a request in flight at once. */
 #define CKS_MAX_IN_FLIGHT	16
 
 typedef struct CksStream
 {
+	const CksOperation *operation;
+	const char *account_id;		/* for rows and messages; may be NULL */
+	const SigV4Credentials *credentials;
 	const char *region;
 	char	   *url;
-	const char *id;				/* CustomKeyStoreId to send, or NULL */
-	const char *name;			/* CustomKeyStoreName to send, or NULL */
+	/* values of operation->parameters to send; NULL: absent */
+	const char *values[CKS_MAX_OPERATION_PARAMETERS];
+	int			lookup_parameter;	/* the one set, or -1: a listing */
 	CksCall		call;
 	bool		started;
 	bool		finished;
-	KmsPage		page;
+	CksJsonPage page;
 	bool		has_page;
 	int			next_entry;
-	char	   *marker;			/* marker of the page asked for next */
-	List	   *markers_seen;
+	char	   *token;			/* token of the page asked for next */
+	List	   *tokens_seen;
 } CksStream;
 
-typedef struct CksKmsScanStats
+typedef struct CksScanStats
 {
 	int			requests;		/* HTTP requests, retries included */
 	int			pages;
 	long		rows;
 	List	   *failed_regions; /* "region: code" strings, on_error 'warn' */
-} CksKmsScanStats;
+} CksScanStats;
 
-typedef struct CksKmsScan
+typedef struct CksScan
 {
-	MemoryContext cxt;			/* streams, markers; reset by restart */
+	MemoryContext cxt;			/* streams, tokens; reset by begin */
 	CksStream  *streams;
 	int			nstreams;
+	int			allocated;		/* length of the streams array */
 	int			next_to_start;
 	int			current;
-	const SigV4Credentials *credentials;
 	CksCallSettings settings;
 	int			page_size;
 	bool		on_error_warn;
-	const char *account_id;		/* for messages; may be NULL */
-	CksKmsScanStats stats;		/* summed across restarts */
-} CksKmsScan;
+	CksScanStats stats;			/* summed across restarts */
+} CksScan;
 
 /*
- * Set up streams for every region (and every value, when 'values' is not
- * NIL: ids if values_are_names is false, names otherwise).  has_parameter
- * with values == NIL means the pushed values were all NULL: no stream.
- * Nothing is sent until the first cks_kms_scan_next.
+ * Streams of one operation for one account: one per region, or, when
+ * 'parameter' is an index into the operation's parameters, one per region
+ * and value (no values, e.g. only NULLs pushed: no stream at all).
+ * Strings and credentials must outlive the scan; values are copied.
  */
-extern void cks_kms_scan_begin(CksKmsScan *scan, MemoryContext parent,
-							   List *regions, const char *endpoint_template,
-							   bool has_parameter, List *values,
-							   bool values_are_names);
+typedef struct CksStreamSet
+{
+	const CksOperation *operation;
+	const char *account_id;		/* may be NULL */
+	const SigV4Credentials *credentials;
+	const char *endpoint_template;	/* {region} is replaced */
+	List	   *regions;		/* char * */
+	int			parameter;		/* -1: a full listing */
+	List	   *values;			/* char *, for 'parameter' */
+} CksStreamSet;
+
+/* Transport settings and on_error from the options, and the page size
+ * (the plan's, which a LIMIT may have lowered), for every stream. */
+extern void cks_scan_configure(CksScan *scan, const CksScanOptions *opts,
+							   int page_size);
+
+/* Drop the streams of a previous (re)scan; nothing is sent yet. */
+extern void cks_scan_begin(CksScan *scan, MemoryContext parent);
+
+/* Add streams; nothing is sent until the first cks_scan_next. */
+extern void cks_scan_add_streams(CksScan *scan, const CksStreamSet *set);
 
 /*
  * The next entry (owned by the scan until the next call), or NULL at the
- * end.  Without 'wait', returns NULL with *would_block set when no entry
- * is ready yet (asynchronous execution).
+ * end; *stream says where it came from.  Without 'wait', returns NULL with
+ * *would_block set when no entry is ready yet (asynchronous execution).
  */
-extern struct json_object *cks_kms_scan_next(CksKmsScan *scan,
-											 const char **region,
-											 bool wait, bool *would_block);
+extern struct json_object *cks_scan_next(CksScan *scan,
+										 const CksStream **stream,
+										 bool wait, bool *would_block);
 
 /* When an asynchronous scan must look again even without socket activity:
  * milliseconds, or -1 for "only on activity". */
-extern long cks_kms_scan_next_wakeup_ms(CksKmsScan *scan);
+extern long cks_scan_next_wakeup_ms(CksScan *scan);
 
-/* True when cks_kms_scan_next would not block now. */
-extern bool cks_kms_scan_ready(CksKmsScan *scan);
+/* True when cks_scan_next would not block now. */
+extern bool cks_scan_ready(CksScan *scan);
 
 /* Drop every stream and page (for ReScan and EndForeignScan). */
-extern void cks_kms_scan_release(CksKmsScan *scan);
+extern void cks_scan_release(CksScan *scan);
 
-#endif							/* CKS_KMS_SCAN_H */
+#endif							/* CKS_SCAN_H */

@@ -15,6 +15,7 @@
 
 extern void run_sigv4_tests(void);
 extern void run_kms_tests(void);
+extern void run_service_tests(void);
 extern void run_sts_tests(void);
 extern void run_http_tests(void);
 
@@ -117,6 +118,7 @@ main(void)
 {
 	run_sigv4_tests();
 	run_kms_tests();
+	run_service_tests();
 	run_sts_tests();
 	run_http_tests();
 

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * test_kms.c
- *	  Unit tests of src/kms.c: the DescribeCustomKeyStores request body
+ *	  Unit tests of src/aws_json.c as DescribeCustomKeyStores's descriptor
+ *	  drives it: the request body
  *	  (byte for byte, against botocore's golden bodies when ../shared is
  *	  there), the strict page parse, the entry accessors and the AWS JSON
  *	  1.1 error rules.
@@ -12,7 +13,7 @@
 
 #include <json-c/json.h>
 
-#include "kms.h"
+#include "aws_json.h"
 #include "unit.h"
 
 /* A realistic page: one CloudHSM key store, one XKS over a VPC endpoint. */
@@ -41,7 +42,7 @@ static const char *two_store_page =
 "\"NextMarker\":null,"
 "\"Truncated\":false}";
 
-/* The second entry above, as it must come back from kms_entry_json. */
+/* The second entry above, as it must come back from aws_json_entry_json. */
 static const char *xks_entry_json =
 "{\"ConnectionErrorCode\":null,"
 "\"ConnectionState\":\"CONNECTED\","
@@ -62,10 +63,25 @@ static const char *xks_entry_json =
  * ----------------------------------------------------------------
  */
 
-static void
-check_body(const KmsDescribeParams *params, const char *want)
+/* DescribeCustomKeyStores's parameters; NULL / 0 means "absent". */
+typedef struct DescribeParams
 {
-	char	   *body = kms_describe_request_body(params);
+	const char *custom_key_store_id;
+	const char *custom_key_store_name;
+	int			limit;
+	const char *marker;
+} DescribeParams;
+
+/* The body the operation's descriptor builds for these parameters. */
+static void
+check_body(const DescribeParams *params, const char *want)
+{
+	const char *values[CKS_MAX_OPERATION_PARAMETERS] = {
+		params->custom_key_store_id, params->custom_key_store_name
+	};
+	char	   *body = aws_json_list_request(&cks_op_describe_custom_key_stores,
+											 values, params->marker,
+											 params->limit);
 
 	CHECK_STR(body, want);
 	pfree(body);
@@ -88,7 +104,7 @@ test_request_body_combinations(void)
 
 	for (mask = 0; mask < 16; mask++)
 	{
-		KmsDescribeParams params = {0};
+		DescribeParams params = {0};
 		char		want[512] = "{";
 		int			i;
 
@@ -117,7 +133,7 @@ test_request_body_combinations(void)
 static void
 test_request_body_escaping(void)
 {
-	KmsDescribeParams params = {0};
+	DescribeParams params = {0};
 
 	/* non-ASCII goes through as raw UTF-8, like botocore's body */
 	params.custom_key_store_name = "Ünïcode ключ 🔑";
@@ -181,7 +197,7 @@ test_request_body_golden(void)
 		struct json_object *body_obj;
 		struct json_object *sent;
 		struct json_object *v;
-		KmsDescribeParams params = {0};
+		DescribeParams params = {0};
 		const char *want;
 
 		if (!CHECK(json_object_object_get_ex(c, "body_utf8", &body_obj)))
@@ -213,17 +229,17 @@ test_request_body_golden(void)
  */
 
 static bool
-parse_page(const char *body, KmsPage *page, CksAwsError *err)
+parse_page(const char *body, CksJsonPage *page, CksAwsError *err)
 {
 	memset(err, 0, sizeof(*err));
-	return kms_parse_describe_response(body, body ? strlen(body) : 0, 200,
-									   page, err);
+	return aws_json_parse_page(&cks_op_describe_custom_key_stores.page,
+							   body, body ? strlen(body) : 0, 200, page, err);
 }
 
 static void
 test_parse_normal_page(void)
 {
-	KmsPage		page;
+	CksJsonPage		page;
 	CksAwsError err;
 
 	if (!CHECK(parse_page(two_store_page, &page, &err)))
@@ -231,19 +247,19 @@ test_parse_normal_page(void)
 	CHECK(page.root != NULL);
 	CHECK(page.entries != NULL);
 	CHECK(page.nentries == 2);
-	CHECK(page.next_marker == NULL);
+	CHECK(page.next_token == NULL);
 	CHECK(!page.truncated);
 	CHECK(err.kind == CKS_OK);
-	kms_page_free(&page);
+	aws_json_page_free(&page);
 	CHECK(page.root == NULL && page.nentries == 0);
 	/* freeing twice is harmless */
-	kms_page_free(&page);
+	aws_json_page_free(&page);
 }
 
 static void
 test_parse_empty_pages(void)
 {
-	KmsPage		page;
+	CksJsonPage		page;
 	CksAwsError err;
 
 	/* an empty list */
@@ -252,7 +268,7 @@ test_parse_empty_pages(void)
 	{
 		CHECK(page.nentries == 0);
 		CHECK(!page.truncated);
-		kms_page_free(&page);
+		aws_json_page_free(&page);
 	}
 
 	/* CustomKeyStores left out altogether */
@@ -260,14 +276,14 @@ test_parse_empty_pages(void)
 	{
 		CHECK(page.nentries == 0);
 		CHECK(page.entries == NULL);
-		kms_page_free(&page);
+		aws_json_page_free(&page);
 	}
 	if (CHECK(parse_page(" {} \n", &page, &err)))
 	{
 		CHECK(page.nentries == 0);
 		CHECK(!page.truncated);
-		CHECK(page.next_marker == NULL);
-		kms_page_free(&page);
+		CHECK(page.next_token == NULL);
+		aws_json_page_free(&page);
 	}
 
 	/* JSON null counts as absent */
@@ -276,14 +292,14 @@ test_parse_empty_pages(void)
 	{
 		CHECK(page.nentries == 0);
 		CHECK(!page.truncated);
-		kms_page_free(&page);
+		aws_json_page_free(&page);
 	}
 }
 
 static void
 test_parse_truncated_page(void)
 {
-	KmsPage		page;
+	CksJsonPage		page;
 	CksAwsError err;
 	const char *body =
 	"{\n  \"CustomKeyStores\": [\n    {\"CustomKeyStoreId\": \"cks-1\"}\n  ],\n"
@@ -293,26 +309,27 @@ test_parse_truncated_page(void)
 		return;
 	CHECK(page.nentries == 1);
 	CHECK(page.truncated);
-	CHECK_STR(page.next_marker, "AQICAHh+/==\xc3\xa9");
-	kms_page_free(&page);
+	CHECK_STR(page.next_token, "AQICAHh+/==\xc3\xa9");
+	aws_json_page_free(&page);
 }
 
-/* A body kms_parse_describe_response must refuse with exactly 'want'. */
+/* A DescribeCustomKeyStores page aws_json_parse_page must refuse with exactly 'want'. */
 static void
 check_bad_page(const char *body, size_t len, const char *want)
 {
-	KmsPage		page;
+	CksJsonPage		page;
 	CksAwsError err;
 
 	memset(&err, 0, sizeof(err));
 	memset(&page, 0x7f, sizeof(page));	/* must come back zeroed */
-	CHECK(!kms_parse_describe_response(body, len, 200, &page, &err));
+	CHECK(!aws_json_parse_page(&cks_op_describe_custom_key_stores.page,
+							   body, len, 200, &page, &err));
 	CHECK(err.kind == CKS_ERR_BAD_RESPONSE);
 	CHECK(err.http_status == 200);
 	CHECK(err.code == NULL);
 	CHECK_STR(err.message, want);
 	CHECK(page.root == NULL && page.entries == NULL &&
-		  page.next_marker == NULL && page.nentries == 0 && !page.truncated);
+		  page.next_token == NULL && page.nentries == 0 && !page.truncated);
 	aws_error_free(&err);
 }
 
@@ -396,7 +413,7 @@ test_parse_not_json(void)
 static void
 test_entry_accessors(void)
 {
-	KmsPage		page;
+	CksJsonPage		page;
 	CksAwsError err;
 	struct json_object *hsm;
 	struct json_object *xks;
@@ -410,81 +427,81 @@ test_entry_accessors(void)
 
 	/* plain and dotted strings */
 	type_ok = false;
-	CHECK_STR(kms_entry_string(hsm, "CustomKeyStoreId", &type_ok),
+	CHECK_STR(aws_json_entry_string(hsm, "CustomKeyStoreId", &type_ok),
 			  "cks-1234567890abcdef0");
 	CHECK(type_ok);
-	CHECK_STR(kms_entry_string(hsm, "TrustAnchorCertificate", &type_ok),
+	CHECK_STR(aws_json_entry_string(hsm, "TrustAnchorCertificate", &type_ok),
 			  "-----BEGIN CERTIFICATE-----\nMIIDXTCCAkWgAwIBAgIJAJC1HiIAZAiIMA0G\n-----END CERTIFICATE-----");
-	CHECK_STR(kms_entry_string(xks, "XksProxyConfiguration.UriEndpoint", &type_ok),
+	CHECK_STR(aws_json_entry_string(xks, "XksProxyConfiguration.UriEndpoint", &type_ok),
 			  "https://myproxy-private.xks.example.com");
 	CHECK(type_ok);
-	CHECK_STR(kms_entry_string(xks, "XksProxyConfiguration.VpcEndpointServiceOwner", &type_ok),
+	CHECK_STR(aws_json_entry_string(xks, "XksProxyConfiguration.VpcEndpointServiceOwner", &type_ok),
 			  "111122223333");
 
 	/* absent, JSON null, absent parent: NULL and still type_ok */
 	type_ok = false;
-	CHECK(kms_entry_string(hsm, "ConnectionErrorCode", &type_ok) == NULL);
+	CHECK(aws_json_entry_string(hsm, "ConnectionErrorCode", &type_ok) == NULL);
 	CHECK(type_ok);
 	type_ok = false;
-	CHECK(kms_entry_string(xks, "ConnectionErrorCode", &type_ok) == NULL);
+	CHECK(aws_json_entry_string(xks, "ConnectionErrorCode", &type_ok) == NULL);
 	CHECK(type_ok);
 	type_ok = false;
-	CHECK(kms_entry_string(hsm, "XksProxyConfiguration.UriEndpoint", &type_ok) == NULL);
+	CHECK(aws_json_entry_string(hsm, "XksProxyConfiguration.UriEndpoint", &type_ok) == NULL);
 	CHECK(type_ok);
 	type_ok = false;
-	CHECK(kms_entry_string(xks, "XksProxyConfiguration.NoSuchField", &type_ok) == NULL);
+	CHECK(aws_json_entry_string(xks, "XksProxyConfiguration.NoSuchField", &type_ok) == NULL);
 	CHECK(type_ok);
 
 	/* wrong type: a number asked for as a string, a string as a parent */
 	type_ok = true;
-	CHECK(kms_entry_string(hsm, "CreationDate", &type_ok) == NULL);
+	CHECK(aws_json_entry_string(hsm, "CreationDate", &type_ok) == NULL);
 	CHECK(!type_ok);
 	type_ok = true;
-	CHECK(kms_entry_string(hsm, "CustomKeyStoreName.Inner", &type_ok) == NULL);
+	CHECK(aws_json_entry_string(hsm, "CustomKeyStoreName.Inner", &type_ok) == NULL);
 	CHECK(!type_ok);
 	type_ok = true;
-	CHECK(kms_entry_string(xks, "XksProxyConfiguration", &type_ok) == NULL);
+	CHECK(aws_json_entry_string(xks, "XksProxyConfiguration", &type_ok) == NULL);
 	CHECK(!type_ok);
 	/* type_ok may be NULL */
-	CHECK_STR(kms_entry_string(xks, "CustomKeyStoreType", NULL),
+	CHECK_STR(aws_json_entry_string(xks, "CustomKeyStoreType", NULL),
 			  "EXTERNAL_KEY_STORE");
 
 	/* numbers */
 	number = 0;
-	CHECK(kms_entry_number(xks, "CreationDate", &number, &type_ok));
+	CHECK(aws_json_entry_number(xks, "CreationDate", &number, &type_ok));
 	CHECK(type_ok);
 	CHECK(number > 1700000000.12 && number < 1700000000.13);
-	CHECK(kms_entry_number(hsm, "CreationDate", &number, &type_ok));
+	CHECK(aws_json_entry_number(hsm, "CreationDate", &number, &type_ok));
 	CHECK(number > 1499288695.91 && number < 1499288695.92);
 	type_ok = false;
-	CHECK(!kms_entry_number(hsm, "NoSuchField", &number, &type_ok));
+	CHECK(!aws_json_entry_number(hsm, "NoSuchField", &number, &type_ok));
 	CHECK(type_ok);
 	type_ok = false;
-	CHECK(!kms_entry_number(xks, "ConnectionErrorCode", &number, &type_ok));
+	CHECK(!aws_json_entry_number(xks, "ConnectionErrorCode", &number, &type_ok));
 	CHECK(type_ok);
 	type_ok = true;
-	CHECK(!kms_entry_number(hsm, "CustomKeyStoreName", &number, &type_ok));
+	CHECK(!aws_json_entry_number(hsm, "CustomKeyStoreName", &number, &type_ok));
 	CHECK(!type_ok);
 
 	/* the original text of numbers: every digit kept */
-	CHECK_STR(kms_entry_raw_text(xks, "CreationDate"), "1700000000.123");
-	CHECK_STR(kms_entry_raw_text(hsm, "CreationDate"), "1.499288695918E9");
-	CHECK(kms_entry_raw_text(hsm, "CustomKeyStoreName") == NULL);
-	CHECK(kms_entry_raw_text(hsm, "NoSuchField") == NULL);
-	CHECK(kms_entry_raw_text(xks, "ConnectionErrorCode") == NULL);
+	CHECK_STR(aws_json_entry_raw_text(xks, "CreationDate"), "1700000000.123");
+	CHECK_STR(aws_json_entry_raw_text(hsm, "CreationDate"), "1.499288695918E9");
+	CHECK(aws_json_entry_raw_text(hsm, "CustomKeyStoreName") == NULL);
+	CHECK(aws_json_entry_raw_text(hsm, "NoSuchField") == NULL);
+	CHECK(aws_json_entry_raw_text(xks, "ConnectionErrorCode") == NULL);
 
 	/* the whole entry, exactly as sent ("/" unescaped, null kept) */
-	CHECK_STR(kms_entry_json(xks), xks_entry_json);
+	CHECK_STR(aws_json_entry_json(xks), xks_entry_json);
 	/* and asking again for a raw text did not disturb it */
-	CHECK_STR(kms_entry_raw_text(xks, "CreationDate"), "1700000000.123");
+	CHECK_STR(aws_json_entry_raw_text(xks, "CreationDate"), "1700000000.123");
 
-	kms_page_free(&page);
+	aws_json_page_free(&page);
 }
 
 static void
 test_entry_accessor_edges(void)
 {
-	KmsPage		page;
+	CksJsonPage		page;
 	CksAwsError err;
 	struct json_object *entry;
 	bool		type_ok;
@@ -500,30 +517,30 @@ test_entry_accessor_edges(void)
 
 	/* a string PostgreSQL could not hold is refused, not cut at the NUL */
 	type_ok = true;
-	CHECK(kms_entry_string(entry, "Nul", &type_ok) == NULL);
+	CHECK(aws_json_entry_string(entry, "Nul", &type_ok) == NULL);
 	CHECK(!type_ok);
-	CHECK_STR(kms_entry_string(entry, "Name", &type_ok),
+	CHECK_STR(aws_json_entry_string(entry, "Name", &type_ok),
 			  "\xc3\xa9t\xc3\xa9 \"q\" \\");
 	CHECK(type_ok);
-	CHECK_STR(kms_entry_string(entry, "Obj.Deep.Leaf", &type_ok), "x");
+	CHECK_STR(aws_json_entry_string(entry, "Obj.Deep.Leaf", &type_ok), "x");
 
 	/* integers are numbers too */
-	CHECK(kms_entry_number(entry, "Int", &number, &type_ok));
+	CHECK(aws_json_entry_number(entry, "Int", &number, &type_ok));
 	CHECK(number == 1700000000.0);
-	CHECK_STR(kms_entry_raw_text(entry, "Int"), "1700000000");
+	CHECK_STR(aws_json_entry_raw_text(entry, "Int"), "1700000000");
 
 	/* an infinite value is not a usable number */
 	type_ok = true;
-	CHECK(!kms_entry_number(entry, "Big", &number, &type_ok));
+	CHECK(!aws_json_entry_number(entry, "Big", &number, &type_ok));
 	CHECK(!type_ok);
-	CHECK_STR(kms_entry_raw_text(entry, "Big"), "1e400");
+	CHECK_STR(aws_json_entry_raw_text(entry, "Big"), "1e400");
 
 	type_ok = true;
-	CHECK(!kms_entry_number(entry, "Bool", &number, &type_ok));
+	CHECK(!aws_json_entry_number(entry, "Bool", &number, &type_ok));
 	CHECK(!type_ok);
-	CHECK(kms_entry_raw_text(entry, "Bool") == NULL);
+	CHECK(aws_json_entry_raw_text(entry, "Bool") == NULL);
 
-	kms_page_free(&page);
+	aws_json_page_free(&page);
 }
 
 /* ----------------------------------------------------------------

@@ -1,0 +1,134 @@
+/*-------------------------------------------------------------------------
+ *
+ * aws_service.c
+ *	  The service and operation descriptors (see aws_service.h): data, plus
+ *	  the two small functions that derive a target header and a parameter
+ *	  index from them.
+ *
+ *	  CloudHSM v2 and Organizations are described already so that their
+ *	  list operations, when added, are descriptors like DescribeCustomKeyStores.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifdef FRONTEND
+#include "postgres_fe.h"
+#else
+#include "postgres.h"
+#endif
+
+#include "aws_json.h"
+#include "aws_service.h"
+#include "sts.h"
+
+#define JSON_1_1_CONTENT_TYPE	"application/x-amz-json-1.1"
+
+/*
+ * The Query protocol's error document carries its own request id and no
+ * X-Amzn-ErrorType header; adapt sts_parse_error to the common shape.
+ */
+static void
+query_parse_error(long http_status, const char *error_type_header,
+				  const char *request_id_header, const char *body,
+				  size_t len, CksAwsError *err)
+{
+	sts_parse_error(http_status, request_id_header, body, len, err);
+}
+
+const CksService cks_service_kms = {
+	.signing_name = "kms",
+	.endpoint_option = "endpoint",
+	.default_endpoint = "https://kms.{region}.amazonaws.com",
+	.protocol = CKS_PROTOCOL_JSON,
+	.content_type = JSON_1_1_CONTENT_TYPE,
+	.target_prefix = "TrentService",
+	.parse_error = aws_json_parse_error,
+	.iam_prefix = "kms",
+};
+
+const CksService cks_service_sts = {
+	.signing_name = "sts",
+	.endpoint_option = "sts_endpoint",
+	.default_endpoint = "https://sts.{region}.amazonaws.com",
+	.protocol = CKS_PROTOCOL_QUERY,
+	.content_type = STS_CONTENT_TYPE,
+	.api_version = STS_API_VERSION,
+	.parse_error = query_parse_error,
+	.iam_prefix = "sts",
+};
+
+const CksService cks_service_cloudhsm = {
+	.signing_name = "cloudhsm",
+	.endpoint_option = "cloudhsm_endpoint",
+	.default_endpoint = "https://cloudhsmv2.{region}.amazonaws.com",
+	.protocol = CKS_PROTOCOL_JSON,
+	.content_type = JSON_1_1_CONTENT_TYPE,
+	.target_prefix = "BaldrApiService",
+	.parse_error = aws_json_parse_error,
+	.iam_prefix = "cloudhsm",
+};
+
+/* Organizations has one endpoint for the whole partition. */
+const CksService cks_service_organizations = {
+	.signing_name = "organizations",
+	.endpoint_option = "organizations_endpoint",
+	.default_endpoint = "https://organizations.us-east-1.amazonaws.com",
+	.protocol = CKS_PROTOCOL_JSON,
+	.content_type = JSON_1_1_CONTENT_TYPE,
+	.target_prefix = "AWSOrganizationsV20161128",
+	.parse_error = aws_json_parse_error,
+	.iam_prefix = "organizations",
+};
+
+/*
+ * DescribeCustomKeyStores: CustomKeyStoreId or CustomKeyStoreName names one
+ * store (and then no Limit is sent); without either it lists them all,
+ * Limit/Marker in, NextMarker/Truncated out.
+ */
+const CksOperation cks_op_describe_custom_key_stores = {
+	.service = &cks_service_kms,
+	.action = "DescribeCustomKeyStores",
+	.parameters = {"CustomKeyStoreId", "CustomKeyStoreName"},
+	.page = {
+		.entries_field = "CustomKeyStores",
+		.request_token = "Marker",
+		.response_token = "NextMarker",
+		.truncated_field = "Truncated",
+		.limit_field = "Limit",
+		.max_limit = 1000,
+		.token_before_limit = false,
+	},
+	.build_request = aws_json_list_request,
+	.not_found_code = "CustomKeyStoreNotFoundException",
+	.lookups_unpaged = true,
+};
+
+/* Bodies of the STS calls come from sts.c; these say how to send them. */
+const CksOperation cks_op_sts_assume_role = {
+	.service = &cks_service_sts,
+	.action = "AssumeRole",
+	.iam_resource = " on the role",
+};
+
+const CksOperation cks_op_sts_get_caller_identity = {
+	.service = &cks_service_sts,
+	.action = "GetCallerIdentity",
+};
+
+char *
+cks_operation_target(const CksOperation *op)
+{
+	if (op->service->protocol != CKS_PROTOCOL_JSON)
+		return NULL;
+	return psprintf("%s.%s", op->service->target_prefix, op->action);
+}
+
+int
+cks_operation_parameter(const CksOperation *op, const char *name)
+{
+	int			i;
+
+	for (i = 0; op->parameters[i] != NULL; i++)
+		if (strcmp(op->parameters[i], name) == 0)
+			return i;
+	return -1;
+}

@@ -1,0 +1,117 @@
+/*-------------------------------------------------------------------------
+ *
+ * aws_service.h
+ *	  What cks_fdw knows about each AWS service and each operation it
+ *	  calls, as data: how a service is signed, addressed and spoken to
+ *	  (AWS JSON 1.1 or Query/XML), how its errors are read, and for an
+ *	  operation its parameters, its page rule and its "not found" code.
+ *
+ *	  The call engine (aws_call.c) and the scanner (scan.c) read these
+ *	  descriptors instead of knowing any service by name, so a new
+ *	  read-only list operation is one more CksOperation here plus a column
+ *	  table in table_kinds.c.
+ *
+ *	  Frontend-safe (no backend needed).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CKS_AWS_SERVICE_H
+#define CKS_AWS_SERVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "aws_error.h"
+
+typedef enum CksProtocol
+{
+	CKS_PROTOCOL_JSON,			/* AWS JSON 1.1: JSON body, X-Amz-Target */
+	CKS_PROTOCOL_QUERY			/* AWS Query: form body, XML response */
+} CksProtocol;
+
+/*
+ * Turn a non-2xx response into err.  error_type_header is X-Amzn-ErrorType
+ * (JSON protocol only), request_id_header x-amzn-RequestId; both may be NULL.
+ */
+typedef void (*CksErrorParser) (long http_status,
+								const char *error_type_header,
+								const char *request_id_header,
+								const char *body, size_t len,
+								CksAwsError *err);
+
+typedef struct CksService
+{
+	const char *signing_name;	/* SigV4 service name, e.g. "kms" */
+	const char *endpoint_option;	/* server option holding the endpoint */
+	const char *default_endpoint;	/* its default; {region} is replaced */
+	CksProtocol protocol;
+	const char *content_type;
+	const char *target_prefix;	/* JSON: X-Amz-Target is prefix.Action */
+	const char *api_version;	/* Query: the Version every body carries */
+	CksErrorParser parse_error;
+	const char *iam_prefix;		/* IAM actions are prefix:Action */
+} CksService;
+
+extern const CksService cks_service_kms;
+extern const CksService cks_service_sts;
+extern const CksService cks_service_cloudhsm;
+extern const CksService cks_service_organizations;
+
+/*
+ * How a list operation pages: the request carries a token field (and a
+ * limit field), the response an entries array and the next token.  A
+ * response has more pages when truncated_field says so or, for services
+ * without one, whenever it carries a non-empty next token.
+ */
+typedef struct CksPageRule
+{
+	const char *entries_field;	/* "CustomKeyStores" */
+	const char *request_token;	/* "Marker", "NextToken" */
+	const char *response_token; /* "NextMarker", "NextToken" */
+	const char *truncated_field;	/* "Truncated", or NULL */
+	const char *limit_field;	/* "Limit", "MaxResults" */
+	int			max_limit;		/* largest limit the service takes */
+	bool		token_before_limit; /* body order of botocore's model */
+} CksPageRule;
+
+/* Parameters an operation accepts from pushed-down quals, at most. */
+#define CKS_MAX_OPERATION_PARAMETERS	4
+
+struct CksOperation;
+
+/*
+ * The request body of one page: values[i] is the value of parameter i of
+ * the operation (NULL: absent), token the page token (NULL on the first
+ * page), limit the page size (0: absent).  palloc'd.
+ */
+typedef char *(*CksRequestBuilder) (const struct CksOperation *op,
+									const char *const *values,
+									const char *token, int limit);
+
+typedef struct CksOperation
+{
+	const CksService *service;
+	const char *action;			/* "DescribeCustomKeyStores" */
+	const char *iam_resource;	/* appended to the IAM action in the
+								 * AccessDenied hint, or NULL */
+	/* request parameters quals can fill, in botocore's body order */
+	const char *parameters[CKS_MAX_OPERATION_PARAMETERS + 1];
+	CksPageRule page;			/* list operations; entries_field NULL else */
+	CksRequestBuilder build_request;	/* list operations */
+	const char *not_found_code; /* a lookup failing with it is zero rows */
+	bool		lookups_unpaged;	/* a request naming one entry sends no
+									 * limit (it returns at most one) */
+} CksOperation;
+
+extern const CksOperation cks_op_describe_custom_key_stores;
+extern const CksOperation cks_op_sts_assume_role;
+extern const CksOperation cks_op_sts_get_caller_identity;
+
+/* X-Amz-Target of a JSON operation ("TrentService.DescribeCustomKeyStores"),
+ * palloc'd; NULL for the Query protocol, which has none. */
+extern char *cks_operation_target(const CksOperation *op);
+
+/* Index of a parameter in op->parameters, -1 when op has none by that name. */
+extern int	cks_operation_parameter(const CksOperation *op, const char *name);
+
+#endif							/* CKS_AWS_SERVICE_H */

@@ -1,0 +1,221 @@
+/*-------------------------------------------------------------------------
+ *
+ * test_service.c
+ *	  Unit tests of the descriptors (src/aws_service.c, src/table_kinds.c)
+ *	  and of what makes a new list operation "a descriptor plus a column
+ *	  table": an Organizations ListAccounts descriptor written here, with
+ *	  NextToken/MaxResults and no truncated flag, is served by the same
+ *	  request builder and page parser as DescribeCustomKeyStores.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres_fe.h"
+
+#include <json-c/json.h>
+
+#include "aws_json.h"
+#include "aws_service.h"
+#include "table_kinds.h"
+#include "unit.h"
+
+/* Organizations ListAccounts, as its descriptor will read. */
+static const CksOperation list_accounts = {
+	.service = &cks_service_organizations,
+	.action = "ListAccounts",
+	.page = {
+		.entries_field = "Accounts",
+		.request_token = "NextToken",
+		.response_token = "NextToken",
+		.truncated_field = NULL,
+		.limit_field = "MaxResults",
+		.max_limit = 20,
+		.token_before_limit = true,
+	},
+	.build_request = aws_json_list_request,
+};
+
+static void
+test_targets_and_parameters(void)
+{
+	char	   *target = cks_operation_target(&cks_op_describe_custom_key_stores);
+
+	CHECK_STR(target, "TrentService.DescribeCustomKeyStores");
+	pfree(target);
+	target = cks_operation_target(&list_accounts);
+	CHECK_STR(target, "AWSOrganizationsV20161128.ListAccounts");
+	pfree(target);
+	/* the Query protocol has no target header */
+	CHECK(cks_operation_target(&cks_op_sts_assume_role) == NULL);
+
+	CHECK(cks_operation_parameter(&cks_op_describe_custom_key_stores, "CustomKeyStoreId") == 0);
+	CHECK(cks_operation_parameter(&cks_op_describe_custom_key_stores, "CustomKeyStoreName") == 1);
+	CHECK(cks_operation_parameter(&cks_op_describe_custom_key_stores, "Limit") == -1);
+	CHECK(cks_operation_parameter(&list_accounts, "CustomKeyStoreId") == -1);
+}
+
+/* Service descriptors: signing names and protocols the wire needs. */
+static void
+test_services(void)
+{
+	CHECK_STR(cks_service_kms.signing_name, "kms");
+	CHECK(cks_service_kms.protocol == CKS_PROTOCOL_JSON);
+	CHECK_STR(cks_service_kms.content_type, "application/x-amz-json-1.1");
+	CHECK_STR(cks_service_sts.signing_name, "sts");
+	CHECK(cks_service_sts.protocol == CKS_PROTOCOL_QUERY);
+	CHECK_STR(cks_service_sts.api_version, "2011-06-15");
+	CHECK_STR(cks_service_cloudhsm.signing_name, "cloudhsm");
+	CHECK_STR(cks_service_cloudhsm.target_prefix, "BaldrApiService");
+	CHECK_STR(cks_service_organizations.endpoint_option, "organizations_endpoint");
+}
+
+/* Each service's error parser reads its own protocol's error document. */
+static void
+test_error_parsers(void)
+{
+	const char *json = "{\"__type\":\"AccessDeniedException\",\"message\":\"no\"}";
+	const char *xml = "<ErrorResponse><Error><Code>AccessDenied</Code>"
+		"<Message>no</Message></Error><RequestId>r-1</RequestId></ErrorResponse>";
+	CksAwsError err;
+
+	memset(&err, 0, sizeof(err));
+	cks_service_kms.parse_error(400, NULL, "r-0", json, strlen(json), &err);
+	CHECK(err.kind == CKS_ERR_AWS);
+	CHECK_STR(err.code, "AccessDeniedException");
+	aws_error_free(&err);
+
+	cks_service_sts.parse_error(403, NULL, NULL, xml, strlen(xml), &err);
+	CHECK(err.kind == CKS_ERR_AWS);
+	CHECK_STR(err.code, "AccessDenied");
+	CHECK_STR(err.request_id, "r-1");
+	aws_error_free(&err);
+}
+
+static void
+check_list_accounts_body(const char *token, int limit, const char *want)
+{
+	const char *values[CKS_MAX_OPERATION_PARAMETERS] = {0};
+	char	   *body = list_accounts.build_request(&list_accounts, values,
+												   token, limit);
+
+	CHECK_STR(body, want);
+	pfree(body);
+}
+
+/* botocore's ListAccounts input shape lists NextToken before MaxResults. */
+static void
+test_token_rule_request(void)
+{
+	check_list_accounts_body(NULL, 0, "{}");
+	check_list_accounts_body(NULL, 20, "{\"MaxResults\":20}");
+	check_list_accounts_body("tok/1", 20, "{\"NextToken\":\"tok/1\",\"MaxResults\":20}");
+}
+
+static bool
+parse_accounts(const char *body, CksJsonPage *page, CksAwsError *err)
+{
+	memset(err, 0, sizeof(*err));
+	return aws_json_parse_page(&list_accounts.page, body, strlen(body), 200,
+							   page, err);
+}
+
+/* Without a truncated flag, a non-empty NextToken is what says "more". */
+static void
+test_token_rule_pages(void)
+{
+	CksJsonPage page;
+	CksAwsError err;
+
+	if (CHECK(parse_accounts("{\"Accounts\":[{\"Id\":\"111111111111\"},{\"Id\":\"222222222222\"}],"
+							 "\"NextToken\":\"t2\"}", &page, &err)))
+	{
+		CHECK(page.nentries == 2);
+		CHECK(page.truncated);
+		CHECK_STR(page.next_token, "t2");
+		CHECK_STR(aws_json_entry_string(json_object_array_get_idx(page.entries, 1),
+										"Id", NULL), "222222222222");
+		aws_json_page_free(&page);
+	}
+	if (CHECK(parse_accounts("{\"Accounts\":[]}", &page, &err)))
+	{
+		CHECK(page.nentries == 0 && !page.truncated && page.next_token == NULL);
+		aws_json_page_free(&page);
+	}
+	/* an empty or null token ends the listing too */
+	if (CHECK(parse_accounts("{\"Accounts\":[],\"NextToken\":\"\"}", &page, &err)))
+	{
+		CHECK(!page.truncated);
+		aws_json_page_free(&page);
+	}
+	if (CHECK(parse_accounts("{\"NextToken\":null}", &page, &err)))
+	{
+		CHECK(!page.truncated && page.entries == NULL);
+		aws_json_page_free(&page);
+	}
+
+	/* the rule's own field names appear in what is refused */
+	CHECK(!parse_accounts("{\"Accounts\":{}}", &page, &err));
+	CHECK_STR(err.message, "response field \"Accounts\" is not an array");
+	aws_error_free(&err);
+	CHECK(!parse_accounts("{\"Accounts\":[1]}", &page, &err));
+	CHECK_STR(err.message, "response field \"Accounts[0]\" is not an object");
+	aws_error_free(&err);
+	CHECK(!parse_accounts("{\"Accounts\":[],\"NextToken\":7}", &page, &err));
+	CHECK_STR(err.message, "response field \"NextToken\" is not a string");
+	aws_error_free(&err);
+	/* a Truncated member means nothing to this rule */
+	if (CHECK(parse_accounts("{\"Accounts\":[],\"Truncated\":\"yes\"}", &page, &err)))
+	{
+		CHECK(!page.truncated);
+		aws_json_page_free(&page);
+	}
+}
+
+/*
+ * Every table kind is consistent: columns unique, every pushed-down column
+ * names a parameter its operation has, data columns have a path, the
+ * operation is a list operation, and lookup by name finds it.
+ */
+static void
+test_table_kinds(void)
+{
+	int			k;
+
+	CHECK(cks_table_kind_by_name("custom_key_stores") == &cks_kind_custom_key_stores);
+	CHECK(cks_table_kind_by_name("no_such_table") == NULL);
+	CHECK(cks_remote_schema_exists("kms"));
+	CHECK(!cks_remote_schema_exists("public"));
+
+	for (k = 0; cks_table_kinds[k] != NULL; k++)
+	{
+		const CksTableKind *kind = cks_table_kinds[k];
+		int			i;
+
+		CHECK(kind->operation->page.entries_field != NULL);
+		CHECK(kind->operation->build_request != NULL);
+		for (i = 0; i < kind->ncolumns; i++)
+		{
+			const CksColumnDef *col = &kind->columns[i];
+
+			CHECK(cks_kind_column(kind, col->name) == i);
+			if (col->parameter)
+				CHECK(cks_operation_parameter(kind->operation, col->parameter) >= 0);
+			if (col->conversion == CKS_CONV_STRING ||
+				col->conversion == CKS_CONV_EPOCH_TIME)
+				CHECK(col->json_path != NULL);
+		}
+	}
+	CHECK(cks_kind_column(&cks_kind_custom_key_stores, "custom_key_store_id") == 0);
+	CHECK(cks_kind_column(&cks_kind_custom_key_stores, "nope") == -1);
+	CHECK(cks_kind_custom_key_stores.ncolumns == 17);
+}
+
+void
+run_service_tests(void)
+{
+	test_targets_and_parameters();
+	test_services();
+	test_error_parsers();
+	test_token_rule_request();
+	test_token_rule_pages();
+	test_table_kinds();
+}
