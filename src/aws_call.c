@@ -135,17 +135,18 @@ cks_call_init(CksCall *call, const CksOperation *operation, const char *url,
 			  const SigV4Credentials *credentials,
 			  const CksCallSettings *settings)
 {
-	memset(call, 0, sizeof(CksCall));
-	call->operation = operation;
-	call->service = operation->service;
-	call->url = url;
-	call->region = region;
-	call->target = cks_operation_target(operation);
-	call->body = body;
-	call->credentials = credentials;
-	call->settings = settings;
-	call->mcxt = CurrentMemoryContext;
-	call->state = CKS_CALL_IDLE;
+	*call = (CksCall) {
+		.operation = operation,
+		.service = operation->service,
+		.url = url,
+		.region = region,
+		.target = cks_operation_target(operation),
+		.body = body,
+		.credentials = credentials,
+		.settings = settings,
+		.mcxt = CurrentMemoryContext,
+		.state = CKS_CALL_IDLE,
+	};
 }
 
 void

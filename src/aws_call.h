@@ -110,7 +110,7 @@ extern void cks_call_reset(CksCall *call);
 /*
  * ereport a FAILED call at elevel with the right SQLSTATE, the AWS code,
  * message and request id in errdetail, and a hint.  'what' names the call
- * for the message, e.g. "KMS DescribeCustomKeyStores in us-east-1".
+ * for the message, e.g. "DescribeCustomKeyStores in region \"us-east-1\"".
  */
 extern void cks_call_report(const CksCall *call, int elevel, const char *what,
 							const char *account_id);

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * aws_error.c
- *	  Helpers shared by the protocol parsers (kms.c, sts.c) for the one
+ *	  Helpers shared by the protocol parsers (aws_json.c, sts.c) for the one
  *	  error shape of aws_error.h.  Frontend-safe.
  *
  *-------------------------------------------------------------------------

@@ -73,16 +73,12 @@ aws_json_list_request(const CksOperation *op, const char *const *values,
 static bool
 is_blank(const char *body, size_t len)
 {
-	size_t		i;
+	const char *end = body + len;
 
-	for (i = 0; i < len; i++)
-	{
-		char		c = body[i];
-
-		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-			return false;
-	}
-	return true;
+	while (body < end &&
+		   (*body == ' ' || *body == '\t' || *body == '\n' || *body == '\r'))
+		body++;
+	return body == end;
 }
 
 /*

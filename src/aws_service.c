@@ -34,50 +34,24 @@ query_parse_error(long http_status, const char *error_type_header,
 	sts_parse_error(http_status, request_id_header, body, len, err);
 }
 
-const CksService cks_service_kms = {
-	.signing_name = "kms",
-	.endpoint_option = "endpoint",
-	.default_endpoint = "https://kms.{region}.amazonaws.com",
-	.protocol = CKS_PROTOCOL_JSON,
-	.content_type = JSON_1_1_CONTENT_TYPE,
-	.target_prefix = "TrentService",
-	.parse_error = aws_json_parse_error,
-	.iam_prefix = "kms",
-};
+/*
+ * Positional, in the order of CksService: signing name, endpoint option,
+ * default endpoint; protocol, content type, target prefix, API version;
+ * error parser, IAM prefix.
+ */
+const CksService cks_service_kms = {"kms", "endpoint", "https://kms.{region}.amazonaws.com",
+	CKS_PROTOCOL_JSON, JSON_1_1_CONTENT_TYPE, "TrentService", NULL, aws_json_parse_error, "kms"};
 
-const CksService cks_service_sts = {
-	.signing_name = "sts",
-	.endpoint_option = "sts_endpoint",
-	.default_endpoint = "https://sts.{region}.amazonaws.com",
-	.protocol = CKS_PROTOCOL_QUERY,
-	.content_type = STS_CONTENT_TYPE,
-	.api_version = STS_API_VERSION,
-	.parse_error = query_parse_error,
-	.iam_prefix = "sts",
-};
+const CksService cks_service_sts = {"sts", "sts_endpoint", "https://sts.{region}.amazonaws.com",
+	CKS_PROTOCOL_QUERY, STS_CONTENT_TYPE, NULL, STS_API_VERSION, query_parse_error, "sts"};
 
-const CksService cks_service_cloudhsm = {
-	.signing_name = "cloudhsm",
-	.endpoint_option = "cloudhsm_endpoint",
-	.default_endpoint = "https://cloudhsmv2.{region}.amazonaws.com",
-	.protocol = CKS_PROTOCOL_JSON,
-	.content_type = JSON_1_1_CONTENT_TYPE,
-	.target_prefix = "BaldrApiService",
-	.parse_error = aws_json_parse_error,
-	.iam_prefix = "cloudhsm",
-};
+const CksService cks_service_cloudhsm = {"cloudhsm", "cloudhsm_endpoint", "https://cloudhsmv2.{region}.amazonaws.com",
+	CKS_PROTOCOL_JSON, JSON_1_1_CONTENT_TYPE, "BaldrApiService", NULL, aws_json_parse_error, "cloudhsm"};
 
 /* Organizations has one endpoint for the whole partition. */
-const CksService cks_service_organizations = {
-	.signing_name = "organizations",
-	.endpoint_option = "organizations_endpoint",
-	.default_endpoint = "https://organizations.us-east-1.amazonaws.com",
-	.protocol = CKS_PROTOCOL_JSON,
-	.content_type = JSON_1_1_CONTENT_TYPE,
-	.target_prefix = "AWSOrganizationsV20161128",
-	.parse_error = aws_json_parse_error,
-	.iam_prefix = "organizations",
-};
+const CksService cks_service_organizations = {"organizations", "organizations_endpoint",
+	"https://organizations.us-east-1.amazonaws.com", CKS_PROTOCOL_JSON, JSON_1_1_CONTENT_TYPE,
+	"AWSOrganizationsV20161128", NULL, aws_json_parse_error, "organizations"};
 
 /*
  * DescribeCustomKeyStores: CustomKeyStoreId or CustomKeyStoreName names one

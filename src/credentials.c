@@ -126,7 +126,7 @@ sts_region(const CksScanOptions *opts)
 
 /*
  * Run one STS call signed with the mapping's static keys; ereport on
- * failure.  Returns the response body (valid until cks_call_reset).
+ * failure.  The response stays in call->response_body until cks_call_reset.
  */
 static void
 run_sts_call(CksCall *call, const CksOperation *operation, const char *body,

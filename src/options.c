@@ -983,7 +983,7 @@ apply_tuning_option(CksScanOptions *opts, DefElem *def)
 
 /*
  * Read a server's options, then the foreign table's overrides, over the
- * defaults of the interface page.  The region is required here rather
+ * documented defaults (options.h).  The region is required here rather
  * than by the validator so that a server can be created first and given
  * its regions later.
  */

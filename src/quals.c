@@ -56,18 +56,18 @@ column_of_expr(RelOptInfo *baserel, const int *column_of_att, Expr *expr)
 int
 cks_column_push_target(const CksTableKind *kind, int column)
 {
-	const CksColumnDef *def;
+	const char *parameter;
 
 	if (column < 0)
 		return CKS_PUSH_NONE;
-	def = &kind->columns[column];
-	if (def->conversion == CKS_CONV_REGION)
+	if (kind->columns[column].conversion == CKS_CONV_REGION)
 		return CKS_PUSH_REGION;
-	if (def->conversion == CKS_CONV_ACCOUNT)
+	if (kind->columns[column].conversion == CKS_CONV_ACCOUNT)
 		return CKS_PUSH_ACCOUNT;
-	if (def->parameter != NULL &&
-		cks_operation_parameter(kind->operation, def->parameter) >= 0)
-		return cks_operation_parameter(kind->operation, def->parameter);
+	parameter = cks_kind_pushdown_parameter(kind, column);
+	if (parameter != NULL &&
+		cks_operation_parameter(kind->operation, parameter) >= 0)
+		return cks_operation_parameter(kind->operation, parameter);
 	return CKS_PUSH_NONE;
 }
 

@@ -49,7 +49,7 @@ typedef struct CksScanStats
 	int			requests;		/* HTTP requests, retries included */
 	int			pages;
 	long		rows;
-	List	   *failed_regions; /* "region: code" strings, on_error 'warn' */
+	List	   *failed_regions; /* "[account/]region (code)", on_error 'warn' */
 } CksScanStats;
 
 typedef struct CksScan

@@ -16,8 +16,8 @@
 
 /* custom_key_stores: DescribeCustomKeyStores entries, in the interface's order */
 static const CksColumnDef custom_key_store_columns[] = {
-	{"custom_key_store_id", "text", "CustomKeyStoreId", CKS_CONV_STRING, "CustomKeyStoreId"},
-	{"custom_key_store_name", "text", "CustomKeyStoreName", CKS_CONV_STRING, "CustomKeyStoreName"},
+	{"custom_key_store_id", "text", "CustomKeyStoreId", CKS_CONV_STRING},
+	{"custom_key_store_name", "text", "CustomKeyStoreName", CKS_CONV_STRING},
 	{"custom_key_store_type", "text", "CustomKeyStoreType", CKS_CONV_STRING},
 	{"cloud_hsm_cluster_id", "text", "CloudHsmClusterId", CKS_CONV_STRING},
 	{"trust_anchor_certificate", "text", "TrustAnchorCertificate", CKS_CONV_STRING},
@@ -35,6 +35,13 @@ static const CksColumnDef custom_key_store_columns[] = {
 	{"raw", "jsonb", NULL, CKS_CONV_RAW},
 };
 
+/* an id or a name names one store: DescribeCustomKeyStores looks it up */
+static const CksPushdown custom_key_store_pushdown[] = {
+	{"custom_key_store_id", "CustomKeyStoreId"},
+	{"custom_key_store_name", "CustomKeyStoreName"},
+	{NULL, NULL}
+};
+
 const CksTableKind cks_kind_custom_key_stores = {
 	.remote_schema = "kms",
 	.name = "custom_key_stores",
@@ -42,6 +49,7 @@ const CksTableKind cks_kind_custom_key_stores = {
 	.operation = &cks_op_describe_custom_key_stores,
 	.columns = custom_key_store_columns,
 	.ncolumns = lengthof(custom_key_store_columns),
+	.pushdown = custom_key_store_pushdown,
 };
 
 const CksTableKind *const cks_table_kinds[] = {
@@ -80,4 +88,15 @@ cks_kind_column(const CksTableKind *kind, const char *name)
 		if (strcmp(kind->columns[i].name, name) == 0)
 			return i;
 	return -1;
+}
+
+const char *
+cks_kind_pushdown_parameter(const CksTableKind *kind, int column)
+{
+	const CksPushdown *p;
+
+	for (p = kind->pushdown; p->column != NULL; p++)
+		if (strcmp(p->column, kind->columns[column].name) == 0)
+			return p->parameter;
+	return NULL;
 }

@@ -3,8 +3,9 @@
  * table_kinds.h
  *	  The kinds of foreign table cks_fdw offers, as data: for each, the
  *	  remote schema and table name IMPORT FOREIGN SCHEMA uses, the list
- *	  operation that fills it, and its column table (name, SQL type, JSON
- *	  path, conversion, and the request parameter an equality becomes).
+ *	  operation that fills it, its column table (name, SQL type, JSON path,
+ *	  conversion), and which columns' equalities become which request
+ *	  parameters.
  *
  *	  The planner, the scanner and the row builder read a table's kind and
  *	  know no table by name: custom_key_stores is one entry here.
@@ -36,9 +37,15 @@ typedef struct CksColumnDef
 	const char *sql_type;		/* type IMPORT FOREIGN SCHEMA declares */
 	const char *json_path;		/* dotted path in the entry, or NULL */
 	CksConversion conversion;
-	const char *parameter;		/* request parameter "col = value" becomes,
-								 * or NULL */
 } CksColumnDef;
+
+/* A column whose equality becomes a request parameter. */
+typedef struct CksPushdown
+{
+	const char *column;			/* "custom_key_store_id" */
+	const char *parameter;		/* "CustomKeyStoreId", one of the
+								 * operation's parameters */
+} CksPushdown;
 
 typedef struct CksTableKind
 {
@@ -48,6 +55,7 @@ typedef struct CksTableKind
 	const CksOperation *operation;
 	const CksColumnDef *columns;
 	int			ncolumns;
+	const CksPushdown *pushdown;	/* ends with a {NULL, NULL} entry */
 } CksTableKind;
 
 extern const CksTableKind cks_kind_custom_key_stores;
@@ -63,5 +71,9 @@ extern bool cks_remote_schema_exists(const char *remote_schema);
 
 /* Index of a column of the kind, or -1. */
 extern int	cks_kind_column(const CksTableKind *kind, const char *name);
+
+/* The request parameter an equality on the kind's column becomes, or NULL. */
+extern const char *cks_kind_pushdown_parameter(const CksTableKind *kind,
+											   int column);
 
 #endif							/* CKS_TABLE_KINDS_H */

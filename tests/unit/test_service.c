@@ -190,15 +190,20 @@ test_table_kinds(void)
 		const CksTableKind *kind = cks_table_kinds[k];
 		int			i;
 
+		const CksPushdown *p;
+
 		CHECK(kind->operation->page.entries_field != NULL);
 		CHECK(kind->operation->build_request != NULL);
+		for (p = kind->pushdown; p->column != NULL; p++)
+		{
+			CHECK(cks_kind_column(kind, p->column) >= 0);
+			CHECK(cks_operation_parameter(kind->operation, p->parameter) >= 0);
+		}
 		for (i = 0; i < kind->ncolumns; i++)
 		{
 			const CksColumnDef *col = &kind->columns[i];
 
 			CHECK(cks_kind_column(kind, col->name) == i);
-			if (col->parameter)
-				CHECK(cks_operation_parameter(kind->operation, col->parameter) >= 0);
 			if (col->conversion == CKS_CONV_STRING ||
 				col->conversion == CKS_CONV_EPOCH_TIME)
 				CHECK(col->json_path != NULL);
@@ -207,6 +212,9 @@ test_table_kinds(void)
 	CHECK(cks_kind_column(&cks_kind_custom_key_stores, "custom_key_store_id") == 0);
 	CHECK(cks_kind_column(&cks_kind_custom_key_stores, "nope") == -1);
 	CHECK(cks_kind_custom_key_stores.ncolumns == 17);
+	CHECK_STR(cks_kind_pushdown_parameter(&cks_kind_custom_key_stores, 0), "CustomKeyStoreId");
+	CHECK_STR(cks_kind_pushdown_parameter(&cks_kind_custom_key_stores, 1), "CustomKeyStoreName");
+	CHECK(cks_kind_pushdown_parameter(&cks_kind_custom_key_stores, 2) == NULL);
 }
 
 void
