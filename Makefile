@@ -11,7 +11,7 @@ DATA = cks_fdw--1.0.sql
 PGFILEDESC = "cks_fdw - foreign data wrapper for AWS KMS custom key stores"
 
 # Client core: no backend needed, also built into the unit runner.
-CORE_SRCS = src/sigv4.c src/kms.c src/sts.c src/http.c src/aws_error.c
+CORE_SRCS = src/sigv4.c src/kms.c src/sts.c src/http.c src/aws_error.c src/aws_names.c
 # Backend side: options, quals, rows, connections, the request driver.
 BACKEND_SRCS = $(filter-out $(CORE_SRCS),$(wildcard src/*.c))
 
@@ -59,9 +59,10 @@ unitcheck: tests/unit/run_unit
 .PHONY: unitcheck
 
 # ---- Fuzzing (fuzz/, tests/suites/fuzz.sh) --------------------------------
-# libFuzzer targets on the response and error parsers, built with clang as
-# frontend code like the unit runner, with ASan and UBSan (any UB aborts).
-#   make fuzz                builds fuzz/build/fuzz_kms and fuzz/build/fuzz_sts
+# libFuzzer targets on the response and error parsers and the option
+# grammars, built with clang as frontend code like the unit runner, with
+# ASan and UBSan (any UB aborts).
+#   make fuzz                builds fuzz/build/fuzz_{kms,sts,names}
 #   fuzz/build/fuzz_kms fuzz/corpus/kms     runs one (see tests/suites/fuzz.sh)
 FUZZ_CC = clang
 FUZZ_CFLAGS = -DFRONTEND -g -O1 -fno-omit-frame-pointer \
@@ -78,6 +79,10 @@ fuzz/build/fuzz_sts: fuzz/fuzz_sts.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/s
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_sts.c fuzz/fuzz_common.c src/sts.c src/aws_error.c $(UNIT_LIBS)
 
-fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts
+fuzz/build/fuzz_names: fuzz/fuzz_names.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/aws_names.c src/aws_names.h src/aws_error.c src/aws_error.h
+	@mkdir -p fuzz/build
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_names.c fuzz/fuzz_common.c src/aws_names.c src/aws_error.c $(UNIT_LIBS)
+
+fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts fuzz/build/fuzz_names
 
 .PHONY: fuzz
