@@ -590,6 +590,8 @@ cksBeginForeignScan(ForeignScanState *node, int eflags)
 	state->kms.settings.request_timeout_ms = state->opts.request_timeout_ms;
 	state->kms.settings.max_attempts = state->opts.max_attempts;
 	state->kms.settings.ca_file = state->opts.ca_file;
+	state->kms.settings.proxy = state->opts.proxy;
+	state->kms.settings.no_proxy = state->opts.no_proxy;
 	state->kms.page_size = intVal(list_nth(plan->fdw_private, FdwPrivatePageLimit));
 	state->kms.on_error_warn = state->opts.on_error_warn;
 }
