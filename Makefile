@@ -14,7 +14,7 @@ PGFILEDESC = "cks_fdw - foreign data wrapper for AWS KMS custom key stores"
 # (signing, the AWS JSON and Query protocols, the service, operation and
 # table-kind descriptors, the HTTP client).
 CORE_SRCS = src/sigv4.c src/aws_json.c src/aws_service.c src/table_kinds.c \
-	src/sts.c src/http.c src/aws_error.c
+	src/sts.c src/http.c src/aws_error.c src/aws_names.c
 # Backend side: options, quals, rows, connections, the request driver.
 BACKEND_SRCS = $(filter-out $(CORE_SRCS),$(wildcard src/*.c))
 
@@ -62,9 +62,10 @@ unitcheck: tests/unit/run_unit
 .PHONY: unitcheck
 
 # ---- Fuzzing (fuzz/, tests/suites/fuzz.sh) --------------------------------
-# libFuzzer targets on the response and error parsers, built with clang as
-# frontend code like the unit runner, with ASan and UBSan (any UB aborts).
-#   make fuzz                builds fuzz/build/fuzz_kms and fuzz/build/fuzz_sts
+# libFuzzer targets on the response and error parsers and the option
+# grammars, built with clang as frontend code like the unit runner, with
+# ASan and UBSan (any UB aborts).
+#   make fuzz                builds fuzz/build/fuzz_{kms,sts,names}
 #   fuzz/build/fuzz_kms fuzz/corpus/kms     runs one (see tests/suites/fuzz.sh)
 FUZZ_CC = clang
 FUZZ_CFLAGS = -DFRONTEND -g -O1 -fno-omit-frame-pointer \
@@ -83,6 +84,10 @@ fuzz/build/fuzz_sts: fuzz/fuzz_sts.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/s
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_sts.c fuzz/fuzz_common.c src/sts.c src/aws_error.c $(UNIT_LIBS)
 
-fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts
+fuzz/build/fuzz_names: fuzz/fuzz_names.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/aws_names.c src/aws_names.h src/aws_error.c src/aws_error.h
+	@mkdir -p fuzz/build
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_names.c fuzz/fuzz_common.c src/aws_names.c src/aws_error.c $(UNIT_LIBS)
+
+fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts fuzz/build/fuzz_names
 
 .PHONY: fuzz

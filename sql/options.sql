@@ -31,6 +31,11 @@ CREATE SERVER opt_all FOREIGN DATA WRAPPER cks_fdw OPTIONS (
     max_attempts '10',
     page_size '1000',
     ca_file '/etc/ssl/certs/ca-certificates.crt',
+    proxy 'http://proxy.example.com:3128',
+    no_proxy 'localhost, .internal.example.com,10.0.0.0/8,[::1]',
+    organizations_endpoint 'https://organizations.example.com',
+    cloudhsm_endpoint 'http://localhost:4566/cloudhsm/{region}',
+    max_concurrent_requests '1000',
     on_error 'warn',
     async_capable 'off',
     estimated_rows '0.5',
@@ -90,8 +95,27 @@ CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (endpoint E'https://k
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (endpoint E'https://kms.example.com/\x7f');
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (endpoint 'https://kms.exämple.com');
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (endpoint 'https://kms.{regoin}.amazonaws.com');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (endpoint 'https://kms.{region.amazonaws.com');
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (sts_endpoint 'ldap://sts.example.com');
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (sts_endpoint 'https://a:b@sts.example.com');
+-- plain http:// only to this machine: signed requests and session tokens
+-- would otherwise cross the network in the clear
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (endpoint 'http://kms.us-east-1.amazonaws.com');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (sts_endpoint 'http://169.254.169.254/latest');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (endpoint 'http://10.0.0.1:8080/{region}');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (endpoint 'http://localhost.example.com');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (organizations_endpoint 'http://[::2]:80');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (cloudhsm_endpoint 'ftp://cloudhsm.example.com');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (cloudhsm_endpoint 'https://cloudhsmv2.{regoin}.amazonaws.com');
+
+-- proxy and no_proxy
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (proxy 'proxy.example.com:3128');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (proxy 'socks5://proxy.example.com:1080');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (proxy 'http://user:hunter2@proxy.example.com:3128');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (proxy 'http://proxy.example.com:3128/path');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (no_proxy '');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (no_proxy 'localhost,,example.com');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (no_proxy 'localhost example.com');
 
 -- integers
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (page_size '0');
@@ -111,6 +135,8 @@ CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (connect_timeout_ms '
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (connect_timeout_ms '5s');
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (request_timeout_ms '0');
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (request_timeout_ms '3600001');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (max_concurrent_requests '0');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (max_concurrent_requests '1001');
 
 -- reals
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (estimated_rows '0');
@@ -177,6 +203,12 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER opt_all
     OPTIONS (role_arn 'arn:aws:iam:us-east-1:123456789012:role/reader');
 CREATE USER MAPPING FOR CURRENT_USER SERVER opt_all
     OPTIONS (role_arn 'arn:aws:kms::123456789012:role/reader');
+-- not an AWS partition: refused here, by the parser that takes the
+-- account id at scan time
+CREATE USER MAPPING FOR CURRENT_USER SERVER opt_all
+    OPTIONS (role_arn 'arn:foo:iam::123456789012:role/x');
+CREATE USER MAPPING FOR CURRENT_USER SERVER opt_all
+    OPTIONS (role_arn 'arn:aws:iam::123456789012:role//x');
 CREATE USER MAPPING FOR CURRENT_USER SERVER opt_all
     OPTIONS (role_arn 'arn:aws:iam::123456789012:role/reader', external_id 'x');
 CREATE USER MAPPING FOR CURRENT_USER SERVER opt_all
@@ -321,11 +353,63 @@ SELECT label, pg_temp.sqlstate_of(stmt) AS sqlstate FROM (VALUES
     ('bad on_error', $$CREATE SERVER opt_x FOREIGN DATA WRAPPER cks_fdw OPTIONS (on_error 'x')$$),
     ('relative ca_file', $$CREATE SERVER opt_x FOREIGN DATA WRAPPER cks_fdw OPTIONS (ca_file 'x')$$),
     ('bad role_arn', $$CREATE USER MAPPING FOR PUBLIC SERVER opt_all OPTIONS (role_arn 'x')$$),
+    ('role_arn of no AWS partition', $$CREATE USER MAPPING FOR PUBLIC SERVER opt_all OPTIONS (role_arn 'arn:foo:iam::123456789012:role/x')$$),
+    ('http:// off loopback', $$CREATE SERVER opt_x FOREIGN DATA WRAPPER cks_fdw OPTIONS (endpoint 'http://169.254.169.254')$$),
+    ('proxy with a path', $$CREATE SERVER opt_x FOREIGN DATA WRAPPER cks_fdw OPTIONS (proxy 'http://p.example.com/x')$$),
     ('key without secret', $$CREATE USER MAPPING FOR PUBLIC SERVER opt_all OPTIONS (access_key_id 'x')$$),
     ('external_id without role', $$CREATE USER MAPPING FOR PUBLIC SERVER opt_all OPTIONS (external_id 'xy')$$),
     ('valid server', $$CREATE SERVER opt_x FOREIGN DATA WRAPPER cks_fdw OPTIONS (region 'us-east-1')$$)
 ) AS t(label, stmt);
 DROP SERVER opt_x;
+
+--
+-- Where requests go, through what, and whom TLS trusts is the superuser's
+-- choice.  A role with USAGE on the wrapper may create servers, but not
+-- point them anywhere but AWS, neither on CREATE nor on ALTER; nor may it
+-- re-point (or alter at all) a server it was given that has such options,
+-- on which other roles' user mappings may hang.
+--
+CREATE ROLE regress_cks_owner;
+GRANT USAGE ON FOREIGN DATA WRAPPER cks_fdw TO regress_cks_owner;
+CREATE SERVER opt_given FOREIGN DATA WRAPPER cks_fdw
+    OPTIONS (region 'us-east-1', endpoint 'http://127.0.0.1:8080');
+ALTER SERVER opt_given OWNER TO regress_cks_owner;
+SET ROLE regress_cks_owner;
+CREATE SERVER opt_owned FOREIGN DATA WRAPPER cks_fdw OPTIONS (region 'us-east-1');
+SELECT label, pg_temp.sqlstate_of(stmt) AS sqlstate FROM (VALUES
+    ('CREATE, endpoint', $$CREATE SERVER opt_y FOREIGN DATA WRAPPER cks_fdw OPTIONS (endpoint 'https://kms.example.com')$$),
+    ('CREATE, sts_endpoint', $$CREATE SERVER opt_y FOREIGN DATA WRAPPER cks_fdw OPTIONS (sts_endpoint 'http://127.0.0.1:5432')$$),
+    ('CREATE, organizations_endpoint', $$CREATE SERVER opt_y FOREIGN DATA WRAPPER cks_fdw OPTIONS (organizations_endpoint 'https://organizations.example.com')$$),
+    ('CREATE, cloudhsm_endpoint', $$CREATE SERVER opt_y FOREIGN DATA WRAPPER cks_fdw OPTIONS (cloudhsm_endpoint 'https://cloudhsm.example.com')$$),
+    ('CREATE, proxy', $$CREATE SERVER opt_y FOREIGN DATA WRAPPER cks_fdw OPTIONS (proxy 'http://proxy.example.com:3128')$$),
+    ('CREATE, no_proxy', $$CREATE SERVER opt_y FOREIGN DATA WRAPPER cks_fdw OPTIONS (no_proxy 'localhost')$$),
+    ('CREATE, ca_file', $$CREATE SERVER opt_y FOREIGN DATA WRAPPER cks_fdw OPTIONS (ca_file '/etc/passwd')$$),
+    ('ALTER, endpoint', $$ALTER SERVER opt_owned OPTIONS (ADD endpoint 'http://169.254.169.254')$$),
+    ('ALTER, sts_endpoint', $$ALTER SERVER opt_owned OPTIONS (ADD sts_endpoint 'https://sts.example.com')$$),
+    ('ALTER, organizations_endpoint', $$ALTER SERVER opt_owned OPTIONS (ADD organizations_endpoint 'https://o.example.com')$$),
+    ('ALTER, cloudhsm_endpoint', $$ALTER SERVER opt_owned OPTIONS (ADD cloudhsm_endpoint 'https://c.example.com')$$),
+    ('ALTER, proxy', $$ALTER SERVER opt_owned OPTIONS (ADD proxy 'http://proxy.example.com:3128')$$),
+    ('ALTER, no_proxy', $$ALTER SERVER opt_owned OPTIONS (ADD no_proxy '*')$$),
+    ('ALTER, ca_file', $$ALTER SERVER opt_owned OPTIONS (ADD ca_file '/etc/passwd')$$),
+    ('re-point a given server', $$ALTER SERVER opt_given OPTIONS (SET endpoint 'https://kms.example.com')$$),
+    ('any ALTER of a given server', $$ALTER SERVER opt_given OPTIONS (ADD page_size '10')$$),
+    ('tuning options', $$ALTER SERVER opt_owned OPTIONS (ADD page_size '10', ADD max_concurrent_requests '8')$$),
+    ('the defaults, spelled out', $$CREATE SERVER opt_y FOREIGN DATA WRAPPER cks_fdw OPTIONS (
+        endpoint 'https://kms.{region}.amazonaws.com', sts_endpoint 'https://sts.{region}.amazonaws.com',
+        organizations_endpoint 'https://organizations.us-east-1.amazonaws.com',
+        cloudhsm_endpoint 'https://cloudhsmv2.{region}.amazonaws.com')$$)
+) AS t(label, stmt);
+-- the messages, once
+CREATE SERVER opt_y2 FOREIGN DATA WRAPPER cks_fdw OPTIONS (endpoint 'http://169.254.169.254/');
+ALTER SERVER opt_owned OPTIONS (ADD proxy 'http://proxy.example.com:3128');
+ALTER SERVER opt_given OPTIONS (ADD page_size '10');
+DROP SERVER opt_y, opt_owned;
+RESET ROLE;
+SELECT srvname, srvoptions FROM pg_foreign_server
+WHERE srvname IN ('opt_given', 'opt_owned', 'opt_y', 'opt_y2') ORDER BY 1;
+DROP SERVER opt_given;
+REVOKE USAGE ON FOREIGN DATA WRAPPER cks_fdw FROM regress_cks_owner;
+DROP ROLE regress_cks_owner;
 
 --
 -- No message, detail or hint of a rejection names the credential that was
@@ -359,6 +443,9 @@ SELECT label, pg_temp.error_mentions(format(stmt, val), val) AS error FROM (VALU
     ('token with a blank', $$CREATE USER MAPPING FOR PUBLIC SERVER opt_all OPTIONS (access_key_id 'AKIDEXAMPLE', secret_access_key 'x', session_token %L)$$, :'token' || ' x'),
     ('bad role_arn', $$CREATE USER MAPPING FOR PUBLIC SERVER opt_all OPTIONS (role_arn %L)$$, 'arn:aws:iam::98765432109:role/leak'),
     ('bad external_id', $$CREATE USER MAPPING FOR PUBLIC SERVER opt_all OPTIONS (role_arn 'arn:aws:iam::123456789012:role/r', external_id %L)$$, 'leak check!'),
+    ('bad role_session_name', $$CREATE USER MAPPING FOR PUBLIC SERVER opt_all OPTIONS (role_arn 'arn:aws:iam::123456789012:role/r', role_session_name %L)$$, 'leak check!'),
+    ('secret in duration_seconds', $$CREATE USER MAPPING FOR PUBLIC SERVER opt_all OPTIONS (role_arn 'arn:aws:iam::123456789012:role/r', duration_seconds %L)$$, :'secret'),
+    ('password in proxy', $$CREATE SERVER opt_x FOREIGN DATA WRAPPER cks_fdw OPTIONS (proxy %L)$$, 'http://u:leakcheckpw@proxy.example.com'),
     ('password in endpoint', $$CREATE SERVER opt_x FOREIGN DATA WRAPPER cks_fdw OPTIONS (endpoint %L)$$, 'https://u:leakcheckpw@kms.example.com'),
     ('password, wrong scheme', $$CREATE SERVER opt_x FOREIGN DATA WRAPPER cks_fdw OPTIONS (endpoint %L)$$, 'ftp://u:leakcheckpw@kms.example.com'),
     ('password, bad port', $$CREATE SERVER opt_x FOREIGN DATA WRAPPER cks_fdw OPTIONS (sts_endpoint %L)$$, 'https://u:leakcheckpw@kms.example.com:99999'),

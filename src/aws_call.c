@@ -190,7 +190,7 @@ start_attempt(CksCall *call)
 	}
 	if (!cks_url_host_and_path(call->url, &host, &path))
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 				 errmsg("invalid endpoint URL \"%s\"", call->url)));
 
 	sign_headers[nsign++] = (CksHeader) {"Content-Type", call->service->content_type};
@@ -236,6 +236,8 @@ start_attempt(CksCall *call)
 	hreq.connect_timeout_ms = call->settings->connect_timeout_ms;
 	hreq.timeout_ms = call->settings->request_timeout_ms;
 	hreq.ca_file = call->settings->ca_file;
+	hreq.proxy = call->settings->proxy;
+	hreq.no_proxy = call->settings->no_proxy;
 	hreq.owner_level = GetCurrentTransactionNestLevel();
 
 	call->transfer = cks_http_start(&hreq, errbuf);

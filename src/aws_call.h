@@ -36,7 +36,9 @@ typedef struct CksCallSettings
 	int			connect_timeout_ms;
 	int			request_timeout_ms;
 	int			max_attempts;
-	const char *ca_file;
+	const char *ca_file;		/* NULL: the system bundle */
+	const char *proxy;			/* NULL: no proxy at all */
+	const char *no_proxy;
 } CksCallSettings;
 
 typedef struct CksCall

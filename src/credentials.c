@@ -245,7 +245,7 @@ cks_get_account_id(UserMapping *user, const CksScanOptions *opts,
 		return pstrdup(entry->account_id);
 
 	if (uopts.role_arn)
-		account_id = arn_account_id(uopts.role_arn);
+		account_id = cks_arn_account_id(uopts.role_arn);
 	else
 	{
 		require_static_keys(user, entry);
@@ -261,10 +261,11 @@ cks_get_account_id(UserMapping *user, const CksScanOptions *opts,
 		}
 		cks_call_reset(&call);
 	}
+	/* cannot happen: the reader checked role_arn with the same parser */
 	if (account_id == NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-				 errmsg("could not find the account id in role_arn \"%s\"", uopts.role_arn)));
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("option \"role_arn\" has no account id")));
 	entry->account_id = MemoryContextStrdup(entry->cxt, account_id);
 	return account_id;
 }

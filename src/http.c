@@ -268,7 +268,10 @@ first_failure(const CURLcode *results, int n)
 
 /*
  * The security-relevant settings live here, in one place: only http and
- * https, no redirects, TLS peer and host verification always on.
+ * https, no redirects, TLS 1.2 or later with peer and host verification
+ * always on, to the endpoint and to an https:// proxy alike.  A proxy is
+ * used only when the server says so: libcurl would otherwise take one
+ * from the postmaster's environment, and no_proxy from there too.
  */
 static CURLcode
 configure_easy_handle(CksHttpTransfer *transfer, const CksHttpRequest *req,
@@ -282,6 +285,16 @@ configure_easy_handle(CksHttpTransfer *transfer, const CksHttpRequest *req,
 		curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L),
 		curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L),
 		req->ca_file ? curl_easy_setopt(easy, CURLOPT_CAINFO, req->ca_file) : CURLE_OK,
+		/* ca_file replaces the system's trust: no CA directory either */
+		req->ca_file ? curl_easy_setopt(easy, CURLOPT_CAPATH, NULL) : CURLE_OK,
+		curl_easy_setopt(easy, CURLOPT_SSLVERSION, (long) CURL_SSLVERSION_TLSv1_2),
+		curl_easy_setopt(easy, CURLOPT_PROXY, req->proxy ? req->proxy : ""),
+		curl_easy_setopt(easy, CURLOPT_NOPROXY, req->no_proxy ? req->no_proxy : ""),
+		curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYPEER, 1L),
+		curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYHOST, 2L),
+		curl_easy_setopt(easy, CURLOPT_PROXY_SSLVERSION, (long) CURL_SSLVERSION_TLSv1_2),
+		req->ca_file ? curl_easy_setopt(easy, CURLOPT_PROXY_CAINFO, req->ca_file) : CURLE_OK,
+		req->ca_file ? curl_easy_setopt(easy, CURLOPT_PROXY_CAPATH, NULL) : CURLE_OK,
 		curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L),
 		curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_1_1),
 		curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms),

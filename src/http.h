@@ -35,6 +35,9 @@ typedef struct CksHttpRequest
 	long		connect_timeout_ms;
 	long		timeout_ms;		/* the whole attempt */
 	const char *ca_file;		/* NULL: the system bundle */
+	const char *proxy;			/* NULL: no proxy, whatever the environment
+								 * (http_proxy, https_proxy, all_proxy) says */
+	const char *no_proxy;		/* hosts that bypass proxy; NULL: none */
 	int			owner_level;	/* tag for cks_http_abort_level() */
 } CksHttpRequest;
 

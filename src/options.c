@@ -1,32 +1,33 @@
 /*-------------------------------------------------------------------------
  *
  * options.c
- *	  The options of cks_fdw objects: the validator that checks them at
- *	  CREATE/ALTER time, and the readers a scan uses to turn them into
- *	  CksScanOptions / CksUserOptions.
+ *	  The options of cks_fdw objects, stated once in one table: where each
+ *	  may be set, its kind, its default, whether it needs superuser, and
+ *	  the field of CksScanOptions / CksUserOptions it fills.  One function,
+ *	  apply_option(), checks and stores a value; the validator calls it at
+ *	  CREATE/ALTER time and the readers at scan time, so a value the
+ *	  validator accepts is read the same way, and a value that reached the
+ *	  catalog unchecked fails at scan time with the same message.
  *
- *	  Both sides go through the same parsing function for each kind of
- *	  option, so a value the validator accepts is read the same way at scan
- *	  time, and a value that somehow reached the catalog unchecked (e.g.
- *	  set by an older version) fails at scan time with the same message.
+ *	  The grammars of names and URLs live in aws_names.c (no backend
+ *	  needed, unit-tested and fuzzed); this file words the errors.
  *
- *	  Credentials are options of user mappings only, whose options other
- *	  roles cannot read (pg_user_mappings hides them).  No message here ever
- *	  contains the value of a credential or role option.
+ *	  Which values a message may show: credentials never.  Any other user
+ *	  mapping value only once it has passed its grammar -- a malformed one
+ *	  may be a secret pasted into the wrong option, so errors about it name
+ *	  the option only.  A well-formed role_arn is an identifier, not a
+ *	  secret, and query-time errors name it (as postgres_fdw's name the
+ *	  remote user) so that a trust policy can be fixed.  Server and table
+ *	  values are echoed, except URLs, which may carry a password.
  *
- *	  postgres_fdw's option.c is the model.
+ *	  postgres_fdw's option.c and pgvector's option table are the model.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include <math.h>
-
-#include <curl/curl.h>
-
 #include "access/reloptions.h"
 #include "catalog/pg_attribute.h"
-#include "catalog/pg_authid.h"
 #include "catalog/pg_foreign_data_wrapper.h"
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_foreign_table.h"
@@ -35,13 +36,12 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
-#include "utils/acl.h"
+#include "nodes/makefuncs.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
 #include "utils/lsyscache.h"
 
+#include "option_values.h"
 #include "options.h"
-#include "table_kinds.h"
 
 /* Where an option may be set; a bit mask because tuning options go on
  * both servers and foreign tables. */
@@ -50,24 +50,27 @@
 #define CKS_ON_USER_MAPPING	0x04
 #define CKS_ON_TABLE		0x08
 #define CKS_ON_COLUMN		0x10
+#define CKS_ON_SERVER_OR_TABLE	(CKS_ON_SERVER | CKS_ON_TABLE)
 
-/* How an option's value is checked and read: one parsing function each. */
+/* How an option's value is checked and stored. */
 typedef enum CksOptionKind
 {
-	CKS_KIND_REGION_LIST,
-	CKS_KIND_ENDPOINT,
-	CKS_KIND_INT,
-	CKS_KIND_POSITIVE_REAL,
-	CKS_KIND_NONNEGATIVE_REAL,
-	CKS_KIND_BOOL,
-	CKS_KIND_ON_ERROR,
-	CKS_KIND_CA_FILE,
-	CKS_KIND_CREDENTIAL,
-	CKS_KIND_ROLE_ARN,
-	CKS_KIND_EXTERNAL_ID,
-	CKS_KIND_ROLE_SESSION_NAME,
-	CKS_KIND_COLUMN_NAME,
-	CKS_KIND_TABLE
+	CKS_KIND_REGION_LIST,		/* List * of char * */
+	CKS_KIND_ENDPOINT,			/* char *, a URL template */
+	CKS_KIND_PROXY,				/* char *, a URL */
+	CKS_KIND_NO_PROXY,			/* char *, a host list */
+	CKS_KIND_INT,				/* int, in [min, max] */
+	CKS_KIND_POSITIVE_REAL,		/* double */
+	CKS_KIND_NONNEGATIVE_REAL,	/* double */
+	CKS_KIND_BOOL,				/* bool */
+	CKS_KIND_ON_ERROR,			/* bool: true for 'warn' */
+	CKS_KIND_CA_FILE,			/* char *, an absolute path */
+	CKS_KIND_CREDENTIAL,		/* char *, never shown */
+	CKS_KIND_ROLE_ARN,			/* char * */
+	CKS_KIND_EXTERNAL_ID,		/* char * */
+	CKS_KIND_ROLE_SESSION_NAME, /* char * */
+	CKS_KIND_COLUMN_NAME,		/* char * (read by cks_column_remote_name) */
+	CKS_KIND_TABLE				/* char *, a table kind's name */
 } CksOptionKind;
 
 typedef struct CksOption
@@ -75,49 +78,122 @@ typedef struct CksOption
 	const char *keyword;
 	int			where;			/* CKS_ON_* bits */
 	CksOptionKind kind;
+	size_t		offset;			/* of the field in the struct of the object:
+								 * CksScanOptions for servers and tables,
+								 * CksUserOptions, CksColumnOptions */
+	const char *default_value;	/* read before the catalog's; NULL: none */
+	bool		superuser_only; /* any value but default_value needs it */
 	int			min;			/* CKS_KIND_INT only */
 	int			max;
 } CksOption;
+
+/* A foreign table column's options. */
+typedef struct CksColumnOptions
+{
+	char	   *column_name;	/* NULL: the attribute name */
+} CksColumnOptions;
 
 /* Timeouts above an hour are almost surely a unit mistake (seconds vs ms
  * is fine, microseconds is not). */
 #define CKS_MAX_TIMEOUT_MS	3600000
 
+#define SCAN_FIELD(f)	offsetof(CksScanOptions, f)
+#define USER_FIELD(f)	offsetof(CksUserOptions, f)
+
 /*
  * Every option cks_fdw knows, in the order the "valid options" hint lists
- * them.  Each keyword appears once.
+ * them, with the defaults of ../shared/design/interface.md.  Each keyword
+ * appears here and nowhere else in this file.
+ *
+ * The superuser-only options decide where the server process connects,
+ * through what, and whom it trusts.  Anyone with USAGE on the wrapper can
+ * create a server, and a server's owner can alter it while other roles'
+ * user mappings (and their keys) hang off it: left to them, these options
+ * would aim signed requests, session tokens and the server's own network
+ * reach wherever they like.
  */
 static const CksOption cks_options[] = {
-	{"region", CKS_ON_SERVER, CKS_KIND_REGION_LIST},
-	{"endpoint", CKS_ON_SERVER, CKS_KIND_ENDPOINT},
-	{"sts_endpoint", CKS_ON_SERVER, CKS_KIND_ENDPOINT},
-	{"connect_timeout_ms", CKS_ON_SERVER | CKS_ON_TABLE, CKS_KIND_INT,
-	1, CKS_MAX_TIMEOUT_MS},
-	{"request_timeout_ms", CKS_ON_SERVER | CKS_ON_TABLE, CKS_KIND_INT,
-	1, CKS_MAX_TIMEOUT_MS},
-	{"max_attempts", CKS_ON_SERVER | CKS_ON_TABLE, CKS_KIND_INT, 1, 10},
-	{"page_size", CKS_ON_SERVER | CKS_ON_TABLE, CKS_KIND_INT, 1, 1000},
-	{"ca_file", CKS_ON_SERVER, CKS_KIND_CA_FILE},
-	{"on_error", CKS_ON_SERVER | CKS_ON_TABLE, CKS_KIND_ON_ERROR},
-	{"async_capable", CKS_ON_SERVER | CKS_ON_TABLE, CKS_KIND_BOOL},
-	{"estimated_rows", CKS_ON_SERVER | CKS_ON_TABLE, CKS_KIND_POSITIVE_REAL},
-	{"request_cost", CKS_ON_SERVER | CKS_ON_TABLE, CKS_KIND_NONNEGATIVE_REAL},
-	{"table", CKS_ON_TABLE, CKS_KIND_TABLE},
+	{.keyword = "region", .where = CKS_ON_SERVER,
+	.kind = CKS_KIND_REGION_LIST, .offset = SCAN_FIELD(regions)},
+	{.keyword = "endpoint", .where = CKS_ON_SERVER,
+		.kind = CKS_KIND_ENDPOINT, .offset = SCAN_FIELD(endpoint),
+		.default_value = "https://kms.{region}.amazonaws.com",
+	.superuser_only = true},
+	{.keyword = "sts_endpoint", .where = CKS_ON_SERVER,
+		.kind = CKS_KIND_ENDPOINT, .offset = SCAN_FIELD(sts_endpoint),
+		.default_value = "https://sts.{region}.amazonaws.com",
+	.superuser_only = true},
+	{.keyword = "organizations_endpoint", .where = CKS_ON_SERVER,
+		.kind = CKS_KIND_ENDPOINT, .offset = SCAN_FIELD(organizations_endpoint),
+		.default_value = "https://organizations.us-east-1.amazonaws.com",
+	.superuser_only = true},
+	{.keyword = "cloudhsm_endpoint", .where = CKS_ON_SERVER,
+		.kind = CKS_KIND_ENDPOINT, .offset = SCAN_FIELD(cloudhsm_endpoint),
+		.default_value = "https://cloudhsmv2.{region}.amazonaws.com",
+	.superuser_only = true},
+	{.keyword = "connect_timeout_ms", .where = CKS_ON_SERVER_OR_TABLE,
+		.kind = CKS_KIND_INT, .offset = SCAN_FIELD(connect_timeout_ms),
+	.default_value = "5000", .min = 1, .max = CKS_MAX_TIMEOUT_MS},
+	{.keyword = "request_timeout_ms", .where = CKS_ON_SERVER_OR_TABLE,
+		.kind = CKS_KIND_INT, .offset = SCAN_FIELD(request_timeout_ms),
+	.default_value = "30000", .min = 1, .max = CKS_MAX_TIMEOUT_MS},
+	{.keyword = "max_attempts", .where = CKS_ON_SERVER_OR_TABLE,
+		.kind = CKS_KIND_INT, .offset = SCAN_FIELD(max_attempts),
+	.default_value = "3", .min = 1, .max = 10},
+	{.keyword = "page_size", .where = CKS_ON_SERVER_OR_TABLE,
+		.kind = CKS_KIND_INT, .offset = SCAN_FIELD(page_size),
+	.default_value = "1000", .min = 1, .max = 1000},
+	{.keyword = "max_concurrent_requests", .where = CKS_ON_SERVER,
+		.kind = CKS_KIND_INT, .offset = SCAN_FIELD(max_concurrent_requests),
+	.default_value = "64", .min = 1, .max = 1000},
+	{.keyword = "ca_file", .where = CKS_ON_SERVER,
+		.kind = CKS_KIND_CA_FILE, .offset = SCAN_FIELD(ca_file),
+	.superuser_only = true},
+	{.keyword = "proxy", .where = CKS_ON_SERVER,
+		.kind = CKS_KIND_PROXY, .offset = SCAN_FIELD(proxy),
+	.superuser_only = true},
+	/* bypassing the proxy may bypass whatever the proxy enforces */
+	{.keyword = "no_proxy", .where = CKS_ON_SERVER,
+		.kind = CKS_KIND_NO_PROXY, .offset = SCAN_FIELD(no_proxy),
+	.superuser_only = true},
+	{.keyword = "on_error", .where = CKS_ON_SERVER_OR_TABLE,
+		.kind = CKS_KIND_ON_ERROR, .offset = SCAN_FIELD(on_error_warn),
+	.default_value = "error"},
+	{.keyword = "async_capable", .where = CKS_ON_SERVER_OR_TABLE,
+		.kind = CKS_KIND_BOOL, .offset = SCAN_FIELD(async_capable),
+	.default_value = "true"},
+	{.keyword = "estimated_rows", .where = CKS_ON_SERVER_OR_TABLE,
+		.kind = CKS_KIND_POSITIVE_REAL, .offset = SCAN_FIELD(estimated_rows),
+	.default_value = "50"},
+	{.keyword = "request_cost", .where = CKS_ON_SERVER_OR_TABLE,
+		.kind = CKS_KIND_NONNEGATIVE_REAL, .offset = SCAN_FIELD(request_cost),
+	.default_value = "1000"},
 
-	{"access_key_id", CKS_ON_USER_MAPPING, CKS_KIND_CREDENTIAL},
-	{"secret_access_key", CKS_ON_USER_MAPPING, CKS_KIND_CREDENTIAL},
-	{"session_token", CKS_ON_USER_MAPPING, CKS_KIND_CREDENTIAL},
-	{"role_arn", CKS_ON_USER_MAPPING, CKS_KIND_ROLE_ARN},
-	{"external_id", CKS_ON_USER_MAPPING, CKS_KIND_EXTERNAL_ID},
-	{"role_session_name", CKS_ON_USER_MAPPING, CKS_KIND_ROLE_SESSION_NAME},
+	/* set by IMPORT FOREIGN SCHEMA; without it: custom_key_stores */
+	{.keyword = "table", .where = CKS_ON_TABLE,
+	.kind = CKS_KIND_TABLE, .offset = SCAN_FIELD(table)},
+
+	{.keyword = "access_key_id", .where = CKS_ON_USER_MAPPING,
+	.kind = CKS_KIND_CREDENTIAL, .offset = USER_FIELD(access_key_id)},
+	{.keyword = "secret_access_key", .where = CKS_ON_USER_MAPPING,
+	.kind = CKS_KIND_CREDENTIAL, .offset = USER_FIELD(secret_access_key)},
+	{.keyword = "session_token", .where = CKS_ON_USER_MAPPING,
+	.kind = CKS_KIND_CREDENTIAL, .offset = USER_FIELD(session_token)},
+	{.keyword = "role_arn", .where = CKS_ON_USER_MAPPING,
+	.kind = CKS_KIND_ROLE_ARN, .offset = USER_FIELD(role_arn)},
+	{.keyword = "external_id", .where = CKS_ON_USER_MAPPING,
+	.kind = CKS_KIND_EXTERNAL_ID, .offset = USER_FIELD(external_id)},
+	{.keyword = "role_session_name", .where = CKS_ON_USER_MAPPING,
+		.kind = CKS_KIND_ROLE_SESSION_NAME,
+	.offset = USER_FIELD(role_session_name), .default_value = "cks_fdw"},
 	/* AWS's AssumeRole range; the role's own maximum may be lower */
-	{"duration_seconds", CKS_ON_USER_MAPPING, CKS_KIND_INT, 900, 43200},
+	{.keyword = "duration_seconds", .where = CKS_ON_USER_MAPPING,
+		.kind = CKS_KIND_INT, .offset = USER_FIELD(duration_seconds),
+	.default_value = "3600", .min = 900, .max = 43200},
 
-	{"column_name", CKS_ON_COLUMN, CKS_KIND_COLUMN_NAME},
+	{.keyword = "column_name", .where = CKS_ON_COLUMN,
+	.kind = CKS_KIND_COLUMN_NAME, .offset = offsetof(CksColumnOptions, column_name)},
 };
-
-/* A region that makes a valid host name, to check endpoint templates. */
-#define CKS_SAMPLE_REGION	"us-east-1"
 
 PG_FUNCTION_INFO_V1(cks_fdw_validator);
 
@@ -161,625 +237,132 @@ where_for_catalog(Oid catalog)
 	return 0;					/* keep compiler quiet */
 }
 
-/* True if the byte cannot appear in an HTTP header or a URL as is. */
+/* True if a value of this option may be shown when it is malformed. */
 static bool
-is_space_or_control(unsigned char c)
+may_echo(const CksOption *opt)
 {
-	return c <= ' ' || c == 0x7f;
-}
-
-/* True for the characters AWS's \w means: ASCII letters, digits, '_'. */
-static bool
-is_word_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		(c >= '0' && c <= '9') || c == '_';
-}
-
-/* True if every character is a word character or one of "extra". */
-static bool
-all_word_chars_or(const char *value, const char *extra)
-{
-	for (const char *p = value; *p; p++)
-	{
-		if (!is_word_char((unsigned char) *p) && strchr(extra, *p) == NULL)
-			return false;
-	}
-	return true;
-}
-
-
-/* ---------------------------------------------------------------------
- * One parsing function per kind of option.  Each ereports on a bad value
- * and returns the value in the form the scan uses.
- * ---------------------------------------------------------------------
- */
-
-/*
- * A plain decimal integer in the option's range.  Not parse_int(): GUC
- * syntax would accept "0x10", "1.5" (rounded) and units, which have no
- * place in an option whose name already carries its unit.
- */
-static int
-int_option_value(DefElem *def)
-{
-	const CksOption *opt = find_option(def->defname);
-	const char *value = defGetString(def);
-	char	   *end;
-	long		n;
-
-	Assert(opt != NULL && opt->kind == CKS_KIND_INT);
-
-	errno = 0;
-	n = strtol(value, &end, 10);
-	if (end == value || *end != '\0' || isspace((unsigned char) value[0]))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for integer option \"%s\": \"%s\"",
-						def->defname, value),
-				 errhint("Valid values are integers from %d to %d.",
-						 opt->min, opt->max)));
-	if (errno == ERANGE || n < opt->min || n > opt->max)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value \"%s\" is out of range for option \"%s\"",
-						value, def->defname),
-				 errhint("Valid values are integers from %d to %d.",
-						 opt->min, opt->max)));
-	return (int) n;
+	return (opt->where & CKS_ON_USER_MAPPING) == 0;
 }
 
 /*
- * A finite number, >= 0, or > 0 for CKS_KIND_POSITIVE_REAL.  parse_real()
- * is what postgres_fdw uses for its cost options; it rejects NaN but not
- * infinity, which would poison the planner's arithmetic.
- */
-static double
-real_option_value(DefElem *def)
-{
-	const CksOption *opt = find_option(def->defname);
-	const char *value = defGetString(def);
-	bool		positive;
-	double		d;
-
-	Assert(opt != NULL);
-	positive = (opt->kind == CKS_KIND_POSITIVE_REAL);
-
-	if (!parse_real(value, &d, 0, NULL) || !isfinite(d) ||
-		(positive ? d <= 0 : d < 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for floating point option \"%s\": \"%s\"",
-						def->defname, value),
-				 positive ?
-				 errhint("Valid values are finite numbers greater than zero.") :
-				 errhint("Valid values are finite numbers greater than or equal to zero.")));
-	return d;
-}
-
-/*
- * on_error: true for 'warn'.  Exact lower-case words, like the values of
- * postgres_fdw's and file_fdw's enumerated options.
- */
-static bool
-on_error_warn_value(DefElem *def)
-{
-	const char *value = defGetString(def);
-
-	if (strcmp(value, "warn") == 0)
-		return true;
-	if (strcmp(value, "error") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for option \"%s\": \"%s\"",
-						def->defname, value),
-				 errhint("Valid values are \"error\" and \"warn\".")));
-	return false;
-}
-
-/*
- * The shape of an AWS region name: two lower-case letters, one or more
- * lower-case words, a number ("us-east-1", "us-gov-west-1",
- * "ap-southeast-2").  A hand check of ^[a-z]{2}(-[a-z]+)+-[0-9]+$; it
- * matters because the region becomes part of a host name and of the
- * SigV4 credential scope.
- */
-static bool
-is_region_name(const char *name)
-{
-	const char *p = name;
-	int			words = 0;
-
-	if (!(p[0] >= 'a' && p[0] <= 'z' && p[1] >= 'a' && p[1] <= 'z'))
-		return false;
-	p += 2;
-
-	/* one or more "-word" */
-	while (p[0] == '-' && p[1] >= 'a' && p[1] <= 'z')
-	{
-		p++;
-		while (*p >= 'a' && *p <= 'z')
-			p++;
-		words++;
-	}
-	if (words == 0)
-		return false;
-
-	/* then "-number" and nothing else */
-	if (p[0] != '-' || !(p[1] >= '0' && p[1] <= '9'))
-		return false;
-	p++;
-	while (*p >= '0' && *p <= '9')
-		p++;
-	return *p == '\0';
-}
-
-/*
- * The region option: a comma-separated list, each element trimmed of
- * blanks.  Duplicates are dropped (a scan would otherwise return a
- * region's rows twice), the first occurrence keeping its place.
- */
-List *
-cks_parse_region_list(const char *value)
-{
-	List	   *regions = NIL;
-	const char *p = value;
-
-	for (;;)
-	{
-		const char *start;
-		const char *end;
-		const char *comma = strchr(p, ',');
-		char	   *region;
-		bool		seen = false;
-		ListCell   *lc;
-
-		end = comma ? comma : p + strlen(p);
-		start = p;
-		while (start < end && (*start == ' ' || *start == '\t'))
-			start++;
-		while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
-			end--;
-
-		if (start == end)
-		{
-			if (comma == NULL && regions == NIL)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("option \"region\" must name at least one region"),
-						 errhint("For example: region 'us-east-1' or region 'us-east-1,eu-west-1'.")));
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("empty region in option \"region\": \"%s\"", value),
-					 errhint("Separate regions with single commas, as in 'us-east-1,eu-west-1'.")));
-		}
-
-		region = pnstrdup(start, end - start);
-		if (!is_region_name(region))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid region \"%s\" in option \"region\"", region),
-					 errhint("A region name is lower-case letters, digits and hyphens, like \"us-east-1\".")));
-
-		foreach(lc, regions)
-		{
-			if (strcmp((char *) lfirst(lc), region) == 0)
-				seen = true;
-		}
-		if (!seen)
-			regions = lappend(regions, region);
-
-		if (comma == NULL)
-			break;
-		p = comma + 1;
-	}
-	return regions;
-}
-
-/*
- * Replace every "{region}" of an endpoint template.  Used at scan time for
- * each region, and by the endpoint check with a sample region.
- */
-char *
-cks_endpoint_for_region(const char *endpoint_template, const char *region)
-{
-	static const char placeholder[] = "{region}";
-	StringInfoData buf;
-	const char *p = endpoint_template;
-	const char *hit;
-
-	initStringInfo(&buf);
-	while ((hit = strstr(p, placeholder)) != NULL)
-	{
-		appendBinaryStringInfo(&buf, p, hit - p);
-		appendStringInfoString(&buf, region);
-		p = hit + strlen(placeholder);
-	}
-	appendStringInfoString(&buf, p);
-	return buf.data;
-}
-
-/* What is wrong with an endpoint URL, as found by endpoint_problem(). */
-typedef enum EndpointProblem
-{
-	ENDPOINT_OK,
-	ENDPOINT_BAD_CHARACTER,
-	ENDPOINT_UNPARSABLE,
-	ENDPOINT_BAD_SCHEME,
-	ENDPOINT_NO_HOST,
-	ENDPOINT_USERINFO,
-	ENDPOINT_QUERY,
-	ENDPOINT_FRAGMENT
-} EndpointProblem;
-
-/*
- * Parse a URL with libcurl's URL API (the parser that will use it) and
- * say what, if anything, makes it unfit as an endpoint.  The CURLU and
- * every string curl returns are freed before returning, so the caller can
- * ereport without leaking; nothing here pallocs or ereports while curl's
- * memory is held.  *curl_message gets curl's (static) explanation of a
- * parse failure.
- */
-static EndpointProblem
-endpoint_problem(const char *url, const char **curl_message)
-{
-	const char *authority;
-	CURLU	   *h;
-	CURLUcode	rc;
-	char	   *part = NULL;
-	EndpointProblem problem = ENDPOINT_OK;
-
-	*curl_message = NULL;
-
-	/* printable ASCII only: it becomes a Host header and a SigV4 input */
-	for (const char *p = url; *p; p++)
-	{
-		if (is_space_or_control((unsigned char) *p) ||
-			(unsigned char) *p >= 0x80)
-			return ENDPOINT_BAD_CHARACTER;
-	}
-
-	/*
-	 * curl guesses at "https:/host" and takes "https:///host" for
-	 * "https://host"; an endpoint must say "scheme://host" plainly.
-	 */
-	authority = strstr(url, "://");
-	if (authority == NULL)
-		return ENDPOINT_BAD_SCHEME;
-	authority += 3;
-
-	/* an empty "?" or "#" is not reported by curl as a part */
-	if (strchr(url, '#') != NULL)
-		return ENDPOINT_FRAGMENT;
-	if (strchr(url, '?') != NULL)
-		return ENDPOINT_QUERY;
-
-	h = curl_url();
-	if (h == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory")));
-
-	/* accept any scheme here so that ours is the message about it */
-	rc = curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
-	if (rc == CURLUE_NO_HOST)
-		problem = ENDPOINT_NO_HOST;
-	else if (rc != CURLUE_OK)
-	{
-		problem = ENDPOINT_UNPARSABLE;
-		*curl_message = curl_url_strerror(rc);
-	}
-
-	if (problem == ENDPOINT_OK &&
-		curl_url_get(h, CURLUPART_USER, &part, 0) != CURLUE_NO_USER)
-		problem = ENDPOINT_USERINFO;
-	curl_free(part);
-	part = NULL;
-
-	if (problem == ENDPOINT_OK &&
-		curl_url_get(h, CURLUPART_PASSWORD, &part, 0) != CURLUE_NO_PASSWORD)
-		problem = ENDPOINT_USERINFO;
-	curl_free(part);
-	part = NULL;
-
-	if (problem == ENDPOINT_OK &&
-		(curl_url_get(h, CURLUPART_SCHEME, &part, 0) != CURLUE_OK ||
-		 (strcmp(part, "http") != 0 && strcmp(part, "https") != 0)))
-		problem = ENDPOINT_BAD_SCHEME;
-	curl_free(part);
-	part = NULL;
-
-	if (problem == ENDPOINT_OK &&
-		(authority[0] == '/' ||
-		 curl_url_get(h, CURLUPART_HOST, &part, 0) != CURLUE_OK ||
-		 part[0] == '\0'))
-		problem = ENDPOINT_NO_HOST;
-	curl_free(part);
-	part = NULL;
-
-	curl_url_cleanup(h);
-	return problem;
-}
-
-/*
- * endpoint / sts_endpoint: an http:// or https:// URL with a host and
- * nothing else a signed request cannot carry.  "{region}" is checked as a
- * real region would be substituted.  The value is never echoed: a
- * malformed URL may still carry a password, and it may hold control
- * characters.
- */
-static char *
-endpoint_option_value(DefElem *def)
-{
-	const char *value = defGetString(def);
-	char	   *url = cks_endpoint_for_region(value, CKS_SAMPLE_REGION);
-	const char *curl_message;
-	const char *hint = "An endpoint looks like \"https://kms.{region}.amazonaws.com\" or \"http://127.0.0.1:8080\".";
-
-	switch (endpoint_problem(url, &curl_message))
-	{
-		case ENDPOINT_OK:
-			break;
-		case ENDPOINT_BAD_CHARACTER:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option \"%s\" contains a space, a control character or a non-ASCII character",
-							def->defname),
-					 errhint("%s", hint)));
-			break;
-		case ENDPOINT_UNPARSABLE:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option \"%s\" is not a valid URL", def->defname),
-					 errdetail("libcurl: %s.", curl_message),
-					 errhint("%s", hint)));
-			break;
-		case ENDPOINT_BAD_SCHEME:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option \"%s\" must be an http:// or https:// URL",
-							def->defname),
-					 errhint("%s", hint)));
-			break;
-		case ENDPOINT_NO_HOST:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("URL in option \"%s\" has no host", def->defname),
-					 errhint("%s", hint)));
-			break;
-		case ENDPOINT_USERINFO:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("URL in option \"%s\" must not contain a user name or password",
-							def->defname),
-					 errhint("Credentials belong in a user mapping: CREATE USER MAPPING ... OPTIONS (access_key_id '...', secret_access_key '...').")));
-			break;
-		case ENDPOINT_QUERY:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("URL in option \"%s\" must not contain a query string",
-							def->defname),
-					 errhint("%s", hint)));
-			break;
-		case ENDPOINT_FRAGMENT:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("URL in option \"%s\" must not contain a fragment",
-							def->defname),
-					 errhint("%s", hint)));
-			break;
-	}
-	pfree(url);
-	return pstrdup(value);
-}
-
-/*
- * ca_file: an absolute path, because it is opened by a backend whose
- * working directory is the data directory, not the user's.
- */
-static char *
-ca_file_option_value(DefElem *def)
-{
-	const char *value = defGetString(def);
-
-	if (!is_absolute_path(value))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option \"%s\" must be an absolute path: \"%s\"",
-						def->defname, value),
-				 errhint("For example: ca_file '/etc/ssl/certs/ca-certificates.crt'.")));
-	return pstrdup(value);
-}
-
-/*
- * access_key_id, secret_access_key, session_token: they go verbatim into
- * HTTP headers and the signature, so a blank or a control character
- * (a pasted newline) is always a mistake and could split a header.  The
- * value itself is never shown.
- */
-static char *
-credential_option_value(DefElem *def)
-{
-	const char *value = defGetString(def);
-
-	if (value[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option \"%s\" must not be empty", def->defname)));
-	for (const char *p = value; *p; p++)
-	{
-		if (is_space_or_control((unsigned char) *p))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option \"%s\" contains a space or a control character",
-							def->defname),
-					 errhint("Check for a line break or blank copied along with the value.")));
-	}
-	return pstrdup(value);
-}
-
-/*
- * role_arn: an IAM role ARN, arn:<partition>:iam::<12-digit account>:role/
- * <path and name>.  Checked here so that a typo fails at CREATE USER
- * MAPPING rather than as an STS error on the first query.  Not echoed: it
- * names an account.
- */
-static char *
-role_arn_option_value(DefElem *def)
-{
-	const char *value = defGetString(def);
-	const char *p = value;
-	bool		ok = true;
-	int			n;
-
-	if (strncmp(p, "arn:", 4) != 0)
-		ok = false;
-	else
-	{
-		/* partition: aws, aws-cn, aws-us-gov, ... */
-		p += 4;
-		for (n = 0; (*p >= 'a' && *p <= 'z') || *p == '-'; n++)
-			p++;
-		if (n == 0 || strncmp(p, ":iam::", 6) != 0)
-			ok = false;
-		else
-		{
-			p += 6;
-			for (n = 0; *p >= '0' && *p <= '9'; n++)
-				p++;
-			if (n != 12 || strncmp(p, ":role/", 6) != 0)
-				ok = false;
-			else
-			{
-				/* path and name: AWS's [\w+=,.@/-]+, not ending in '/' */
-				p += 6;
-				if (*p == '\0' || p[strlen(p) - 1] == '/' ||
-					!all_word_chars_or(p, "+=,.@/-") || strlen(value) > 2048)
-					ok = false;
-			}
-		}
-	}
-
-	if (!ok)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for option \"%s\"", def->defname),
-				 errhint("A role ARN looks like \"arn:aws:iam::123456789012:role/name\".")));
-	return pstrdup(value);
-}
-
-/* external_id: AWS's AssumeRole rules, 2 to 1224 of [\w+=,.@:/-]. */
-static char *
-external_id_option_value(DefElem *def)
-{
-	const char *value = defGetString(def);
-	size_t		len = strlen(value);
-
-	if (len < 2 || len > 1224 || !all_word_chars_or(value, "+=,.@:/-"))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for option \"%s\"", def->defname),
-				 errhint("An external ID has 2 to 1224 characters: letters, digits and any of _+=,.@:/-")));
-	return pstrdup(value);
-}
-
-/* role_session_name: AWS's AssumeRole rules, 2 to 64 of [\w+=,.@-]. */
-static char *
-role_session_name_option_value(DefElem *def)
-{
-	const char *value = defGetString(def);
-	size_t		len = strlen(value);
-
-	if (len < 2 || len > 64 || !all_word_chars_or(value, "+=,.@-"))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for option \"%s\": \"%s\"",
-						def->defname, value),
-				 errhint("A role session name has 2 to 64 characters: letters, digits and any of _+=,.@-")));
-	return pstrdup(value);
-}
-
-/* column_name: the remote column it maps; an empty name maps nothing. */
-static char *
-column_name_option_value(DefElem *def)
-{
-	const char *value = defGetString(def);
-
-	if (value[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option \"%s\" must not be empty", def->defname)));
-	return pstrdup(value);
-}
-
-/* table: the remote table a foreign table reads, one of the table kinds. */
-static char *
-table_option_value(DefElem *def)
-{
-	const char *value = defGetString(def);
-	StringInfoData valid;
-
-	if (cks_table_kind_by_name(value) != NULL)
-		return pstrdup(value);
-	initStringInfo(&valid);
-	for (int i = 0; cks_table_kinds[i] != NULL; i++)
-		appendStringInfo(&valid, "%s%s", i ? ", " : "", cks_table_kinds[i]->name);
-	ereport(ERROR,
-			(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
-			 errmsg("remote table \"%s\" does not exist", value),
-			 errhint("Valid remote tables are: %s.", valid.data)));
-	return NULL;				/* keep compiler quiet */
-}
-
-/*
- * Check one option's value with its kind's parsing function, throwing the
- * parsed value away.
+ * Check one option's value with its kind's function and store it in the
+ * option's field of target (CksScanOptions or CksUserOptions, as the
+ * option's place says), or only check it when target is NULL.  The
+ * validator and the readers both come here.
  */
 static void
-check_option_value(const CksOption *opt, DefElem *def)
+apply_option(const CksOption *opt, DefElem *def, void *target)
 {
+	char	   *field = target ? (char *) target + opt->offset : NULL;
+	char	   *text = NULL;
+
 	switch (opt->kind)
 	{
 		case CKS_KIND_REGION_LIST:
-			(void) cks_parse_region_list(defGetString(def));
-			break;
-		case CKS_KIND_ENDPOINT:
-			(void) endpoint_option_value(def);
-			break;
+			{
+				List	   *regions = cks_option_region_list(def);
+
+				if (field)
+					*(List **) field = regions;
+				return;
+			}
 		case CKS_KIND_INT:
-			(void) int_option_value(def);
-			break;
+			{
+				int			n = cks_option_int(def, opt->min, opt->max, may_echo(opt));
+
+				if (field)
+					*(int *) field = n;
+				return;
+			}
 		case CKS_KIND_POSITIVE_REAL:
 		case CKS_KIND_NONNEGATIVE_REAL:
-			(void) real_option_value(def);
-			break;
+			{
+				double		d = cks_option_real(def, opt->kind == CKS_KIND_POSITIVE_REAL);
+
+				if (field)
+					*(double *) field = d;
+				return;
+			}
 		case CKS_KIND_BOOL:
-			(void) defGetBoolean(def);
-			break;
 		case CKS_KIND_ON_ERROR:
-			(void) on_error_warn_value(def);
+			{
+				bool		b = (opt->kind == CKS_KIND_BOOL) ?
+					defGetBoolean(def) : cks_option_on_error_warn(def);
+
+				if (field)
+					*(bool *) field = b;
+				return;
+			}
+		case CKS_KIND_ENDPOINT:
+			text = cks_option_url(def, CKS_URL_ENDPOINT);
+			break;
+		case CKS_KIND_PROXY:
+			text = cks_option_url(def, CKS_URL_PROXY);
+			break;
+		case CKS_KIND_NO_PROXY:
+			text = cks_option_no_proxy(def);
 			break;
 		case CKS_KIND_CA_FILE:
-			(void) ca_file_option_value(def);
+			text = cks_option_ca_file(def);
 			break;
 		case CKS_KIND_CREDENTIAL:
-			(void) credential_option_value(def);
+			text = cks_option_credential(def);
 			break;
 		case CKS_KIND_ROLE_ARN:
-			(void) role_arn_option_value(def);
+			text = cks_option_role_arn(def);
 			break;
 		case CKS_KIND_EXTERNAL_ID:
-			(void) external_id_option_value(def);
+			text = cks_option_external_id(def);
 			break;
 		case CKS_KIND_ROLE_SESSION_NAME:
-			(void) role_session_name_option_value(def);
+			text = cks_option_role_session_name(def);
 			break;
 		case CKS_KIND_COLUMN_NAME:
-			(void) column_name_option_value(def);
+			text = cks_option_column_name(def);
 			break;
 		case CKS_KIND_TABLE:
-			(void) table_option_value(def);
+			text = cks_option_table(def);
 			break;
+	}
+	if (field)
+		*(char **) field = text;
+	else
+		pfree(text);
+}
+
+/*
+ * Apply the defaults, then the options of a catalog list that belong on
+ * the object "where" into target.  Options cks_fdw does not know (left by
+ * another version) are ignored here; the validator refuses them.
+ */
+static void
+apply_defaults(int where, void *target)
+{
+	for (int i = 0; i < lengthof(cks_options); i++)
+	{
+		const CksOption *opt = &cks_options[i];
+
+		if ((opt->where & where) && opt->default_value != NULL)
+			apply_option(opt,
+						 makeDefElem(pstrdup(opt->keyword),
+									 (Node *) makeString(pstrdup(opt->default_value)),
+									 -1),
+						 target);
+	}
+}
+
+static void
+apply_options(List *options, int where, void *target)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+		const CksOption *opt = find_option(def->defname);
+
+		if (opt != NULL && (opt->where & where))
+			apply_option(opt, def, target);
 	}
 }
 
@@ -901,18 +484,27 @@ check_user_mapping_combination(List *options)
 }
 
 /*
- * ca_file makes the server process read a file of the user's choosing, so
- * it needs the right file_fdw asks for its filename option.  Checked at
- * CREATE/ALTER only: anyone may then use the server.
+ * The options of the superuser-only kind.  Checked at CREATE/ALTER only,
+ * on the whole resulting option list (what the validator gets for ALTER
+ * too): a server that has one can then be altered by superusers alone,
+ * as file_fdw does for its filename.
  */
 static void
-check_ca_file_privilege(void)
+check_privilege(const CksOption *opt, DefElem *def)
 {
-	if (!has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to set option \"ca_file\""),
-				 errdetail("Only superusers and roles with privileges of the pg_read_server_files role may set it.")));
+	if (!opt->superuser_only || superuser())
+		return;
+	if (opt->default_value != NULL &&
+		strcmp(defGetString(def), opt->default_value) == 0)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to set option \"%s\"", def->defname),
+			 opt->default_value ?
+			 errdetail("Only superusers may set it to a value other than its default, \"%s\".",
+					   opt->default_value) :
+			 errdetail("Only superusers may set it."),
+			 errhint("It decides where the server process connects or whom it trusts.")));
 }
 
 /*
@@ -926,7 +518,18 @@ cks_fdw_validator(PG_FUNCTION_ARGS)
 {
 	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
 	int			where = where_for_catalog(PG_GETARG_OID(1));
+	CksScanOptions scan_scratch;
+	CksUserOptions user_scratch;
+	CksColumnOptions column_scratch;
+	void	   *target = NULL;
 	ListCell   *lc;
+
+	if (where & CKS_ON_SERVER_OR_TABLE)
+		target = &scan_scratch;
+	else if (where == CKS_ON_USER_MAPPING)
+		target = &user_scratch;
+	else if (where == CKS_ON_COLUMN)
+		target = &column_scratch;
 
 	foreach(lc, options)
 	{
@@ -935,11 +538,8 @@ cks_fdw_validator(PG_FUNCTION_ARGS)
 
 		if (opt == NULL || (opt->where & where) == 0)
 			report_misplaced_option(def->defname, where);
-
-		check_option_value(opt, def);
-
-		if (opt->kind == CKS_KIND_CA_FILE)
-			check_ca_file_privilege();
+		check_privilege(opt, def);
+		apply_option(opt, def, target);
 	}
 
 	if (where == CKS_ON_USER_MAPPING)
@@ -955,80 +555,21 @@ cks_fdw_validator(PG_FUNCTION_ARGS)
  */
 
 /*
- * Apply one of the tuning options that a server sets and a foreign table
- * may override.  Other options are left alone.
- */
-static void
-apply_tuning_option(CksScanOptions *opts, DefElem *def)
-{
-	const char *name = def->defname;
-
-	if (strcmp(name, "connect_timeout_ms") == 0)
-		opts->connect_timeout_ms = int_option_value(def);
-	else if (strcmp(name, "request_timeout_ms") == 0)
-		opts->request_timeout_ms = int_option_value(def);
-	else if (strcmp(name, "max_attempts") == 0)
-		opts->max_attempts = int_option_value(def);
-	else if (strcmp(name, "page_size") == 0)
-		opts->page_size = int_option_value(def);
-	else if (strcmp(name, "on_error") == 0)
-		opts->on_error_warn = on_error_warn_value(def);
-	else if (strcmp(name, "async_capable") == 0)
-		opts->async_capable = defGetBoolean(def);
-	else if (strcmp(name, "estimated_rows") == 0)
-		opts->estimated_rows = real_option_value(def);
-	else if (strcmp(name, "request_cost") == 0)
-		opts->request_cost = real_option_value(def);
-}
-
-/*
  * Read a server's options, then the foreign table's overrides, over the
- * documented defaults (options.h).  The region is required here rather
- * than by the validator so that a server can be created first and given
- * its regions later.
+ * defaults.  The region is required here rather than by the validator so
+ * that a server can be created first and given its regions later.
  */
 void
 cks_get_scan_options(Oid serverid, Oid foreigntableid, CksScanOptions *opts)
 {
 	ForeignServer *server = GetForeignServer(serverid);
-	ListCell   *lc;
 
 	memset(opts, 0, sizeof(*opts));
-	opts->endpoint = pstrdup(CKS_DEFAULT_ENDPOINT);
-	opts->sts_endpoint = pstrdup(CKS_DEFAULT_STS_ENDPOINT);
-	opts->connect_timeout_ms = CKS_DEFAULT_CONNECT_TIMEOUT_MS;
-	opts->request_timeout_ms = CKS_DEFAULT_REQUEST_TIMEOUT_MS;
-	opts->max_attempts = CKS_DEFAULT_MAX_ATTEMPTS;
-	opts->page_size = CKS_DEFAULT_PAGE_SIZE;
-	opts->ca_file = NULL;
-	opts->on_error_warn = false;
-	opts->async_capable = true;
-	opts->estimated_rows = CKS_DEFAULT_ESTIMATED_ROWS;
-	opts->request_cost = CKS_DEFAULT_REQUEST_COST;
-
-	foreach(lc, server->options)
-	{
-		DefElem    *def = (DefElem *) lfirst(lc);
-
-		if (strcmp(def->defname, "region") == 0)
-			opts->regions = cks_parse_region_list(defGetString(def));
-		else if (strcmp(def->defname, "endpoint") == 0)
-			opts->endpoint = endpoint_option_value(def);
-		else if (strcmp(def->defname, "sts_endpoint") == 0)
-			opts->sts_endpoint = endpoint_option_value(def);
-		else if (strcmp(def->defname, "ca_file") == 0)
-			opts->ca_file = ca_file_option_value(def);
-		else
-			apply_tuning_option(opts, def);
-	}
-
+	apply_defaults(CKS_ON_SERVER, opts);
+	apply_options(server->options, CKS_ON_SERVER, opts);
 	if (OidIsValid(foreigntableid))
-	{
-		ForeignTable *table = GetForeignTable(foreigntableid);
-
-		foreach(lc, table->options)
-			apply_tuning_option(opts, (DefElem *) lfirst(lc));
-	}
+		apply_options(GetForeignTable(foreigntableid)->options,
+					  CKS_ON_TABLE, opts);
 
 	if (opts->regions == NIL)
 		ereport(ERROR,
@@ -1046,34 +587,10 @@ cks_get_scan_options(Oid serverid, Oid foreigntableid, CksScanOptions *opts)
 void
 cks_get_user_options(UserMapping *user, CksUserOptions *opts)
 {
-	ListCell   *lc;
-
 	memset(opts, 0, sizeof(*opts));
-	opts->role_session_name = pstrdup(CKS_DEFAULT_ROLE_SESSION_NAME);
-	opts->duration_seconds = CKS_DEFAULT_DURATION_SECONDS;
-
 	check_user_mapping_combination(user->options);
-
-	foreach(lc, user->options)
-	{
-		DefElem    *def = (DefElem *) lfirst(lc);
-		const char *name = def->defname;
-
-		if (strcmp(name, "access_key_id") == 0)
-			opts->access_key_id = credential_option_value(def);
-		else if (strcmp(name, "secret_access_key") == 0)
-			opts->secret_access_key = credential_option_value(def);
-		else if (strcmp(name, "session_token") == 0)
-			opts->session_token = credential_option_value(def);
-		else if (strcmp(name, "role_arn") == 0)
-			opts->role_arn = role_arn_option_value(def);
-		else if (strcmp(name, "external_id") == 0)
-			opts->external_id = external_id_option_value(def);
-		else if (strcmp(name, "role_session_name") == 0)
-			opts->role_session_name = role_session_name_option_value(def);
-		else if (strcmp(name, "duration_seconds") == 0)
-			opts->duration_seconds = int_option_value(def);
-	}
+	apply_defaults(CKS_ON_USER_MAPPING, opts);
+	apply_options(user->options, CKS_ON_USER_MAPPING, opts);
 }
 
 /*
@@ -1083,32 +600,20 @@ cks_get_user_options(UserMapping *user, CksUserOptions *opts)
 char *
 cks_column_remote_name(Oid relid, AttrNumber attnum)
 {
-	List	   *options = GetForeignColumnOptions(relid, attnum);
-	ListCell   *lc;
+	CksColumnOptions opts;
 
-	foreach(lc, options)
-	{
-		DefElem    *def = (DefElem *) lfirst(lc);
-
-		if (strcmp(def->defname, "column_name") == 0)
-			return column_name_option_value(def);
-	}
-	return get_attname(relid, attnum, false);
+	memset(&opts, 0, sizeof(opts));
+	apply_options(GetForeignColumnOptions(relid, attnum), CKS_ON_COLUMN, &opts);
+	return opts.column_name ? opts.column_name : get_attname(relid, attnum, false);
 }
 
 /* The foreign table's "table" option, or NULL when it has none. */
 char *
 cks_table_kind_option(Oid relid)
 {
-	ForeignTable *table = GetForeignTable(relid);
-	ListCell   *lc;
+	CksScanOptions opts;
 
-	foreach(lc, table->options)
-	{
-		DefElem    *def = (DefElem *) lfirst(lc);
-
-		if (strcmp(def->defname, "table") == 0)
-			return table_option_value(def);
-	}
-	return NULL;
+	memset(&opts, 0, sizeof(opts));
+	apply_options(GetForeignTable(relid)->options, CKS_ON_TABLE, &opts);
+	return opts.table;
 }

@@ -15,22 +15,13 @@
 #include "foreign/foreign.h"
 #include "nodes/pg_list.h"
 
-/* Defaults of the options (README, "Options"). */
-#define CKS_DEFAULT_ENDPOINT		"https://kms.{region}.amazonaws.com"
-#define CKS_DEFAULT_STS_ENDPOINT	"https://sts.{region}.amazonaws.com"
-#define CKS_DEFAULT_CONNECT_TIMEOUT_MS	5000
-#define CKS_DEFAULT_REQUEST_TIMEOUT_MS	30000
-#define CKS_DEFAULT_MAX_ATTEMPTS	3
-#define CKS_DEFAULT_PAGE_SIZE		1000
-#define CKS_DEFAULT_ESTIMATED_ROWS	50
-#define CKS_DEFAULT_REQUEST_COST	1000.0
-#define CKS_DEFAULT_ROLE_SESSION_NAME	"cks_fdw"
-#define CKS_DEFAULT_DURATION_SECONDS	3600
+#include "aws_names.h"
 
 /*
  * Everything a scan needs from the server, with the foreign table's
- * overrides of the tuning options already applied.  palloc'd in the
- * caller's context.
+ * overrides of the tuning options already applied, over the defaults of
+ * the interface page (../shared/design/interface.md), which options.c's
+ * table states.  palloc'd in the caller's context.
  */
 typedef struct CksScanOptions
 {
@@ -43,10 +34,18 @@ typedef struct CksScanOptions
 	int			max_attempts;
 	int			page_size;
 	char	   *ca_file;		/* NULL: system bundle */
+	char	   *proxy;			/* NULL: no proxy, whatever the environment
+								 * of the server says */
+	char	   *no_proxy;		/* hosts that bypass proxy; NULL: none */
+	char	   *organizations_endpoint; /* not used yet */
+	char	   *cloudhsm_endpoint;	/* not used yet */
+	int			max_concurrent_requests;	/* not used yet */
 	bool		on_error_warn;	/* on_error 'warn' */
 	bool		async_capable;
 	double		estimated_rows; /* key stores per region, for the planner */
 	double		request_cost;	/* planner cost of one request */
+	char	   *table;			/* the table option: the kind a foreign
+								 * table reads; NULL: custom_key_stores */
 } CksScanOptions;
 
 /* A user mapping's credentials.  Never log, print or EXPLAIN these. */
@@ -74,13 +73,5 @@ extern char *cks_column_remote_name(Oid relid, AttrNumber attnum);
 
 /* A foreign table's "table" option (the remote table it reads), or NULL. */
 extern char *cks_table_kind_option(Oid relid);
-
-/* Split and check a region list ("us-east-1, eu-west-1"); errors with
- * ERRCODE_FDW_INVALID_OPTION_NAME-style ereport on a malformed one. */
-extern List *cks_parse_region_list(const char *value);
-
-/* Substitute {region} in an endpoint template; palloc'd. */
-extern char *cks_endpoint_for_region(const char *endpoint_template,
-									 const char *region);
 
 #endif							/* CKS_OPTIONS_H */

@@ -54,6 +54,8 @@ cks_scan_configure(CksScan *scan, const CksScanOptions *opts, int page_size)
 	scan->settings.request_timeout_ms = opts->request_timeout_ms;
 	scan->settings.max_attempts = opts->max_attempts;
 	scan->settings.ca_file = opts->ca_file;
+	scan->settings.proxy = opts->proxy;
+	scan->settings.no_proxy = opts->no_proxy;
 	scan->page_size = page_size;
 	scan->on_error_warn = opts->on_error_warn;
 }

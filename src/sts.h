@@ -64,8 +64,4 @@ extern bool sts_parse_caller_identity_response(const char *body, size_t len,
 extern void sts_parse_error(long http_status, const char *request_id_header,
 							const char *body, size_t len, CksAwsError *err);
 
-/* Account id (12 digits) of an ARN such as arn:aws:iam::123456789012:role/x;
- * NULL if the ARN is malformed.  palloc'd. */
-extern char *arn_account_id(const char *arn);
-
 #endif							/* CKS_STS_H */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Suite: fuzz the KMS and STS response/error parsers (fuzz/fuzz_kms.c,
-# fuzz/fuzz_sts.c) with libFuzzer + ASan + UBSan for a bounded time each.
+# fuzz/fuzz_sts.c) and the option grammars (fuzz/fuzz_names.c) with
+# libFuzzer + ASan + UBSan for a bounded time each.
 #
 # Each target starts from a COPY of its checked-in seed corpus
 # (fuzz/corpus/NAME) in a temporary directory, so whatever libFuzzer finds
@@ -9,8 +10,9 @@
 # failure the reproducer is kept under $CKS_TEST_LOG (or /tmp) and named
 # here; replay it with  fuzz/build/fuzz_NAME <file>.
 #
-# Both targets run at the same time (the machine has two cores), each for
-# CKS_FUZZ_SECONDS (default 60).  Needs no cluster and no endpoint.
+# kms and sts run at the same time (the machine has two cores), each for
+# CKS_FUZZ_SECONDS (default 60); names, the cheapest, then runs alone for
+# a third of that.  Needs no cluster and no endpoint.
 # Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -85,6 +87,9 @@ run_target sts &
 wait
 check_target kms
 check_target sts
+seconds=$(( (seconds + 2) / 3 ))
+run_target names
+check_target names
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -18,6 +18,7 @@ extern void run_kms_tests(void);
 extern void run_service_tests(void);
 extern void run_sts_tests(void);
 extern void run_http_tests(void);
+extern void run_names_tests(void);
 
 static int	passed;
 static int	failed;
@@ -121,6 +122,7 @@ main(void)
 	run_service_tests();
 	run_sts_tests();
 	run_http_tests();
+	run_names_tests();
 
 	printf("%d passed, %d failed", passed, failed);
 	if (skipped > 0)

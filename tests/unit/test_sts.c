@@ -529,51 +529,6 @@ test_error_documents(void)
 	aws_error_free(&err);
 }
 
-/* ----------------------------------------------------------------
- * ARNs
- * ----------------------------------------------------------------
- */
-
-static void
-check_arn(const char *arn, const char *want)
-{
-	char	   *account = arn_account_id(arn);
-
-	CHECK_STR(account, want);
-	if (account)
-		pfree(account);
-}
-
-static void
-test_arn_account_id(void)
-{
-	check_arn("arn:aws:iam::123456789012:role/kms-reader", "123456789012");
-	check_arn("arn:aws-cn:iam::210987654321:role/path/reader", "210987654321");
-	check_arn("arn:aws-us-gov:iam::000000000001:role/r", "000000000001");
-	check_arn("arn:aws-iso-b:iam::123456789012:role/r", "123456789012");
-	check_arn("arn:aws:sts::123456789012:assumed-role/demo/TestAR",
-			  "123456789012");
-	/* the resource may itself contain ':' */
-	check_arn("arn:aws:lambda:us-east-1:123456789012:function:f:prod",
-			  "123456789012");
-
-	check_arn(NULL, NULL);
-	check_arn("", NULL);
-	check_arn("role/kms-reader", NULL);
-	check_arn("arn:aws:iam::12345678901:role/x", NULL);	/* 11 digits */
-	check_arn("arn:aws:iam::1234567890123:role/x", NULL);	/* 13 digits */
-	check_arn("arn:aws:iam::12345678901a:role/x", NULL);
-	check_arn("arn:aws:iam::123456789012", NULL);	/* no resource */
-	check_arn("arn:aws:iam::123456789012:", NULL);
-	check_arn("arn::iam::123456789012:role/x", NULL);	/* no partition */
-	check_arn("arn:azure:iam::123456789012:role/x", NULL);
-	check_arn("arn:aws-:iam::123456789012:role/x", NULL);
-	check_arn("arn:aws-CN:iam::123456789012:role/x", NULL);
-	check_arn("arn:awsx:iam::123456789012:role/x", NULL);
-	check_arn("arn:aws:::123456789012:role/x", NULL);	/* no service */
-	check_arn("ARN:aws:iam::123456789012:role/x", NULL);
-}
-
 void
 run_sts_tests(void)
 {
@@ -584,5 +539,4 @@ run_sts_tests(void)
 	test_hostile_xml();
 	test_caller_identity();
 	test_error_documents();
-	test_arn_account_id();
 }

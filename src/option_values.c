@@ -1,0 +1,379 @@
+/*-------------------------------------------------------------------------
+ *
+ * option_values.c
+ *	  Turn the text of one cks_fdw option into its value, or into an error
+ *	  worded for the user: one function per kind of option, called through
+ *	  options.c's table by the validator and by the scan's readers alike.
+ *
+ *	  The grammars themselves are aws_names.c's; this file adds the
+ *	  SQLSTATE (22023, as postgres_fdw uses for bad values), the message
+ *	  and the hint.  Whether a value may be echoed is options.c's rule.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "commands/defrem.h"
+#include "lib/stringinfo.h"
+#include "utils/guc.h"
+
+#include "option_values.h"
+#include "table_kinds.h"
+
+/*
+ * A plain decimal integer in the option's range.  Not parse_int(): GUC
+ * syntax would accept "0x10", "1.5" (rounded) and units, which have no
+ * place in an option whose name already carries its unit.
+ */
+int
+cks_option_int(DefElem *def, int min, int max, bool echo)
+{
+	const char *value = defGetString(def);
+	char	   *end;
+	long		n;
+	bool		malformed;
+
+	errno = 0;
+	n = strtol(value, &end, 10);
+	malformed = (end == value || *end != '\0' || isspace((unsigned char) value[0]));
+	if (malformed || errno == ERANGE || n < min || n > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 !echo ?
+				 errmsg("invalid value for option \"%s\"", def->defname) :
+				 malformed ?
+				 errmsg("invalid value for integer option \"%s\": \"%s\"",
+						def->defname, value) :
+				 errmsg("value \"%s\" is out of range for option \"%s\"",
+						value, def->defname),
+				 errhint("Valid values are integers from %d to %d.",
+						 min, max)));
+	return (int) n;
+}
+
+/*
+ * A finite number, > 0 when positive, else >= 0.  parse_real()
+ * is what postgres_fdw uses for its cost options; it rejects NaN but not
+ * infinity, which would poison the planner's arithmetic.
+ */
+double
+cks_option_real(DefElem *def, bool positive)
+{
+	const char *value = defGetString(def);
+	double		d;
+
+	if (!parse_real(value, &d, 0, NULL) || !isfinite(d) ||
+		(positive ? d <= 0 : d < 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for floating point option \"%s\": \"%s\"",
+						def->defname, value),
+				 positive ?
+				 errhint("Valid values are finite numbers greater than zero.") :
+				 errhint("Valid values are finite numbers greater than or equal to zero.")));
+	return d;
+}
+
+/*
+ * on_error: true for 'warn'.  Exact lower-case words, like the values of
+ * postgres_fdw's and file_fdw's enumerated options.
+ */
+bool
+cks_option_on_error_warn(DefElem *def)
+{
+	const char *value = defGetString(def);
+
+	if (strcmp(value, "warn") == 0)
+		return true;
+	if (strcmp(value, "error") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"",
+						def->defname, value),
+				 errhint("Valid values are \"error\" and \"warn\".")));
+	return false;
+}
+
+/*
+ * The region option: a comma-separated list, each element trimmed of
+ * blanks.  Duplicates are dropped (a scan would otherwise return a
+ * region's rows twice), the first occurrence keeping its place.
+ */
+List *
+cks_option_region_list(DefElem *def)
+{
+	const char *value = defGetString(def);
+	const char *bad = NULL;
+	size_t		bad_len = 0;
+	const char *cursor = value;
+	const char *item;
+	size_t		len;
+	List	   *regions = NIL;
+
+	switch (cks_check_region_list(value, &bad, &bad_len))
+	{
+		case CKS_REGION_LIST_OK:
+			break;
+		case CKS_REGION_LIST_NONE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"region\" must name at least one region"),
+					 errhint("For example: region 'us-east-1' or region 'us-east-1,eu-west-1'.")));
+			break;
+		case CKS_REGION_LIST_EMPTY_ELEMENT:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("empty region in option \"region\": \"%s\"", value),
+					 errhint("Separate regions with single commas, as in 'us-east-1,eu-west-1'.")));
+			break;
+		case CKS_REGION_LIST_BAD_REGION:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid region \"%s\" in option \"region\"",
+							pnstrdup(bad, bad_len)),
+					 errhint("A region name is lower-case letters, digits and hyphens, like \"us-east-1\".")));
+			break;
+	}
+
+	while (cks_list_next(&cursor, &item, &len))
+	{
+		char	   *region = pnstrdup(item, len);
+		bool		seen = false;
+		ListCell   *lc;
+
+		foreach(lc, regions)
+		{
+			if (strcmp((char *) lfirst(lc), region) == 0)
+				seen = true;
+		}
+		if (!seen)
+			regions = lappend(regions, region);
+	}
+	return regions;
+}
+
+/*
+ * The endpoint options and proxy: http:// or https:// URLs with a host and
+ * nothing else a signed request cannot carry; plain http:// only to this
+ * machine.  The value is never echoed: a malformed URL may still carry a
+ * password, and it may hold control characters.
+ */
+char *
+cks_option_url(DefElem *def, CksUrlUse use)
+{
+	const char *value = defGetString(def);
+	const char *name = def->defname;
+	const char *curl_message;
+	bool		proxy = (use == CKS_URL_PROXY);
+	const char *hint = proxy ?
+		"A proxy looks like \"http://proxy.example.com:3128\"." :
+		"An endpoint looks like \"https://kms.{region}.amazonaws.com\" or \"http://127.0.0.1:8080\".";
+
+	switch (cks_url_problem(value, use, &curl_message))
+	{
+		case CKS_URL_OK:
+			break;
+		case CKS_URL_BAD_CHARACTER:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"%s\" contains a space, a control character or a non-ASCII character",
+							name),
+					 errhint("%s", hint)));
+			break;
+		case CKS_URL_UNKNOWN_PLACEHOLDER:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"%s\" contains a brace that is not part of \"{region}\"",
+							name),
+					 errhint("%s", hint)));
+			break;
+		case CKS_URL_UNPARSABLE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"%s\" is not a valid URL", name),
+					 errdetail("libcurl: %s.", curl_message),
+					 errhint("%s", hint)));
+			break;
+		case CKS_URL_BAD_SCHEME:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"%s\" must be an http:// or https:// URL",
+							name),
+					 errhint("%s", hint)));
+			break;
+		case CKS_URL_NO_HOST:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("URL in option \"%s\" has no host", name),
+					 errhint("%s", hint)));
+			break;
+		case CKS_URL_USERINFO:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("URL in option \"%s\" must not contain a user name or password",
+							name),
+					 proxy ?
+					 errdetail("Server options are readable by every role; cks_fdw supports no proxy authentication.") :
+					 errhint("Credentials belong in a user mapping: CREATE USER MAPPING ... OPTIONS (access_key_id '...', secret_access_key '...').")));
+			break;
+		case CKS_URL_QUERY:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("URL in option \"%s\" must not contain a query string",
+							name),
+					 errhint("%s", hint)));
+			break;
+		case CKS_URL_FRAGMENT:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("URL in option \"%s\" must not contain a fragment",
+							name),
+					 errhint("%s", hint)));
+			break;
+		case CKS_URL_PATH:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("URL in option \"%s\" must not contain a path", name),
+					 errhint("%s", hint)));
+			break;
+		case CKS_URL_HTTP_NOT_LOOPBACK:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"%s\" may use http:// only for a loopback address",
+							name),
+					 errdetail("Signed requests and session tokens would cross the network unencrypted."),
+					 errhint("Use https://, or http://127.0.0.1, http://[::1] or http://localhost for a local test endpoint.")));
+			break;
+	}
+	return pstrdup(value);
+}
+
+/* no_proxy: host names, domains, addresses; libcurl reads the list. */
+char *
+cks_option_no_proxy(DefElem *def)
+{
+	const char *value = defGetString(def);
+
+	if (!cks_is_no_proxy_list(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"",
+						def->defname, value),
+				 errhint("List host names, domains (\".example.com\"), IP addresses or CIDR blocks, separated by commas.")));
+	return pstrdup(value);
+}
+
+/*
+ * ca_file: an absolute path, because it is opened by a backend whose
+ * working directory is the data directory, not the user's.
+ */
+char *
+cks_option_ca_file(DefElem *def)
+{
+	const char *value = defGetString(def);
+
+	if (!is_absolute_path(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" must be an absolute path: \"%s\"",
+						def->defname, value),
+				 errhint("For example: ca_file '/etc/ssl/certs/ca-certificates.crt'.")));
+	return pstrdup(value);
+}
+
+/*
+ * access_key_id, secret_access_key, session_token: they go verbatim into
+ * HTTP headers and the signature, so a blank or a control character
+ * (a pasted newline) is always a mistake and could split a header.
+ */
+char *
+cks_option_credential(DefElem *def)
+{
+	const char *value = defGetString(def);
+
+	if (value[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" must not be empty", def->defname)));
+	if (!cks_is_printable_token(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" contains a space or a control character",
+						def->defname),
+				 errhint("Check for a line break or blank copied along with the value.")));
+	return pstrdup(value);
+}
+
+/*
+ * role_arn, external_id, role_session_name: checked with AWS's grammars so
+ * that a typo fails at CREATE USER MAPPING rather than as an STS error on
+ * the first query; the role ARN with the same parser that later takes its
+ * account id.  Never echoed (see options.c).
+ */
+static char *
+checked_name(DefElem *def, bool (*valid) (const char *), const char *hint)
+{
+	const char *value = defGetString(def);
+
+	if (!valid(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"%s\"", def->defname),
+				 errhint("%s", hint)));
+	return pstrdup(value);
+}
+
+char *
+cks_option_role_arn(DefElem *def)
+{
+	return checked_name(def, cks_is_role_arn,
+						"A role ARN looks like \"arn:aws:iam::123456789012:role/name\"; the partition is aws, aws-cn, aws-us-gov or aws-iso*.");
+}
+
+char *
+cks_option_external_id(DefElem *def)
+{
+	return checked_name(def, cks_is_external_id,
+						"An external ID has 2 to 1224 characters: letters, digits and any of _+=,.@:/-");
+}
+
+char *
+cks_option_role_session_name(DefElem *def)
+{
+	return checked_name(def, cks_is_role_session_name,
+						"A role session name has 2 to 64 characters: letters, digits and any of _+=,.@-");
+}
+
+/* column_name: the remote column it maps; an empty name maps nothing. */
+char *
+cks_option_column_name(DefElem *def)
+{
+	const char *value = defGetString(def);
+
+	if (value[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" must not be empty", def->defname)));
+	return pstrdup(value);
+}
+
+/* table: the remote table a foreign table reads, one of the table kinds. */
+char *
+cks_option_table(DefElem *def)
+{
+	const char *value = defGetString(def);
+	StringInfoData valid;
+
+	if (cks_table_kind_by_name(value) != NULL)
+		return pstrdup(value);
+	initStringInfo(&valid);
+	for (int i = 0; cks_table_kinds[i] != NULL; i++)
+		appendStringInfo(&valid, "%s%s", i ? ", " : "", cks_table_kinds[i]->name);
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
+			 errmsg("remote table \"%s\" does not exist", value),
+			 errhint("Valid remote tables are: %s.", valid.data)));
+	return NULL;				/* keep compiler quiet */
+}

@@ -1,0 +1,41 @@
+/*-------------------------------------------------------------------------
+ *
+ * option_values.h
+ *	  One function per kind of cks_fdw option: check the text of a DefElem
+ *	  and return its value, or ereport (22023) with a message, and a hint
+ *	  saying what a good value looks like.  Used through options.c's table.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CKS_OPTION_VALUES_H
+#define CKS_OPTION_VALUES_H
+
+#include "postgres.h"
+
+#include "nodes/parsenodes.h"
+#include "nodes/pg_list.h"
+
+#include "aws_names.h"
+
+/* A plain decimal integer in [min, max]; the value is shown in the
+ * message only when echo is true. */
+extern int	cks_option_int(DefElem *def, int min, int max, bool echo);
+/* A finite number, > 0 when positive, else >= 0. */
+extern double cks_option_real(DefElem *def, bool positive);
+/* on_error: true for 'warn', false for 'error'. */
+extern bool cks_option_on_error_warn(DefElem *def);
+/* The region list: List of palloc'd names, duplicates dropped. */
+extern List *cks_option_region_list(DefElem *def);
+/* An endpoint or proxy URL (never echoed: it may hold a password). */
+extern char *cks_option_url(DefElem *def, CksUrlUse use);
+extern char *cks_option_no_proxy(DefElem *def);
+extern char *cks_option_ca_file(DefElem *def);
+/* access_key_id, secret_access_key, session_token: never echoed. */
+extern char *cks_option_credential(DefElem *def);
+extern char *cks_option_role_arn(DefElem *def);
+extern char *cks_option_external_id(DefElem *def);
+extern char *cks_option_role_session_name(DefElem *def);
+extern char *cks_option_column_name(DefElem *def);
+extern char *cks_option_table(DefElem *def);
+
+#endif							/* CKS_OPTION_VALUES_H */
