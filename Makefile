@@ -11,7 +11,7 @@ DATA = cks_fdw--1.0.sql
 PGFILEDESC = "cks_fdw - foreign data wrapper for AWS KMS custom key stores"
 
 # Client core: no backend needed, also built into the unit runner.
-CORE_SRCS = src/sigv4.c src/kms.c src/sts.c src/http.c src/aws_error.c
+CORE_SRCS = src/sigv4.c src/kms.c src/sts.c src/xml.c src/http.c src/aws_error.c
 # Backend side: options, quals, rows, connections, the request driver.
 BACKEND_SRCS = $(filter-out $(CORE_SRCS),$(wildcard src/*.c))
 
@@ -74,9 +74,9 @@ fuzz/build/fuzz_kms: fuzz/fuzz_kms.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/k
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_kms.c fuzz/fuzz_common.c src/kms.c src/aws_error.c $(UNIT_LIBS)
 
-fuzz/build/fuzz_sts: fuzz/fuzz_sts.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/sts.c src/sts.h src/aws_error.c src/aws_error.h
+fuzz/build/fuzz_sts: fuzz/fuzz_sts.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/sts.c src/sts.h src/xml.c src/xml.h src/aws_error.c src/aws_error.h
 	@mkdir -p fuzz/build
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_sts.c fuzz/fuzz_common.c src/sts.c src/aws_error.c $(UNIT_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_sts.c fuzz/fuzz_common.c src/sts.c src/xml.c src/aws_error.c $(UNIT_LIBS)
 
 fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts
 
