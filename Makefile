@@ -11,7 +11,9 @@ DATA = cks_fdw--1.0.sql
 PGFILEDESC = "cks_fdw - foreign data wrapper for AWS KMS custom key stores"
 
 # Client core: no backend needed, also built into the unit runner.
-CORE_SRCS = src/sigv4.c src/kms.c src/sts.c src/xml.c src/http.c src/aws_error.c
+CORE_SRCS = src/sigv4.c src/kms.c src/sts.c src/xml.c src/http.c src/aws_error.c \
+	src/aws_error_class.c \
+	src/secrets.c
 # Backend side: options, quals, rows, connections, the request driver.
 BACKEND_SRCS = $(filter-out $(CORE_SRCS),$(wildcard src/*.c))
 
@@ -70,13 +72,13 @@ FUZZ_CFLAGS = -DFRONTEND -g -O1 -fno-omit-frame-pointer \
 	-I$(srcdir)/src -I$(shell $(PG_CONFIG) --includedir-server) \
 	$(shell pkg-config --cflags $(DEPS_PKGS))
 
-fuzz/build/fuzz_kms: fuzz/fuzz_kms.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/kms.c src/kms.h src/aws_error.c src/aws_error.h
+fuzz/build/fuzz_kms: fuzz/fuzz_kms.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/kms.c src/kms.h src/aws_error.c src/aws_error.h src/secrets.c src/secrets.h
 	@mkdir -p fuzz/build
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_kms.c fuzz/fuzz_common.c src/kms.c src/aws_error.c $(UNIT_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_kms.c fuzz/fuzz_common.c src/kms.c src/aws_error.c src/secrets.c $(UNIT_LIBS)
 
-fuzz/build/fuzz_sts: fuzz/fuzz_sts.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/sts.c src/sts.h src/xml.c src/xml.h src/aws_error.c src/aws_error.h
+fuzz/build/fuzz_sts: fuzz/fuzz_sts.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/sts.c src/sts.h src/xml.c src/xml.h src/aws_error.c src/aws_error.h src/secrets.c src/secrets.h
 	@mkdir -p fuzz/build
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_sts.c fuzz/fuzz_common.c src/sts.c src/xml.c src/aws_error.c $(UNIT_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_sts.c fuzz/fuzz_common.c src/sts.c src/xml.c src/aws_error.c src/secrets.c $(UNIT_LIBS)
 
 fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts
 

@@ -109,10 +109,12 @@ fuzz_error(const uint8_t *data, size_t size)
 	memset(&err, 0, sizeof(err));
 	sts_parse_error(403, NULL, (const char *) data, size, &err);
 	check_error_result("fuzz_sts", "sts_parse_error", &err, 403);
+	check_sanitized_error("fuzz_sts", &err);
 	aws_error_free(&err);
 
 	sts_parse_error(500, "req-header-0000", (const char *) data, size, &err);
 	check_error_result("fuzz_sts", "sts_parse_error", &err, 500);
+	check_sanitized_error("fuzz_sts", &err);
 	if (err.request_id == NULL)
 		broken_promise("fuzz_sts", "request id header dropped");
 	aws_error_free(&err);

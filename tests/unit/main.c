@@ -18,6 +18,8 @@ extern void run_kms_tests(void);
 extern void run_sts_tests(void);
 extern void run_http_tests(void);
 extern void run_xml_tests(void);
+extern void run_secrets_tests(void);
+extern void run_aws_error_tests(void);
 
 static int	passed;
 static int	failed;
@@ -121,6 +123,8 @@ main(void)
 	run_sts_tests();
 	run_http_tests();
 	run_xml_tests();
+	run_secrets_tests();
+	run_aws_error_tests();
 
 	printf("%d passed, %d failed", passed, failed);
 	if (skipped > 0)
