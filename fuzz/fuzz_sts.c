@@ -24,6 +24,7 @@
 #include <stdlib.h>
 
 #include "fuzz_common.h"
+#include "secrets.h"
 #include "sts.h"
 
 /* What every refused 2xx body must look like. */
@@ -69,9 +70,11 @@ fuzz_assume_role(const uint8_t *data, size_t size)
 	check_value(creds.access_key_id, "AccessKeyId empty or untrimmed");
 	check_value(creds.secret_access_key, "SecretAccessKey empty or untrimmed");
 	check_value(creds.session_token, "SessionToken empty or untrimmed");
-	pfree(creds.access_key_id);
-	pfree(creds.secret_access_key);
-	pfree(creds.session_token);
+	if (!cks_credential_chars_ok(creds.access_key_id) ||
+		!cks_credential_chars_ok(creds.secret_access_key) ||
+		!cks_credential_chars_ok(creds.session_token))
+		broken_promise("fuzz_sts", "accepted credentials that could inject headers");
+	sts_credentials_free(&creds);
 }
 
 static void

@@ -23,6 +23,7 @@
 
 #include <curl/curl.h>
 #include "lib/stringinfo.h"
+#include "secrets.h"
 #include "sts.h"
 #include "xml.h"
 
@@ -210,13 +211,28 @@ set_bad_response(CksAwsError *err, long http_status, char *message)
 void
 sts_credentials_free(StsCredentials *creds)
 {
-	if (creds->access_key_id)
-		pfree(creds->access_key_id);
-	if (creds->secret_access_key)
-		pfree(creds->secret_access_key);
-	if (creds->session_token)
-		pfree(creds->session_token);
-	memset(creds, 0, sizeof(*creds));
+	cks_secret_free(creds->access_key_id);
+	cks_secret_free(creds->secret_access_key);
+	cks_secret_free(creds->session_token);
+	explicit_bzero(creds, sizeof(*creds));
+}
+
+/*
+ * The three values go verbatim into the headers and the signature of every
+ * request made with them: a CR or LF would inject headers of the
+ * endpoint's choosing, so they obey the rule user-mapping credentials
+ * obey.  The problem never quotes the value.
+ */
+static char *
+check_credential_chars(const StsCredentials *creds, const char *where)
+{
+	if (!cks_credential_chars_ok(creds->access_key_id))
+		return psprintf("response element <%s/AccessKeyId> contains a space or a control character", where);
+	if (!cks_credential_chars_ok(creds->secret_access_key))
+		return psprintf("response element <%s/SecretAccessKey> contains a space or a control character", where);
+	if (!cks_credential_chars_ok(creds->session_token))
+		return psprintf("response element <%s/SessionToken> contains a space or a control character", where);
+	return NULL;
 }
 
 /*
@@ -239,6 +255,8 @@ read_credentials(xmlNodePtr credentials, StsCredentials *out)
 	if (problem == NULL)
 		out->session_token = required_child_text(credentials, where,
 												 "SessionToken", &problem);
+	if (problem == NULL)
+		problem = check_credential_chars(out, where);
 	if (problem == NULL)
 	{
 		expiration = required_child_text(credentials, where, "Expiration",
@@ -279,6 +297,8 @@ sts_parse_assume_role_response(const char *body, size_t len,
 	credentials = cks_xml_find_path(doc, &sts_namespace, path, lengthof(path), &problem);
 	if (credentials != NULL)
 		problem = read_credentials(credentials, out);
+	/* the document's text nodes hold the secret key and the token */
+	cks_xml_wipe_text(doc);
 	xmlFreeDoc(doc);
 
 	if (problem != NULL)
