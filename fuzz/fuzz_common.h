@@ -20,4 +20,11 @@ extern void broken_promise(const char *target, const char *what);
 extern void check_error_result(const char *target, const char *parser,
 							   const CksAwsError *err, long status);
 
+/*
+ * Sanitize err (aws_error_sanitize, one short secret) and check every
+ * field is then capped, free of control characters, valid UTF-8, and
+ * holds neither the secret nor a signing echo.
+ */
+extern void check_sanitized_error(const char *target, CksAwsError *err);
+
 #endif							/* CKS_FUZZ_COMMON_H */

@@ -189,6 +189,7 @@ fuzz_error_response(const uint8_t *data, size_t size)
 	memset(&err, 0, sizeof(err));
 	aws_json_parse_error(400, NULL, NULL, (const char *) data, size, &err);
 	check_error_result("fuzz_kms", "aws_json_parse_error", &err, 400);
+	check_sanitized_error("fuzz_kms", &err);
 	if (err.request_id != NULL)
 		broken_promise("fuzz_kms", "request id without a request id header");
 	aws_error_free(&err);
@@ -196,6 +197,7 @@ fuzz_error_response(const uint8_t *data, size_t size)
 	aws_json_parse_error(503, header, "req-0000", (const char *) data, size,
 						 &err);
 	check_error_result("fuzz_kms", "aws_json_parse_error", &err, 503);
+	check_sanitized_error("fuzz_kms", &err);
 	if (err.request_id == NULL || strcmp(err.request_id, "req-0000") != 0)
 		broken_promise("fuzz_kms", "request id header not kept");
 	aws_error_free(&err);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 
 #include "fuzz_common.h"
+#include "secrets.h"
 #include "sts.h"
 
 /* What every refused 2xx body must look like. */
@@ -68,9 +69,11 @@ fuzz_assume_role(const uint8_t *data, size_t size)
 	check_value(creds.access_key_id, "AccessKeyId empty or untrimmed");
 	check_value(creds.secret_access_key, "SecretAccessKey empty or untrimmed");
 	check_value(creds.session_token, "SessionToken empty or untrimmed");
-	pfree(creds.access_key_id);
-	pfree(creds.secret_access_key);
-	pfree(creds.session_token);
+	if (!cks_credential_chars_ok(creds.access_key_id) ||
+		!cks_credential_chars_ok(creds.secret_access_key) ||
+		!cks_credential_chars_ok(creds.session_token))
+		broken_promise("fuzz_sts", "accepted credentials that could inject headers");
+	sts_credentials_free(&creds);
 }
 
 static void
@@ -108,10 +111,12 @@ fuzz_error(const uint8_t *data, size_t size)
 	memset(&err, 0, sizeof(err));
 	sts_parse_error(403, NULL, (const char *) data, size, &err);
 	check_error_result("fuzz_sts", "sts_parse_error", &err, 403);
+	check_sanitized_error("fuzz_sts", &err);
 	aws_error_free(&err);
 
 	sts_parse_error(500, "req-header-0000", (const char *) data, size, &err);
 	check_error_result("fuzz_sts", "sts_parse_error", &err, 500);
+	check_sanitized_error("fuzz_sts", &err);
 	if (err.request_id == NULL)
 		broken_promise("fuzz_sts", "request id header dropped");
 	aws_error_free(&err);

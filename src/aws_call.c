@@ -19,9 +19,11 @@
 
 #include "access/xact.h"
 #include "aws_call.h"
+#include "aws_error_class.h"
 #include "common/pg_prng.h"
 #include "aws_json.h"
 #include "miscadmin.h"
+#include "secrets.h"
 #include "pgstat.h"
 #include "storage/latch.h"
 #include "sts.h"
@@ -241,46 +243,18 @@ start_attempt(CksCall *call)
 	hreq.owner_level = GetCurrentTransactionNestLevel();
 
 	call->transfer = cks_http_start(&hreq, errbuf);
-	pfree(sig.canonical_request);
+	/* the canonical request holds the session token */
+	cks_secret_free(sig.canonical_request);
 	pfree(sig.string_to_sign);
 	pfree(sig.authorization);
 	if (call->transfer == NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
+				(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
 				 errmsg("could not start a request to %s", call->url),
 				 errdetail_internal("%s", errbuf)));
 	call->attempts++;
 	call->requests_sent++;
 	call->state = CKS_CALL_IN_FLIGHT;
-}
-
-static bool
-code_is_any(const char *code, const char *const *codes)
-{
-	if (code == NULL)
-		return false;
-	for (; *codes; codes++)
-		if (strcmp(code, *codes) == 0)
-			return true;
-	return false;
-}
-
-/* The transient error codes of botocore's standard retry mode. */
-static bool
-is_retryable_code(const char *code)
-{
-	static const char *const transient[] = {
-		"Throttling", "ThrottlingException", "ThrottledException",
-		"RequestThrottledException", "TooManyRequestsException",
-		"ProvisionedThroughputExceededException", "TransactionInProgressException",
-		"RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException",
-		"RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-		"EC2ThrottledException", "RequestTimeout", "RequestTimeoutException",
-		"InternalError", "KMSInternalException", "ServiceUnavailable",
-		"ServiceUnavailableException", NULL
-	};
-
-	return code_is_any(code, transient);
 }
 
 static bool
@@ -309,7 +283,8 @@ is_retryable(const CksCall *call)
 	if (call->http_status == 500 || call->http_status == 502 ||
 		call->http_status == 503 || call->http_status == 504)
 		return true;
-	return call->error.kind == CKS_ERR_AWS && is_retryable_code(call->error.code);
+	return call->error.kind == CKS_ERR_AWS &&
+		aws_code_is_retryable(call->error.code);
 }
 
 /*
@@ -354,12 +329,25 @@ is_clock_skew_error(const CksCall *call)
 	return false;
 }
 
+/*
+ * Everything an endpoint says in an error is sanitized as soon as it is
+ * parsed, before anything can show or log it: AWS itself echoes the
+ * session token in signature errors, and a hostile endpoint may echo
+ * anything at any length.
+ */
 static void
 parse_error_response(CksCall *call, const CksHttpResponse *response)
 {
+	const char *secrets[3];
+
 	call->service->parse_error(response->status, response->error_type,
 							   response->request_id, response->body,
 							   response->body_len, &call->error);
+
+	secrets[0] = call->credentials->access_key_id;
+	secrets[1] = call->credentials->secret_access_key;
+	secrets[2] = call->credentials->session_token;
+	aws_error_sanitize(&call->error, secrets, lengthof(secrets));
 }
 
 static void
@@ -597,83 +585,62 @@ cks_call_failed_with(const CksCall *call, const char *code)
 		strcmp(call->error.code, code) == 0;
 }
 
-static bool
-is_credential_error(const char *code)
-{
-	static const char *const codes[] = {
-		"UnrecognizedClientException", "InvalidSignatureException",
-		"IncompleteSignatureException", "MissingAuthenticationTokenException",
-		"MissingAuthenticationToken", "ExpiredTokenException", "ExpiredToken",
-		"InvalidClientTokenId", "SignatureDoesNotMatch", "IncompleteSignature",
-		"RequestExpired", NULL
-	};
-
-	return code_is_any(code, codes);
-}
-
-static bool
-is_access_error(const char *code)
-{
-	static const char *const codes[] = {
-		"AccessDeniedException", "AccessDenied", NULL
-	};
-
-	return code_is_any(code, codes);
-}
-
+/* The SQLSTATE of a category: the one place categories meet ERRCODEs. */
 static int
-sqlstate_for(const CksCall *call)
+sqlstate_for(CksErrorCategory category)
 {
-	switch (call->error.kind)
+	switch (category)
 	{
-		case CKS_ERR_TRANSPORT:
+		case CKS_ERRCAT_UNREACHABLE:
 			return ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION;
-		case CKS_ERR_BAD_RESPONSE:
+		case CKS_ERRCAT_BAD_RESPONSE:
 			return ERRCODE_FDW_INVALID_DATA_TYPE;
-		case CKS_ERR_AWS:
-			if (is_access_error(call->error.code))
-				return ERRCODE_INSUFFICIENT_PRIVILEGE;
-			if (is_credential_error(call->error.code))
-				return ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
-			return ERRCODE_FDW_ERROR;
-		case CKS_OK:
+		case CKS_ERRCAT_ACCESS_DENIED:
+			return ERRCODE_INSUFFICIENT_PRIVILEGE;
+		case CKS_ERRCAT_CREDENTIALS:
+			return ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
+		case CKS_ERRCAT_THROTTLED:
+		case CKS_ERRCAT_OTHER:
 			break;
 	}
 	return ERRCODE_FDW_ERROR;
 }
 
 static int
-report_hint(const CksCall *call)
+report_hint(const CksCall *call, CksErrorCategory category)
 {
-	const char *code = call->error.code;
+	char	   *permission = psprintf("%s:%s%s", call->service->iam_prefix,
+									  call->operation->action,
+									  call->operation->iam_resource ?
+									  call->operation->iam_resource : "");
+	char	   *hint = aws_error_hint(category, call->service->signing_name,
+									  permission);
 
-	switch (call->error.kind)
-	{
-		case CKS_ERR_TRANSPORT:
-			return errhint("Check the server's endpoint option, the network path to it, and connect_timeout_ms/request_timeout_ms.");
-		case CKS_ERR_BAD_RESPONSE:
-			return errhint("The endpoint did not answer like AWS %s; check the server's endpoint option.",
-						   call->service->signing_name);
-		case CKS_ERR_AWS:
-			if (is_access_error(code))
-				return errhint("Grant the IAM identity of the user mapping %s:%s%s, or check role_arn and external_id.",
-							   call->service->iam_prefix, call->operation->action,
-							   call->operation->iam_resource ? call->operation->iam_resource : "");
-			if (is_credential_error(code))
-				return errhint("Check access_key_id, secret_access_key and session_token in the user mapping (ALTER USER MAPPING ... OPTIONS (SET ...)).");
-			if (is_retryable_code(code))
-				return errhint("AWS kept refusing the request; retry later or raise max_attempts.");
-			return 0;
-		case CKS_OK:
-			break;
-	}
-	return 0;
+	if (hint == NULL)
+		return 0;
+	return errhint("%s", hint);
+}
+
+/*
+ * The request id of the response when the error has none of its own (a
+ * 2xx body that did not parse); from a header, so bounded here.
+ */
+static char *
+shown_request_id(const CksCall *call)
+{
+	if (call->error.request_id)
+		return call->error.request_id;
+	if (call->request_id)
+		return aws_text_sanitize(call->request_id, CKS_AWS_REQUEST_ID_MAX,
+								 NULL, 0);
+	return NULL;
 }
 
 static int
 report_detail(const CksCall *call, const char *account_id)
 {
 	StringInfoData buf;
+	char	   *request_id;
 
 	initStringInfo(&buf);
 	if (call->error.kind == CKS_ERR_AWS)
@@ -688,9 +655,9 @@ report_detail(const CksCall *call, const char *account_id)
 		appendStringInfo(&buf, " (HTTP %ld", call->http_status);
 	else
 		appendStringInfoString(&buf, " (no HTTP response");
-	if (call->error.request_id || call->request_id)
-		appendStringInfo(&buf, ", request id %s",
-						 call->error.request_id ? call->error.request_id : call->request_id);
+	request_id = shown_request_id(call);
+	if (request_id)
+		appendStringInfo(&buf, ", request id %s", request_id);
 	if (account_id)
 		appendStringInfo(&buf, ", account %s", account_id);
 	appendStringInfoString(&buf, ").");
@@ -701,18 +668,20 @@ void
 cks_call_report(const CksCall *call, int elevel, const char *what,
 				const char *account_id)
 {
+	CksErrorCategory category = aws_error_category(&call->error);
+
 	if (call->attempts > 1)
 		ereport(elevel,
-				(errcode(sqlstate_for(call)),
+				(errcode(sqlstate_for(category)),
 				 errmsg("%s failed after %d attempts", what, call->attempts),
 				 report_detail(call, account_id),
-				 report_hint(call)));
+				 report_hint(call, category)));
 	else
 		ereport(elevel,
-				(errcode(sqlstate_for(call)),
+				(errcode(sqlstate_for(category)),
 				 errmsg("%s failed", what),
 				 report_detail(call, account_id),
-				 report_hint(call)));
+				 report_hint(call, category)));
 }
 
 void

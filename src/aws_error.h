@@ -34,8 +34,38 @@ typedef struct CksAwsError
 								 * none */
 } CksAwsError;
 
-/* pfree every string of err and zero it. */
+/*
+ * Bounds on what an endpoint may put in front of a user, in bytes after
+ * escaping (an ellipsis marks a cut).
+ */
+#define CKS_AWS_MESSAGE_MAX		400
+#define CKS_AWS_CODE_MAX		100
+#define CKS_AWS_REQUEST_ID_MAX	100
+
+/* Wipe and pfree every string of err (a message may echo a secret), zero it. */
 extern void aws_error_free(CksAwsError *err);
+
+/*
+ * Make every endpoint-supplied string of err fit to show and log: the
+ * canonical request and string to sign that AWS appends to signature
+ * errors (they hold the session token) are cut, every occurrence of a
+ * secret (NULL entries skipped) is replaced by "[redacted]", control
+ * characters and invalid UTF-8 are escaped, and each field is capped.  The
+ * raw strings are wiped before they are freed.
+ */
+extern void aws_error_sanitize(CksAwsError *err, const char *const *secrets,
+							   int nsecrets);
+
+/* One string treated like aws_error_sanitize's fields; palloc'd. */
+extern char *aws_text_sanitize(const char *text, size_t max_bytes,
+							   const char *const *secrets, int nsecrets);
+
+/*
+ * Offset at which an echo of the canonical request or string to sign
+ * starts in message ("The Canonical String for this request should have
+ * been ..."), or strlen(message) when there is none.
+ */
+extern size_t aws_message_echo_start(const char *message);
 
 /* The message for an error response without a code (palloc'd). */
 extern char *aws_error_without_code(long http_status, const char *body_kind,

@@ -16,6 +16,7 @@
 #include "postgres.h"
 
 #include "credentials.h"
+#include "secrets.h"
 #include "sts.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -35,6 +36,45 @@ typedef struct CredentialEntry
 } CredentialEntry;
 
 static HTAB *credential_cache = NULL;
+
+/*
+ * Memory-context reset callback: wipe the strings of a SigV4Credentials
+ * before the context holding them is reset or deleted, whichever path
+ * gets there (invalidation, end of query, error, rollback).
+ */
+static void
+wipe_credentials(void *arg)
+{
+	SigV4Credentials *creds = (SigV4Credentials *) arg;
+
+	cks_secret_wipe((char *) creds->access_key_id);
+	cks_secret_wipe((char *) creds->secret_access_key);
+	cks_secret_wipe((char *) creds->session_token);
+}
+
+/* Have cxt wipe creds' strings (which live in cxt) when it goes away. */
+static void
+wipe_with_context(MemoryContext cxt, SigV4Credentials *creds)
+{
+	MemoryContextCallback *callback = MemoryContextAlloc(cxt, sizeof(MemoryContextCallback));
+
+	callback->func = wipe_credentials;
+	callback->arg = creds;
+	MemoryContextRegisterResetCallback(cxt, callback);
+}
+
+/*
+ * cks_get_user_options hands out fresh copies of the mapping's secrets;
+ * once the cache has its own, those copies are wiped.
+ */
+static void
+free_user_secrets(CksUserOptions *uopts)
+{
+	cks_secret_free(uopts->access_key_id);
+	cks_secret_free(uopts->secret_access_key);
+	cks_secret_free(uopts->session_token);
+	uopts->access_key_id = uopts->secret_access_key = uopts->session_token = NULL;
+}
 
 /*
  * Any change to a server or user mapping may change keys, role or region;
@@ -97,6 +137,9 @@ get_entry(UserMapping *user, const CksUserOptions *uopts)
 	memset(&entry->assumed, 0, sizeof(SigV4Credentials));
 	entry->assumed_expiration = 0;
 	entry->account_id = NULL;
+	/* the entry never moves (dynahash), so the callbacks may point into it */
+	wipe_with_context(entry->cxt, &entry->static_keys);
+	wipe_with_context(entry->cxt, &entry->assumed);
 	entry->valid = true;
 	return entry;
 }
@@ -184,6 +227,10 @@ assume_role(CredentialEntry *entry, const CksUserOptions *uopts,
 	}
 	cks_call_reset(&call);
 
+	/* keys being refreshed: the expiring ones go first */
+	cks_secret_free((char *) entry->assumed.access_key_id);
+	cks_secret_free((char *) entry->assumed.secret_access_key);
+	cks_secret_free((char *) entry->assumed.session_token);
 	entry->assumed.access_key_id = MemoryContextStrdup(entry->cxt, temp.access_key_id);
 	entry->assumed.secret_access_key = MemoryContextStrdup(entry->cxt, temp.secret_access_key);
 	entry->assumed.session_token = MemoryContextStrdup(entry->cxt, temp.session_token);
@@ -207,6 +254,7 @@ copy_credentials(const SigV4Credentials *src)
 	copy->access_key_id = pstrdup(src->access_key_id);
 	copy->secret_access_key = pstrdup(src->secret_access_key);
 	copy->session_token = src->session_token ? pstrdup(src->session_token) : NULL;
+	wipe_with_context(CurrentMemoryContext, copy);
 	return copy;
 }
 
@@ -219,6 +267,7 @@ cks_get_credentials(UserMapping *user, const CksScanOptions *opts,
 
 	cks_get_user_options(user, &uopts);
 	entry = get_entry(user, &uopts);
+	free_user_secrets(&uopts);
 	require_static_keys(user, entry);
 
 	if (uopts.role_arn == NULL)
@@ -241,6 +290,7 @@ cks_get_account_id(UserMapping *user, const CksScanOptions *opts,
 
 	cks_get_user_options(user, &uopts);
 	entry = get_entry(user, &uopts);
+	free_user_secrets(&uopts);
 	if (entry->account_id)
 		return pstrdup(entry->account_id);
 

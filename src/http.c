@@ -83,9 +83,15 @@ ensure_multi_handle(char *errbuf)
 	return true;
 }
 
+/*
+ * Bodies are wiped before they are freed: an STS body holds temporary
+ * keys, and an error body may echo the session token.
+ */
 static void
 free_response(CksHttpResponse *response)
 {
+	if (response->body)
+		explicit_bzero(response->body, response->body_len);
 	free(response->body);
 	free(response->request_id);
 	free(response->error_type);
@@ -117,9 +123,16 @@ write_body(char *data, size_t size, size_t nmemb, void *arg)
 
 		while (capacity < needed)
 			capacity *= 2;
-		grown = realloc(response->body, capacity);
+		/* not realloc: the old buffer is wiped, see free_response */
+		grown = malloc(capacity);
 		if (grown == NULL)
 			return 0;
+		if (response->body)
+		{
+			memcpy(grown, response->body, response->body_len);
+			explicit_bzero(response->body, response->body_len);
+			free(response->body);
+		}
 		response->body = grown;
 		transfer->body_capacity = capacity;
 	}
@@ -211,6 +224,20 @@ return_easy_handle(CURL *easy)
 		curl_easy_cleanup(easy);
 }
 
+/* Free a header list, wiping each line: one holds the session token. */
+static void
+free_header_list(struct curl_slist *list)
+{
+	struct curl_slist *node;
+
+	for (node = list; node != NULL; node = node->next)
+	{
+		if (node->data)
+			explicit_bzero(node->data, strlen(node->data));
+	}
+	curl_slist_free_all(list);
+}
+
 /*
  * The request headers, plus "Expect:" so curl never waits for a
  * 100 Continue on larger bodies (AWS does not need it, and it costs a
@@ -236,6 +263,7 @@ build_header_list(const CksHttpRequest *req)
 			goto fail;
 		snprintf(line, len, "%s: %s", req->headers[i].name, req->headers[i].value);
 		grown = curl_slist_append(list, line);
+		explicit_bzero(line, len);
 		free(line);
 		if (grown == NULL)
 			goto fail;
@@ -251,7 +279,7 @@ build_header_list(const CksHttpRequest *req)
 	return list;
 
 fail:
-	curl_slist_free_all(list);
+	free_header_list(list);
 	return NULL;
 }
 
@@ -351,7 +379,7 @@ destroy_transfer(CksHttpTransfer *transfer)
 		else
 			curl_easy_cleanup(transfer->easy);
 	}
-	curl_slist_free_all(transfer->headers);
+	free_header_list(transfer->headers);
 	free_response(&transfer->response);
 	free(transfer);
 }

@@ -30,6 +30,7 @@
 #include <openssl/hmac.h>
 
 #include "lib/stringinfo.h"
+#include "secrets.h"
 #include "sigv4.h"
 
 #define SIGV4_ALGORITHM		"AWS4-HMAC-SHA256"
@@ -429,10 +430,11 @@ build_canonical_headers(const SigV4Request *req, const char *amz_date,
 	}
 	appendStringInfoChar(canonical, '\n');
 
+	/* one of the values is the session token */
 	for (i = 0; i < nheaders; i++)
 	{
 		pfree(headers[i].name);
-		pfree(headers[i].value);
+		cks_secret_free(headers[i].value);
 	}
 	pfree(headers);
 }
@@ -594,7 +596,7 @@ sigv4_sign(const SigV4Request *req,
 	appendStringInfoChar(&canonical, '\n');
 	appendStringInfo(&canonical, "%s\n%s\n%s",
 					 headers_block.data, signed_names.data, payload_hash);
-	pfree(headers_block.data);
+	cks_secret_free(headers_block.data);
 
 	sigv4_sha256_hex(canonical.data, canonical.len, request_hash);
 	scope = psprintf("%s/%s/%s/%s", date8, region, service, SIGV4_TERMINATOR);
@@ -612,7 +614,7 @@ sigv4_sign(const SigV4Request *req,
 
 	if (!ok)
 	{
-		pfree(canonical.data);
+		cks_secret_free(canonical.data);
 		pfree(to_sign.data);
 		pfree(signed_names.data);
 		pfree(scope);

@@ -5,11 +5,10 @@
  *	  GetCallerIdentity form bodies (AWS Query protocol), their XML
  *	  responses and error documents, and the account id inside an ARN.
  *
- *	  Form values are percent-encoded with libcurl, XML is parsed with
- *	  libxml2.  The documents come from the network, so the parser never
- *	  loads anything and refuses any DTD before it is read (no entity
- *	  expansion, no "billion laughs").  This file needs no backend: failures
- *	  go back through return values and CksAwsError.
+ *	  Form values are percent-encoded with libcurl; XML is read through
+ *	  xml.c, which does the hardening (no network, no DTD, no NUL).  This
+ *	  file needs no backend: failures go back through return values and
+ *	  CksAwsError.
  *
  *-------------------------------------------------------------------------
  */
@@ -20,15 +19,13 @@
 #endif
 
 #include <ctype.h>
-#include <limits.h>
 #include <time.h>
 
 #include <curl/curl.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-
 #include "lib/stringinfo.h"
+#include "secrets.h"
 #include "sts.h"
+#include "xml.h"
 
 #define STS_XML_NAMESPACE	"https://sts.amazonaws.com/doc/2011-06-15/"
 
@@ -74,256 +71,7 @@ sts_get_caller_identity_body(void)
 	return pstrdup("Action=GetCallerIdentity&Version=" STS_API_VERSION);
 }
 
-/* ----------------------------------------------------------------
- * XML parsing
- * ----------------------------------------------------------------
- */
-
-/*
- * libxml2 wants xmlInitParser() before first use.  We never call
- * xmlCleanupParser(): other code in the backend may use libxml2 too.
- */
-static void
-ensure_xml_initialized(void)
-{
-	static bool initialized = false;
-
-	if (!initialized)
-	{
-		xmlInitParser();
-		initialized = true;
-	}
-}
-
-/* Per-parse state the SAX hooks below can reach through ctxt->_private. */
-typedef struct XmlParseGuard
-{
-	bool		saw_dtd;
-} XmlParseGuard;
-
-/*
- * Called by libxml2 when it meets <!DOCTYPE ...>, before any entity
- * declaration is read.  AWS never sends a DTD; one in a response can only
- * be an attack (entity expansion, external entities), so parsing stops
- * right here rather than trusting the parser's own limits.
- */
-static void
-refuse_dtd(void *ctx, const xmlChar *name, const xmlChar *external_id,
-		   const xmlChar *system_id)
-{
-	xmlParserCtxtPtr ctxt = (xmlParserCtxtPtr) ctx;
-	XmlParseGuard *guard = (XmlParseGuard *) ctxt->_private;
-
-	guard->saw_dtd = true;
-	xmlStopParser(ctxt);
-}
-
-/*
- * Swallow libxml2's diagnostics: by default it prints them on stderr (the
- * server log).  We read the error back from the parser context instead and
- * put it in our own message.
- */
-static void
-ignore_xml_error(void *data, xmlErrorPtr error)
-{
-}
-
-/*
- * The first line of libxml2's message for the last error.  Further lines,
- * when there are any, dump bytes of the input, which has no place in an
- * error message.
- */
-static char *
-xml_error_text(xmlParserCtxtPtr ctxt)
-{
-	xmlErrorPtr error = xmlCtxtGetLastError(ctxt);
-	const char *message;
-	size_t		len;
-
-	if (error == NULL || error->message == NULL)
-		return pstrdup("unknown error");
-	message = error->message;
-	len = strcspn(message, "\r\n");
-	while (len > 0 && isspace((unsigned char) message[len - 1]))
-		len--;
-	return pnstrdup(message, len);
-}
-
-/*
- * Parse a response body into a document, or explain why not (*problem,
- * palloc'd).  The caller frees the document with xmlFreeDoc.
- *
- * XML_PARSE_NONET: never fetch anything.  No XML_PARSE_NOENT and no
- * XML_PARSE_DTDLOAD: entities are never substituted nor external subsets
- * loaded; and refuse_dtd stops the parse at any DOCTYPE anyway.
- */
-static xmlDocPtr
-parse_xml_body(const char *body, size_t len, char **problem)
-{
-	xmlParserCtxtPtr ctxt;
-	XmlParseGuard guard = {false};
-	xmlDocPtr	doc;
-	const char *nul;
-
-	*problem = NULL;
-	if (body == NULL || len == 0)
-	{
-		*problem = pstrdup("response body is empty");
-		return NULL;
-	}
-	if (len > (size_t) INT_MAX)
-	{
-		*problem = psprintf("response body is too large to parse (%zu bytes)",
-							len);
-		return NULL;
-	}
-
-	/*
-	 * libxml2 takes a NUL byte in a memory buffer for the end of the input
-	 * and would accept a well-formed prefix.  XML has no NUL character, so
-	 * such a body is not XML.
-	 */
-	nul = memchr(body, '\0', len);
-	if (nul != NULL)
-	{
-		*problem = psprintf("response body is not well-formed XML: NUL byte at offset %zu",
-							(size_t) (nul - body));
-		return NULL;
-	}
-
-	ensure_xml_initialized();
-	ctxt = xmlNewParserCtxt();
-	if (ctxt == NULL)
-	{
-		*problem = pstrdup("out of memory creating an XML parser");
-		return NULL;
-	}
-	ctxt->_private = &guard;
-	ctxt->sax->internalSubset = refuse_dtd;
-	ctxt->sax->serror = ignore_xml_error;
-
-	doc = xmlCtxtReadMemory(ctxt, body, (int) len, NULL, NULL,
-							XML_PARSE_NONET | XML_PARSE_NOERROR |
-							XML_PARSE_NOWARNING);
-
-	if (guard.saw_dtd)
-		*problem = pstrdup("response body contains a DTD, which is refused");
-	else if (doc == NULL)
-	{
-		char	   *reason = xml_error_text(ctxt);
-
-		*problem = psprintf("response body is not well-formed XML: %s",
-							reason);
-		pfree(reason);
-	}
-	if (*problem != NULL && doc != NULL)
-	{
-		xmlFreeDoc(doc);
-		doc = NULL;
-	}
-	xmlFreeParserCtxt(ctxt);
-	return doc;
-}
-
-/*
- * Whether node is element 'name' of the STS namespace.  Documents without a
- * namespace are accepted too (some STS-compatible endpoints omit it), but an
- * element of another namespace is not the one we are looking for.
- */
-static bool
-is_sts_element(xmlNodePtr node, const char *name)
-{
-	if (node->type != XML_ELEMENT_NODE ||
-		xmlStrcmp(node->name, (const xmlChar *) name) != 0)
-		return false;
-	return node->ns == NULL || node->ns->href == NULL ||
-		xmlStrcmp(node->ns->href, (const xmlChar *) STS_XML_NAMESPACE) == 0;
-}
-
-/* First child element 'name' of parent, or NULL. */
-static xmlNodePtr
-find_child(xmlNodePtr parent, const char *name)
-{
-	xmlNodePtr	child;
-
-	for (child = parent->children; child != NULL; child = child->next)
-	{
-		if (is_sts_element(child, name))
-			return child;
-	}
-	return NULL;
-}
-
-/*
- * Follow a path of element names below the root, which must itself be
- * path[0].  On failure returns NULL and *problem (palloc'd) names the first
- * element that is missing, as a slash-separated path.
- */
-static xmlNodePtr
-find_path(xmlDocPtr doc, const char *const *path, int depth, char **problem)
-{
-	xmlNodePtr	node = xmlDocGetRootElement(doc);
-	StringInfoData where;
-	int			i;
-
-	*problem = NULL;
-	if (node == NULL || !is_sts_element(node, path[0]))
-	{
-		if (node != NULL &&
-			xmlStrcmp(node->name, (const xmlChar *) path[0]) == 0)
-			*problem = psprintf("response root element <%s> is not in the STS namespace",
-								path[0]);
-		else if (node != NULL)
-			*problem = psprintf("response root element is <%s>, expected <%s>",
-								(const char *) node->name, path[0]);
-		else
-			*problem = psprintf("response has no <%s> element", path[0]);
-		return NULL;
-	}
-
-	initStringInfo(&where);
-	appendStringInfoString(&where, path[0]);
-	for (i = 1; i < depth; i++)
-	{
-		appendStringInfo(&where, "/%s", path[i]);
-		node = find_child(node, path[i]);
-		if (node == NULL)
-		{
-			*problem = psprintf("response has no <%s> element", where.data);
-			break;
-		}
-	}
-	pfree(where.data);
-	return node;
-}
-
-/*
- * Text content of an element with surrounding whitespace dropped (AWS's own
- * documentation examples wrap long tokens over several indented lines);
- * NULL when the element is empty, since none of the values we read can
- * legitimately be.  palloc'd.
- */
-static char *
-element_text(xmlNodePtr node)
-{
-	xmlChar    *content = xmlNodeGetContent(node);
-	const char *start;
-	const char *end;
-	char	   *text = NULL;
-
-	if (content == NULL)
-		return NULL;
-	start = (const char *) content;
-	end = start + strlen(start);
-	while (start < end && isspace((unsigned char) *start))
-		start++;
-	while (end > start && isspace((unsigned char) end[-1]))
-		end--;
-	if (end > start)
-		text = pnstrdup(start, end - start);
-	xmlFree(content);
-	return text;
-}
+static const CksXmlNamespace sts_namespace = {STS_XML_NAMESPACE, "STS"};
 
 /*
  * Text of child 'name' of parent; NULL (with *problem naming it, after
@@ -334,7 +82,7 @@ static char *
 required_child_text(xmlNodePtr parent, const char *where, const char *name,
 					char **problem)
 {
-	xmlNodePtr	child = find_child(parent, name);
+	xmlNodePtr	child = cks_xml_find_child(parent, &sts_namespace, name);
 	char	   *text;
 
 	if (child == NULL)
@@ -342,7 +90,7 @@ required_child_text(xmlNodePtr parent, const char *where, const char *name,
 		*problem = psprintf("response has no <%s/%s> element", where, name);
 		return NULL;
 	}
-	text = element_text(child);
+	text = cks_xml_element_text(child);
 	if (text == NULL)
 		*problem = psprintf("response element <%s/%s> is empty", where, name);
 	return text;
@@ -463,13 +211,28 @@ set_bad_response(CksAwsError *err, long http_status, char *message)
 void
 sts_credentials_free(StsCredentials *creds)
 {
-	if (creds->access_key_id)
-		pfree(creds->access_key_id);
-	if (creds->secret_access_key)
-		pfree(creds->secret_access_key);
-	if (creds->session_token)
-		pfree(creds->session_token);
-	memset(creds, 0, sizeof(*creds));
+	cks_secret_free(creds->access_key_id);
+	cks_secret_free(creds->secret_access_key);
+	cks_secret_free(creds->session_token);
+	explicit_bzero(creds, sizeof(*creds));
+}
+
+/*
+ * The three values go verbatim into the headers and the signature of every
+ * request made with them: a CR or LF would inject headers of the
+ * endpoint's choosing, so they obey the rule user-mapping credentials
+ * obey.  The problem never quotes the value.
+ */
+static char *
+check_credential_chars(const StsCredentials *creds, const char *where)
+{
+	if (!cks_credential_chars_ok(creds->access_key_id))
+		return psprintf("response element <%s/AccessKeyId> contains a space or a control character", where);
+	if (!cks_credential_chars_ok(creds->secret_access_key))
+		return psprintf("response element <%s/SecretAccessKey> contains a space or a control character", where);
+	if (!cks_credential_chars_ok(creds->session_token))
+		return psprintf("response element <%s/SessionToken> contains a space or a control character", where);
+	return NULL;
 }
 
 /*
@@ -492,6 +255,8 @@ read_credentials(xmlNodePtr credentials, StsCredentials *out)
 	if (problem == NULL)
 		out->session_token = required_child_text(credentials, where,
 												 "SessionToken", &problem);
+	if (problem == NULL)
+		problem = check_credential_chars(out, where);
 	if (problem == NULL)
 	{
 		expiration = required_child_text(credentials, where, "Expiration",
@@ -522,16 +287,18 @@ sts_parse_assume_role_response(const char *body, size_t len,
 	char	   *problem;
 
 	memset(out, 0, sizeof(*out));
-	doc = parse_xml_body(body, len, &problem);
+	doc = cks_xml_parse(body, len, &problem);
 	if (doc == NULL)
 	{
 		set_bad_response(err, http_status, problem);
 		return false;
 	}
 
-	credentials = find_path(doc, path, lengthof(path), &problem);
+	credentials = cks_xml_find_path(doc, &sts_namespace, path, lengthof(path), &problem);
 	if (credentials != NULL)
 		problem = read_credentials(credentials, out);
+	/* the document's text nodes hold the secret key and the token */
+	cks_xml_wipe_text(doc);
 	xmlFreeDoc(doc);
 
 	if (problem != NULL)
@@ -561,14 +328,14 @@ sts_parse_caller_identity_response(const char *body, size_t len,
 	char	   *account = NULL;
 
 	*account_id = NULL;
-	doc = parse_xml_body(body, len, &problem);
+	doc = cks_xml_parse(body, len, &problem);
 	if (doc == NULL)
 	{
 		set_bad_response(err, http_status, problem);
 		return false;
 	}
 
-	result = find_path(doc, path, lengthof(path), &problem);
+	result = cks_xml_find_path(doc, &sts_namespace, path, lengthof(path), &problem);
 	if (result != NULL)
 		account = required_child_text(result,
 									  "GetCallerIdentityResponse/GetCallerIdentityResult",
@@ -618,27 +385,27 @@ sts_parse_error(long http_status, const char *request_id_header,
 		}
 	}
 
-	doc = empty ? NULL : parse_xml_body(body, len, &problem);
+	doc = empty ? NULL : cks_xml_parse(body, len, &problem);
 	if (problem != NULL)
 		pfree(problem);
 	if (doc != NULL)
 	{
-		error = find_path(doc, path, lengthof(path), &problem);
+		error = cks_xml_find_path(doc, &sts_namespace, path, lengthof(path), &problem);
 		if (problem != NULL)
 			pfree(problem);
-		request_id_node = find_child(xmlDocGetRootElement(doc), "RequestId");
+		request_id_node = cks_xml_find_child(xmlDocGetRootElement(doc), &sts_namespace, "RequestId");
 	}
 	if (error != NULL)
 	{
 		xmlNodePtr	node;
 
-		if ((node = find_child(error, "Code")) != NULL)
-			code = element_text(node);
-		if ((node = find_child(error, "Message")) != NULL)
-			message = element_text(node);
+		if ((node = cks_xml_find_child(error, &sts_namespace, "Code")) != NULL)
+			code = cks_xml_element_text(node);
+		if ((node = cks_xml_find_child(error, &sts_namespace, "Message")) != NULL)
+			message = cks_xml_element_text(node);
 	}
 	if (request_id_node != NULL)
-		request_id = element_text(request_id_node);
+		request_id = cks_xml_element_text(request_id_node);
 	if (request_id == NULL && request_id_header != NULL)
 		request_id = pstrdup(request_id_header);
 

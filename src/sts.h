@@ -39,14 +39,17 @@ typedef struct StsCredentials
 	time_t		expiration;		/* UTC */
 } StsCredentials;
 
-/* pfree the strings of creds (secrets included) and zero it. */
+/* Wipe (explicit_bzero) and pfree the strings of creds, then zero it. */
 extern void sts_credentials_free(StsCredentials *creds);
 
 /* Form bodies, palloc'd, values percent-encoded (RFC 3986). */
 extern char *sts_assume_role_body(const StsAssumeRoleParams *params);
 extern char *sts_get_caller_identity_body(void);
 
-/* Parse a 2xx response; false + CKS_ERR_BAD_RESPONSE when malformed. */
+/*
+ * Parse a 2xx response; false + CKS_ERR_BAD_RESPONSE when malformed.
+ * AssumeRole credentials with a space or control character are malformed.
+ */
 extern bool sts_parse_assume_role_response(const char *body, size_t len,
 										   long http_status,
 										   StsCredentials *out,

@@ -120,8 +120,13 @@ MSG_BAD_SIGNATURE = (
 FAULT_KINDS = (
     "throttle", "status500", "status503", "status", "close", "reset", "hang",
     "malformed", "empty", "html502", "wrongtypes", "latency", "accessdenied",
-    "loop_marker", "truncated_no_marker",
+    "loop_marker", "truncated_no_marker", "crlf_token",
 )
+
+# Where the crlf_token fault puts CR LF into the issued session token; the
+# marker is replaced by character references after serialization, because
+# XML turns a literal CR LF into LF.
+CRLF_MARK = "CKSCRLFMARK"
 
 HTML_502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n"
             b"<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n"
@@ -149,6 +154,17 @@ def kms_error_shape(code):
     """(status, namespace, message member) of a KMS error code; codes only
     injected through the "status" fault are treated as modeled KMS errors."""
     return KMS_ERRORS.get(code, (500, "com.amazonaws.kms", "message"))
+
+
+def bad_signature_message(service, parts):
+    """What AWS says to a wrong signature.  KMS (like every JSON service)
+    appends what it signed: the canonical request, session token included,
+    and the string to sign.  STS (Query protocol) does not."""
+    if service != "kms":
+        return MSG_BAD_SIGNATURE
+    return ("%s\n\nThe Canonical String for this request should have been\n"
+            "'%s'\n\nThe String-to-Sign should have been\n'%s'\n"
+            % (MSG_BAD_SIGNATURE, parts["canonical"], parts["string_to_sign"]))
 
 
 def auth_error(service, kind, message):
@@ -315,8 +331,9 @@ class SigV4Verifier(botocore.auth.SigV4Auth):
 
 
 def compute_signature(secret, service, region, amz_date, method, host, path,
-                      signed_names, received_headers, body):
-    """The signature botocore would produce for this request."""
+                      signed_names, received_headers, body, parts=None):
+    """The signature botocore would produce for this request.  A dict
+    given as `parts` receives the canonical request and string to sign."""
     signed = botocore.awsrequest.HTTPHeaders()
     for name in signed_names:
         for value in received_headers.get_all(name) or []:
@@ -332,7 +349,10 @@ def compute_signature(secret, service, region, amz_date, method, host, path,
     creds = botocore.credentials.Credentials("unused", secret)
     signer = SigV4Verifier(creds, service, region, signed)
     canonical = signer.canonical_request(request)
-    return signer.signature(signer.string_to_sign(request, canonical), request)
+    string_to_sign = signer.string_to_sign(request, canonical)
+    if parts is not None:
+        parts.update(canonical=canonical, string_to_sign=string_to_sign)
+    return signer.signature(string_to_sign, request)
 
 
 def parse_authorization(value, service):
@@ -458,12 +478,15 @@ def authenticate(handler, body, service):
         ident = Identity(account, akid, cred["arn"], cred["user_id"], region,
                          service, temporary=True)
 
+    parts = {}
     expected = compute_signature(
         secret, scope_service, region, amz_date, handler.command,
-        headers.get("Host", ""), handler.path, signed_names, headers, body)
+        headers.get("Host", ""), handler.path, signed_names, headers, body,
+        parts)
     if not hmac.compare_digest(expected.encode(),
                                fields["Signature"].encode()):
-        raise auth_error(service, "signature", MSG_BAD_SIGNATURE)
+        raise auth_error(service, "signature",
+                         bad_signature_message(service, parts))
 
     skew = fixtures.MAX_CLOCK_SKEW_SECONDS
     if request_time < now - skew:
@@ -726,6 +749,8 @@ def assume_role(ident, form, request_id, fault):
     expiration_text = iso8601(expiration)
     if fault and fault["kind"] == "wrongtypes":
         akid, expiration_text = "", "soon"
+    if fault and fault["kind"] == "crlf_token":
+        token = token + CRLF_MARK + "X-Cks-Injected: yes"
     return sts_xml("AssumeRole", [
         ("Credentials", [
             ("AccessKeyId", akid),
@@ -737,7 +762,7 @@ def assume_role(ident, form, request_id, fault):
             ("AssumedRoleId", user_id),
             ("Arn", assumed_arn),
         ]),
-    ], request_id)
+    ], request_id).replace(CRLF_MARK, "&#13;&#10;")
 
 
 def get_caller_identity(ident, form, request_id, fault):

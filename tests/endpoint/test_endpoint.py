@@ -645,14 +645,55 @@ class Signatures(EndpointTest):
         client = kms_client(creds=(fx.ACCESS_KEY_1, fx.SECRET_KEY_2))
         e = self.assertClientError("InvalidSignatureException",
                                    client.describe_custom_key_stores)
+        # like AWS: the short text, then what KMS signed
+        message = e.response["Error"]["Message"]
+        first, _, echo = message.partition("\n\n")
         self.assertEqual(
-            e.response["Error"]["Message"],
+            first,
             "The request signature we calculated does not match the "
             "signature you provided. Check your AWS Secret Access Key and "
             "signing method. Consult the service documentation for details.")
+        self.assertRegex(
+            echo,
+            r"^The Canonical String for this request should have been\n"
+            r"'POST\n/\n\ncontent-type:application/x-amz-json-1\.1\n"
+            r"host:127\.0\.0\.1:\d+\nx-amz-date:\d{8}T\d{6}Z\n"
+            r"x-amz-target:TrentService\.DescribeCustomKeyStores\n\n"
+            r"content-type;host;x-amz-date;x-amz-target\n[0-9a-f]{64}'\n\n"
+            r"The String-to-Sign should have been\n'AWS4-HMAC-SHA256\n"
+            r"\d{8}T\d{6}Z\n\d{8}/us-east-1/kms/aws4_request\n[0-9a-f]{64}'\n$")
         rec = ctl.select(ctl.log())[-1]
         self.assertEqual((rec["status"], rec["error_code"], rec["account"]),
                          (400, "InvalidSignatureException", None))
+
+    def test_wrong_secret_echoes_the_session_token(self):
+        """The reason cks_fdw must cut AWS's message: the canonical request
+        in it holds x-amz-security-token.  STS does not echo."""
+        akid, _, token = temp_creds(sts_client().assume_role(
+            RoleArn=fx.ROLE_READER_1, RoleSessionName="echo")["Credentials"])
+        client = kms_client(creds=(akid, "wrong-secret", token))
+        e = self.assertClientError("InvalidSignatureException",
+                                   client.describe_custom_key_stores)
+        self.assertIn("\nx-amz-security-token:%s\n" % token,
+                      e.response["Error"]["Message"])
+        e = self.assertClientError(
+            "SignatureDoesNotMatch",
+            sts_client(creds=(akid, "wrong-secret", token))
+            .get_caller_identity)
+        self.assertNotIn(token, e.response["Error"]["Message"])
+
+    def test_crlf_token_fault(self):
+        ctl.fault("crlf_token", operation="AssumeRole")
+        r = signed_request(b"Action=AssumeRole&Version=2011-06-15&RoleArn="
+                           b"arn%3Aaws%3Aiam%3A%3A111111111111%3Arole%2F"
+                           b"cks-reader&RoleSessionName=crlf", service="sts")
+        self.assertEqual(r.status, 200)
+        self.assertIn(b"&#13;&#10;X-Cks-Injected: yes</SessionToken>",
+                      r.body)
+        # the next AssumeRole is normal again
+        r = sts_client().assume_role(RoleArn=fx.ROLE_READER_1,
+                                     RoleSessionName="after")
+        self.assertNotIn("\r", r["Credentials"]["SessionToken"])
 
     def test_unknown_key(self):
         client = kms_client(creds=(fx.UNKNOWN_ACCESS_KEY, fx.SECRET_KEY_1))

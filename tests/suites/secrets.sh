@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # No secret ever leaves the user mapping: after a session full of failures
-# (wrong secret, rejected session token, throttling until retries run out,
+# (wrong secret, rejected session token, a wrong secret with temporary
+# credentials -- KMS then echoes the canonical request, session token
+# included, as AWS does --, an STS answer whose token carries CR LF,
+# throttling until retries run out,
 # malformed / empty / HTML answers, an unreachable endpoint, AssumeRole
 # refused for a wrong external id, and failures while assumed-role
 # credentials are in use), no secret access key and no session token
@@ -33,8 +36,30 @@ SECRET_3=cks/test/secret/333333333333/CCCCCCCCCCCC
 WRONG_SECRET=wrong/secret/not-the-right-one/0123456789xyz
 GIVEN_TOKEN=FwoGZXIvYXdzEKr//////////wEaDcks-test-given-session-token-0123
 ISSUED_TOKEN_PREFIX=IQoJb3JpZ2luX2VjE
+INJECTED_HEADER=X-Cks-Injected
+
+# Temporary credentials issued by the endpoint, given to a mapping with a
+# wrong secret: KMS answers InvalidSignatureException with the canonical
+# request, whose x-amz-security-token line is this token.
+temp=$(/usr/bin/python3 - <<'PY'
+import os, botocore.session
+s = botocore.session.get_session()
+url = os.environ.get("CKS_ENDPOINT_URL") or "http://127.0.0.1:%s" % open(
+    os.environ["CKS_ENDPOINT_PORT_FILE"]).read().strip()
+c = s.create_client("sts", region_name="us-east-1", endpoint_url=url,
+                    aws_access_key_id="AKIDCKSTEST111111111",
+                    aws_secret_access_key="cks/test/secret/111111111111/AAAAAAAAAAAA")
+r = c.assume_role(RoleArn="arn:aws:iam::111111111111:role/cks-reader",
+                  RoleSessionName="cks-secrets-echo")["Credentials"]
+print(r["AccessKeyId"], r["SessionToken"])
+PY
+)
+TEMP_KEY_ID=${temp%% *}
+TEMP_TOKEN=${temp#* }
+[ -n "$TEMP_KEY_ID" ] && [ "$TEMP_KEY_ID" != "$temp" ] ||
+	fail "temporary credentials from the endpoint" "$temp"
 secrets_checked=(SECRET_1 SECRET_2 SECRET_3 WRONG_SECRET GIVEN_TOKEN
-	ISSUED_TOKEN_PREFIX)
+	ISSUED_TOKEN_PREFIX TEMP_KEY_ID TEMP_TOKEN INJECTED_HEADER)
 
 # every secret named above is absent from FILE
 check_no_secrets() {	# check_no_secrets WHERE FILE
@@ -67,6 +92,8 @@ SELECT make_server('s_down', 'http://127.0.0.1:9');
 SELECT make_server('s_ext_wrong', '$ep');
 SELECT make_server('s_role', '$ep');
 SELECT make_server('s_warn', '$ep', ', on_error ''warn''');
+SELECT make_server('s_echo', '$ep');
+SELECT make_server('s_crlf', '$ep');
 ALTER SERVER s_warn OPTIONS (SET region 'us-east-1,eu-west-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER s_good
   OPTIONS (access_key_id 'AKIDCKSTEST111111111', secret_access_key '$SECRET_1');
@@ -87,6 +114,12 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER s_role
   OPTIONS (access_key_id 'AKIDCKSTEST333333333', secret_access_key '$SECRET_3',
            role_arn 'arn:aws:iam::333333333333:role/cks-reader-ext',
            external_id 'ext-id-42');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_echo
+  OPTIONS (access_key_id '$TEMP_KEY_ID', secret_access_key '$WRONG_SECRET',
+           session_token '$TEMP_TOKEN');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_crlf
+  OPTIONS (access_key_id 'AKIDCKSTEST111111111', secret_access_key '$SECRET_1',
+           role_arn 'arn:aws:iam::111111111111:role/cks-reader');
 CREATE ROLE cks_secrets_nopriv LOGIN;
 ALTER DATABASE $db SET log_min_messages = 'debug2';
 ALTER DATABASE $db SET log_error_verbosity = 'verbose';
@@ -104,6 +137,13 @@ SET client_min_messages = debug2;
 SELECT * FROM s_wrong_t;
 -- a session token the endpoint rejects (28000)
 SELECT * FROM s_token_t;
+-- temporary credentials with a wrong secret: KMS echoes the canonical
+-- request, session token included (28000)
+SELECT custom_key_store_id, custom_key_store_name FROM s_echo_t;
+-- STS hands out a session token with CR LF in it (HV004), then a good one
+\! /usr/bin/python3 tests/endpoint/ctl.py fault crlf_token --operation AssumeRole
+SELECT * FROM s_crlf_t;
+SELECT 'crlf retry rows: ' || count(*) FROM s_crlf_t;
 -- an unreachable endpoint (HV00N)
 SELECT * FROM s_down_t;
 -- AssumeRole with the wrong external id (42501)
@@ -159,6 +199,21 @@ echo "# failure run: $errors errors"
 check_lt "failure run: at least 12 errors" 11 "$errors"
 check_contains "failure run: AssumeRole with the right external id returned rows" \
 	"role rows: " "$suite_tmp/client.out"
+# (only s_echo reaches KMS with a wrong signature; the endpoint then
+# echoes the token, see test_wrong_secret_echoes_the_session_token)
+check_eq "failure run: KMS answered InvalidSignatureException" "yes" \
+	"$($CTL requests --operation DescribeCustomKeyStores --fields error_code |
+		grep -q "^InvalidSignatureException$" && echo yes)"
+check_contains "failure run: the signature error shows AWS's first sentence" \
+	"Consult the service documentation for details. (HTTP 400" \
+	"$suite_tmp/client.out"
+check_absent "failure run: ... and not the canonical string" \
+	"Canonical String" "$suite_tmp/client.out"
+check_contains "failure run: a CR LF session token from STS is refused" \
+	"<AssumeRoleResponse/AssumeRoleResult/Credentials/SessionToken> contains a space or a control character" \
+	"$suite_tmp/client.out"
+check_contains "failure run: the next AssumeRole works" "crlf retry rows: " \
+	"$suite_tmp/client.out"
 check_contains "failure run: a failing region gave a WARNING" "WARNING:" \
 	"$suite_tmp/client.out"
 check_contains "failure run: a caught error was shown by PL/pgSQL" "caught: " \
@@ -202,6 +257,8 @@ check_lt "server log: the failures were logged (ERROR lines)" 11 \
 check_contains "server log: debug messages were logged too" "DEBUG:" \
 	"$suite_tmp/server.log"
 check_no_secrets "server log" "$suite_tmp/server.log"
+check_absent "server log: no canonical string echoed by KMS" \
+	"Canonical String" "$suite_tmp/server.log"
 check_no_secrets "client output" "$suite_tmp/client.out"
 check_no_secrets "EXPLAIN (VERBOSE, ANALYZE)" "$suite_tmp/explain.out"
 check_no_secrets "pg_stat_activity" "$suite_tmp/activity.out"
@@ -214,7 +271,7 @@ SELECT 'mappings: ' || count(*) FROM pg_user_mappings;
 SELECT * FROM pg_user_mappings;
 SELECT umoptions FROM pg_user_mapping;
 EOF
-check_contains "a role without privileges sees the mappings" "mappings: 7" \
+check_contains "a role without privileges sees the mappings" "mappings: 9" \
 	"$suite_tmp/nopriv.out"
 check_contains "... but none of their options (umoptions NULL)" \
 	"visible options: 0" "$suite_tmp/nopriv.out"

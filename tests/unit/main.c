@@ -19,6 +19,9 @@ extern void run_service_tests(void);
 extern void run_sts_tests(void);
 extern void run_http_tests(void);
 extern void run_names_tests(void);
+extern void run_xml_tests(void);
+extern void run_secrets_tests(void);
+extern void run_aws_error_tests(void);
 
 static int	passed;
 static int	failed;
@@ -123,6 +126,9 @@ main(void)
 	run_sts_tests();
 	run_http_tests();
 	run_names_tests();
+	run_xml_tests();
+	run_secrets_tests();
+	run_aws_error_tests();
 
 	printf("%d passed, %d failed", passed, failed);
 	if (skipped > 0)

@@ -284,6 +284,69 @@ check_bad_expiration(const char *expiration, const char *want)
 	pfree(doc);
 }
 
+/*
+ * Credentials that could inject headers are refused: a CR/LF (written as
+ * character references, since XML turns a literal CR LF into LF), a LF, a
+ * space or a control character inside a value.  The message names the
+ * element, never the value.
+ */
+static void
+test_assume_role_header_injection(void)
+{
+	static const char *const tokens[] = {
+		"AQoDYXdzEPT&#13;&#10;X-Injected: 1",
+		"AQoDYXdzEPT\nX-Injected:1",
+		"AQoDYXdzEPT&#13;more",
+		"AQoDYXdzEPT with-a-space",
+		"AQoDYXdzEPT&#9;tab",
+	};
+	const char *where = "AssumeRoleResponse/AssumeRoleResult/Credentials";
+	int			i;
+
+	for (i = 0; i < lengthof(tokens); i++)
+	{
+		char	   *doc = psprintf("<AssumeRoleResponse><AssumeRoleResult><Credentials>"
+								   "<AccessKeyId>ASIAIOSFODNN7EXAMPLE</AccessKeyId>"
+								   "<SecretAccessKey>" SECRET_KEY "</SecretAccessKey>"
+								   "<SessionToken>%s</SessionToken>"
+								   "<Expiration>2026-11-29T02:00:00Z</Expiration>"
+								   "</Credentials></AssumeRoleResult></AssumeRoleResponse>",
+								   tokens[i]);
+
+		check_bad_assume_role_str(doc, psprintf("response element <%s/SessionToken> contains a space or a control character", where));
+		pfree(doc);
+	}
+	check_bad_assume_role_str("<AssumeRoleResponse><AssumeRoleResult><Credentials>"
+							  "<AccessKeyId>ASIA&#10;X-Evil: 1</AccessKeyId>"
+							  "<SecretAccessKey>k</SecretAccessKey><SessionToken>t</SessionToken>"
+							  "<Expiration>2026-11-29T02:00:00Z</Expiration>"
+							  "</Credentials></AssumeRoleResult></AssumeRoleResponse>",
+							  psprintf("response element <%s/AccessKeyId> contains a space or a control character", where));
+	check_bad_assume_role_str("<AssumeRoleResponse><AssumeRoleResult><Credentials>"
+							  "<AccessKeyId>ASIA</AccessKeyId>"
+							  "<SecretAccessKey>k&#127;</SecretAccessKey><SessionToken>t</SessionToken>"
+							  "<Expiration>2026-11-29T02:00:00Z</Expiration>"
+							  "</Credentials></AssumeRoleResult></AssumeRoleResponse>",
+							  psprintf("response element <%s/SecretAccessKey> contains a space or a control character", where));
+}
+
+/* sts_credentials_free leaves no pointer and no expiry behind. */
+static void
+test_credentials_free(void)
+{
+	StsCredentials creds;
+
+	creds.access_key_id = pstrdup("ASIAIOSFODNN7EXAMPLE");
+	creds.secret_access_key = pstrdup(SECRET_KEY);
+	creds.session_token = pstrdup(SESSION_TOKEN);
+	creds.expiration = 1795917600;
+	sts_credentials_free(&creds);
+	CHECK(creds.access_key_id == NULL && creds.secret_access_key == NULL &&
+		  creds.session_token == NULL && creds.expiration == 0);
+	/* freeing twice, or an empty struct, is harmless */
+	sts_credentials_free(&creds);
+}
+
 static void
 test_assume_role_malformed(void)
 {
@@ -536,6 +599,8 @@ run_sts_tests(void)
 	test_assume_role_response();
 	test_assume_role_namespaces();
 	test_assume_role_malformed();
+	test_assume_role_header_injection();
+	test_credentials_free();
 	test_hostile_xml();
 	test_caller_identity();
 	test_error_documents();

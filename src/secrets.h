@@ -1,0 +1,42 @@
+/*-------------------------------------------------------------------------
+ *
+ * secrets.h
+ *	  Handling of secret strings (secret keys, session tokens) wherever
+ *	  they pass: wiping before free, keeping them out of text that is
+ *	  shown or logged, and refusing values that could inject HTTP headers.
+ *
+ *	  Frontend-safe (no backend needed), so the unit runner tests it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CKS_SECRETS_H
+#define CKS_SECRETS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* What a redacted secret is replaced with in shown text. */
+#define CKS_REDACTED	"[redacted]"
+
+/* Zero the bytes of s (up to its NUL); NULL is fine. */
+extern void cks_secret_wipe(char *s);
+
+/* Wipe s, then pfree it; NULL is fine. */
+extern void cks_secret_free(char *s);
+
+/*
+ * Whether a credential value may go into an HTTP header and a signature:
+ * not empty, and no space, control character (CR, LF, ...) or DEL.  The
+ * same rule options.c applies to access_key_id, secret_access_key and
+ * session_token in a user mapping.
+ */
+extern bool cks_credential_chars_ok(const char *value);
+
+/*
+ * A palloc'd copy of text with every occurrence of each non-empty secret
+ * (NULL entries are skipped) replaced by CKS_REDACTED.
+ */
+extern char *cks_redact_secrets(const char *text, const char *const *secrets,
+								int nsecrets);
+
+#endif							/* CKS_SECRETS_H */
