@@ -627,7 +627,7 @@ class Filters(EndpointTest):
                          "com.amazon.coral.validate#ValidationException")
 
     def test_unknown_operation(self):
-        r = signed_request({}, target="TrentService.ListKeys")
+        r = signed_request({}, target="TrentService.CreateKey")
         self.assertEqual(r.status, 400)
         self.assertEqual(r.json()["__type"],
                          "com.amazon.coral.service#UnknownOperationException")
@@ -1214,7 +1214,11 @@ class Log(EndpointTest):
         ctl.stores(fx.ACCOUNT_1, "us-east-1", 3)
         ctl.reset()
         self.assertEqual(ctl.log(), [])
-        self.assertEqual(ctl.call("GET", "/_cks/config"),
+        config = ctl.call("GET", "/_cks/config")
+        self.assertEqual(config, kms_endpoint.state.DEFAULT_CONFIG)
+        self.assertEqual({k: config[k] for k in ("clock_offset_seconds",
+                                                 "sts_expiry_seconds",
+                                                 "latency_ms")},
                          {"clock_offset_seconds": 0,
                           "sts_expiry_seconds": None, "latency_ms": 0})
         self.assertEqual(len(kms_client().describe_custom_key_stores()
