@@ -220,7 +220,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         fault = None
         try:
             if service == "sts" and operation in sts.UNSIGNED_ACTIONS:
-                ident = self.unsigned_identity(query)
+                ident = self.unsigned_identity(params)
             else:
                 ident = authenticate(self, body, service)
             state.STATE.log_update(record, region=ident.region,
@@ -254,10 +254,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.finish_api(record, request_id, err.service, status, payload,
                             err, fault)
 
-    def unsigned_identity(self, query):
-        """The identity of an unsigned STS call: nobody yet, in the region
-        of the request (always us-east-1 for the global endpoint)."""
-        return sigv4.Identity(None, None, None, None, "us-east-1", "sts")
+    def unsigned_identity(self, form):
+        """The identity of an unsigned STS call: nobody yet; logged under
+        the account of the role it asks for, in us-east-1 (the global
+        endpoint's region)."""
+        role_arn = (form or {}).get("RoleArn") or ""
+        parts = role_arn.split(":")
+        account = parts[4] if len(parts) > 5 and parts[4].isdigit() else None
+        return sigv4.Identity(account, None, None, None, "us-east-1", "sts")
 
     def apply_latency(self, service):
         with state.STATE.lock:
