@@ -251,3 +251,8 @@ class Capacity(ServiceTest):
         self.assertGreaterEqual(self.timed(kms.describe_custom_key_stores),
                                 0.6)
         self.assertGreaterEqual(self.timed(lambda: kms.list_keys()), 0.6)
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
