@@ -7,6 +7,10 @@ CLI when installed) must see it behave like KMS and STS, including the
 errors, signature checks, temporary credentials and every injected fault.
 
     /usr/bin/python3 tests/endpoint/test_endpoint.py        # N passed, N failed
+
+It also runs test_services.py, test_inventory.py and test_keyless.py (the
+Organizations, CloudHSM, ListKeys/DescribeKey, IMDS, ECS and web identity
+checks), which share a second endpoint started with an account range.
     /usr/bin/python3 -m unittest discover -s tests/endpoint -v
 
 Each run starts its own endpoint on a free port and stops it afterwards.
@@ -1378,6 +1382,9 @@ def main():
     """Run everything and end with the project's `N passed, N failed`."""
     suite = unittest.defaultTestLoader.loadTestsFromModule(
         sys.modules[__name__])
+    # the services of issues 12-14 (own endpoint with an account range)
+    suite.addTests(unittest.defaultTestLoader.loadTestsFromNames(
+        ["test_services", "test_inventory", "test_keyless"]))
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     failed = len(result.failures) + len(result.errors)
     skipped = len(result.skipped)
