@@ -76,7 +76,7 @@ FUZZ_CFLAGS = -DFRONTEND -g -O1 -fno-omit-frame-pointer \
 	$(shell pkg-config --cflags $(DEPS_PKGS))
 
 FUZZ_KMS_SRCS = src/aws_json.c src/aws_service.c src/sts.c src/xml.c \
-	src/aws_error.c src/secrets.c
+	src/aws_error.c src/secrets.c src/aws_names.c
 
 fuzz/build/fuzz_kms: fuzz/fuzz_kms.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(FUZZ_KMS_SRCS) $(wildcard src/*.h)
 	@mkdir -p fuzz/build
@@ -84,7 +84,7 @@ fuzz/build/fuzz_kms: fuzz/fuzz_kms.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(FUZ
 
 fuzz/build/fuzz_sts: fuzz/fuzz_sts.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/sts.c src/sts.h src/xml.c src/xml.h src/aws_error.c src/aws_error.h src/secrets.c src/secrets.h
 	@mkdir -p fuzz/build
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_sts.c fuzz/fuzz_common.c src/sts.c src/xml.c src/aws_error.c src/secrets.c $(UNIT_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_sts.c fuzz/fuzz_common.c src/sts.c src/xml.c src/aws_error.c src/secrets.c src/aws_names.c $(UNIT_LIBS)
 
 fuzz/build/fuzz_names: fuzz/fuzz_names.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/aws_names.c src/aws_names.h src/aws_error.c src/aws_error.h src/secrets.c src/secrets.h
 	@mkdir -p fuzz/build

@@ -15,6 +15,7 @@
 #endif
 
 #include "lib/stringinfo.h"
+#include "aws_names.h"
 #include "secrets.h"
 
 void
@@ -37,22 +38,14 @@ cks_secret_free(char *s)
  * A credential goes verbatim into a header line and the canonical
  * request: CR or LF would end the header and start another one of the
  * sender's choosing, and a blank or a control character is never part of
- * a real key or token.  Keep in line with options.c's
- * credential_option_value.
+ * a real key or token: the rule user-mapping values are checked with
+ * (aws_names.c), so a value from STS passes exactly where one typed into a
+ * user mapping would.
  */
 bool
 cks_credential_chars_ok(const char *value)
 {
-	const unsigned char *p;
-
-	if (value == NULL || value[0] == '\0')
-		return false;
-	for (p = (const unsigned char *) value; *p != '\0'; p++)
-	{
-		if (*p <= ' ' || *p == 0x7f)
-			return false;
-	}
-	return true;
+	return value != NULL && value[0] != '\0' && cks_is_printable_token(value);
 }
 
 /* The secret that starts at text, or NULL.  Longest first wins ties. */
