@@ -26,6 +26,7 @@
 #include "sts.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
@@ -55,23 +56,35 @@ check_interrupts_hook(void)
 }
 
 /*
- * A query that errors out (or is cancelled) may leave transfers attached
- * to the shared multi handle; drop them so the next query starts clean and
- * their half-used connections are closed.
+ * A transfer belongs to the resource owner that was current when it
+ * started: the portal running the query (a cursor's own portal for FETCH),
+ * or the subtransaction for a query run without one.  That owner is
+ * released exactly when the query can no longer continue -- the portal is
+ * dropped, or the subtransaction running it aborts -- and not when an
+ * unrelated savepoint is rolled back while a cursor opened outside it
+ * stays usable.  (Dropping by subtransaction depth instead freed an open
+ * cursor's transfers at ROLLBACK TO, under calls still waiting on them.)
+ * Resource owner callbacks run with CurrentResourceOwner set to the owner
+ * being released.
+ */
+static void
+release_transfers_of_owner(ResourceReleasePhase phase, bool isCommit,
+						   bool isTopLevel, void *arg)
+{
+	if (phase == RESOURCE_RELEASE_BEFORE_LOCKS)
+		cks_http_release_owner(CurrentResourceOwner);
+}
+
+/*
+ * The backstop: whatever a failed transaction left attached to the shared
+ * multi handle goes, so the next query starts clean and half-used
+ * connections are closed.
  */
 static void
 abort_transfers_at_xact_end(XactEvent event, void *arg)
 {
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
-		cks_http_abort_level(0);
-}
-
-static void
-abort_transfers_at_subxact_end(SubXactEvent event, SubTransactionId mySubid,
-							   SubTransactionId parentSubid, void *arg)
-{
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		cks_http_abort_level(GetCurrentTransactionNestLevel());
+		cks_http_release_all();
 }
 
 void
@@ -86,7 +99,7 @@ cks_calls_initialize(void)
 							NULL, NULL, NULL);
 	cks_http_set_interrupt_hook(check_interrupts_hook);
 	RegisterXactCallback(abort_transfers_at_xact_end, NULL);
-	RegisterSubXactCallback(abort_transfers_at_subxact_end, NULL);
+	RegisterResourceReleaseCallback(release_transfers_of_owner, NULL);
 }
 
 static int
@@ -152,9 +165,8 @@ cks_call_init(CksCall *call, CksProtocol protocol, const char *url,
 void
 cks_call_reset(CksCall *call)
 {
-	if (call->transfer)
-		cks_http_release(call->transfer);
-	call->transfer = NULL;
+	cks_http_release(call->transfer);
+	call->transfer = 0;
 	call->response_body = NULL;
 	call->response_len = 0;
 	call->request_id = NULL;
@@ -183,11 +195,8 @@ start_attempt(CksCall *call)
 	CksHttpRequest hreq;
 	char		errbuf[256];
 
-	if (call->transfer)
-	{
-		cks_http_release(call->transfer);
-		call->transfer = NULL;
-	}
+	cks_http_release(call->transfer);
+	call->transfer = 0;
 	if (!cks_url_host_and_path(call->url, &host, &path))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
@@ -236,13 +245,13 @@ start_attempt(CksCall *call)
 	hreq.connect_timeout_ms = call->settings->connect_timeout_ms;
 	hreq.timeout_ms = call->settings->request_timeout_ms;
 	hreq.ca_file = call->settings->ca_file;
-	hreq.owner_level = GetCurrentTransactionNestLevel();
+	hreq.owner = CurrentResourceOwner;
 
 	call->transfer = cks_http_start(&hreq, errbuf);
 	pfree(sig.canonical_request);
 	pfree(sig.string_to_sign);
 	pfree(sig.authorization);
-	if (call->transfer == NULL)
+	if (call->transfer == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
 				 errmsg("could not start a request to %s", call->url),
@@ -303,7 +312,7 @@ static bool
 is_retryable(const CksCall *call)
 {
 	if (call->error.kind == CKS_ERR_TRANSPORT)
-		return is_retryable_transport_error(cks_http_response(call->transfer)->curl_code);
+		return is_retryable_transport_error(call->curl_code);
 	if (call->http_status == 500 || call->http_status == 502 ||
 		call->http_status == 503 || call->http_status == 504)
 		return true;
@@ -386,12 +395,13 @@ schedule_retry(CksCall *call)
  * failed for good.
  */
 static void
-handle_finished_attempt(CksCall *call)
+handle_finished_attempt(CksCall *call, CksHttpTransfer *transfer)
 {
-	const CksHttpResponse *response = cks_http_response(call->transfer);
+	const CksHttpResponse *response = cks_http_response(transfer);
 	MemoryContext old;
 
 	memset(&call->error, 0, sizeof(CksAwsError));
+	call->curl_code = response->curl_code;
 	call->http_status = response->status;
 	call->request_id = response->request_id;
 
@@ -491,6 +501,13 @@ backoff_sleep(long ms)
 	CHECK_FOR_INTERRUPTS();
 }
 
+/*
+ * Take the outcome of every attempt that finished.  An attempt whose
+ * transfer is gone was dropped by a resource owner that is not the one
+ * running this call now (it should not happen, as transfers follow the
+ * scan's portal, but a call must never wait on a transfer that no longer
+ * exists): it is sent again, not counted as an attempt.
+ */
 static void
 collect_finished_attempts(CksCall **calls, int ncalls)
 {
@@ -499,10 +516,33 @@ collect_finished_attempts(CksCall **calls, int ncalls)
 	for (i = 0; i < ncalls; i++)
 	{
 		CksCall    *call = calls[i];
+		CksHttpTransfer *transfer;
 
-		if (call->state == CKS_CALL_IN_FLIGHT && cks_http_is_done(call->transfer))
-			handle_finished_attempt(call);
+		if (call->state != CKS_CALL_IN_FLIGHT)
+			continue;
+		transfer = cks_http_find(call->transfer);
+		if (transfer == NULL)
+		{
+			call->transfer = 0;
+			call->attempts--;
+			start_attempt(call);
+		}
+		else if (cks_http_is_done(transfer))
+			handle_finished_attempt(call, transfer);
 	}
+}
+
+bool
+cks_call_ready(const CksCall *call)
+{
+	CksHttpTransfer *transfer;
+
+	if (call_is_finished(call))
+		return true;
+	if (call->state != CKS_CALL_IN_FLIGHT)
+		return false;
+	transfer = cks_http_find(call->transfer);
+	return transfer == NULL || cks_http_is_done(transfer);
 }
 
 /*
@@ -519,6 +559,7 @@ calls_step(CksCall **calls, int ncalls, bool wait)
 		long		next_backoff_ms;
 		int			i;
 
+		CHECK_FOR_INTERRUPTS();
 		for (i = 0; i < ncalls; i++)
 			if (call_is_finished(calls[i]))
 				return i;

@@ -408,10 +408,7 @@ cks_kms_scan_ready(CksKmsScan *scan)
 		if (stream->finished || !stream->started)
 			continue;
 		anything_pending = true;
-		if (stream->call.state == CKS_CALL_DONE || stream->call.state == CKS_CALL_FAILED)
-			return true;
-		if (stream->call.state == CKS_CALL_IN_FLIGHT &&
-			cks_http_is_done(stream->call.transfer))
+		if (cks_call_ready(&stream->call))
 			return true;
 	}
 	return !anything_pending;
