@@ -67,6 +67,7 @@ cks_kms_scan_begin(CksKmsScan *scan, MemoryContext parent, List *regions,
 	ListCell   *lr;
 	int			n = 0;
 
+	scan->stats_cxt = parent;
 	if (scan->cxt == NULL)
 		scan->cxt = AllocSetContextCreate(parent, "cks_fdw scan",
 										  ALLOCSET_DEFAULT_SIZES);
@@ -160,6 +161,22 @@ describe_stream(const CksStream *stream)
 }
 
 static void
+note_failed_region(CksKmsScanStats *stats, char *failure)
+{
+	ListCell   *lc;
+
+	foreach(lc, stats->failed_regions)
+	{
+		if (strcmp((const char *) lfirst(lc), failure) == 0)
+		{
+			pfree(failure);
+			return;
+		}
+	}
+	stats->failed_regions = lappend(stats->failed_regions, failure);
+}
+
+static void
 stream_failed(CksKmsScan *scan, CksStream *stream)
 {
 	CksCall    *call = &stream->call;
@@ -177,13 +194,18 @@ stream_failed(CksKmsScan *scan, CksStream *stream)
 		cks_call_report(call, ERROR, describe_stream(stream), scan->account_id);
 
 	cks_call_report(call, WARNING, describe_stream(stream), scan->account_id);
-	old = MemoryContextSwitchTo(scan->cxt);
-	scan->stats.failed_regions =
-		lappend(scan->stats.failed_regions,
-				psprintf("%s%s%s (%s)", scan->account_id ? scan->account_id : "",
-						 scan->account_id ? "/" : "", stream->region,
-						 call->error.code ? call->error.code :
-						 call->error.kind == CKS_ERR_TRANSPORT ? "unreachable" : "bad response"));
+
+	/*
+	 * The stats outlive restarts (a nested loop's rescans reset scan->cxt),
+	 * so the list lives in the query's context, and a failure already
+	 * listed is not added again: thousands of rescans add nothing.
+	 */
+	old = MemoryContextSwitchTo(scan->stats_cxt);
+	note_failed_region(&scan->stats,
+					   psprintf("%s%s%s (%s)", scan->account_id ? scan->account_id : "",
+								scan->account_id ? "/" : "", stream->region,
+								call->error.code ? call->error.code :
+								call->error.kind == CKS_ERR_TRANSPORT ? "unreachable" : "bad response"));
 	MemoryContextSwitchTo(old);
 	cks_call_reset(call);
 }

@@ -42,12 +42,14 @@ typedef struct CksKmsScanStats
 	int			requests;		/* HTTP requests, retries included */
 	int			pages;
 	long		rows;
-	List	   *failed_regions; /* "region: code" strings, on_error 'warn' */
+	List	   *failed_regions; /* "region (code)" strings, on_error 'warn';
+								 * each once, in the query's context */
 } CksKmsScanStats;
 
 typedef struct CksKmsScan
 {
 	MemoryContext cxt;			/* streams, markers; reset by restart */
+	MemoryContext stats_cxt;	/* the parent: outlives restarts */
 	CksStream  *streams;
 	int			nstreams;
 	int			next_to_start;
