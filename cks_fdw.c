@@ -123,6 +123,7 @@ void
 _PG_init(void)
 {
 	cks_calls_initialize();
+	cks_kms_scan_initialize();
 	cks_credentials_initialize();
 }
 

@@ -15,10 +15,27 @@
 #include "postgres.h"
 
 #include <json-c/json.h>
+#include <limits.h>
 
 #include "kms_scan.h"
 #include "options.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
+
+int			cks_max_pages = CKS_DEFAULT_MAX_PAGES;
+
+/* Superuser-only: the bound protects the server, not the session. */
+void
+cks_kms_scan_initialize(void)
+{
+	DefineCustomIntVariable("cks_fdw.max_pages",
+							"Most pages one listing (one region, account and value) follows.",
+							"An endpoint that keeps answering Truncated with new markers ends in an error here.",
+							&cks_max_pages,
+							CKS_DEFAULT_MAX_PAGES, 1, INT_MAX,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+}
 
 static void
 release_stream(CksStream *stream)
@@ -223,13 +240,20 @@ marker_seen(const CksStream *stream, const char *marker)
 
 /*
  * A server that keeps saying "truncated" must hand out new markers, or a
- * scan would never end.
+ * scan would never end; and even fresh markers end at cks_fdw.max_pages.
  */
 static void
 check_pagination(const CksStream *stream, const KmsPage *page)
 {
 	if (!page->truncated)
 		return;
+	if (stream->pages >= cks_max_pages)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("%s returned more than %d pages", describe_stream(stream),
+						cks_max_pages),
+				 errdetail("The endpoint kept answering Truncated with a new NextMarker."),
+				 errhint("Raise cks_fdw.max_pages if the account really holds that many key stores.")));
 	if (page->next_marker == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
@@ -239,6 +263,22 @@ check_pagination(const CksStream *stream, const KmsPage *page)
 				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
 				 errmsg("%s returned a NextMarker it had already returned", describe_stream(stream)),
 				 errdetail("Paginating further would never end.")));
+}
+
+/* Keep the last CKS_MARKERS_REMEMBERED markers (the oldest is freed
+ * unless it is still the one to send). */
+static void
+remember_marker(CksStream *stream, char *marker)
+{
+	stream->markers_seen = lappend(stream->markers_seen, marker);
+	if (list_length(stream->markers_seen) > CKS_MARKERS_REMEMBERED)
+	{
+		char	   *oldest = linitial(stream->markers_seen);
+
+		stream->markers_seen = list_delete_first(stream->markers_seen);
+		if (oldest != stream->marker)
+			pfree(oldest);
+	}
 }
 
 static void
@@ -262,13 +302,14 @@ page_arrived(CksKmsScan *scan, CksStream *stream)
 	}
 	stream->has_page = true;
 	stream->next_entry = 0;
+	stream->pages++;
 	scan->stats.pages++;
 	cks_call_reset(call);
 	check_pagination(stream, &stream->page);
 	if (stream->page.truncated)
 	{
 		stream->marker = pstrdup(stream->page.next_marker);
-		stream->markers_seen = lappend(stream->markers_seen, stream->marker);
+		remember_marker(stream, stream->marker);
 	}
 	else
 		stream->marker = NULL;

@@ -21,6 +21,22 @@
 /* At most this many streams have a request in flight at once. */
 #define CKS_MAX_IN_FLIGHT	16
 
+/*
+ * Pagination bounds.  A stream follows at most cks_fdw.max_pages pages
+ * (default CKS_DEFAULT_MAX_PAGES: 100 million key stores at 1,000 a page,
+ * far beyond AWS's quotas), so an endpoint that keeps handing out fresh
+ * markers cannot keep a scan running forever.  A repeated marker is caught
+ * at once when it is among the last CKS_MARKERS_REMEMBERED, which keeps
+ * the memory per stream bounded whatever the page count.
+ */
+#define CKS_DEFAULT_MAX_PAGES	100000
+#define CKS_MARKERS_REMEMBERED	64
+
+extern int	cks_max_pages;
+
+/* Define the cks_fdw.max_pages setting; called from _PG_init. */
+extern void cks_kms_scan_initialize(void);
+
 typedef struct CksStream
 {
 	const char *region;
@@ -34,7 +50,8 @@ typedef struct CksStream
 	bool		has_page;
 	int			next_entry;
 	char	   *marker;			/* marker of the page asked for next */
-	List	   *markers_seen;
+	List	   *markers_seen;	/* the last CKS_MARKERS_REMEMBERED */
+	int			pages;			/* pages received so far */
 } CksStream;
 
 typedef struct CksKmsScanStats

@@ -120,8 +120,12 @@ MSG_BAD_SIGNATURE = (
 FAULT_KINDS = (
     "throttle", "status500", "status503", "status", "close", "reset", "hang",
     "malformed", "empty", "html502", "wrongtypes", "latency", "accessdenied",
-    "loop_marker", "truncated_no_marker",
+    "loop_marker", "truncated_no_marker", "empty_entries", "big_error",
 )
+
+# Size of the empty_entries and big_error bodies unless the fault says.
+DEFAULT_FAULT_BYTES = 8 << 20
+MAX_FAULT_BYTES = 256 << 20
 
 HTML_502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n"
             b"<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n"
@@ -131,7 +135,11 @@ DEFAULT_CONFIG = {
     "clock_offset_seconds": 0,
     "sts_expiry_seconds": None,
     "latency_ms": 0,
+    "date_header": None,
 }
+
+# Config keys that take a string instead of a number.
+STRING_CONFIG = ("date_header",)
 
 
 class ApiError(Exception):
@@ -826,8 +834,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def send_raw(self, status, body, content_type, headers=()):
         """Write status line, headers and body in one call."""
         reason = self.responses.get(status, ("Unknown",))[0]
-        lines = ["HTTP/1.1 %d %s" % (status, reason),
-                 "Date: " + email.utils.formatdate(STATE.now(), usegmt=True)]
+        with STATE.lock:
+            date = STATE.config["date_header"]
+        if date is None:
+            date = email.utils.formatdate(STATE.now(), usegmt=True)
+        lines = ["HTTP/1.1 %d %s" % (status, reason), "Date: " + date]
         if content_type is not None:
             lines.append("Content-Type: " + content_type)
         lines.append("Content-Length: %d" % len(body))
@@ -1026,7 +1037,35 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_raw(502, HTML_502, "text/html",
                           [("Server", "awselb/2.0")])
             return True
+        if kind in ("empty_entries", "big_error"):
+            self.send_big_body(kind, fault, record, request_id)
+            return True
         return False    # malformed, wrongtypes, loop_marker, ... : later
+
+    def send_big_body(self, kind, fault, record, request_id):
+        """A well-formed answer of `bytes` bytes meant to cost the client
+        memory: a 200 page of empty entries ({"CustomKeyStores":[{},{},
+        ...]}, ~400x its size once parsed naively), or a 400
+        ThrottlingException whose message fills the body."""
+        size = fault.get("bytes", DEFAULT_FAULT_BYTES)
+        if kind == "empty_entries":
+            head, item, tail = b'{"CustomKeyStores":[', b"{},", b"{}]}"
+            status, headers = 200, []
+        else:
+            head = (b'{"__type":"com.amazon.coral.availability#'
+                    b'ThrottlingException","message":"')
+            item, tail = b"x", b'"}'
+            status = 400
+            headers = [("X-Amzn-ErrorType", "ThrottlingException:http://"
+                        "internal.amazon.com/coral/com.amazon.coral."
+                        "availability/")]
+        repeat = max(0, (size - len(head) - len(tail)) // len(item))
+        body = head + item * repeat + tail
+        STATE.log_update(record, status=status, end=time.time(),
+                         error_code=None if status == 200
+                         else "ThrottlingException")
+        self.send_raw(status, body, KMS_CONTENT_TYPE,
+                      [("x-amzn-RequestId", request_id)] + headers)
 
     def finish_api(self, record, request_id, service, status, payload, err,
                    fault):
@@ -1119,9 +1158,11 @@ def ctl_fault(args, query):
         raise ValueError("unknown match keys: %s" % ", ".join(sorted(unknown)))
     fault = {"kind": kind, "count": int(args.get("count", 1)),
              "match": dict(match)}
-    for key in ("ms", "status"):
+    for key in ("ms", "status", "bytes"):
         if args.get(key) is not None:
             fault[key] = int(args[key])
+    if not 0 <= fault.get("bytes", 0) <= MAX_FAULT_BYTES:
+        raise ValueError("bytes must be between 0 and %d" % MAX_FAULT_BYTES)
     for key in ("code", "message"):
         if args.get(key) is not None:
             fault[key] = str(args[key])
@@ -1141,6 +1182,10 @@ def ctl_config(args, query):
             raise ValueError("unknown config key %r" % key)
         if value is None:
             value = DEFAULT_CONFIG[key]
+        elif key in STRING_CONFIG:
+            if not isinstance(value, str) or not re.fullmatch(
+                    r"[\x20-\x7e]{0,200}", value):
+                raise ValueError("%s must be printable ASCII" % key)
         elif isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError("%s must be a number" % key)
         changes[key] = value
