@@ -34,6 +34,12 @@
 #define MAX_BACKOFF_MS		20000
 /* AWS rejects signatures more than 5 minutes off; correct from 4. */
 #define SKEW_THRESHOLD_SECS	240
+/*
+ * A Date header further off than this is not believed: a real clock is
+ * not a day wrong, and a hostile or broken endpoint must not be able to
+ * push our signing time anywhere it likes (or overflow it).
+ */
+#define MAX_SKEW_SECS		(24 * 60 * 60)
 
 static int	retry_base_delay_ms = 1000;
 
@@ -320,20 +326,28 @@ is_retryable(const CksCall *call)
 }
 
 /*
- * Seconds between the server's Date header and our clock, or 0 if the
- * header is missing or unreadable.
+ * Seconds between the server's Date header and our clock.  False when the
+ * header is missing or unreadable, or more than MAX_SKEW_SECS off; the
+ * difference is taken in 64 bits and bounded before it is narrowed, so an
+ * absurd date (year 9999, say) cannot overflow into a plausible offset.
  */
-static int
-server_clock_offset(const char *date_header)
+static bool
+server_clock_offset(const char *date_header, int *offset)
 {
 	time_t		server_time;
+	int64		diff;
 
+	*offset = 0;
 	if (date_header == NULL)
-		return 0;
+		return false;
 	server_time = curl_getdate(date_header, NULL);
-	if (server_time < 0)
-		return 0;
-	return (int) (server_time - time(NULL));
+	if (server_time <= 0)
+		return false;
+	diff = (int64) server_time - (int64) time(NULL);
+	if (diff > MAX_SKEW_SECS || diff < -MAX_SKEW_SECS)
+		return false;
+	*offset = (int) diff;
+	return true;
 }
 
 /*
@@ -391,6 +405,39 @@ schedule_retry(CksCall *call)
 }
 
 /*
+ * After a signature rejected for its time: learn the endpoint's clock from
+ * its Date header, if that is believable, and say so in the log (a
+ * correction changes every later signature to that endpoint).  Returns
+ * true when the offset changed and a retry is worth it.
+ *
+ * Compare with the offset we signed with, not with zero: a clock that was
+ * fixed since (or a server that was wrong and is right again) must undo a
+ * correction learned earlier.
+ */
+static bool
+correct_clock_skew(const CksCall *call, const char *date_header)
+{
+	int			offset;
+	int			previous = skew_for(call->url);
+
+	if (!server_clock_offset(date_header, &offset))
+	{
+		if (date_header != NULL)
+			ereport(LOG,
+					(errmsg("cks_fdw: not correcting the clock for %s: its Date header is unreadable or more than %d hours off",
+							call->url, MAX_SKEW_SECS / 3600)));
+		return false;
+	}
+	if (abs(offset - previous) < SKEW_THRESHOLD_SECS)
+		return false;
+	ereport(LOG,
+			(errmsg("cks_fdw: correcting the clock for %s by %d seconds (was %d), from its Date header",
+					call->url, offset, previous)));
+	remember_skew(call->url, offset);
+	return true;
+}
+
+/*
  * Decide what a finished attempt means: done, retry (now or later), or
  * failed for good.
  */
@@ -427,24 +474,14 @@ handle_finished_attempt(CksCall *call, CksHttpTransfer *transfer)
 		parse_error_response(call, response);
 	MemoryContextSwitchTo(old);
 
-	if (!call->skew_corrected && is_clock_skew_error(call))
+	if (!call->skew_corrected && is_clock_skew_error(call) &&
+		correct_clock_skew(call, response->date))
 	{
-		int			offset = server_clock_offset(response->date);
-
-		/*
-		 * Compare with the offset we signed with, not with zero: a clock
-		 * that was fixed since (or a server that was wrong and is right
-		 * again) must undo a correction learned earlier.
-		 */
-		if (abs(offset - skew_for(call->url)) >= SKEW_THRESHOLD_SECS)
-		{
-			remember_skew(call->url, offset);
-			call->skew_corrected = true;
-			/* at once, and not counted against max_attempts */
-			call->attempts--;
-			start_attempt(call);
-			return;
-		}
+		call->skew_corrected = true;
+		/* at once, and not counted against max_attempts */
+		call->attempts--;
+		start_attempt(call);
+		return;
 	}
 
 	if (call->attempts < call->settings->max_attempts && is_retryable(call))
