@@ -112,6 +112,7 @@ void
 _PG_init(void)
 {
 	cks_calls_initialize();
+	cks_scan_initialize();
 	cks_credentials_initialize();
 }
 

@@ -165,6 +165,20 @@ SELECT region, count(*) FROM fault.custom_key_stores GROUP BY region ORDER BY re
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM fault.custom_key_stores;
 \set VERBOSITY default
 \! /usr/bin/python3 tests/endpoint/ctl.py requests --fields operation,region,status,error_code | sort
+-- ... and in a parameterized nested loop (one lookup per outer row, each a
+-- rescan that resets the scan's memory) the region failing on every rescan
+-- is listed once, from a list that outlives the rescans
+\! /usr/bin/python3 tests/endpoint/ctl.py reset
+\! /usr/bin/python3 tests/endpoint/ctl.py fault accessdenied --count 4 --region eu-west-1 --operation DescribeCustomKeyStores
+\set VERBOSITY terse
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT v.id, s.custom_key_store_name
+  FROM (VALUES ('cks-e55034befe6d3bee7'), ('cks-none'),
+               (repeat('cks-long-', 7)), ('cks-aadd09dca73e7cdcd')) v(id)
+  CROSS JOIN LATERAL (SELECT * FROM fault.custom_key_stores k
+                       WHERE k.custom_key_store_id = v.id OFFSET 0) s;
+\set VERBOSITY default
+\! /usr/bin/python3 tests/endpoint/ctl.py requests --fields operation,region,status,error_code,params | sort
 ALTER SERVER kms_fault OPTIONS (SET region 'us-east-1', DROP on_error);
 
 -- a wrong secret: 28000, never retried, the secret in no message

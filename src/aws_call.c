@@ -29,6 +29,7 @@
 #include "sts.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
@@ -36,6 +37,12 @@
 #define MAX_BACKOFF_MS		20000
 /* AWS rejects signatures more than 5 minutes off; correct from 4. */
 #define SKEW_THRESHOLD_SECS	240
+/*
+ * A Date header further off than this is not believed: a real clock is
+ * not a day wrong, and a hostile or broken endpoint must not be able to
+ * push our signing time anywhere it likes (or overflow it).
+ */
+#define MAX_SKEW_SECS		(24 * 60 * 60)
 
 static int	retry_base_delay_ms = 1000;
 
@@ -58,23 +65,35 @@ check_interrupts_hook(void)
 }
 
 /*
- * A query that errors out (or is cancelled) may leave transfers attached
- * to the shared multi handle; drop them so the next query starts clean and
- * their half-used connections are closed.
+ * A transfer belongs to the resource owner that was current when it
+ * started: the portal running the query (a cursor's own portal for FETCH),
+ * or the subtransaction for a query run without one.  That owner is
+ * released exactly when the query can no longer continue -- the portal is
+ * dropped, or the subtransaction running it aborts -- and not when an
+ * unrelated savepoint is rolled back while a cursor opened outside it
+ * stays usable.  (Dropping by subtransaction depth instead freed an open
+ * cursor's transfers at ROLLBACK TO, under calls still waiting on them.)
+ * Resource owner callbacks run with CurrentResourceOwner set to the owner
+ * being released.
+ */
+static void
+release_transfers_of_owner(ResourceReleasePhase phase, bool isCommit,
+						   bool isTopLevel, void *arg)
+{
+	if (phase == RESOURCE_RELEASE_BEFORE_LOCKS)
+		cks_http_release_owner(CurrentResourceOwner);
+}
+
+/*
+ * The backstop: whatever a failed transaction left attached to the shared
+ * multi handle goes, so the next query starts clean and half-used
+ * connections are closed.
  */
 static void
 abort_transfers_at_xact_end(XactEvent event, void *arg)
 {
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
-		cks_http_abort_level(0);
-}
-
-static void
-abort_transfers_at_subxact_end(SubXactEvent event, SubTransactionId mySubid,
-							   SubTransactionId parentSubid, void *arg)
-{
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		cks_http_abort_level(GetCurrentTransactionNestLevel());
+		cks_http_release_all();
 }
 
 void
@@ -89,7 +108,7 @@ cks_calls_initialize(void)
 							NULL, NULL, NULL);
 	cks_http_set_interrupt_hook(check_interrupts_hook);
 	RegisterXactCallback(abort_transfers_at_xact_end, NULL);
-	RegisterSubXactCallback(abort_transfers_at_subxact_end, NULL);
+	RegisterResourceReleaseCallback(release_transfers_of_owner, NULL);
 }
 
 static int
@@ -154,9 +173,8 @@ cks_call_init(CksCall *call, const CksOperation *operation, const char *url,
 void
 cks_call_reset(CksCall *call)
 {
-	if (call->transfer)
-		cks_http_release(call->transfer);
-	call->transfer = NULL;
+	cks_http_release(call->transfer);
+	call->transfer = 0;
 	call->response_body = NULL;
 	call->response_len = 0;
 	call->request_id = NULL;
@@ -185,11 +203,8 @@ start_attempt(CksCall *call)
 	CksHttpRequest hreq;
 	char		errbuf[256];
 
-	if (call->transfer)
-	{
-		cks_http_release(call->transfer);
-		call->transfer = NULL;
-	}
+	cks_http_release(call->transfer);
+	call->transfer = 0;
 	if (!cks_url_host_and_path(call->url, &host, &path))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
@@ -240,14 +255,14 @@ start_attempt(CksCall *call)
 	hreq.ca_file = call->settings->ca_file;
 	hreq.proxy = call->settings->proxy;
 	hreq.no_proxy = call->settings->no_proxy;
-	hreq.owner_level = GetCurrentTransactionNestLevel();
+	hreq.owner = CurrentResourceOwner;
 
 	call->transfer = cks_http_start(&hreq, errbuf);
 	/* the canonical request holds the session token */
 	cks_secret_free(sig.canonical_request);
 	pfree(sig.string_to_sign);
 	pfree(sig.authorization);
-	if (call->transfer == NULL)
+	if (call->transfer == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
 				 errmsg("could not start a request to %s", call->url),
@@ -279,7 +294,7 @@ static bool
 is_retryable(const CksCall *call)
 {
 	if (call->error.kind == CKS_ERR_TRANSPORT)
-		return is_retryable_transport_error(cks_http_response(call->transfer)->curl_code);
+		return is_retryable_transport_error(call->curl_code);
 	if (call->http_status == 500 || call->http_status == 502 ||
 		call->http_status == 503 || call->http_status == 504)
 		return true;
@@ -288,20 +303,28 @@ is_retryable(const CksCall *call)
 }
 
 /*
- * Seconds between the server's Date header and our clock, or 0 if the
- * header is missing or unreadable.
+ * Seconds between the server's Date header and our clock.  False when the
+ * header is missing or unreadable, or more than MAX_SKEW_SECS off; the
+ * difference is taken in 64 bits and bounded before it is narrowed, so an
+ * absurd date (year 9999, say) cannot overflow into a plausible offset.
  */
-static int
-server_clock_offset(const char *date_header)
+static bool
+server_clock_offset(const char *date_header, int *offset)
 {
 	time_t		server_time;
+	int64		diff;
 
+	*offset = 0;
 	if (date_header == NULL)
-		return 0;
+		return false;
 	server_time = curl_getdate(date_header, NULL);
-	if (server_time < 0)
-		return 0;
-	return (int) (server_time - time(NULL));
+	if (server_time <= 0)
+		return false;
+	diff = (int64) server_time - (int64) time(NULL);
+	if (diff > MAX_SKEW_SECS || diff < -MAX_SKEW_SECS)
+		return false;
+	*offset = (int) diff;
+	return true;
 }
 
 /*
@@ -368,16 +391,50 @@ schedule_retry(CksCall *call)
 }
 
 /*
+ * After a signature rejected for its time: learn the endpoint's clock from
+ * its Date header, if that is believable, and say so in the log (a
+ * correction changes every later signature to that endpoint).  Returns
+ * true when the offset changed and a retry is worth it.
+ *
+ * Compare with the offset we signed with, not with zero: a clock that was
+ * fixed since (or a server that was wrong and is right again) must undo a
+ * correction learned earlier.
+ */
+static bool
+correct_clock_skew(const CksCall *call, const char *date_header)
+{
+	int			offset;
+	int			previous = skew_for(call->url);
+
+	if (!server_clock_offset(date_header, &offset))
+	{
+		if (date_header != NULL)
+			ereport(LOG,
+					(errmsg("cks_fdw: not correcting the clock for %s: its Date header is unreadable or more than %d hours off",
+							call->url, MAX_SKEW_SECS / 3600)));
+		return false;
+	}
+	if (abs(offset - previous) < SKEW_THRESHOLD_SECS)
+		return false;
+	ereport(LOG,
+			(errmsg("cks_fdw: correcting the clock for %s by %d seconds (was %d), from its Date header",
+					call->url, offset, previous)));
+	remember_skew(call->url, offset);
+	return true;
+}
+
+/*
  * Decide what a finished attempt means: done, retry (now or later), or
  * failed for good.
  */
 static void
-handle_finished_attempt(CksCall *call)
+handle_finished_attempt(CksCall *call, CksHttpTransfer *transfer)
 {
-	const CksHttpResponse *response = cks_http_response(call->transfer);
+	const CksHttpResponse *response = cks_http_response(transfer);
 	MemoryContext old;
 
 	memset(&call->error, 0, sizeof(CksAwsError));
+	call->curl_code = response->curl_code;
 	call->http_status = response->status;
 	call->request_id = response->request_id;
 
@@ -403,24 +460,14 @@ handle_finished_attempt(CksCall *call)
 		parse_error_response(call, response);
 	MemoryContextSwitchTo(old);
 
-	if (!call->skew_corrected && is_clock_skew_error(call))
+	if (!call->skew_corrected && is_clock_skew_error(call) &&
+		correct_clock_skew(call, response->date))
 	{
-		int			offset = server_clock_offset(response->date);
-
-		/*
-		 * Compare with the offset we signed with, not with zero: a clock
-		 * that was fixed since (or a server that was wrong and is right
-		 * again) must undo a correction learned earlier.
-		 */
-		if (abs(offset - skew_for(call->url)) >= SKEW_THRESHOLD_SECS)
-		{
-			remember_skew(call->url, offset);
-			call->skew_corrected = true;
-			/* at once, and not counted against max_attempts */
-			call->attempts--;
-			start_attempt(call);
-			return;
-		}
+		call->skew_corrected = true;
+		/* at once, and not counted against max_attempts */
+		call->attempts--;
+		start_attempt(call);
+		return;
 	}
 
 	if (call->attempts < call->settings->max_attempts && is_retryable(call))
@@ -477,6 +524,13 @@ backoff_sleep(long ms)
 	CHECK_FOR_INTERRUPTS();
 }
 
+/*
+ * Take the outcome of every attempt that finished.  An attempt whose
+ * transfer is gone was dropped by a resource owner that is not the one
+ * running this call now (it should not happen, as transfers follow the
+ * scan's portal, but a call must never wait on a transfer that no longer
+ * exists): it is sent again, not counted as an attempt.
+ */
 static void
 collect_finished_attempts(CksCall **calls, int ncalls)
 {
@@ -485,10 +539,33 @@ collect_finished_attempts(CksCall **calls, int ncalls)
 	for (i = 0; i < ncalls; i++)
 	{
 		CksCall    *call = calls[i];
+		CksHttpTransfer *transfer;
 
-		if (call->state == CKS_CALL_IN_FLIGHT && cks_http_is_done(call->transfer))
-			handle_finished_attempt(call);
+		if (call->state != CKS_CALL_IN_FLIGHT)
+			continue;
+		transfer = cks_http_find(call->transfer);
+		if (transfer == NULL)
+		{
+			call->transfer = 0;
+			call->attempts--;
+			start_attempt(call);
+		}
+		else if (cks_http_is_done(transfer))
+			handle_finished_attempt(call, transfer);
 	}
+}
+
+bool
+cks_call_ready(const CksCall *call)
+{
+	CksHttpTransfer *transfer;
+
+	if (call_is_finished(call))
+		return true;
+	if (call->state != CKS_CALL_IN_FLIGHT)
+		return false;
+	transfer = cks_http_find(call->transfer);
+	return transfer == NULL || cks_http_is_done(transfer);
 }
 
 /*
@@ -505,6 +582,7 @@ calls_step(CksCall **calls, int ncalls, bool wait)
 		long		next_backoff_ms;
 		int			i;
 
+		CHECK_FOR_INTERRUPTS();
 		for (i = 0; i < ncalls; i++)
 			if (call_is_finished(calls[i]))
 				return i;
@@ -703,10 +781,7 @@ cks_calls_any_ready(CksCall **calls, int ncalls)
 	cks_http_wait(0);
 	for (i = 0; i < ncalls; i++)
 	{
-		if (call_is_finished(calls[i]))
-			return true;
-		if (calls[i]->state == CKS_CALL_IN_FLIGHT &&
-			cks_http_is_done(calls[i]->transfer))
+		if (cks_call_ready(calls[i]))
 			return true;
 	}
 	return false;

@@ -61,7 +61,8 @@ typedef struct CksCall
 	int			attempts;		/* attempts made so far */
 	bool		skew_corrected;
 	TimestampTz retry_at;
-	CksHttpTransfer *transfer;
+	CksHttpId	transfer;		/* the attempt in flight, 0 if none */
+	int			curl_code;		/* of the last attempt, for retry decisions */
 	int			requests_sent;	/* for EXPLAIN ANALYZE */
 
 	/* outcome */
@@ -102,6 +103,10 @@ extern int	cks_calls_poll(CksCall **calls, int ncalls);
 /* Milliseconds until a backoff ends or curl needs a timeout serviced;
  * -1 when nothing is due. */
 extern long cks_calls_next_wakeup_ms(CksCall **calls, int ncalls);
+
+/* True when the call has something to hand over without waiting: an
+ * outcome, or an attempt whose transfer has finished (or vanished). */
+extern bool cks_call_ready(const CksCall *call);
 
 /* Run one call to its end. */
 extern void cks_call_run(CksCall *call);

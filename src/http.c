@@ -11,8 +11,11 @@
  *	  Waiting never blocks for long: the wait loop polls in short slices and
  *	  calls the interrupt hook in between, so the backend can honour query
  *	  cancel and statement_timeout.  A longjmp out of the hook leaves
- *	  transfers attached; the backend drops them at (sub)transaction abort
- *	  with cks_http_abort_level(), which also discards their connections.
+ *	  transfers attached; their owner (the backend tags each with the
+ *	  resource owner that started it) drops them when it is released, with
+ *	  cks_http_release_owner(), which also discards their connections.
+ *	  Callers hold transfers by id, so one released behind a caller's back
+ *	  is found missing instead of being read after it was freed.
  *
  *	  Frontend-safe: uses malloc for everything curl touches, never palloc,
  *	  so no error can be thrown from inside a curl callback.
@@ -36,7 +39,8 @@ struct CksHttpTransfer
 	struct curl_slist *headers;
 	CksHttpResponse response;
 	bool		done;
-	int			owner_level;
+	CksHttpId	id;
+	const void *owner;
 	size_t		body_capacity;
 	bool		body_too_large;
 	struct CksHttpTransfer *prev;
@@ -51,6 +55,7 @@ static CksHttpTransfer *active_transfers = NULL;
 static CURL *idle_handles[IDLE_HANDLES_MAX];
 static int	n_idle_handles = 0;
 static CksHttpInterruptHook interrupt_hook = NULL;
+static CksHttpId last_id = 0;
 
 void
 cks_http_set_interrupt_hook(CksHttpInterruptHook hook)
@@ -100,6 +105,22 @@ free_response(CksHttpResponse *response)
 }
 
 /*
+ * The most body this response may have: a page for a 2xx, much less for an
+ * error, whose body is only a code and a message.  The status is known
+ * before the first body byte arrives.
+ */
+static size_t
+body_limit(CksHttpTransfer *transfer)
+{
+	long		status = 0;
+
+	if (curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
+		status >= 200 && status < 300)
+		return CKS_HTTP_MAX_BODY;
+	return CKS_HTTP_MAX_ERROR_BODY;
+}
+
+/*
  * Append received bytes to the body.  Returning less than asked makes curl
  * fail the transfer, which is how an oversized or unallocatable body ends.
  */
@@ -111,7 +132,7 @@ write_body(char *data, size_t size, size_t nmemb, void *arg)
 	size_t		len = size * nmemb;
 	size_t		needed = response->body_len + len + 1;
 
-	if (needed > CKS_HTTP_MAX_BODY)
+	if (needed > body_limit(transfer))
 	{
 		transfer->body_too_large = true;
 		return 0;
@@ -384,21 +405,21 @@ destroy_transfer(CksHttpTransfer *transfer)
 	free(transfer);
 }
 
-CksHttpTransfer *
+CksHttpId
 cks_http_start(const CksHttpRequest *req, char *errbuf)
 {
 	CksHttpTransfer *transfer;
 	CURLcode	rc;
 
 	if (!ensure_multi_handle(errbuf))
-		return NULL;
+		return 0;
 	transfer = calloc(1, sizeof(CksHttpTransfer));
 	if (transfer == NULL)
 	{
 		snprintf(errbuf, 256, "out of memory");
-		return NULL;
+		return 0;
 	}
-	transfer->owner_level = req->owner_level;
+	transfer->owner = req->owner;
 	transfer->easy = take_easy_handle();
 	transfer->headers = build_header_list(req);
 	if (transfer->easy == NULL || transfer->headers == NULL)
@@ -406,7 +427,7 @@ cks_http_start(const CksHttpRequest *req, char *errbuf)
 		snprintf(errbuf, 256, "could not set up a libcurl request");
 		transfer->done = true;
 		destroy_transfer(transfer);
-		return NULL;
+		return 0;
 	}
 	rc = configure_easy_handle(transfer, req, transfer->response.error);
 	if (rc == CURLE_OK)
@@ -417,10 +438,25 @@ cks_http_start(const CksHttpRequest *req, char *errbuf)
 				 curl_easy_strerror(rc));
 		transfer->done = true;
 		destroy_transfer(transfer);
-		return NULL;
+		return 0;
 	}
+	transfer->id = ++last_id;
 	link_transfer(transfer);
-	return transfer;
+	return transfer->id;
+}
+
+/* A linear search: a backend has at most a few hundred transfers. */
+CksHttpTransfer *
+cks_http_find(CksHttpId id)
+{
+	CksHttpTransfer *t;
+
+	if (id == 0)
+		return NULL;
+	for (t = active_transfers; t != NULL; t = t->next)
+		if (t->id == id)
+			return t;
+	return NULL;
 }
 
 /* Record how a finished transfer ended. */
@@ -443,7 +479,7 @@ finish_transfer(CksHttpTransfer *transfer, CURLcode result)
 	response->status = 0;
 	if (transfer->body_too_large)
 		snprintf(response->error, sizeof(response->error),
-				 "response body larger than %d bytes", CKS_HTTP_MAX_BODY);
+				 "response body larger than %zu bytes", body_limit(transfer));
 	else if (response->error[0] == '\0')
 		snprintf(response->error, sizeof(response->error), "%s",
 				 curl_easy_strerror(result));
@@ -476,13 +512,16 @@ cks_http_wait(int timeout_ms)
 {
 	int			waited = 0;
 
-	if (multi_handle == NULL)
-		return false;
 	for (;;)
 	{
 		int			running;
 		int			slice = timeout_ms - waited;
 
+		/* first, so that no way through this loop can skip it */
+		if (interrupt_hook)
+			interrupt_hook();
+		if (multi_handle == NULL)
+			return false;
 		curl_multi_perform(multi_handle, &running);
 		if (collect_finished())
 			return true;
@@ -492,8 +531,6 @@ cks_http_wait(int timeout_ms)
 			slice = CKS_HTTP_POLL_MS;
 		curl_multi_poll(multi_handle, NULL, 0, slice, NULL);
 		waited += slice;
-		if (interrupt_hook)
-			interrupt_hook();
 	}
 }
 
@@ -511,27 +548,22 @@ cks_http_response(const CksHttpTransfer *transfer)
 
 /*
  * Releasing is idempotent: after an abort the transfer may already be gone
- * (cks_http_abort_level) by the time the scan's own cleanup runs, so only
- * a transfer still on the active list is freed.
+ * (its owner was released first) by the time the scan's own cleanup runs;
+ * the id then finds nothing.
  */
 void
-cks_http_release(CksHttpTransfer *transfer)
+cks_http_release(CksHttpId id)
 {
-	CksHttpTransfer *t;
+	CksHttpTransfer *transfer = cks_http_find(id);
 
-	for (t = active_transfers; t != NULL; t = t->next)
-	{
-		if (t == transfer)
-		{
-			unlink_transfer(transfer);
-			destroy_transfer(transfer);
-			return;
-		}
-	}
+	if (transfer == NULL)
+		return;
+	unlink_transfer(transfer);
+	destroy_transfer(transfer);
 }
 
-void
-cks_http_abort_level(int level)
+static void
+release_matching(bool all, const void *owner)
 {
 	CksHttpTransfer *transfer = active_transfers;
 
@@ -539,10 +571,25 @@ cks_http_abort_level(int level)
 	{
 		CksHttpTransfer *next = transfer->next;
 
-		if (transfer->owner_level >= level)
-			cks_http_release(transfer);
+		if (all || transfer->owner == owner)
+		{
+			unlink_transfer(transfer);
+			destroy_transfer(transfer);
+		}
 		transfer = next;
 	}
+}
+
+void
+cks_http_release_owner(const void *owner)
+{
+	release_matching(false, owner);
+}
+
+void
+cks_http_release_all(void)
+{
+	release_matching(true, NULL);
 }
 
 int

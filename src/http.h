@@ -17,12 +17,19 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sigv4.h"
 
-/* Responses larger than this are cut off and reported as a transport
- * error: a page of 1,000 key stores with 5 kB certificates is ~6 MB. */
-#define CKS_HTTP_MAX_BODY	(64 * 1024 * 1024)
+/*
+ * Responses larger than these are cut off and reported as a transport
+ * error.  A 2xx body is a page: 1,000 key stores with 5 kB certificates
+ * are ~6 MB, so 16 MiB leaves room to spare.  An error body is a code and
+ * a message; nothing legitimate comes near 64 KiB.  The status line is
+ * known before the first body byte, so the cap is chosen per response.
+ */
+#define CKS_HTTP_MAX_BODY		(16 * 1024 * 1024)
+#define CKS_HTTP_MAX_ERROR_BODY	(64 * 1024)
 
 typedef struct CksHttpRequest
 {
@@ -38,7 +45,7 @@ typedef struct CksHttpRequest
 	const char *proxy;			/* NULL: no proxy, whatever the environment
 								 * (http_proxy, https_proxy, all_proxy) says */
 	const char *no_proxy;		/* hosts that bypass proxy; NULL: none */
-	int			owner_level;	/* tag for cks_http_abort_level() */
+	const void *owner;			/* tag for cks_http_release_owner() */
 } CksHttpRequest;
 
 typedef struct CksHttpResponse
@@ -56,33 +63,50 @@ typedef struct CksHttpResponse
 
 typedef struct CksHttpTransfer CksHttpTransfer;
 
-/* Called at least every CKS_HTTP_POLL_MS while waiting; may longjmp. */
+/*
+ * Callers hold a transfer by its id, never by pointer: a transfer can be
+ * released behind its caller's back (its owner went away, the transaction
+ * aborted), and an id that is never reused then simply finds nothing.
+ * 0 is no transfer.
+ */
+typedef uint64_t CksHttpId;
+
+/* Called on every pass of the wait loop, so at least every
+ * CKS_HTTP_POLL_MS while waiting, whatever state the transfers are in;
+ * may longjmp. */
 typedef void (*CksHttpInterruptHook) (void);
 #define CKS_HTTP_POLL_MS	50
 
 extern void cks_http_set_interrupt_hook(CksHttpInterruptHook hook);
 
 /*
- * Start a transfer.  Returns NULL when curl cannot even set it up, with
- * the reason in errbuf (size 256).
+ * Start a transfer.  Returns 0 when curl cannot even set it up, with the
+ * reason in errbuf (size 256).
  */
-extern CksHttpTransfer *cks_http_start(const CksHttpRequest *req,
-									   char *errbuf);
+extern CksHttpId cks_http_start(const CksHttpRequest *req, char *errbuf);
+
+/* The live transfer with this id, or NULL once it has been released. */
+extern CksHttpTransfer *cks_http_find(CksHttpId id);
 
 /*
  * Move every transfer forward, waiting up to timeout_ms for one of them to
- * finish.  Returns true if at least one transfer finished.
+ * finish.  Returns true if at least one transfer finished.  The interrupt
+ * hook runs first on every call, even one that returns at once.
  */
 extern bool cks_http_wait(int timeout_ms);
 
 extern bool cks_http_is_done(const CksHttpTransfer *transfer);
 extern const CksHttpResponse *cks_http_response(const CksHttpTransfer *transfer);
 
-/* Detach a transfer from the multi handle and free it with its response. */
-extern void cks_http_release(CksHttpTransfer *transfer);
+/* Detach a transfer from the multi handle and free it with its response;
+ * nothing happens when it is already gone. */
+extern void cks_http_release(CksHttpId id);
 
-/* After an error: drop transfers tagged with owner_level >= level. */
-extern void cks_http_abort_level(int level);
+/* Drop every transfer started with this owner tag (its owner is ending). */
+extern void cks_http_release_owner(const void *owner);
+
+/* Drop every transfer (the transaction is aborting). */
+extern void cks_http_release_all(void);
 
 /* Milliseconds until curl needs to be driven even without socket
  * activity (its own timeouts); -1 when it does not. */

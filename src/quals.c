@@ -272,6 +272,21 @@ deparse_outer_var(PlannerInfo *root, Var *var)
 	return psprintf("%s.%s", quote_identifier(relname), quote_identifier(attname));
 }
 
+/*
+ * True for a PARAM_EXEC anywhere in the tree: a value from an outer query
+ * level (a LATERAL subquery's reference).  deparse_expression without a
+ * plan to resolve it against crashes on one.
+ */
+static bool
+contains_exec_param(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXEC)
+		return true;
+	return expression_tree_walker(node, contains_exec_param, context);
+}
+
 char *
 cks_deparse_value(PlannerInfo *root, Expr *value)
 {
@@ -281,6 +296,10 @@ cks_deparse_value(PlannerInfo *root, Expr *value)
 		bare = ((RelabelType *) bare)->arg;
 	if (IsA(bare, Var))
 		return deparse_outer_var(root, (Var *) bare);
+	if (IsA(bare, Param) && ((Param *) bare)->paramkind == PARAM_EXEC)
+		return pstrdup("(outer value)");
+	if (contains_exec_param((Node *) bare, NULL))
+		return pstrdup("(expression)");
 	if (IsA(bare, Const) && !((Const *) bare)->constisnull &&
 		TypeCategory(((Const *) bare)->consttype) == TYPCATEGORY_STRING)
 		return quote_literal_cstr(TextDatumGetCString(((Const *) bare)->constvalue));

@@ -15,10 +15,27 @@
 #include "postgres.h"
 
 #include <json-c/json.h>
+#include <limits.h>
 
 #include "options.h"
 #include "scan.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
+
+int			cks_max_pages = CKS_DEFAULT_MAX_PAGES;
+
+/* Superuser-only: the bound protects the server, not the session. */
+void
+cks_scan_initialize(void)
+{
+	DefineCustomIntVariable("cks_fdw.max_pages",
+							"Most pages one listing (one region, account and value) follows.",
+							"An endpoint that keeps answering Truncated with new markers ends in an error here.",
+							&cks_max_pages,
+							CKS_DEFAULT_MAX_PAGES, 1, INT_MAX,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+}
 
 static void
 release_stream(CksStream *stream)
@@ -65,6 +82,7 @@ cks_scan_begin(CksScan *scan, MemoryContext parent)
 {
 	MemoryContextCallback *callback;
 
+	scan->stats_cxt = parent;
 	if (scan->cxt == NULL)
 		scan->cxt = AllocSetContextCreate(parent, "cks_fdw scan",
 										  ALLOCSET_DEFAULT_SIZES);
@@ -181,6 +199,22 @@ describe_stream(const CksStream *stream)
 }
 
 static void
+note_failed_region(CksScanStats *stats, char *failure)
+{
+	ListCell   *lc;
+
+	foreach(lc, stats->failed_regions)
+	{
+		if (strcmp((const char *) lfirst(lc), failure) == 0)
+		{
+			pfree(failure);
+			return;
+		}
+	}
+	stats->failed_regions = lappend(stats->failed_regions, failure);
+}
+
+static void
 stream_failed(CksScan *scan, CksStream *stream)
 {
 	CksCall    *call = &stream->call;
@@ -200,13 +234,18 @@ stream_failed(CksScan *scan, CksStream *stream)
 		cks_call_report(call, ERROR, describe_stream(stream), account);
 
 	cks_call_report(call, WARNING, describe_stream(stream), account);
-	old = MemoryContextSwitchTo(scan->cxt);
-	scan->stats.failed_regions =
-		lappend(scan->stats.failed_regions,
-				psprintf("%s%s%s (%s)", account ? account : "",
-						 account ? "/" : "", stream->region,
-						 call->error.code ? call->error.code :
-						 call->error.kind == CKS_ERR_TRANSPORT ? "unreachable" : "bad response"));
+
+	/*
+	 * The stats outlive restarts (a nested loop's rescans reset scan->cxt),
+	 * so the list lives in the query's context, and a failure already
+	 * listed is not added again: thousands of rescans add nothing.
+	 */
+	old = MemoryContextSwitchTo(scan->stats_cxt);
+	note_failed_region(&scan->stats,
+					   psprintf("%s%s%s (%s)", account ? account : "",
+								account ? "/" : "", stream->region,
+								call->error.code ? call->error.code :
+								call->error.kind == CKS_ERR_TRANSPORT ? "unreachable" : "bad response"));
 	MemoryContextSwitchTo(old);
 	cks_call_reset(call);
 }
@@ -224,19 +263,45 @@ token_seen(const CksStream *stream, const char *token)
 
 /*
  * A server that keeps saying "truncated" must hand out new tokens, or a
- * scan would never end.  (The parser already refuses a truncated page
- * without a token.)
+ * scan would never end; and even fresh tokens end at cks_fdw.max_pages.
+ * (The parser already refuses a truncated page without a token.)
  */
 static void
 check_pagination(const CksStream *stream, const CksJsonPage *page)
 {
-	if (page->truncated && token_seen(stream, page->next_token))
+	if (!page->truncated)
+		return;
+	if (stream->pages >= cks_max_pages)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("%s returned more than %d pages", describe_stream(stream),
+						cks_max_pages),
+				 errdetail("The endpoint kept answering with a new %s.",
+						   stream->operation->page.response_token),
+				 errhint("Raise cks_fdw.max_pages if the account really holds that many entries.")));
+	if (token_seen(stream, page->next_token))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
 				 errmsg("%s returned a %s it had already returned",
 						describe_stream(stream),
 						stream->operation->page.response_token),
 				 errdetail("Paginating further would never end.")));
+}
+
+/* Keep the last CKS_TOKENS_REMEMBERED tokens (the oldest is freed
+ * unless it is still the one to send). */
+static void
+remember_token(CksStream *stream, char *token)
+{
+	stream->tokens_seen = lappend(stream->tokens_seen, token);
+	if (list_length(stream->tokens_seen) > CKS_TOKENS_REMEMBERED)
+	{
+		char	   *oldest = linitial(stream->tokens_seen);
+
+		stream->tokens_seen = list_delete_first(stream->tokens_seen);
+		if (oldest != stream->token)
+			pfree(oldest);
+	}
 }
 
 static void
@@ -259,13 +324,14 @@ page_arrived(CksScan *scan, CksStream *stream)
 	}
 	stream->has_page = true;
 	stream->next_entry = 0;
+	stream->pages++;
 	scan->stats.pages++;
 	cks_call_reset(call);
 	check_pagination(stream, &stream->page);
 	if (stream->page.truncated)
 	{
 		stream->token = pstrdup(stream->page.next_token);
-		stream->tokens_seen = lappend(stream->tokens_seen, stream->token);
+		remember_token(stream, stream->token);
 	}
 	else
 		stream->token = NULL;

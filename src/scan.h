@@ -24,6 +24,22 @@
 /* At most this many streams have a request in flight at once. */
 #define CKS_MAX_IN_FLIGHT	16
 
+/*
+ * Pagination bounds.  A stream follows at most cks_fdw.max_pages pages
+ * (default CKS_DEFAULT_MAX_PAGES: 100 million key stores at 1,000 a page,
+ * far beyond AWS's quotas), so an endpoint that keeps handing out fresh
+ * tokens cannot keep a scan running forever.  A repeated token is caught
+ * at once when it is among the last CKS_TOKENS_REMEMBERED, which keeps
+ * the memory per stream bounded whatever the page count.
+ */
+#define CKS_DEFAULT_MAX_PAGES	100000
+#define CKS_TOKENS_REMEMBERED	64
+
+extern int	cks_max_pages;
+
+/* Define the cks_fdw.max_pages setting; called from _PG_init. */
+extern void cks_scan_initialize(void);
+
 typedef struct CksStream
 {
 	const CksOperation *operation;
@@ -41,7 +57,8 @@ typedef struct CksStream
 	bool		has_page;
 	int			next_entry;
 	char	   *token;			/* token of the page asked for next */
-	List	   *tokens_seen;
+	List	   *tokens_seen;	/* the last CKS_TOKENS_REMEMBERED */
+	int			pages;			/* pages received so far */
 } CksStream;
 
 typedef struct CksScanStats
@@ -49,12 +66,14 @@ typedef struct CksScanStats
 	int			requests;		/* HTTP requests, retries included */
 	int			pages;
 	long		rows;
-	List	   *failed_regions; /* "[account/]region (code)", on_error 'warn' */
+	List	   *failed_regions; /* "[account/]region (code)", on_error 'warn';
+								 * each once, in the query's context */
 } CksScanStats;
 
 typedef struct CksScan
 {
 	MemoryContext cxt;			/* streams, tokens; reset by begin */
+	MemoryContext stats_cxt;	/* the parent: outlives restarts */
 	CksStream  *streams;
 	int			nstreams;
 	int			allocated;		/* length of the streams array */

@@ -5,6 +5,7 @@ Each call takes (args from the JSON body, query parameters) and answers
 call.
 """
 
+import re
 import organizations
 import state
 from state import AccountRange, CONFIG_SPEC, DEFAULT_CONFIG
@@ -13,8 +14,12 @@ FAULT_KINDS = (
     "throttle", "status500", "status503", "status", "close", "reset", "hang",
     "malformed", "empty", "html502", "wrongtypes", "latency", "accessdenied",
     "loop_marker", "truncated_no_marker", "key_deleted", "crlf_token",
+    "empty_entries", "big_error",
 )
 MATCH_KEYS = {"service", "operation", "region", "account"}
+
+# Largest body the empty_entries and big_error faults may be asked for.
+MAX_FAULT_BYTES = 256 << 20
 
 
 def ctl_health(args, query):
@@ -42,9 +47,11 @@ def ctl_fault(args, query):
         raise ValueError("unknown match keys: %s" % ", ".join(sorted(unknown)))
     fault = {"kind": kind, "count": int(args.get("count", 1)),
              "match": dict(match)}
-    for key in ("ms", "status"):
+    for key in ("ms", "status", "bytes"):
         if args.get(key) is not None:
             fault[key] = int(args[key])
+    if not 0 <= fault.get("bytes", 0) <= MAX_FAULT_BYTES:
+        raise ValueError("bytes must be between 0 and %d" % MAX_FAULT_BYTES)
     for key in ("code", "message"):
         if args.get(key) is not None:
             fault[key] = str(args[key])
@@ -74,6 +81,9 @@ def ctl_config(args, query):
                 not isinstance(value, types):
             raise ValueError("%s must be a %s" % (
                 key, "number" if int in types else types[0].__name__))
+        elif key == "date_header" and not re.fullmatch(r"[\x20-\x7e]{0,200}",
+                                                       value):
+            raise ValueError("%s must be printable ASCII" % key)
         changes[key] = value
     with state.STATE.lock:
         state.STATE.config.update(changes)

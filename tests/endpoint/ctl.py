@@ -9,8 +9,9 @@ The endpoint is found through $CKS_ENDPOINT_URL (e.g. http://127.0.0.1:PORT)
 or else the port in the file named by $CKS_ENDPOINT_PORT_FILE.
 
     ctl.py reset
-    ctl.py fault KIND [--count N] [--ms N] [--status N] [--service S]
-                      [--operation O] [--region R] [--account A]
+    ctl.py fault KIND [--count N] [--ms N] [--status N] [--bytes N]
+                      [--service S] [--operation O] [--region R]
+                      [--account A]
     ctl.py config key=value ...
     ctl.py stores ACCOUNT REGION COUNT [--prefix P]
     ctl.py accounts [FIRST [LAST]] [--stores N]  (no FIRST: no range)
@@ -89,7 +90,8 @@ def reset(url=None):
     call("POST", "/_cks/reset", {}, url=url)
 
 
-def fault(kind, count=1, ms=None, status=None, url=None, **match):
+def fault(kind, count=1, ms=None, status=None, url=None, bytes=None,
+          **match):
     """Queue a fault for the next `count` API requests matching `match`
     (service, operation, region, account; None values are ignored)."""
     body = {"kind": kind, "count": count,
@@ -98,6 +100,8 @@ def fault(kind, count=1, ms=None, status=None, url=None, **match):
         body["ms"] = ms
     if status is not None:
         body["status"] = status
+    if bytes is not None:
+        body["bytes"] = bytes
     return call("POST", "/_cks/fault", body, url=url)
 
 
@@ -248,7 +252,8 @@ def filters_of(args):
 
 
 def parse_setting(text):
-    """key=value with value read as JSON when it is (numbers, null)."""
+    """key=value with value read as JSON when it is (numbers, null), else
+    as a string (date_header="Fri, 31 Dec 9999 23:59:59 GMT")."""
     key, sep, value = text.partition("=")
     if not sep or not key:
         raise CtlError("config wants key=value, got %r" % text)
@@ -268,6 +273,7 @@ def main(argv=None):
     p.add_argument("--count", type=int, default=1)
     p.add_argument("--ms", type=int)
     p.add_argument("--status", type=int)
+    p.add_argument("--bytes", type=int)
     add_filters(p)
     p = sub.add_parser("config")
     p.add_argument("settings", nargs="+")
@@ -314,7 +320,7 @@ def main(argv=None):
             reset()
         elif args.cmd == "fault":
             fault(args.kind, count=args.count, ms=args.ms, status=args.status,
-                  **filters_of(args))
+                  bytes=args.bytes, **filters_of(args))
         elif args.cmd == "config":
             config(**dict(parse_setting(s) for s in args.settings))
         elif args.cmd == "stores":

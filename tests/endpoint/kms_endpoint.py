@@ -73,6 +73,9 @@ TARGET_PREFIX = {service: prefix for prefix, service
 # per-service delay settings, on top of latency_ms
 SERVICE_LATENCY = {"kms": "kms_latency_ms", "sts": "sts_latency_ms"}
 
+# Size of the empty_entries and big_error bodies unless the fault says.
+DEFAULT_FAULT_BYTES = 8 << 20
+
 HTML_502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n"
             b"<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n"
             b"</body>\r\n</html>\r\n")
@@ -147,8 +150,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def send_raw(self, status, body, content_type, headers=()):
         """Write status line, headers and body in one call."""
         reason = self.responses.get(status, ("Unknown",))[0]
-        lines = ["HTTP/1.1 %d %s" % (status, reason),
-                 "Date: " + email.utils.formatdate(state.STATE.now(), usegmt=True)]
+        with state.STATE.lock:
+            date = state.STATE.config["date_header"]
+        if date is None:
+            date = email.utils.formatdate(state.STATE.now(), usegmt=True)
+        lines = ["HTTP/1.1 %d %s" % (status, reason), "Date: " + date]
         if content_type is not None:
             lines.append("Content-Type: " + content_type)
         lines.append("Content-Length: %d" % len(body))
@@ -347,7 +353,36 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_raw(502, HTML_502, "text/html",
                           [("Server", "awselb/2.0")])
             return True
+        if kind in ("empty_entries", "big_error"):
+            self.send_big_body(kind, fault, record, request_id)
+            return True
         return False    # malformed, wrongtypes, loop_marker, ... : later
+
+    def send_big_body(self, kind, fault, record, request_id):
+        """A well-formed answer of `bytes` bytes (8 MiB unless the fault
+        says) meant to cost the client memory: a 200 page of empty entries
+        ({"CustomKeyStores":[{},{},...]}, ~400x its size once parsed
+        naively), or a 400 ThrottlingException whose message fills the
+        body."""
+        size = fault.get("bytes", DEFAULT_FAULT_BYTES)
+        if kind == "empty_entries":
+            head, item, tail = b'{"CustomKeyStores":[', b"{},", b"{}]}"
+            status, headers = 200, []
+        else:
+            head = (b'{"__type":"com.amazon.coral.availability#'
+                    b'ThrottlingException","message":"')
+            item, tail = b"x", b'"}'
+            status = 400
+            headers = [("X-Amzn-ErrorType", "ThrottlingException:http://"
+                        "internal.amazon.com/coral/com.amazon.coral."
+                        "availability/")]
+        repeat = max(0, (size - len(head) - len(tail)) // len(item))
+        body = head + item * repeat + tail
+        state.STATE.log_update(record, status=status, end=time.time(),
+                               error_code=None if status == 200
+                               else "ThrottlingException")
+        self.send_raw(status, body, common.JSON_CONTENT_TYPE,
+                      [("x-amzn-RequestId", request_id)] + headers)
 
     def finish_api(self, record, request_id, service, status, payload, err,
                    fault):

@@ -35,6 +35,9 @@ CONFIG_SPEC = {
     "imds_role_name": (fixtures.IMDS_ROLE_NAME, (str,)),
     "ecs_auth_token": (fixtures.ECS_AUTH_TOKEN, (str,)),
     "web_identity_token": (fixtures.WEB_IDENTITY_TOKEN, (str,)),
+    # the Date header of every answer, verbatim (a clock-skew test sends
+    # absurd ones); null: the endpoint's clock
+    "date_header": (None, (str,)),
 }
 DEFAULT_CONFIG = {k: v[0] for k, v in CONFIG_SPEC.items()}
 

@@ -1097,6 +1097,39 @@ class Faults(EndpointTest):
         self.assertEqual(e.response["ResponseMetadata"]["HTTPStatusCode"],
                          502)
 
+    def test_big_body_faults(self):
+        ctl.fault("empty_entries", bytes=100000)
+        r = signed_request({})
+        self.assertEqual(r.status, 200)
+        self.assertTrue(99997 <= len(r.body) <= 100000, len(r.body))
+        doc = r.json()
+        self.assertEqual(set(map(len, doc["CustomKeyStores"])), {0})
+        self.assertGreater(len(doc["CustomKeyStores"]), 33000)
+        ctl.fault("big_error", bytes=200000)
+        r = signed_request({})
+        self.assertEqual(r.status, 400)
+        self.assertTrue(199999 <= len(r.body) <= 200000, len(r.body))
+        self.assertTrue(r.headers["X-Amzn-ErrorType"].startswith(
+            "ThrottlingException:"))
+        self.assertEqual(set(r.json()["message"]), {"x"})
+        self.assertEqual(
+            [(x["status"], x["fault"]) for x in ctl.log()],
+            [(200, "empty_entries"), (400, "big_error")])
+        with self.assertRaises(ctl.CtlError):
+            ctl.fault("empty_entries", bytes=-1)
+
+    def test_date_header(self):
+        ctl.config(date_header="Fri, 31 Dec 9999 23:59:59 GMT")
+        r = signed_request({})
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.headers["Date"], "Fri, 31 Dec 9999 23:59:59 GMT")
+        ctl.config(date_header=None)
+        r = signed_request({})
+        date = email.utils.parsedate_to_datetime(r.headers["Date"])
+        self.assertLess(abs(date.timestamp() - time.time()), 5)
+        with self.assertRaises(ctl.CtlError):
+            ctl.config(date_header="two\r\nlines")
+
     def test_latency(self):
         ctl.fault("latency", ms=400)
         t0 = time.time()
@@ -1255,7 +1288,7 @@ class Log(EndpointTest):
     def test_reset_clears_everything(self):
         kms_client().describe_custom_key_stores()
         ctl.fault("throttle", count=5)
-        ctl.config(latency_ms=10, clock_offset_seconds=30)
+        ctl.config(latency_ms=10, clock_offset_seconds=30, date_header="x")
         ctl.stores(fx.ACCOUNT_1, "us-east-1", 3)
         ctl.reset()
         self.assertEqual(ctl.log(), [])
@@ -1263,9 +1296,11 @@ class Log(EndpointTest):
         self.assertEqual(config, kms_endpoint.state.DEFAULT_CONFIG)
         self.assertEqual({k: config[k] for k in ("clock_offset_seconds",
                                                  "sts_expiry_seconds",
-                                                 "latency_ms")},
+                                                 "latency_ms",
+                                                 "date_header")},
                          {"clock_offset_seconds": 0,
-                          "sts_expiry_seconds": None, "latency_ms": 0})
+                          "sts_expiry_seconds": None, "latency_ms": 0,
+                          "date_header": None})
         self.assertEqual(len(kms_client().describe_custom_key_stores()
                              ["CustomKeyStores"]), 14)
 

@@ -9,7 +9,14 @@
 #   d. while the request is in flight the backend waits on an Extension
 #      wait event (pg_stat_activity),
 #   e. request_timeout_ms ends a hung attempt with HV00N, and a retry
-#      after a timed-out attempt succeeds.
+#      after a timed-out attempt succeeds,
+#   f. a cursor survives ROLLBACK TO SAVEPOINT with its requests in flight
+#      (3 regions, 300 ms endpoint latency): the rest of its rows come back,
+#      and a wait on a request started inside the rolled-back savepoint
+#      still ends at statement_timeout, and at pg_cancel_backend within 1 s
+#      (these once spun at 100% CPU, deaf to both, until SIGKILL),
+#   g. the same for a PL/pgSQL cursor OPENed before, read inside and after
+#      a BEGIN ... EXCEPTION block that caught an error.
 # Runs inside a throwaway cluster, see tests/in-cluster.sh.
 set -u
 cd "$(dirname "$0")/../.."
@@ -142,6 +149,147 @@ elapsed=$((t1 - t0))
 echo "# request_timeout_ms 300, 2 attempts, first hangs: rows after $elapsed ms"
 check_eq "e. the retry after a timed-out attempt returns all rows" "$expected" "$got"
 check_between "e. the retry came after the 300 ms timeout" "$elapsed" 290 1500
+
+# ---- f, g: cursors across a rolled-back savepoint ------------------------
+# Three regions (14 + 2 + 1 stores for this account).  Every stream's
+# first request starts at the cursor's first FETCH, inside the savepoint;
+# the FETCH returns with the first page that arrives while the other
+# regions' requests are still in flight.
+sql "$db" "
+CREATE SERVER kms3 FOREIGN DATA WRAPPER cks_fdw
+  OPTIONS (region 'us-east-1,eu-west-1,ap-southeast-2',
+           endpoint '$CKS_ENDPOINT_URL', sts_endpoint '$CKS_ENDPOINT_URL',
+           request_timeout_ms '60000', max_attempts '1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER kms3
+  OPTIONS (access_key_id 'AKIDCKSTEST111111111',
+           secret_access_key 'cks/test/secret/111111111111/AAAAAAAAAAAA');
+CREATE FOREIGN TABLE stores3 (custom_key_store_id text) SERVER kms3;
+-- the rows left in a cursor, read through PL/pgSQL's FETCH
+CREATE FUNCTION count_rest(c refcursor) RETURNS int LANGUAGE plpgsql AS \$\$
+DECLARE r record; n int := 0;
+BEGIN
+  LOOP FETCH c INTO r; EXIT WHEN NOT FOUND; n := n + 1; END LOOP;
+  RETURN n;
+END \$\$;
+-- a cursor opened outside, read inside and after an EXCEPTION block
+CREATE FUNCTION cursor_across_exception() RETURNS int LANGUAGE plpgsql AS \$\$
+DECLARE c refcursor; r record; n int := 0;
+BEGIN
+  OPEN c FOR SELECT custom_key_store_id FROM stores3;
+  BEGIN
+    FETCH c INTO r;
+    FETCH c INTO r;
+    n := 2;
+    PERFORM 1 / 0;
+  EXCEPTION WHEN division_by_zero THEN NULL;
+  END;
+  LOOP FETCH c INTO r; EXIT WHEN NOT FOUND; n := n + 1; END LOOP;
+  RETURN n;
+END \$\$;"
+total3=17
+
+# The SQL variant of the issue, up to the ROLLBACK TO.
+cursor_prefix="BEGIN;
+DECLARE c CURSOR FOR SELECT custom_key_store_id FROM stores3;
+SAVEPOINT s;
+MOVE 2 IN c;
+ROLLBACK TO s;"
+
+# f/g with 300 ms latency: every row arrives
+$CTL reset
+$CTL config latency_ms=300
+t0=$(now_ms)
+got=$(psql -X -q -At -d "$db" -v ON_ERROR_STOP=1 \
+	-c "$cursor_prefix SELECT 'rest:' || count_rest('c'); COMMIT;" 2>&1)
+t1=$(now_ms)
+echo "# SQL cursor across ROLLBACK TO, 300 ms latency: $((t1 - t0)) ms"
+check_eq "f. after ROLLBACK TO the cursor returns its other $((total3 - 2)) rows" \
+	"rest:$((total3 - 2))" "$got"
+check_lt "f. ... without spinning (ms)" "$((t1 - t0))" 10000
+t0=$(now_ms)
+got=$(sql "$db" "SELECT cursor_across_exception()" 2>&1)
+t1=$(now_ms)
+echo "# PL/pgSQL cursor across an EXCEPTION block, 300 ms latency: $((t1 - t0)) ms"
+check_eq "g. the PL/pgSQL cursor returns all $total3 rows across the EXCEPTION block" \
+	"$total3" "$got"
+check_lt "g. ... without spinning (ms)" "$((t1 - t0))" 10000
+$CTL reset
+
+# For the timeout and cancel cases eu-west-1 hangs: its request, started
+# inside the savepoint (or the EXCEPTION block), is what the later read
+# waits on.
+hang_eu_west() {
+	$CTL reset
+	$CTL fault hang --ms 20000 --region eu-west-1 --operation DescribeCustomKeyStores
+}
+
+# run_timed NAME PREFIX LAST: psql runs PREFIX, sets statement_timeout to
+# 500ms and runs LAST; prints how long LAST took (ms).
+run_timed() {
+	local name=$1
+	printf '%s\n' '\set VERBOSITY verbose' "$2" "SET statement_timeout = '500ms';" \
+		"\\! date +%s%3N > $suite_tmp/$name.t0" "$3" \
+		"\\! date +%s%3N > $suite_tmp/$name.t1" >"$suite_tmp/$name.sql"
+	psql -X -At -d "$db" -f "$suite_tmp/$name.sql" >"$suite_tmp/$name.out" 2>&1
+	echo $(($(cat "$suite_tmp/$name.t1") - $(cat "$suite_tmp/$name.t0")))
+}
+
+hang_eu_west
+elapsed=$(run_timed f_timeout "$cursor_prefix" "SELECT count_rest('c');")
+echo "# SQL cursor after ROLLBACK TO, statement_timeout 500ms: $elapsed ms"
+check_eq "f. statement_timeout ends the cursor read after ROLLBACK TO with 57014" \
+	"57014" "$(sqlstate_of "$suite_tmp/f_timeout.out")"
+check_between "f. ... soon after 500 ms" "$elapsed" 480 1500
+
+hang_eu_west
+elapsed=$(run_timed g_timeout "" "SELECT cursor_across_exception();")
+echo "# PL/pgSQL cursor after an EXCEPTION block, statement_timeout 500ms: $elapsed ms"
+check_eq "g. statement_timeout ends the PL/pgSQL cursor read with 57014" \
+	"57014" "$(sqlstate_of "$suite_tmp/g_timeout.out")"
+check_between "g. ... soon after 500 ms" "$elapsed" 480 1500
+
+# Sets pid to the backend under application_name $1 that waits on an
+# Extension event (the hung request).
+waiting_backend() {
+	pid=$(sql "$db" "SELECT pid FROM pg_stat_activity
+	                  WHERE application_name = '$1' AND state = 'active'
+	                    AND wait_event_type = 'Extension'")
+	[ -n "$pid" ]
+}
+
+# cancel_cursor_read NAME SQL LABEL: runs SQL under application_name NAME,
+# cancels it once it waits on the hung request; it must end within 1 s.
+cancel_cursor_read() {
+	local name=$1 label=$3 session t0 t1
+	hang_eu_west
+	psql -X -At -d "$db" -v VERBOSITY=verbose \
+		-c "SET application_name = '$name'" -c "$2" \
+		>"$suite_tmp/$name.out" 2>&1 &
+	session=$!
+	pid=""
+	if ! wait_for 10 waiting_backend "$name"; then
+		fail "$label: the read waits on the hung request" \
+			"$(sql "$db" "SELECT state, wait_event_type, wait_event, query
+			               FROM pg_stat_activity WHERE application_name = '$name'")"
+		kill "$session" 2>/dev/null
+		wait "$session" 2>/dev/null
+		return
+	fi
+	sleep 0.3
+	t0=$(now_ms)
+	sql "$db" "SELECT pg_cancel_backend($pid)" >/dev/null
+	wait "$session"
+	t1=$(now_ms)
+	echo "# $label: cancel latency $((t1 - t0)) ms"
+	check_lt "$label: pg_cancel_backend ends it within 1 s" "$((t1 - t0))" 1000
+	check_eq "$label: ... with 57014" "57014" "$(sqlstate_of "$suite_tmp/$name.out")"
+}
+
+cancel_cursor_read cks_cancel_f "$cursor_prefix SELECT count_rest('c');" \
+	"f. SQL cursor after ROLLBACK TO"
+cancel_cursor_read cks_cancel_g "SELECT cursor_across_exception();" \
+	"g. PL/pgSQL cursor after an EXCEPTION block"
+$CTL reset
 
 # nothing crashed along the way
 check_eq "the server is still up" "1" "$(sql "$db" "SELECT 1")"

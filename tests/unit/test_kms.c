@@ -405,6 +405,105 @@ test_parse_not_json(void)
 					   "response body is not valid JSON: nesting too deep at offset 50");
 }
 
+/*
+ * A page of 'n' copies of 'entry' (joined by commas) in a malloc'd buffer;
+ * *len is its length.
+ */
+static char *
+repeated_page(const char *entry, size_t n, size_t *len)
+{
+	const char *head = "{\"CustomKeyStores\":[";
+	const char *tail = "],\"Truncated\":false}";
+	size_t		entry_len = strlen(entry);
+	size_t		size = strlen(head) + n * (entry_len + 1) + strlen(tail) + 1;
+	char	   *body = malloc(size);
+	char	   *p = body;
+	size_t		i;
+
+	if (body == NULL)
+		return NULL;
+	p += sprintf(p, "%s", head);
+	for (i = 0; i < n; i++)
+	{
+		if (i > 0)
+			*p++ = ',';
+		memcpy(p, entry, entry_len);
+		p += entry_len;
+	}
+	p += sprintf(p, "%s", tail);
+	*len = p - body;
+	return body;
+}
+
+/*
+ * Bodies whose parse would cost far more memory than their size are
+ * refused before json-c builds anything (8 MiB of "{}" once cost 3 GB),
+ * while the densest real pages still parse.
+ */
+static void
+test_parse_dense_bodies(void)
+{
+	CksJsonPage page;
+	CksAwsError err;
+	size_t		len;
+	char	   *body;
+	char		message[200];
+
+	/* 8 MiB of empty entries */
+	body = repeated_page("{}", 8 * 1024 * 1024 / 3, &len);
+	if (!CHECK(body != NULL))
+		return;
+	snprintf(message, sizeof(message),
+			 "response body is too dense to parse: %zu objects, 1 arrays and %zu values in %zu bytes",
+			 (size_t) (8 * 1024 * 1024 / 3 + 1), (size_t) (8 * 1024 * 1024 / 3 + 2), len);
+	check_bad_page(body, len, message);
+	free(body);
+
+	/* empty arrays, and one-member objects: refused as well */
+	body = repeated_page("[]", 4 * 1024 * 1024 / 3, &len);
+	memset(&err, 0, sizeof(err));
+	CHECK(!aws_json_parse_page(&cks_op_describe_custom_key_stores.page, body, len, 200, &page, &err));
+	CHECK(err.message != NULL && strncmp(err.message, "response body is too dense", 26) == 0);
+	aws_error_free(&err);
+	free(body);
+	body = repeated_page("{\"a\":1}", 8 * 1024 * 1024 / 8, &len);
+	memset(&err, 0, sizeof(err));
+	CHECK(!aws_json_parse_page(&cks_op_describe_custom_key_stores.page, body, len, 200, &page, &err));
+	CHECK(err.message != NULL && strncmp(err.message, "response body is too dense", 26) == 0);
+	aws_error_free(&err);
+	free(body);
+
+	/* braces inside strings are text, not objects */
+	body = repeated_page("{\"CustomKeyStoreName\":\"{{{{{{{{{{{{{{{{{{{{{{{{{{{{[[[[[[[[[[[[[[[[,,,,,,:::::\\\"{{{{{{\"}", 1000, &len);
+	memset(&err, 0, sizeof(err));
+	if (CHECK(aws_json_parse_page(&cks_op_describe_custom_key_stores.page, body, len, 200, &page, &err)))
+		CHECK(page.nentries == 1000);
+	aws_json_page_free(&page);
+	free(body);
+
+	/* the densest real page: 1,000 XKS entries with every field */
+	body = repeated_page("{\"CustomKeyStoreId\":\"cks-1234567890abcdef0\","
+						 "\"CustomKeyStoreName\":\"x\",\"ConnectionState\":\"CONNECTED\","
+						 "\"CreationDate\":1.7E9,\"CustomKeyStoreType\":\"EXTERNAL_KEY_STORE\","
+						 "\"XksProxyConfiguration\":{\"AccessKeyId\":\"AKIA\",\"Connectivity\":"
+						 "\"VPC_ENDPOINT_SERVICE\",\"UriEndpoint\":\"https://x\",\"UriPath\":\"/\","
+						 "\"VpcEndpointServiceName\":\"s\",\"VpcEndpointServiceOwner\":\"1\"}}",
+						 1000, &len);
+	memset(&err, 0, sizeof(err));
+	if (CHECK(aws_json_parse_page(&cks_op_describe_custom_key_stores.page, body, len, 200, &page, &err)))
+		CHECK(page.nentries == 1000);
+	aws_json_page_free(&page);
+	free(body);
+
+	/* and 1,000 minimal entries */
+	body = repeated_page("{\"CustomKeyStoreId\":\"c\"}", 1000, &len);
+	memset(&err, 0, sizeof(err));
+	if (CHECK(aws_json_parse_page(&cks_op_describe_custom_key_stores.page, body, len, 200, &page, &err)))
+		CHECK(page.nentries == 1000);
+	aws_json_page_free(&page);
+	free(body);
+}
+
 /* ----------------------------------------------------------------
  * Entry accessors
  * ----------------------------------------------------------------
@@ -768,6 +867,7 @@ run_kms_tests(void)
 	test_parse_truncated_page();
 	test_parse_wrong_types();
 	test_parse_not_json();
+	test_parse_dense_bodies();
 	test_entry_accessors();
 	test_entry_accessor_edges();
 	test_sanitize_error_code();
