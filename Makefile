@@ -7,7 +7,12 @@
 
 MODULE_big = cks_fdw
 EXTENSION = cks_fdw
-DATA = cks_fdw--1.0.sql
+# Upgrades (README "Upgrades"): cks_fdw--1.0.sql never changes; a release
+# that changes SQL objects adds cks_fdw--OLD--NEW.sql and raises
+# default_version in cks_fdw.control, which is the one place the version
+# is written (the library reports it through cks_fdw_version()).
+DATA = cks_fdw--1.0.sql $(wildcard cks_fdw--*--*.sql)
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(srcdir)/cks_fdw.control)
 PGFILEDESC = "cks_fdw - foreign data wrapper for AWS KMS custom key stores"
 
 # Client core: no backend needed, also built into the unit runner.
@@ -18,7 +23,8 @@ BACKEND_SRCS = $(filter-out $(CORE_SRCS),$(wildcard src/*.c))
 OBJS = cks_fdw.o $(CORE_SRCS:.c=.o) $(BACKEND_SRCS:.c=.o)
 
 DEPS_PKGS = libcurl json-c libcrypto libxml-2.0
-PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags $(DEPS_PKGS))
+PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags $(DEPS_PKGS)) \
+	-DCKS_FDW_VERSION='"$(EXTVERSION)"'
 SHLIB_LINK = $(shell pkg-config --libs $(DEPS_PKGS))
 
 # CI builds with warnings as errors: make WERROR=1
@@ -38,6 +44,8 @@ include $(PGXS)
 # PGXS tracks no header dependencies; structs are shared across files, so
 # every object is rebuilt when any header changes.
 $(OBJS): $(wildcard src/*.h)
+# the version is compiled in from the control file
+cks_fdw.o: cks_fdw.control
 
 # The unit runner compiles the client core as frontend code against
 # libpgcommon (palloc -> malloc, StringInfo), so it runs without a server.
