@@ -5,20 +5,30 @@
 #   make installcheck        pg_regress suite (needs a running cluster and
 #                            the local KMS endpoint: use tests/run-all)
 
+# The source tree, also when make runs in another directory with
+# -f .../Makefile (pg_buildext builds each major in build-VERSION/ that way):
+# file lists are taken from there, and stay relative so that objects are
+# written in the build directory.
+top := $(dir $(firstword $(MAKEFILE_LIST)))
+source_files = $(patsubst $(top)%,%,$(wildcard $(addprefix $(top),$(1))))
+ifneq ($(top),./)
+$(shell mkdir -p src tests/unit)
+endif
+
 MODULE_big = cks_fdw
 EXTENSION = cks_fdw
 # Upgrades (README "Upgrades"): cks_fdw--1.0.sql never changes; a release
 # that changes SQL objects adds cks_fdw--OLD--NEW.sql and raises
 # default_version in cks_fdw.control, which is the one place the version
 # is written (the library reports it through cks_fdw_version()).
-DATA = cks_fdw--1.0.sql $(wildcard cks_fdw--*--*.sql)
+DATA = cks_fdw--1.0.sql $(call source_files,cks_fdw--*--*.sql)
 EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(srcdir)/cks_fdw.control)
 PGFILEDESC = "cks_fdw - foreign data wrapper for AWS KMS custom key stores"
 
 # Client core: no backend needed, also built into the unit runner.
 CORE_SRCS = src/sigv4.c src/kms.c src/sts.c src/http.c src/aws_error.c
 # Backend side: options, quals, rows, connections, the request driver.
-BACKEND_SRCS = $(filter-out $(CORE_SRCS),$(wildcard src/*.c))
+BACKEND_SRCS = $(filter-out $(CORE_SRCS),$(call source_files,src/*.c))
 
 OBJS = cks_fdw.o $(CORE_SRCS:.c=.o) $(BACKEND_SRCS:.c=.o)
 
@@ -33,7 +43,7 @@ PG_CFLAGS += -Werror
 endif
 
 REGRESS_OPTS = --load-extension=cks_fdw
-REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(call source_files,sql/*.sql)))
 
 EXTRA_CLEAN = tests/unit/run_unit
 
@@ -43,13 +53,13 @@ include $(PGXS)
 
 # PGXS tracks no header dependencies; structs are shared across files, so
 # every object is rebuilt when any header changes.
-$(OBJS): $(wildcard src/*.h)
+$(OBJS): $(call source_files,src/*.h)
 # the version is compiled in from the control file
 cks_fdw.o: cks_fdw.control
 
 # The unit runner compiles the client core as frontend code against
 # libpgcommon (palloc -> malloc, StringInfo), so it runs without a server.
-UNIT_SRCS = $(wildcard tests/unit/*.c)
+UNIT_SRCS = $(call source_files,tests/unit/*.c)
 UNIT_CFLAGS = -DFRONTEND -g -O1 -Wall -Wextra -Wno-unused-parameter \
 	-Wno-sign-compare -Wno-missing-field-initializers \
 	-I$(srcdir)/src -I$(shell $(PG_CONFIG) --includedir-server) \
@@ -57,7 +67,7 @@ UNIT_CFLAGS = -DFRONTEND -g -O1 -Wall -Wextra -Wno-unused-parameter \
 UNIT_LIBS = -L$(shell $(PG_CONFIG) --pkglibdir) -lpgcommon -lpgport \
 	$(shell pkg-config --libs $(DEPS_PKGS)) -lm
 
-tests/unit/run_unit: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard src/*.h) tests/unit/unit.h
+tests/unit/run_unit: $(UNIT_SRCS) $(CORE_SRCS) $(call source_files,src/*.h) tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) $(if $(WERROR),-Werror) $(UNIT_EXTRA_CFLAGS) \
 		-o $@ $(UNIT_SRCS) $(CORE_SRCS) $(UNIT_LIBS)
 
@@ -89,3 +99,14 @@ fuzz/build/fuzz_sts: fuzz/fuzz_sts.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/s
 fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts
 
 .PHONY: fuzz
+
+# ---- Release tarball (README "Packaging") ---------------------------------
+# make dist: cks_fdw-VERSION.tar.gz of the committed tree (git archive), for
+# PGXN and for distributions; VERSION is cks_fdw.control's default_version.
+DIST_NAME = cks_fdw-$(EXTVERSION)
+
+dist:
+	git -C $(top) archive --format=tar.gz --prefix=$(DIST_NAME)/ \
+		-o $(CURDIR)/$(DIST_NAME).tar.gz HEAD
+
+.PHONY: dist

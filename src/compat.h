@@ -36,6 +36,15 @@
 #endif
 
 /*
+ * A function that never returns is marked with the prefix pg_noreturn from
+ * 18, which removed the postfix pg_attribute_noreturn() ("Remove
+ * pg_attribute_noreturn()", C11 _Noreturn); before 18 the old macro does.
+ */
+#if PG_VERSION_NUM < 180000
+#define pg_noreturn pg_attribute_noreturn()
+#endif
+
+/*
  * PostgreSQL 18 lets a module give its name and version in the magic block
  * (PG_MODULE_MAGIC_EXT, shown by pg_get_loaded_modules()); before 18 there
  * is only the plain block.  CKS_FDW_VERSION comes from the Makefile.
