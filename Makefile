@@ -64,7 +64,10 @@ UNIT_CFLAGS = -DFRONTEND -g -O1 -Wall -Wextra -Wno-unused-parameter \
 	-Wno-sign-compare -Wno-missing-field-initializers \
 	-I$(srcdir)/src -I$(shell $(PG_CONFIG) --includedir-server) \
 	$(shell pkg-config --cflags $(DEPS_PKGS))
-UNIT_LIBS = -L$(shell $(PG_CONFIG) --pkglibdir) -lpgcommon -lpgport \
+# libpgcommon.a and libpgport.a: in pkglibdir on Debian, in libdir in a
+# source build (PostgreSQL 18 from tools/pg-build)
+UNIT_LIBS = -L$(shell $(PG_CONFIG) --pkglibdir) -L$(shell $(PG_CONFIG) --libdir) \
+	-lpgcommon -lpgport \
 	$(shell pkg-config --libs $(DEPS_PKGS)) -lm
 
 tests/unit/run_unit: $(UNIT_SRCS) $(CORE_SRCS) $(call source_files,src/*.h) tests/unit/unit.h

@@ -6,6 +6,12 @@
 --
 \set previous '1.0'
 
+-- in a database of its own: DROP EXTENSION here must not touch what the
+-- other tests left in the regression database
+SELECT current_database() AS regression_db \gset
+CREATE DATABASE cks_upgrade;
+\c cks_upgrade
+
 -- The extension's member objects, and the signature and properties of its
 -- functions: what an upgraded install must share with a fresh one.
 CREATE FUNCTION extension_objects() RETURNS SETOF text LANGUAGE sql AS $$
@@ -34,7 +40,6 @@ SELECT source, target, path FROM pg_extension_update_paths('cks_fdw')
  WHERE path IS NOT NULL ORDER BY source, target;
 
 -- the fresh install of the current version
-DROP EXTENSION cks_fdw CASCADE;
 CREATE EXTENSION cks_fdw;
 CREATE TEMP TABLE fresh AS SELECT extension_objects() AS object;
 SELECT object FROM fresh;
@@ -62,5 +67,5 @@ SELECT srvname, ftrelid::regclass AS foreign_table FROM pg_foreign_server s
 -- updating the current version is a no-op with a notice
 ALTER EXTENSION cks_fdw UPDATE;
 
-DROP SERVER kms_upgrade CASCADE;
-DROP FUNCTION extension_objects();
+\c :regression_db
+DROP DATABASE cks_upgrade;

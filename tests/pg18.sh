@@ -2,7 +2,8 @@
 # PostgreSQL 18 (tests/run-all, CKS_ONLY word "pg18"): the server built
 # from source by tools/pg-build (cached in /var/cache/cks-fdw/pg18), then
 #   1. cks_fdw built with -Werror against it, from a copy of the tree (the
-#      15 build's objects must never be reused for 18),
+#      15 build's objects must never be reused for 18), and the C unit
+#      runner linked with 18's libpgcommon,
 #   2. installed into that prefix, a scratch cluster (initdb as postgres,
 #      a private Unix socket only, no TCP) started with its own pg_ctl,
 #   3. the pg_regress suite and every tests/suites/*.sh that does not need
@@ -21,6 +22,15 @@ failed=0
 ok() { echo "ok - $1"; passed=$((passed + 1)); }
 not_ok() { echo "not ok - $1"; failed=$((failed + 1)); }
 finish() { echo "$passed passed, $failed failed"; exit; }
+
+# Building (or rebuilding) 18, installing into its prefix and testing all
+# happen under one lock, so two checkouts tested at once each test their
+# own build, and a rebuild never removes the prefix under a running test.
+exec 8>/tmp/cks-pg18.lock
+if ! flock -w 3600 8; then
+  not_ok "waiting for /tmp/cks-pg18.lock"
+  finish
+fi
 
 if ! prefix=$(bash tools/pg-build 18 2>"$log/pg18-build"); then
   tail -n 20 "$log/pg18-build"
@@ -51,6 +61,9 @@ tar --exclude=./.git --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
   --exclude=./log --exclude=./tests/unit/run_unit --exclude=./debian \
   -cf - . | tar -C "$src" -xf -
 
+# the unit runner reads the SigV4 vectors from ../shared, as in the tree
+[ -d "$PWD/../shared" ] && ln -s "$PWD/../shared" "$work/shared"
+
 if make -C "$src" -s WERROR=1 PG_CONFIG="$pg_config" >"$log/pg18-make" 2>&1; then
   ok "cks_fdw builds with -Werror against PostgreSQL 18"
 else
@@ -59,10 +72,18 @@ else
   finish
 fi
 
-# Installing into the shared prefix and testing happen under one lock, so
-# two checkouts tested at once each test their own build (as for 15).
-exec 8>/tmp/cks-pg18.lock
-flock -w 1800 8 || { not_ok "waiting for /tmp/cks-pg18.lock"; finish; }
+# the C unit runner, linked with 18's libpgcommon (one count per check)
+make -C "$src" -s WERROR=1 PG_CONFIG="$pg_config" unitcheck >"$log/pg18-unit" 2>&1
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log/pg18-unit" | tail -n 1)
+if [ -n "$line" ]; then
+  echo "unit tests: $line"
+  passed=$((passed + $(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')))
+  failed=$((failed + $(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')))
+else
+  tail -n 20 "$log/pg18-unit"
+  not_ok "unit tests against PostgreSQL 18 (log $log/pg18-unit)"
+fi
+
 if ! make -C "$src" -s install PG_CONFIG="$pg_config" >"$log/pg18-install" 2>&1; then
   cat "$log/pg18-install"
   not_ok "make install into $prefix"
@@ -110,6 +131,8 @@ mkdir -p "$sublog"
 if [ -f "$sublog/regress" ]; then
   cp "$sublog/regress" "$log/pg18-regress"
   [ -f "$src/regression.diffs" ] && cp "$src/regression.diffs" "$log/pg18-regression.diffs"
+  # 18's outputs, to refresh an expected/NAME_1.out from when a test changes
+  [ -d "$src/results" ] && cp -r "$src/results" "$log/pg18-results"
   rp=$(grep -cE '(\.\.\. ok|^ok [0-9])' "$sublog/regress")
   rf=$(grep -cE '(\.\.\. FAILED|^not ok [0-9]|\.\.\. failed)' "$sublog/regress")
   if [ "$rp" -eq 0 ] && [ "$rf" -eq 0 ]; then rf=1; fi
