@@ -5,9 +5,24 @@
 #   make installcheck        pg_regress suite (needs a running cluster and
 #                            the local KMS endpoint: use tests/run-all)
 
+# The source tree, also when make runs in another directory with
+# -f .../Makefile (pg_buildext builds each major in build-VERSION/ that way):
+# file lists are taken from there, and stay relative so that objects are
+# written in the build directory.
+top := $(dir $(firstword $(MAKEFILE_LIST)))
+source_files = $(patsubst $(top)%,%,$(wildcard $(addprefix $(top),$(1))))
+ifneq ($(top),./)
+$(shell mkdir -p src tests/unit)
+endif
+
 MODULE_big = cks_fdw
 EXTENSION = cks_fdw
-DATA = cks_fdw--1.0.sql
+# Upgrades (README "Upgrades"): cks_fdw--1.0.sql never changes; a release
+# that changes SQL objects adds cks_fdw--OLD--NEW.sql and raises
+# default_version in cks_fdw.control, which is the one place the version
+# is written (the library reports it through cks_fdw_version()).
+DATA = cks_fdw--1.0.sql $(call source_files,cks_fdw--*--*.sql)
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(srcdir)/cks_fdw.control)
 PGFILEDESC = "cks_fdw - foreign data wrapper for AWS KMS custom key stores"
 
 # Client core: no backend needed, also built into the unit runner
@@ -17,12 +32,13 @@ CORE_SRCS = src/sigv4.c src/aws_json.c src/aws_service.c src/table_kinds.c \
 	src/sts.c src/xml.c src/http.c src/aws_error.c \
 	src/aws_error_class.c src/secrets.c src/aws_names.c
 # Backend side: options, quals, rows, connections, the request driver.
-BACKEND_SRCS = $(filter-out $(CORE_SRCS),$(wildcard src/*.c))
+BACKEND_SRCS = $(filter-out $(CORE_SRCS),$(call source_files,src/*.c))
 
 OBJS = cks_fdw.o $(CORE_SRCS:.c=.o) $(BACKEND_SRCS:.c=.o)
 
 DEPS_PKGS = libcurl json-c libcrypto libxml-2.0
-PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags $(DEPS_PKGS))
+PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags $(DEPS_PKGS)) \
+	-DCKS_FDW_VERSION='"$(EXTVERSION)"'
 SHLIB_LINK = $(shell pkg-config --libs $(DEPS_PKGS))
 
 # CI builds with warnings as errors: make WERROR=1
@@ -31,7 +47,7 @@ PG_CFLAGS += -Werror
 endif
 
 REGRESS_OPTS = --load-extension=cks_fdw
-REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(call source_files,sql/*.sql)))
 
 EXTRA_CLEAN = tests/unit/run_unit
 
@@ -41,19 +57,24 @@ include $(PGXS)
 
 # PGXS tracks no header dependencies; structs are shared across files, so
 # every object is rebuilt when any header changes.
-$(OBJS): $(wildcard src/*.h)
+$(OBJS): $(call source_files,src/*.h)
+# the version is compiled in from the control file
+cks_fdw.o: cks_fdw.control
 
 # The unit runner compiles the client core as frontend code against
 # libpgcommon (palloc -> malloc, StringInfo), so it runs without a server.
-UNIT_SRCS = $(wildcard tests/unit/*.c)
+UNIT_SRCS = $(call source_files,tests/unit/*.c)
 UNIT_CFLAGS = -DFRONTEND -g -O1 -Wall -Wextra -Wno-unused-parameter \
 	-Wno-sign-compare -Wno-missing-field-initializers \
 	-I$(srcdir)/src -I$(shell $(PG_CONFIG) --includedir-server) \
 	$(shell pkg-config --cflags $(DEPS_PKGS))
-UNIT_LIBS = -L$(shell $(PG_CONFIG) --pkglibdir) -lpgcommon -lpgport \
+# libpgcommon.a and libpgport.a: in pkglibdir on Debian, in libdir in a
+# source build (PostgreSQL 18 from tools/pg-build)
+UNIT_LIBS = -L$(shell $(PG_CONFIG) --pkglibdir) -L$(shell $(PG_CONFIG) --libdir) \
+	-lpgcommon -lpgport \
 	$(shell pkg-config --libs $(DEPS_PKGS)) -lm
 
-tests/unit/run_unit: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard src/*.h) tests/unit/unit.h
+tests/unit/run_unit: $(UNIT_SRCS) $(CORE_SRCS) $(call source_files,src/*.h) tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) $(if $(WERROR),-Werror) $(UNIT_EXTRA_CFLAGS) \
 		-o $@ $(UNIT_SRCS) $(CORE_SRCS) $(UNIT_LIBS)
 
@@ -93,3 +114,14 @@ fuzz/build/fuzz_names: fuzz/fuzz_names.c fuzz/fuzz_common.c fuzz/fuzz_common.h s
 fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts fuzz/build/fuzz_names
 
 .PHONY: fuzz
+
+# ---- Release tarball (README "Packaging") ---------------------------------
+# make dist: cks_fdw-VERSION.tar.gz of the committed tree (git archive), for
+# PGXN and for distributions; VERSION is cks_fdw.control's default_version.
+DIST_NAME = cks_fdw-$(EXTVERSION)
+
+dist:
+	git -C $(top) archive --format=tar.gz --prefix=$(DIST_NAME)/ \
+		-o $(CURDIR)/$(DIST_NAME).tar.gz HEAD
+
+.PHONY: dist

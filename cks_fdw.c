@@ -18,10 +18,11 @@
 
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "analyze.h"
 #include "async_wait.h"
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
-#include "commands/explain.h"
+#include "compat.h"
 #include "credentials.h"
 #include "executor/execAsync.h"
 #include "executor/executor.h"
@@ -40,11 +41,12 @@
 #include "rows.h"
 #include "scan.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
-PG_MODULE_MAGIC;
+CKS_MODULE_MAGIC;
 
 
 /*
@@ -87,6 +89,7 @@ typedef struct CksScanState
 void		_PG_init(void);
 
 PG_FUNCTION_INFO_V1(cks_fdw_handler);
+PG_FUNCTION_INFO_V1(cks_fdw_version);
 
 static void cksGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 								 Oid foreigntableid);
@@ -114,6 +117,19 @@ _PG_init(void)
 	cks_calls_initialize();
 	cks_scan_initialize();
 	cks_credentials_initialize();
+	/* after every cks_fdw.* variable is defined: a typo is then an error */
+	MarkGUCPrefixReserved("cks_fdw");
+}
+
+/*
+ * The library's version (default_version of cks_fdw.control at build
+ * time), so that a library newer than the extension's SQL objects shows:
+ * SELECT cks_fdw_version(), extversion FROM pg_extension ...
+ */
+Datum
+cks_fdw_version(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(CKS_FDW_VERSION));
 }
 
 Datum
@@ -130,6 +146,7 @@ cks_fdw_handler(PG_FUNCTION_ARGS)
 	routine->EndForeignScan = cksEndForeignScan;
 	routine->ExplainForeignScan = cksExplainForeignScan;
 	routine->ImportForeignSchema = cksImportForeignSchema;
+	routine->AnalyzeForeignTable = cks_analyze_foreign_table;
 	routine->IsForeignPathAsyncCapable = cksIsForeignPathAsyncCapable;
 	routine->ForeignAsyncRequest = cksForeignAsyncRequest;
 	routine->ForeignAsyncConfigureWait = cksForeignAsyncConfigureWait;
@@ -158,14 +175,30 @@ cksGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 										   baserel->baserestrictinfo);
 	info->nregions = list_length(cks_regions_for_plan(info->opts.regions,
 													  cks_find_pushed(info->pushed, CKS_PUSH_REGION)));
-	api_qual = cks_api_parameter_qual(info->pushed);
-	per_region = api_qual ? cks_pushed_value_count(api_qual) : info->opts.estimated_rows;
-
 	baserel->fdw_private = info;
+
+	/*
+	 * baserel->tuples is pg_class.reltuples: -1 until the table is first
+	 * analyzed.  Once it is, the count and the column statistics estimate
+	 * the rows (the region statistics already say how a region qual
+	 * narrows them), unless the user set estimated_rows as an override.
+	 */
+	if (baserel->tuples >= 0 && !cks_estimated_rows_is_set(table))
+	{
+		info->rows_per_region = baserel->tuples / Max(list_length(info->opts.regions), 1);
+		baserel->rows = clamp_row_est(baserel->tuples *
+									  clauselist_selectivity(root, baserel->baserestrictinfo,
+															 0, JOIN_INNER, NULL));
+		return;
+	}
+
+	info->rows_per_region = info->opts.estimated_rows;
+	api_qual = cks_api_parameter_qual(info->pushed);
+	per_region = api_qual ? cks_pushed_value_count(api_qual) : info->rows_per_region;
 	baserel->rows = clamp_row_est(per_region * info->nregions *
 								  clauselist_selectivity(root, baserel->baserestrictinfo,
 														 0, JOIN_INNER, NULL));
-	baserel->tuples = info->opts.estimated_rows * list_length(info->opts.regions);
+	baserel->tuples = info->rows_per_region * list_length(info->opts.regions);
 }
 
 static void
@@ -178,9 +211,8 @@ cksGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	cks_estimate_costs(info, cks_requests_for_scan(info),
 					   baserel->rows, &startup_cost, &total_cost);
 	add_path(baserel, (Path *)
-			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
-									 startup_cost, total_cost, NIL,
-									 NULL, NULL, NIL));
+			 cks_create_foreignscan_path(root, baserel, baserel->rows,
+										 startup_cost, total_cost, NULL));
 	cks_add_parameterized_paths(root, baserel, info);
 }
 
@@ -264,7 +296,6 @@ cksBeginForeignScan(ForeignScanState *node, int eflags)
 {
 	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
 	EState	   *estate = node->ss.ps.state;
-	RangeTblEntry *rte = exec_rt_fetch(plan->scan.scanrelid, estate);
 	Relation	rel = node->ss.ss_currentRelation;
 	ForeignTable *table = GetForeignTable(RelationGetRelid(rel));
 	CksScanState *state = palloc0(sizeof(CksScanState));
@@ -278,7 +309,7 @@ cksBeginForeignScan(ForeignScanState *node, int eflags)
 
 	cks_get_scan_options(table->serverid, table->relid, &state->opts);
 	state->kind = cks_table_kind_of(table->relid);
-	state->user = user_mapping_or_hint(rte->checkAsUser ? rte->checkAsUser : GetUserId(),
+	state->user = user_mapping_or_hint(cks_scan_user(plan, estate),
 									   GetForeignServer(table->serverid));
 
 	foreach(lc, (List *) list_nth(plan->fdw_private, FdwPrivateRetrievedAttrs))

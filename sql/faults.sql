@@ -162,7 +162,7 @@ SELECT region, count(*) FROM fault.custom_key_stores GROUP BY region ORDER BY re
 \! /usr/bin/python3 tests/endpoint/ctl.py requests --fields operation,region,status,error_code | sort
 \! /usr/bin/python3 tests/endpoint/ctl.py reset
 \! /usr/bin/python3 tests/endpoint/ctl.py fault accessdenied --region eu-west-1 --operation DescribeCustomKeyStores
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM fault.custom_key_stores;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF) SELECT * FROM fault.custom_key_stores;
 \set VERBOSITY default
 \! /usr/bin/python3 tests/endpoint/ctl.py requests --fields operation,region,status,error_code | sort
 -- ... and in a parameterized nested loop (one lookup per outer row, each a

@@ -124,7 +124,7 @@ SELECT p.prefix,
 EXPLAIN (COSTS OFF) SELECT * FROM custom_key_stores;
 EXPLAIN (COSTS OFF) SELECT * FROM custom_key_stores WHERE custom_key_store_name IN ('a', 'b');
 EXPLAIN (COSTS OFF) SELECT * FROM custom_key_stores WHERE region = 'us-east-1' AND account_id = '111111111111';
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF)
   SELECT * FROM custom_key_stores WHERE custom_key_store_id IN ('cks-e55034befe6d3bee7', 'cks-3a0a0c9f98a67b144');
 EXPLAIN (VERBOSE, COSTS OFF, FORMAT json) SELECT custom_key_store_id FROM custom_key_stores WHERE custom_key_store_id = 'x';
 

@@ -33,6 +33,7 @@
 #include "catalog/pg_foreign_table.h"
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
+#include "compat.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -197,8 +198,7 @@ static const CksOption cks_options[] = {
 
 PG_FUNCTION_INFO_V1(cks_fdw_validator);
 
-static void report_misplaced_option(const char *keyword, int where)
-			pg_attribute_noreturn();
+pg_noreturn static void report_misplaced_option(const char *keyword, int where);
 
 
 /*

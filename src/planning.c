@@ -19,6 +19,7 @@
 #include "optimizer/pathnode.h"
 #include "optimizer/paths.h"
 #include "optimizer/restrictinfo.h"
+#include "compat.h"
 #include "planning.h"
 
 /*
@@ -46,7 +47,7 @@ cks_requests_for_scan(const CksRelInfo *info)
 
 	if (api_qual)
 		return (double) cks_pushed_value_count(api_qual) * info->nregions;
-	return ceil(Max(info->opts.estimated_rows, 1) / info->opts.page_size) * info->nregions;
+	return ceil(Max(info->rows_per_region, 1) / info->opts.page_size) * info->nregions;
 }
 
 /* For generate_implied_equalities_for_column: our parameter column? */
@@ -101,10 +102,9 @@ add_path_for_join_clause(PlannerInfo *root, RelOptInfo *baserel,
 	ppi = get_baserel_parampathinfo(root, baserel, required_outer);
 	cks_estimate_costs(info, info->nregions, rows, &startup_cost, &total_cost);
 	add_path(baserel, (Path *)
-			 create_foreignscan_path(root, baserel, NULL,
-									 Min(ppi->ppi_rows, rows),
-									 startup_cost, total_cost, NIL,
-									 required_outer, NULL, NIL));
+			 cks_create_foreignscan_path(root, baserel, Min(ppi->ppi_rows, rows),
+										 startup_cost, total_cost,
+										 required_outer));
 }
 
 /*

@@ -24,6 +24,7 @@ typedef struct CksRelInfo
 	int		   *column_of_att;
 	List	   *pushed;			/* CksPushedQual from baserestrictinfo */
 	int			nregions;		/* regions after constant region quals */
+	double		rows_per_region;	/* ANALYZE's count, or estimated_rows */
 } CksRelInfo;
 
 /*

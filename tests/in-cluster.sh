@@ -31,8 +31,10 @@ if [ "${1:-}" = --list-suites ]; then
 fi
 
 log=${CKS_TEST_LOG:?}
+# pg_virtualenv's server log, unless the caller runs its own cluster
+# (tests/pg18.sh) and says where the log is.
 export CKS_SERVER_LOG
-CKS_SERVER_LOG=$(ls -t /var/log/postgresql/postgresql-*-regress.log 2>/dev/null | head -n 1)
+CKS_SERVER_LOG=${CKS_SERVER_LOG:-$(ls -t /var/log/postgresql/postgresql-*-regress.log 2>/dev/null | head -n 1)}
 
 if [ "${CKS_REGRESS:-}" != none ]; then
   if [ -n "${CKS_REGRESS:-}" ]; then
