@@ -67,7 +67,8 @@ typedef enum CksOptionKind
 	CKS_KIND_EXTERNAL_ID,
 	CKS_KIND_ROLE_SESSION_NAME,
 	CKS_KIND_COLUMN_NAME,
-	CKS_KIND_TABLE
+	CKS_KIND_TABLE,
+	CKS_KIND_KEY_MANAGER
 } CksOptionKind;
 
 typedef struct CksOption
@@ -91,18 +92,21 @@ static const CksOption cks_options[] = {
 	{"region", CKS_ON_SERVER, CKS_KIND_REGION_LIST},
 	{"endpoint", CKS_ON_SERVER, CKS_KIND_ENDPOINT},
 	{"sts_endpoint", CKS_ON_SERVER, CKS_KIND_ENDPOINT},
+	{"cloudhsm_endpoint", CKS_ON_SERVER, CKS_KIND_ENDPOINT},
 	{"connect_timeout_ms", CKS_ON_SERVER | CKS_ON_TABLE, CKS_KIND_INT,
 	1, CKS_MAX_TIMEOUT_MS},
 	{"request_timeout_ms", CKS_ON_SERVER | CKS_ON_TABLE, CKS_KIND_INT,
 	1, CKS_MAX_TIMEOUT_MS},
 	{"max_attempts", CKS_ON_SERVER | CKS_ON_TABLE, CKS_KIND_INT, 1, 10},
 	{"page_size", CKS_ON_SERVER | CKS_ON_TABLE, CKS_KIND_INT, 1, 1000},
+	{"max_concurrent_requests", CKS_ON_SERVER, CKS_KIND_INT, 1, 1000},
 	{"ca_file", CKS_ON_SERVER, CKS_KIND_CA_FILE},
 	{"on_error", CKS_ON_SERVER | CKS_ON_TABLE, CKS_KIND_ON_ERROR},
 	{"async_capable", CKS_ON_SERVER | CKS_ON_TABLE, CKS_KIND_BOOL},
 	{"estimated_rows", CKS_ON_SERVER | CKS_ON_TABLE, CKS_KIND_POSITIVE_REAL},
 	{"request_cost", CKS_ON_SERVER | CKS_ON_TABLE, CKS_KIND_NONNEGATIVE_REAL},
 	{"table", CKS_ON_TABLE, CKS_KIND_TABLE},
+	{"key_manager", CKS_ON_TABLE, CKS_KIND_KEY_MANAGER},
 
 	{"access_key_id", CKS_ON_USER_MAPPING, CKS_KIND_CREDENTIAL},
 	{"secret_access_key", CKS_ON_USER_MAPPING, CKS_KIND_CREDENTIAL},
@@ -731,6 +735,23 @@ table_option_value(DefElem *def)
 	return NULL;				/* keep compiler quiet */
 }
 
+/* key_manager (keys): 'CUSTOMER' or 'ALL'; true for ALL. */
+static bool
+key_manager_all_value(DefElem *def)
+{
+	const char *value = defGetString(def);
+
+	if (pg_strcasecmp(value, "CUSTOMER") == 0)
+		return false;
+	if (pg_strcasecmp(value, "ALL") == 0)
+		return true;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid value for option \"%s\": \"%s\"", def->defname, value),
+			 errhint("Valid values are \"CUSTOMER\" (customer managed keys only) and \"ALL\".")));
+	return false;				/* keep compiler quiet */
+}
+
 /*
  * Check one option's value with its kind's parsing function, throwing the
  * parsed value away.
@@ -779,6 +800,9 @@ check_option_value(const CksOption *opt, DefElem *def)
 			break;
 		case CKS_KIND_TABLE:
 			(void) table_option_value(def);
+			break;
+		case CKS_KIND_KEY_MANAGER:
+			(void) key_manager_all_value(def);
 			break;
 	}
 }
@@ -996,6 +1020,8 @@ cks_get_scan_options(Oid serverid, Oid foreigntableid, CksScanOptions *opts)
 	memset(opts, 0, sizeof(*opts));
 	opts->endpoint = pstrdup(CKS_DEFAULT_ENDPOINT);
 	opts->sts_endpoint = pstrdup(CKS_DEFAULT_STS_ENDPOINT);
+	opts->cloudhsm_endpoint = pstrdup(CKS_DEFAULT_CLOUDHSM_ENDPOINT);
+	opts->max_concurrent_requests = CKS_DEFAULT_MAX_CONCURRENT_REQUESTS;
 	opts->connect_timeout_ms = CKS_DEFAULT_CONNECT_TIMEOUT_MS;
 	opts->request_timeout_ms = CKS_DEFAULT_REQUEST_TIMEOUT_MS;
 	opts->max_attempts = CKS_DEFAULT_MAX_ATTEMPTS;
@@ -1016,6 +1042,10 @@ cks_get_scan_options(Oid serverid, Oid foreigntableid, CksScanOptions *opts)
 			opts->endpoint = endpoint_option_value(def);
 		else if (strcmp(def->defname, "sts_endpoint") == 0)
 			opts->sts_endpoint = endpoint_option_value(def);
+		else if (strcmp(def->defname, "cloudhsm_endpoint") == 0)
+			opts->cloudhsm_endpoint = endpoint_option_value(def);
+		else if (strcmp(def->defname, "max_concurrent_requests") == 0)
+			opts->max_concurrent_requests = int_option_value(def);
 		else if (strcmp(def->defname, "ca_file") == 0)
 			opts->ca_file = ca_file_option_value(def);
 		else
@@ -1027,7 +1057,14 @@ cks_get_scan_options(Oid serverid, Oid foreigntableid, CksScanOptions *opts)
 		ForeignTable *table = GetForeignTable(foreigntableid);
 
 		foreach(lc, table->options)
-			apply_tuning_option(opts, (DefElem *) lfirst(lc));
+		{
+			DefElem    *def = (DefElem *) lfirst(lc);
+
+			if (strcmp(def->defname, "key_manager") == 0)
+				opts->all_key_managers = key_manager_all_value(def);
+			else
+				apply_tuning_option(opts, def);
+		}
 	}
 
 	if (opts->regions == NIL)

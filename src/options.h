@@ -18,6 +18,8 @@
 /* Defaults of the options (README, "Options"). */
 #define CKS_DEFAULT_ENDPOINT		"https://kms.{region}.amazonaws.com"
 #define CKS_DEFAULT_STS_ENDPOINT	"https://sts.{region}.amazonaws.com"
+#define CKS_DEFAULT_CLOUDHSM_ENDPOINT	"https://cloudhsmv2.{region}.amazonaws.com"
+#define CKS_DEFAULT_MAX_CONCURRENT_REQUESTS	64
 #define CKS_DEFAULT_CONNECT_TIMEOUT_MS	5000
 #define CKS_DEFAULT_REQUEST_TIMEOUT_MS	30000
 #define CKS_DEFAULT_MAX_ATTEMPTS	3
@@ -38,6 +40,10 @@ typedef struct CksScanOptions
 								 * duplicates removed */
 	char	   *endpoint;		/* URL template; may contain {region} */
 	char	   *sts_endpoint;	/* URL template; may contain {region} */
+	char	   *cloudhsm_endpoint;	/* URL template; may contain {region} */
+	int			max_concurrent_requests;	/* requests in flight per scan */
+	bool		all_key_managers;	/* keys: key_manager 'ALL' (default
+									 * 'CUSTOMER': customer managed only) */
 	int			connect_timeout_ms;
 	int			request_timeout_ms;
 	int			max_attempts;

@@ -56,7 +56,8 @@ column_of_expr(RelOptInfo *baserel, const int *column_of_att, Expr *expr)
 int
 cks_column_push_target(const CksTableKind *kind, int column)
 {
-	const char *parameter;
+	const CksPushdown *pushdown;
+	int			parameter;
 
 	if (column < 0)
 		return CKS_PUSH_NONE;
@@ -64,11 +65,12 @@ cks_column_push_target(const CksTableKind *kind, int column)
 		return CKS_PUSH_REGION;
 	if (kind->columns[column].conversion == CKS_CONV_ACCOUNT)
 		return CKS_PUSH_ACCOUNT;
-	parameter = cks_kind_pushdown_parameter(kind, column);
-	if (parameter != NULL &&
-		cks_operation_parameter(kind->operation, parameter) >= 0)
-		return cks_operation_parameter(kind->operation, parameter);
-	return CKS_PUSH_NONE;
+	pushdown = cks_kind_pushdown(kind, column);
+	if (pushdown == NULL)
+		return CKS_PUSH_NONE;
+	parameter = cks_operation_parameter(cks_lookup_operation(kind->operation),
+										pushdown->parameter);
+	return parameter >= 0 ? parameter : CKS_PUSH_NONE;
 }
 
 /* A value is usable when it cannot change per foreign row. */
@@ -312,6 +314,9 @@ cks_explain_request(PlannerInfo *root, const CksTableKind *kind,
 	const CksOperation *op = kind->operation;
 	StringInfoData buf;
 
+	/* a pushed parameter goes to the lookup, which replaces the listing */
+	if (api_qual != NULL)
+		op = cks_lookup_operation(op);
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, op->action);
 	if (api_qual != NULL)
@@ -323,6 +328,10 @@ cks_explain_request(PlannerInfo *root, const CksTableKind *kind,
 	if (api_qual == NULL || !op->lookups_unpaged)
 		appendStringInfo(&buf, " %s=%d", op->page.limit_field,
 						 Min(page_limit, op->page.max_limit));
+	if (op->expansion != NULL)
+		appendStringInfo(&buf, ", then %s %s=<each %s>",
+						 op->expansion->operation->action,
+						 op->expansion->parameter, op->expansion->entry_field);
 	return buf.data;
 }
 

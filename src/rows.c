@@ -19,6 +19,7 @@
 #include "raw_jsonb.h"
 #include "rows.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/rel.h"
@@ -139,6 +140,8 @@ conversion_error_callback(void *arg)
 }
 
 static int64 numeric_epoch_to_micros(const char *text);
+static void report_wrong_type(const CksRowBuilder *builder, const char *field,
+							  const char *expected) pg_attribute_noreturn();
 
 /*
  * The common shape of CreationDate, "1700000000.123": whole seconds and at
@@ -220,7 +223,49 @@ report_wrong_type(const CksRowBuilder *builder, const char *field,
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
 			 errmsg("field \"%s\" of a %s entry is not a %s",
-					field, builder->kind->operation->action, expected)));
+					field, cks_lookup_operation(builder->kind->operation)->action,
+					expected)));
+}
+
+/*
+ * A JSON array of strings as text[]; any element that is not a string is
+ * an error, since a NULL element would hide what AWS sent.
+ */
+static Datum
+string_array_datum(const CksRowBuilder *builder, struct json_object *array,
+				   int length, const char *path)
+{
+	Datum	   *items = palloc(sizeof(Datum) * Max(length, 1));
+	int			i;
+
+	for (i = 0; i < length; i++)
+	{
+		const char *item = aws_json_array_string(array, i);
+
+		if (item == NULL)
+			report_wrong_type(builder, path, "array of strings");
+		items[i] = CStringGetTextDatum(item);
+	}
+	return PointerGetDatum(construct_array(items, length, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
+/* The text[] of an array-of-strings field; false when absent (SQL NULL). */
+static bool
+string_array_value(const CksRowBuilder *builder, struct json_object *entry,
+				   const char *path, Datum *value)
+{
+	int			length;
+	bool		type_ok = true;
+	struct json_object *array = aws_json_entry_array(entry, path, &length,
+													 &type_ok);
+
+	if (!type_ok)
+		report_wrong_type(builder, path, "array of strings");
+	if (array == NULL)
+		return false;
+	*value = string_array_datum(builder, array, length, path);
+	return true;
 }
 
 /* The text of one field, or NULL for SQL NULL. */
@@ -232,9 +277,44 @@ field_text(const CksRowBuilder *builder, struct json_object *entry,
 	const char *path = column->json_path;
 	const char *value;
 	bool		type_ok = true;
+	bool		flag;
+	int			number;
+	struct json_object *json;
 
 	switch (column->conversion)
 	{
+		case CKS_CONV_BOOLEAN:
+			if (aws_json_entry_boolean(entry, path, &flag, &type_ok))
+				return flag ? "true" : "false";
+			if (!type_ok)
+				report_wrong_type(builder, path, "boolean");
+			return NULL;
+		case CKS_CONV_INTEGER:
+			if (aws_json_entry_integer(entry, path, &number, &type_ok))
+				return psprintf("%d", number);
+			if (!type_ok)
+				report_wrong_type(builder, path, "32-bit integer");
+			return NULL;
+		case CKS_CONV_ARRAY_LENGTH:
+			if (aws_json_entry_array(entry, path, &number, &type_ok) != NULL)
+				return psprintf("%d", number);
+			if (!type_ok)
+				report_wrong_type(builder, path, "array");
+			return NULL;
+		case CKS_CONV_JSON:
+			json = aws_json_entry_value(entry, path, &type_ok);
+			if (!type_ok)
+				report_wrong_type(builder, path, "object");
+			return json ? aws_json_entry_json(json) : NULL;
+		case CKS_CONV_STRING_ARRAY:
+			{
+				Datum		array;
+
+				/* a column of another type gets text[]'s text form */
+				if (!string_array_value(builder, entry, path, &array))
+					return NULL;
+				return OidOutputFunctionCall(F_ARRAY_OUT, array);
+			}
 		case CKS_CONV_REGION:
 			return region;
 		case CKS_CONV_ACCOUNT:
@@ -293,6 +373,13 @@ cks_build_row(CksRowBuilder *builder, struct json_object *entry,
 		{
 			values[i] = cks_entry_to_jsonb(entry);
 			nulls[i] = false;
+			continue;
+		}
+		if (column->conversion == CKS_CONV_STRING_ARRAY &&
+			att->atttypid == TEXTARRAYOID)
+		{
+			nulls[i] = !string_array_value(builder, entry, column->json_path,
+										   &values[i]);
 			continue;
 		}
 		text = field_text(builder, entry, column, region, account_id);

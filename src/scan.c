@@ -3,8 +3,10 @@
  * scan.c
  *	  Running a scan's streams, whatever the operation: starting them,
  *	  paginating each by its operation's page rule, turning each page into
- *	  entries, and deciding what a failed stream means (no such id, a
- *	  warning, or an error).
+ *	  entries, expanding the entries of an operation that only names them
+ *	  (follow-up requests, bounded and pipelined with the listing), and
+ *	  deciding what a failed stream means (no such id, a warning, or an
+ *	  error).
  *
  *	  Pages are json-c trees (malloc'd) and transfers live in libcurl; a
  *	  reset callback on the scan's memory context frees both, so an error
@@ -29,6 +31,16 @@ release_stream(CksStream *stream)
 	cks_call_reset(&stream->call);
 }
 
+static void
+release_follow_up(CksFollowUp *follow_up)
+{
+	if (follow_up->has_page)
+		aws_json_page_free(&follow_up->page);
+	follow_up->has_page = false;
+	cks_call_reset(&follow_up->call);
+	follow_up->busy = false;
+}
+
 void
 cks_scan_release(CksScan *scan)
 {
@@ -36,9 +48,14 @@ cks_scan_release(CksScan *scan)
 
 	for (i = 0; i < scan->nstreams; i++)
 		release_stream(&scan->streams[i]);
+	if (scan->follow_ups != NULL)
+		for (i = 0; i < scan->max_in_flight; i++)
+			release_follow_up(&scan->follow_ups[i]);
 	scan->nstreams = 0;
 	scan->allocated = 0;
 	scan->streams = NULL;
+	scan->follow_ups = NULL;
+	scan->emitted_follow_up = -1;
 }
 
 static void
@@ -55,7 +72,15 @@ cks_scan_configure(CksScan *scan, const CksScanOptions *opts, int page_size)
 	scan->settings.max_attempts = opts->max_attempts;
 	scan->settings.ca_file = opts->ca_file;
 	scan->page_size = page_size;
+	scan->max_in_flight = opts->max_concurrent_requests;
 	scan->on_error_warn = opts->on_error_warn;
+}
+
+void
+cks_scan_set_filter(CksScan *scan, const char *field, const char *value)
+{
+	scan->filter_field = field;
+	scan->filter_value = value;
 }
 
 void
@@ -77,6 +102,7 @@ cks_scan_begin(CksScan *scan, MemoryContext parent)
 	MemoryContextRegisterResetCallback(scan->cxt, callback);
 	scan->next_to_start = 0;
 	scan->current = 0;
+	scan->emitted_follow_up = -1;
 }
 
 /* A new stream at the end of the array (in the scan's context). */
@@ -147,17 +173,35 @@ request_page(CksScan *scan, CksStream *stream)
 	MemoryContextSwitchTo(old);
 }
 
-static void
-start_due_streams(CksScan *scan)
+static bool
+stream_waits_for_page(const CksStream *stream)
+{
+	return stream->started && !stream->finished && !stream->has_page;
+}
+
+/* Requests in flight (or backing off): listings and follow-ups alike. */
+static int
+requests_in_flight(CksScan *scan)
 {
 	int			active = 0;
 	int			i;
 
 	for (i = 0; i < scan->nstreams; i++)
-		if (scan->streams[i].started && !scan->streams[i].finished &&
-			!scan->streams[i].has_page)
+		if (stream_waits_for_page(&scan->streams[i]))
 			active++;
-	while (active < CKS_MAX_IN_FLIGHT && scan->next_to_start < scan->nstreams)
+	if (scan->follow_ups != NULL)
+		for (i = 0; i < scan->max_in_flight; i++)
+			if (scan->follow_ups[i].busy && !scan->follow_ups[i].has_page)
+				active++;
+	return active;
+}
+
+static void
+start_due_streams(CksScan *scan)
+{
+	int			active = requests_in_flight(scan);
+
+	while (active < scan->max_in_flight && scan->next_to_start < scan->nstreams)
 	{
 		request_page(scan, &scan->streams[scan->next_to_start++]);
 		active++;
@@ -178,13 +222,15 @@ describe_stream(const CksStream *stream)
 					stream->region);
 }
 
+static void record_failed_region(CksScan *scan, CksStream *stream,
+								 const CksCall *call);
+
 static void
 stream_failed(CksScan *scan, CksStream *stream)
 {
 	CksCall    *call = &stream->call;
 	const char *not_found = stream->operation->not_found_code;
 	const char *account = stream->account_id;
-	MemoryContext old;
 
 	stream->finished = true;
 	/* an id or name that does not exist is zero rows, not an error */
@@ -198,6 +244,21 @@ stream_failed(CksScan *scan, CksStream *stream)
 		cks_call_report(call, ERROR, describe_stream(stream), account);
 
 	cks_call_report(call, WARNING, describe_stream(stream), account);
+	record_failed_region(scan, stream, call);
+	cks_call_reset(call);
+}
+
+/* For EXPLAIN ANALYZE under on_error 'warn': "[account/]region (code)". */
+static void
+record_failed_region(CksScan *scan, CksStream *stream, const CksCall *call)
+{
+	const char *account = stream->account_id;
+	MemoryContext old;
+
+	stream->failed = true;
+	if (stream->has_page)
+		aws_json_page_free(&stream->page);
+	stream->has_page = false;
 	old = MemoryContextSwitchTo(scan->cxt);
 	scan->stats.failed_regions =
 		lappend(scan->stats.failed_regions,
@@ -206,7 +267,6 @@ stream_failed(CksScan *scan, CksStream *stream)
 						 call->error.code ? call->error.code :
 						 call->error.kind == CKS_ERR_TRANSPORT ? "unreachable" : "bad response"));
 	MemoryContextSwitchTo(old);
-	cks_call_reset(call);
 }
 
 static bool
@@ -284,6 +344,7 @@ page_consumed(CksScan *scan, CksStream *stream)
 		stream->finished = true;
 }
 
+/* A stream whose page has entries to emit as they are (not expanded). */
 static CksStream *
 stream_with_rows(CksScan *scan)
 {
@@ -294,7 +355,7 @@ stream_with_rows(CksScan *scan)
 		int			index = (scan->current + i) % scan->nstreams;
 		CksStream  *stream = &scan->streams[index];
 
-		if (!stream->has_page)
+		if (!stream->has_page || stream->operation->expansion != NULL)
 			continue;
 		if (stream->next_entry < stream->page.nentries)
 		{
@@ -306,59 +367,342 @@ stream_with_rows(CksScan *scan)
 	return NULL;
 }
 
-/* The calls of streams that are waiting for a page; palloc'd arrays. */
-static int
-pending_calls(CksScan *scan, CksCall ***calls, CksStream ***owners)
+/* ---------------------------------------------------------------------
+ * Expansion: each entry of a listing replaced by its follow-up's answer
+ * ---------------------------------------------------------------------
+ */
+
+static CksFollowUp *
+free_follow_up(CksScan *scan)
 {
-	int			ncalls = 0;
 	int			i;
 
-	*calls = palloc(sizeof(CksCall *) * Max(1, scan->nstreams));
-	*owners = palloc(sizeof(CksStream *) * Max(1, scan->nstreams));
+	if (scan->follow_ups == NULL)
+	{
+		scan->follow_ups = MemoryContextAllocZero(scan->cxt,
+												  sizeof(CksFollowUp) * scan->max_in_flight);
+		for (i = 0; i < scan->max_in_flight; i++)
+			scan->follow_ups[i].cxt = AllocSetContextCreate(scan->cxt,
+															"cks_fdw follow-up",
+															ALLOCSET_SMALL_SIZES);
+	}
+	for (i = 0; i < scan->max_in_flight; i++)
+		if (!scan->follow_ups[i].busy)
+			return &scan->follow_ups[i];
+	return NULL;
+}
+
+/*
+ * The value the follow-up of a listed entry sends (its KeyId).  A listing
+ * entry without it is not what the API promises: an error, as any
+ * malformed page is.
+ */
+static const char *
+entry_value_to_expand(const CksStream *stream, struct json_object *entry)
+{
+	const CksExpansion *expansion = stream->operation->expansion;
+	bool		type_ok;
+	const char *value = aws_json_entry_string(entry, expansion->entry_field,
+											  &type_ok);
+
+	if (value == NULL || value[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("%s returned an entry without a string \"%s\"",
+						describe_stream(stream), expansion->entry_field),
+				 errhint("The endpoint did not answer like AWS %s; check the server's endpoint option.",
+						 stream->operation->service->signing_name)));
+	return value;
+}
+
+static void
+start_follow_up(CksScan *scan, CksFollowUp *follow_up, int stream_index)
+{
+	CksStream  *stream = &scan->streams[stream_index];
+	const CksExpansion *expansion = stream->operation->expansion;
+	const CksOperation *op = expansion->operation;
+	struct json_object *entry =
+		json_object_array_get_idx(stream->page.entries, stream->next_entry++);
+	int			parameter = cks_operation_parameter(op, expansion->parameter);
+	MemoryContext old;
+
+	Assert(parameter >= 0);
+	MemoryContextReset(follow_up->cxt);
+	old = MemoryContextSwitchTo(follow_up->cxt);
+	memset(follow_up->values, 0, sizeof(follow_up->values));
+	follow_up->values[parameter] = pstrdup(entry_value_to_expand(stream, entry));
+	follow_up->stream = stream_index;
+	follow_up->busy = true;
+	follow_up->has_page = false;
+	cks_call_init(&follow_up->call, op, stream->url, stream->region,
+				  op->build_request(op, follow_up->values, NULL, 0),
+				  stream->credentials, &scan->settings);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Start follow-ups for listed entries while the cap allows.  A page whose
+ * entries have all been handed out is released at once and the next one
+ * asked for, so the listing runs ahead of the follow-ups by at most a page.
+ */
+static void
+start_follow_ups(CksScan *scan)
+{
+	int			active = requests_in_flight(scan);
+	int			i;
+
+	for (i = 0; i < scan->nstreams; i++)
+	{
+		CksStream  *stream = &scan->streams[i];
+		CksFollowUp *follow_up;
+
+		if (!stream->has_page || stream->operation->expansion == NULL)
+			continue;
+		while (stream->next_entry < stream->page.nentries &&
+			   active < scan->max_in_flight &&
+			   (follow_up = free_follow_up(scan)) != NULL)
+		{
+			start_follow_up(scan, follow_up, i);
+			active++;
+		}
+		if (stream->next_entry >= stream->page.nentries)
+		{
+			page_consumed(scan, stream);
+			if (stream_waits_for_page(stream))
+				active++;
+		}
+	}
+}
+
+static char *
+describe_follow_up(const CksScan *scan, const CksFollowUp *follow_up)
+{
+	const CksStream *stream = &scan->streams[follow_up->stream];
+	const CksExpansion *expansion = stream->operation->expansion;
+	int			p = cks_operation_parameter(expansion->operation,
+											expansion->parameter);
+
+	return psprintf("%s of %s \"%s\" in region \"%s\"",
+					expansion->operation->action, expansion->parameter,
+					follow_up->values[p], stream->region);
+}
+
+/*
+ * A follow-up failed.  Its thing vanished since the listing (NotFound):
+ * the entry is skipped.  Otherwise the listing it expands fails as a whole
+ * -- an error, or under on_error 'warn' one warning, after which the rest
+ * of that listing is dropped rather than warned about key by key.
+ */
+static void
+follow_up_failed(CksScan *scan, CksFollowUp *follow_up)
+{
+	CksStream  *stream = &scan->streams[follow_up->stream];
+	const char *not_found = stream->operation->expansion->operation->not_found_code;
+
+	if (!stream->failed &&
+		!(not_found && cks_call_failed_with(&follow_up->call, not_found)))
+	{
+		if (!scan->on_error_warn)
+			cks_call_report(&follow_up->call, ERROR,
+							describe_follow_up(scan, follow_up), stream->account_id);
+		cks_call_report(&follow_up->call, WARNING,
+						describe_follow_up(scan, follow_up), stream->account_id);
+		record_failed_region(scan, stream, &follow_up->call);
+		/* the listing stops too, its next page perhaps in flight */
+		cks_call_reset(&stream->call);
+		stream->finished = true;
+	}
+	release_follow_up(follow_up);
+}
+
+static void
+follow_up_answered(CksScan *scan, CksFollowUp *follow_up)
+{
+	CksStream  *stream = &scan->streams[follow_up->stream];
+	CksCall    *call = &follow_up->call;
+	CksAwsError err;
+	MemoryContext old = MemoryContextSwitchTo(follow_up->cxt);
+
+	memset(&err, 0, sizeof(err));
+	if (!aws_json_parse_page(&stream->operation->expansion->operation->page,
+							 call->response_body, call->response_len,
+							 call->http_status, &follow_up->page, &err))
+	{
+		cks_call_fail_bad_response(call, &err);
+		MemoryContextSwitchTo(old);
+		follow_up_failed(scan, follow_up);
+		return;
+	}
+	MemoryContextSwitchTo(old);
+	follow_up->has_page = true;
+	cks_call_reset(call);
+	if (stream->failed || follow_up->page.nentries == 0)
+		release_follow_up(follow_up);
+}
+
+/* A follow-up holding an answer not yet emitted, or NULL. */
+static CksFollowUp *
+follow_up_with_entry(CksScan *scan)
+{
+	int			i;
+
+	if (scan->follow_ups == NULL)
+		return NULL;
+	for (i = 0; i < scan->max_in_flight; i++)
+		if (scan->follow_ups[i].has_page)
+			return &scan->follow_ups[i];
+	return NULL;
+}
+
+/* ---------------------------------------------------------------------
+ * Waiting for requests
+ * ---------------------------------------------------------------------
+ */
+
+/* Every request in flight, with its owner: a stream or a follow-up. */
+typedef struct PendingCalls
+{
+	int			n;
+	CksCall   **calls;
+	CksStream **streams;		/* NULL where a follow-up owns the call */
+	CksFollowUp **follow_ups;
+} PendingCalls;
+
+static void
+collect_pending(CksScan *scan, PendingCalls *pending)
+{
+	int			size = Max(1, scan->nstreams + (scan->follow_ups ? scan->max_in_flight : 0));
+	int			i;
+
+	pending->n = 0;
+	pending->calls = palloc(sizeof(CksCall *) * size);
+	pending->streams = palloc(sizeof(CksStream *) * size);
+	pending->follow_ups = palloc(sizeof(CksFollowUp *) * size);
 	for (i = 0; i < scan->nstreams; i++)
 	{
 		CksStream  *stream = &scan->streams[i];
 
-		if (stream->started && !stream->finished && !stream->has_page)
-		{
-			(*calls)[ncalls] = &stream->call;
-			(*owners)[ncalls++] = stream;
-		}
+		if (!stream_waits_for_page(stream))
+			continue;
+		pending->calls[pending->n] = &stream->call;
+		pending->follow_ups[pending->n] = NULL;
+		pending->streams[pending->n++] = stream;
 	}
-	return ncalls;
+	if (scan->follow_ups == NULL)
+		return;
+	for (i = 0; i < scan->max_in_flight; i++)
+	{
+		CksFollowUp *follow_up = &scan->follow_ups[i];
+
+		if (!follow_up->busy || follow_up->has_page)
+			continue;
+		pending->calls[pending->n] = &follow_up->call;
+		pending->streams[pending->n] = NULL;
+		pending->follow_ups[pending->n++] = follow_up;
+	}
+}
+
+static void
+free_pending(PendingCalls *pending)
+{
+	pfree(pending->calls);
+	pfree(pending->streams);
+	pfree(pending->follow_ups);
 }
 
 /*
- * Let any in-flight stream finish its request (waiting if 'wait'), and
- * take its page or failure.  Returns false when nothing finished: no
- * stream has anything in flight, or (without wait) none is done yet.
+ * Let any request in flight finish (waiting if 'wait'), and take its page
+ * or failure.  Returns false when nothing finished: nothing is in flight,
+ * or (without wait) nothing is done yet.
  */
 static bool
-take_a_finished_page(CksScan *scan, bool wait, bool *would_block)
+take_a_finished_call(CksScan *scan, bool wait, bool *would_block)
 {
-	CksCall   **calls;
-	CksStream **owners;
-	int			ncalls = pending_calls(scan, &calls, &owners);
+	PendingCalls pending;
+	CksCall    *call;
 	int			done;
 
 	*would_block = false;
-	if (ncalls == 0)
+	collect_pending(scan, &pending);
+	if (pending.n == 0)
+	{
+		free_pending(&pending);
 		return false;
+	}
 
-	done = wait ? cks_calls_step(calls, ncalls) : cks_calls_poll(calls, ncalls);
+	done = wait ? cks_calls_step(pending.calls, pending.n) :
+		cks_calls_poll(pending.calls, pending.n);
 	if (done == CKS_CALLS_WOULD_BLOCK)
 		*would_block = true;
 	if (done < 0)
+	{
+		free_pending(&pending);
 		return false;
+	}
 	/* a call ends once: the next page is a new call, counting from zero */
-	scan->stats.requests += calls[done]->requests_sent;
-	if (calls[done]->state == CKS_CALL_DONE)
-		page_arrived(scan, owners[done]);
+	call = pending.calls[done];
+	scan->stats.requests += call->requests_sent;
+	if (pending.streams[done] != NULL)
+	{
+		if (call->state == CKS_CALL_DONE)
+			page_arrived(scan, pending.streams[done]);
+		else
+			stream_failed(scan, pending.streams[done]);
+	}
+	else if (call->state == CKS_CALL_DONE)
+		follow_up_answered(scan, pending.follow_ups[done]);
 	else
-		stream_failed(scan, owners[done]);
-	pfree(calls);
-	pfree(owners);
+		follow_up_failed(scan, pending.follow_ups[done]);
+	free_pending(&pending);
 	return true;
+}
+
+/* False for an entry the scan's filter (key_manager) leaves out. */
+static bool
+entry_passes_filter(const CksScan *scan, struct json_object *entry)
+{
+	const char *value;
+
+	if (scan->filter_field == NULL)
+		return true;
+	value = aws_json_entry_string(entry, scan->filter_field, NULL);
+	return value == NULL || strcmp(value, scan->filter_value) == 0;
+}
+
+/*
+ * The next entry ready to become a row: an expanded one (its follow-up is
+ * released at the next call), or one of a page.  NULL when none is ready.
+ */
+static struct json_object *
+ready_entry(CksScan *scan, const CksStream **from)
+{
+	CksFollowUp *follow_up;
+	CksStream  *stream;
+
+	while ((follow_up = follow_up_with_entry(scan)) != NULL)
+	{
+		struct json_object *entry = json_object_array_get_idx(follow_up->page.entries, 0);
+
+		if (!entry_passes_filter(scan, entry))
+		{
+			release_follow_up(follow_up);
+			continue;
+		}
+		scan->emitted_follow_up = follow_up - scan->follow_ups;
+		*from = &scan->streams[follow_up->stream];
+		return entry;
+	}
+	while ((stream = stream_with_rows(scan)) != NULL)
+	{
+		struct json_object *entry =
+			json_object_array_get_idx(stream->page.entries, stream->next_entry++);
+
+		if (!entry_passes_filter(scan, entry))
+			continue;
+		*from = stream;
+		return entry;
+	}
+	return NULL;
 }
 
 struct json_object *
@@ -366,22 +710,24 @@ cks_scan_next(CksScan *scan, const CksStream **from, bool wait,
 			  bool *would_block)
 {
 	*would_block = false;
+	if (scan->emitted_follow_up >= 0)
+	{
+		release_follow_up(&scan->follow_ups[scan->emitted_follow_up]);
+		scan->emitted_follow_up = -1;
+	}
 	for (;;)
 	{
-		CksStream  *stream;
+		struct json_object *entry;
 
 		start_due_streams(scan);
-		stream = stream_with_rows(scan);
-		if (stream)
+		start_follow_ups(scan);
+		entry = ready_entry(scan, from);
+		if (entry != NULL)
 		{
-			struct json_object *entry =
-				json_object_array_get_idx(stream->page.entries, stream->next_entry++);
-
-			*from = stream;
 			scan->stats.rows++;
 			return entry;
 		}
-		if (take_a_finished_page(scan, wait, would_block))
+		if (take_a_finished_call(scan, wait, would_block))
 			continue;
 		if (*would_block)
 			return NULL;
@@ -394,40 +740,41 @@ cks_scan_next(CksScan *scan, const CksStream **from, bool wait,
 long
 cks_scan_next_wakeup_ms(CksScan *scan)
 {
-	CksCall   **calls;
-	CksStream **owners;
-	int			ncalls = pending_calls(scan, &calls, &owners);
-	long		ms = ncalls > 0 ? cks_calls_next_wakeup_ms(calls, ncalls) : -1;
+	PendingCalls pending;
+	long		ms;
 
-	pfree(calls);
-	pfree(owners);
+	collect_pending(scan, &pending);
+	ms = pending.n > 0 ? cks_calls_next_wakeup_ms(pending.calls, pending.n) : -1;
+	free_pending(&pending);
 	return ms;
 }
 
 /*
  * Whether an asynchronous caller should come back at once: rows are
- * buffered, a request has finished (perhaps moved along while another scan
- * drove the shared transfers), or nothing is left to wait for.
+ * buffered, a listed entry can be expanded, a request has finished
+ * (perhaps moved along while another scan drove the shared transfers), or
+ * nothing is left to wait for.
  */
 bool
 cks_scan_ready(CksScan *scan)
 {
-	CksCall   **calls;
-	CksStream **owners;
-	int			ncalls;
+	PendingCalls pending;
 	bool		ready;
 	int			i;
 
+	if (follow_up_with_entry(scan) != NULL)
+		return true;
 	for (i = 0; i < scan->nstreams; i++)
 	{
 		CksStream  *stream = &scan->streams[i];
 
-		if (stream->has_page && stream->next_entry < stream->page.nentries)
+		if (stream->has_page && stream->next_entry < stream->page.nentries &&
+			(stream->operation->expansion == NULL ||
+			 requests_in_flight(scan) < scan->max_in_flight))
 			return true;
 	}
-	ncalls = pending_calls(scan, &calls, &owners);
-	ready = ncalls == 0 || cks_calls_any_ready(calls, ncalls);
-	pfree(calls);
-	pfree(owners);
+	collect_pending(scan, &pending);
+	ready = pending.n == 0 || cks_calls_any_ready(pending.calls, pending.n);
+	free_pending(&pending);
 	return ready;
 }

@@ -197,24 +197,46 @@ test_table_kinds(void)
 		for (p = kind->pushdown; p->column != NULL; p++)
 		{
 			CHECK(cks_kind_column(kind, p->column) >= 0);
-			CHECK(cks_operation_parameter(kind->operation, p->parameter) >= 0);
+			CHECK(cks_operation_parameter(cks_lookup_operation(kind->operation),
+										  p->parameter) >= 0);
 		}
 		for (i = 0; i < kind->ncolumns; i++)
 		{
 			const CksColumnDef *col = &kind->columns[i];
 
 			CHECK(cks_kind_column(kind, col->name) == i);
-			if (col->conversion == CKS_CONV_STRING ||
-				col->conversion == CKS_CONV_EPOCH_TIME)
-				CHECK(col->json_path != NULL);
+			CHECK((col->json_path == NULL) ==
+				  (col->conversion == CKS_CONV_REGION ||
+				   col->conversion == CKS_CONV_ACCOUNT ||
+				   col->conversion == CKS_CONV_RAW));
 		}
 	}
 	CHECK(cks_kind_column(&cks_kind_custom_key_stores, "custom_key_store_id") == 0);
 	CHECK(cks_kind_column(&cks_kind_custom_key_stores, "nope") == -1);
 	CHECK(cks_kind_custom_key_stores.ncolumns == 17);
-	CHECK_STR(cks_kind_pushdown_parameter(&cks_kind_custom_key_stores, 0), "CustomKeyStoreId");
-	CHECK_STR(cks_kind_pushdown_parameter(&cks_kind_custom_key_stores, 1), "CustomKeyStoreName");
-	CHECK(cks_kind_pushdown_parameter(&cks_kind_custom_key_stores, 2) == NULL);
+	CHECK_STR(cks_kind_pushdown(&cks_kind_custom_key_stores, 0)->parameter, "CustomKeyStoreId");
+	CHECK_STR(cks_kind_pushdown(&cks_kind_custom_key_stores, 1)->parameter, "CustomKeyStoreName");
+	CHECK(cks_kind_pushdown(&cks_kind_custom_key_stores, 2) == NULL);
+
+	/* keys: 23 columns; key_id is DescribeKey's KeyId, answered by AWS */
+	CHECK(cks_kind_keys.ncolumns == 23);
+	CHECK(cks_table_kind_by_name("keys") == &cks_kind_keys);
+	CHECK(cks_lookup_operation(cks_kind_keys.operation) == &cks_op_describe_key);
+	CHECK(cks_lookup_operation(&cks_op_describe_clusters) == &cks_op_describe_clusters);
+	CHECK(cks_kind_pushdown(&cks_kind_keys, 0)->resolved_by_aws);
+	CHECK(cks_kind_pushdown_of_parameter(&cks_kind_keys, 0) ==
+		  cks_kind_pushdown(&cks_kind_keys, 0));
+
+	/* cloudhsm_clusters: 20 columns, three filters, states from the enum */
+	CHECK(cks_remote_schema_exists("cloudhsm"));
+	CHECK(cks_kind_cloudhsm_clusters.ncolumns == 20);
+	CHECK_STR(cks_kind_pushdown_of_parameter(&cks_kind_cloudhsm_clusters, 1)->column, "state");
+	CHECK(cks_pushdown_value_is_valid(cks_kind_pushdown_of_parameter(&cks_kind_cloudhsm_clusters, 1),
+									  "DEGRADED"));
+	CHECK(!cks_pushdown_value_is_valid(cks_kind_pushdown_of_parameter(&cks_kind_cloudhsm_clusters, 1),
+									   "degraded"));
+	CHECK(cks_pushdown_value_is_valid(cks_kind_pushdown_of_parameter(&cks_kind_cloudhsm_clusters, 0),
+									  "anything"));
 }
 
 void
