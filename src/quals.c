@@ -274,6 +274,17 @@ deparse_outer_var(PlannerInfo *root, Var *var)
 	return psprintf("%s.%s", quote_identifier(relname), quote_identifier(attname));
 }
 
+/* True when the expression holds a PARAM_EXEC Param (an InitPlan's result). */
+static bool
+contains_exec_param(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXEC)
+		return true;
+	return expression_tree_walker(node, contains_exec_param, context);
+}
+
 char *
 cks_deparse_value(PlannerInfo *root, Expr *value)
 {
@@ -283,6 +294,16 @@ cks_deparse_value(PlannerInfo *root, Expr *value)
 		bare = ((RelabelType *) bare)->arg;
 	if (IsA(bare, Var))
 		return deparse_outer_var(root, (Var *) bare);
+
+	/*
+	 * deparse_expression cannot resolve a PARAM_EXEC without the plan tree
+	 * (it would dereference an empty namespace list); print it the way
+	 * EXPLAIN prints an InitPlan's output.
+	 */
+	if (IsA(bare, Param) && ((Param *) bare)->paramkind == PARAM_EXEC)
+		return psprintf("$%d", ((Param *) bare)->paramid);
+	if (contains_exec_param((Node *) bare, NULL))
+		return pstrdup("(expression)");
 	if (IsA(bare, Const) && !((Const *) bare)->constisnull &&
 		TypeCategory(((Const *) bare)->consttype) == TYPCATEGORY_STRING)
 		return quote_literal_cstr(TextDatumGetCString(((Const *) bare)->constvalue));
