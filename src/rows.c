@@ -268,11 +268,43 @@ string_array_value(const CksRowBuilder *builder, struct json_object *entry,
 	return true;
 }
 
-/* The text of one field, or NULL for SQL NULL. */
+/*
+ * AWS sends timestamps as epoch seconds; an emulator (moto) sends ISO 8601
+ * strings, which botocore accepts as well, so we do too.  A string without
+ * a zone is UTC, like every AWS timestamp.  Anything else is an error.
+ */
+static const char *
+iso_timestamp_text(const CksRowBuilder *builder, struct json_object *entry,
+				   const char *path, bool *is_iso)
+{
+	bool		type_ok = true;
+	double		ignored;
+	const char *value = aws_json_entry_string(entry, path, &type_ok);
+	const char *time_part;
+
+	if (value == NULL)
+	{
+		if (type_ok)
+			(void) aws_json_entry_number(entry, path, &ignored, &type_ok);
+		if (!type_ok)
+			report_wrong_type(builder, path, "number");
+		return NULL;
+	}
+	time_part = strpbrk(value, "Tt ");
+	if (value[0] == '\0' || !isdigit((unsigned char) value[0]) || time_part == NULL)
+		report_wrong_type(builder, path, "number or ISO 8601 timestamp");
+	*is_iso = true;
+	if (strpbrk(time_part, "Zz+-") != NULL)
+		return value;
+	return psprintf("%s+00", value);
+}
+
+/* The text of one field, or NULL for SQL NULL; *is_iso when a timestamp
+ * came as an ISO 8601 string rather than epoch seconds. */
 static const char *
 field_text(const CksRowBuilder *builder, struct json_object *entry,
 		   const CksColumnDef *column, const char *region,
-		   const char *account_id)
+		   const char *account_id, bool *is_iso)
 {
 	const char *path = column->json_path;
 	const char *value;
@@ -324,13 +356,7 @@ field_text(const CksRowBuilder *builder, struct json_object *entry,
 		case CKS_CONV_EPOCH_TIME:
 			value = aws_json_entry_raw_text(entry, path);
 			if (value == NULL)
-			{
-				double		ignored;
-
-				(void) aws_json_entry_number(entry, path, &ignored, &type_ok);
-				if (!type_ok)
-					report_wrong_type(builder, path, "number");
-			}
+				value = iso_timestamp_text(builder, entry, path, is_iso);
 			return value;
 		case CKS_CONV_STRING:
 			break;
@@ -360,6 +386,7 @@ cks_build_row(CksRowBuilder *builder, struct json_object *entry,
 		Form_pg_attribute att = TupleDescAttr(builder->tupdesc, i);
 		const CksColumnDef *column;
 		const char *text;
+		bool		is_iso;
 
 		values[i] = (Datum) 0;
 		nulls[i] = true;
@@ -382,10 +409,12 @@ cks_build_row(CksRowBuilder *builder, struct json_object *entry,
 										   &values[i]);
 			continue;
 		}
-		text = field_text(builder, entry, column, region, account_id);
+		is_iso = false;
+		text = field_text(builder, entry, column, region, account_id, &is_iso);
 		if (text == NULL)
 			continue;
-		if (column->conversion == CKS_CONV_EPOCH_TIME && att->atttypid == TIMESTAMPTZOID)
+		if (column->conversion == CKS_CONV_EPOCH_TIME && !is_iso &&
+			att->atttypid == TIMESTAMPTZOID)
 			values[i] = epoch_text_to_timestamptz(text);
 		else
 			values[i] = InputFunctionCall(&builder->input_functions[i],

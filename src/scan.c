@@ -20,6 +20,7 @@
 
 #include "options.h"
 #include "scan.h"
+#include "scan_internal.h"
 #include "utils/memutils.h"
 
 static void
@@ -31,16 +32,6 @@ release_stream(CksStream *stream)
 	cks_call_reset(&stream->call);
 }
 
-static void
-release_follow_up(CksFollowUp *follow_up)
-{
-	if (follow_up->has_page)
-		aws_json_page_free(&follow_up->page);
-	follow_up->has_page = false;
-	cks_call_reset(&follow_up->call);
-	follow_up->busy = false;
-}
-
 void
 cks_scan_release(CksScan *scan)
 {
@@ -50,7 +41,7 @@ cks_scan_release(CksScan *scan)
 		release_stream(&scan->streams[i]);
 	if (scan->follow_ups != NULL)
 		for (i = 0; i < scan->max_in_flight; i++)
-			release_follow_up(&scan->follow_ups[i]);
+			cks_follow_up_release(&scan->follow_ups[i]);
 	scan->nstreams = 0;
 	scan->allocated = 0;
 	scan->streams = NULL;
@@ -173,21 +164,21 @@ request_page(CksScan *scan, CksStream *stream)
 	MemoryContextSwitchTo(old);
 }
 
-static bool
-stream_waits_for_page(const CksStream *stream)
+bool
+cks_stream_waits_for_page(const CksStream *stream)
 {
 	return stream->started && !stream->finished && !stream->has_page;
 }
 
 /* Requests in flight (or backing off): listings and follow-ups alike. */
-static int
-requests_in_flight(CksScan *scan)
+int
+cks_scan_requests_in_flight(CksScan *scan)
 {
 	int			active = 0;
 	int			i;
 
 	for (i = 0; i < scan->nstreams; i++)
-		if (stream_waits_for_page(&scan->streams[i]))
+		if (cks_stream_waits_for_page(&scan->streams[i]))
 			active++;
 	if (scan->follow_ups != NULL)
 		for (i = 0; i < scan->max_in_flight; i++)
@@ -199,7 +190,7 @@ requests_in_flight(CksScan *scan)
 static void
 start_due_streams(CksScan *scan)
 {
-	int			active = requests_in_flight(scan);
+	int			active = cks_scan_requests_in_flight(scan);
 
 	while (active < scan->max_in_flight && scan->next_to_start < scan->nstreams)
 	{
@@ -208,8 +199,8 @@ start_due_streams(CksScan *scan)
 	}
 }
 
-static char *
-describe_stream(const CksStream *stream)
+char *
+cks_stream_describe(const CksStream *stream)
 {
 	int			p = stream->lookup_parameter;
 
@@ -221,9 +212,6 @@ describe_stream(const CksStream *stream)
 	return psprintf("%s in region \"%s\"", stream->operation->action,
 					stream->region);
 }
-
-static void record_failed_region(CksScan *scan, CksStream *stream,
-								 const CksCall *call);
 
 static void
 stream_failed(CksScan *scan, CksStream *stream)
@@ -241,16 +229,16 @@ stream_failed(CksScan *scan, CksStream *stream)
 		return;
 	}
 	if (!scan->on_error_warn)
-		cks_call_report(call, ERROR, describe_stream(stream), account);
+		cks_call_report(call, ERROR, cks_stream_describe(stream), account);
 
-	cks_call_report(call, WARNING, describe_stream(stream), account);
-	record_failed_region(scan, stream, call);
+	cks_call_report(call, WARNING, cks_stream_describe(stream), account);
+	cks_scan_record_failure(scan, stream, call);
 	cks_call_reset(call);
 }
 
 /* For EXPLAIN ANALYZE under on_error 'warn': "[account/]region (code)". */
-static void
-record_failed_region(CksScan *scan, CksStream *stream, const CksCall *call)
+void
+cks_scan_record_failure(CksScan *scan, CksStream *stream, const CksCall *call)
 {
 	const char *account = stream->account_id;
 	MemoryContext old;
@@ -292,7 +280,7 @@ check_pagination(const CksStream *stream, const CksJsonPage *page)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
 				 errmsg("%s returned a %s it had already returned",
-						describe_stream(stream),
+						cks_stream_describe(stream),
 						stream->operation->page.response_token),
 				 errdetail("Paginating further would never end.")));
 }
@@ -331,8 +319,8 @@ page_arrived(CksScan *scan, CksStream *stream)
 }
 
 /* The page is used up: ask for the next one, or end the stream. */
-static void
-page_consumed(CksScan *scan, CksStream *stream)
+void
+cks_stream_page_consumed(CksScan *scan, CksStream *stream)
 {
 	bool		more = stream->page.truncated;
 
@@ -362,195 +350,8 @@ stream_with_rows(CksScan *scan)
 			scan->current = index;
 			return stream;
 		}
-		page_consumed(scan, stream);
+		cks_stream_page_consumed(scan, stream);
 	}
-	return NULL;
-}
-
-/* ---------------------------------------------------------------------
- * Expansion: each entry of a listing replaced by its follow-up's answer
- * ---------------------------------------------------------------------
- */
-
-static CksFollowUp *
-free_follow_up(CksScan *scan)
-{
-	int			i;
-
-	if (scan->follow_ups == NULL)
-	{
-		scan->follow_ups = MemoryContextAllocZero(scan->cxt,
-												  sizeof(CksFollowUp) * scan->max_in_flight);
-		for (i = 0; i < scan->max_in_flight; i++)
-			scan->follow_ups[i].cxt = AllocSetContextCreate(scan->cxt,
-															"cks_fdw follow-up",
-															ALLOCSET_SMALL_SIZES);
-	}
-	for (i = 0; i < scan->max_in_flight; i++)
-		if (!scan->follow_ups[i].busy)
-			return &scan->follow_ups[i];
-	return NULL;
-}
-
-/*
- * The value the follow-up of a listed entry sends (its KeyId).  A listing
- * entry without it is not what the API promises: an error, as any
- * malformed page is.
- */
-static const char *
-entry_value_to_expand(const CksStream *stream, struct json_object *entry)
-{
-	const CksExpansion *expansion = stream->operation->expansion;
-	bool		type_ok;
-	const char *value = aws_json_entry_string(entry, expansion->entry_field,
-											  &type_ok);
-
-	if (value == NULL || value[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-				 errmsg("%s returned an entry without a string \"%s\"",
-						describe_stream(stream), expansion->entry_field),
-				 errhint("The endpoint did not answer like AWS %s; check the server's endpoint option.",
-						 stream->operation->service->signing_name)));
-	return value;
-}
-
-static void
-start_follow_up(CksScan *scan, CksFollowUp *follow_up, int stream_index)
-{
-	CksStream  *stream = &scan->streams[stream_index];
-	const CksExpansion *expansion = stream->operation->expansion;
-	const CksOperation *op = expansion->operation;
-	struct json_object *entry =
-		json_object_array_get_idx(stream->page.entries, stream->next_entry++);
-	int			parameter = cks_operation_parameter(op, expansion->parameter);
-	MemoryContext old;
-
-	Assert(parameter >= 0);
-	MemoryContextReset(follow_up->cxt);
-	old = MemoryContextSwitchTo(follow_up->cxt);
-	memset(follow_up->values, 0, sizeof(follow_up->values));
-	follow_up->values[parameter] = pstrdup(entry_value_to_expand(stream, entry));
-	follow_up->stream = stream_index;
-	follow_up->busy = true;
-	follow_up->has_page = false;
-	cks_call_init(&follow_up->call, op, stream->url, stream->region,
-				  op->build_request(op, follow_up->values, NULL, 0),
-				  stream->credentials, &scan->settings);
-	MemoryContextSwitchTo(old);
-}
-
-/*
- * Start follow-ups for listed entries while the cap allows.  A page whose
- * entries have all been handed out is released at once and the next one
- * asked for, so the listing runs ahead of the follow-ups by at most a page.
- */
-static void
-start_follow_ups(CksScan *scan)
-{
-	int			active = requests_in_flight(scan);
-	int			i;
-
-	for (i = 0; i < scan->nstreams; i++)
-	{
-		CksStream  *stream = &scan->streams[i];
-		CksFollowUp *follow_up;
-
-		if (!stream->has_page || stream->operation->expansion == NULL)
-			continue;
-		while (stream->next_entry < stream->page.nentries &&
-			   active < scan->max_in_flight &&
-			   (follow_up = free_follow_up(scan)) != NULL)
-		{
-			start_follow_up(scan, follow_up, i);
-			active++;
-		}
-		if (stream->next_entry >= stream->page.nentries)
-		{
-			page_consumed(scan, stream);
-			if (stream_waits_for_page(stream))
-				active++;
-		}
-	}
-}
-
-static char *
-describe_follow_up(const CksScan *scan, const CksFollowUp *follow_up)
-{
-	const CksStream *stream = &scan->streams[follow_up->stream];
-	const CksExpansion *expansion = stream->operation->expansion;
-	int			p = cks_operation_parameter(expansion->operation,
-											expansion->parameter);
-
-	return psprintf("%s of %s \"%s\" in region \"%s\"",
-					expansion->operation->action, expansion->parameter,
-					follow_up->values[p], stream->region);
-}
-
-/*
- * A follow-up failed.  Its thing vanished since the listing (NotFound):
- * the entry is skipped.  Otherwise the listing it expands fails as a whole
- * -- an error, or under on_error 'warn' one warning, after which the rest
- * of that listing is dropped rather than warned about key by key.
- */
-static void
-follow_up_failed(CksScan *scan, CksFollowUp *follow_up)
-{
-	CksStream  *stream = &scan->streams[follow_up->stream];
-	const char *not_found = stream->operation->expansion->operation->not_found_code;
-
-	if (!stream->failed &&
-		!(not_found && cks_call_failed_with(&follow_up->call, not_found)))
-	{
-		if (!scan->on_error_warn)
-			cks_call_report(&follow_up->call, ERROR,
-							describe_follow_up(scan, follow_up), stream->account_id);
-		cks_call_report(&follow_up->call, WARNING,
-						describe_follow_up(scan, follow_up), stream->account_id);
-		record_failed_region(scan, stream, &follow_up->call);
-		/* the listing stops too, its next page perhaps in flight */
-		cks_call_reset(&stream->call);
-		stream->finished = true;
-	}
-	release_follow_up(follow_up);
-}
-
-static void
-follow_up_answered(CksScan *scan, CksFollowUp *follow_up)
-{
-	CksStream  *stream = &scan->streams[follow_up->stream];
-	CksCall    *call = &follow_up->call;
-	CksAwsError err;
-	MemoryContext old = MemoryContextSwitchTo(follow_up->cxt);
-
-	memset(&err, 0, sizeof(err));
-	if (!aws_json_parse_page(&stream->operation->expansion->operation->page,
-							 call->response_body, call->response_len,
-							 call->http_status, &follow_up->page, &err))
-	{
-		cks_call_fail_bad_response(call, &err);
-		MemoryContextSwitchTo(old);
-		follow_up_failed(scan, follow_up);
-		return;
-	}
-	MemoryContextSwitchTo(old);
-	follow_up->has_page = true;
-	cks_call_reset(call);
-	if (stream->failed || follow_up->page.nentries == 0)
-		release_follow_up(follow_up);
-}
-
-/* A follow-up holding an answer not yet emitted, or NULL. */
-static CksFollowUp *
-follow_up_with_entry(CksScan *scan)
-{
-	int			i;
-
-	if (scan->follow_ups == NULL)
-		return NULL;
-	for (i = 0; i < scan->max_in_flight; i++)
-		if (scan->follow_ups[i].has_page)
-			return &scan->follow_ups[i];
 	return NULL;
 }
 
@@ -582,7 +383,7 @@ collect_pending(CksScan *scan, PendingCalls *pending)
 	{
 		CksStream  *stream = &scan->streams[i];
 
-		if (!stream_waits_for_page(stream))
+		if (!cks_stream_waits_for_page(stream))
 			continue;
 		pending->calls[pending->n] = &stream->call;
 		pending->follow_ups[pending->n] = NULL;
@@ -650,9 +451,9 @@ take_a_finished_call(CksScan *scan, bool wait, bool *would_block)
 			stream_failed(scan, pending.streams[done]);
 	}
 	else if (call->state == CKS_CALL_DONE)
-		follow_up_answered(scan, pending.follow_ups[done]);
+		cks_follow_up_answered(scan, pending.follow_ups[done]);
 	else
-		follow_up_failed(scan, pending.follow_ups[done]);
+		cks_follow_up_failed(scan, pending.follow_ups[done]);
 	free_pending(&pending);
 	return true;
 }
@@ -679,13 +480,13 @@ ready_entry(CksScan *scan, const CksStream **from)
 	CksFollowUp *follow_up;
 	CksStream  *stream;
 
-	while ((follow_up = follow_up_with_entry(scan)) != NULL)
+	while ((follow_up = cks_follow_up_with_entry(scan)) != NULL)
 	{
 		struct json_object *entry = json_object_array_get_idx(follow_up->page.entries, 0);
 
 		if (!entry_passes_filter(scan, entry))
 		{
-			release_follow_up(follow_up);
+			cks_follow_up_release(follow_up);
 			continue;
 		}
 		scan->emitted_follow_up = follow_up - scan->follow_ups;
@@ -712,7 +513,7 @@ cks_scan_next(CksScan *scan, const CksStream **from, bool wait,
 	*would_block = false;
 	if (scan->emitted_follow_up >= 0)
 	{
-		release_follow_up(&scan->follow_ups[scan->emitted_follow_up]);
+		cks_follow_up_release(&scan->follow_ups[scan->emitted_follow_up]);
 		scan->emitted_follow_up = -1;
 	}
 	for (;;)
@@ -720,7 +521,7 @@ cks_scan_next(CksScan *scan, const CksStream **from, bool wait,
 		struct json_object *entry;
 
 		start_due_streams(scan);
-		start_follow_ups(scan);
+		cks_follow_ups_start(scan);
 		entry = ready_entry(scan, from);
 		if (entry != NULL)
 		{
@@ -762,7 +563,7 @@ cks_scan_ready(CksScan *scan)
 	bool		ready;
 	int			i;
 
-	if (follow_up_with_entry(scan) != NULL)
+	if (cks_follow_up_with_entry(scan) != NULL)
 		return true;
 	for (i = 0; i < scan->nstreams; i++)
 	{
@@ -770,7 +571,7 @@ cks_scan_ready(CksScan *scan)
 
 		if (stream->has_page && stream->next_entry < stream->page.nentries &&
 			(stream->operation->expansion == NULL ||
-			 requests_in_flight(scan) < scan->max_in_flight))
+			 cks_scan_requests_in_flight(scan) < scan->max_in_flight))
 			return true;
 	}
 	collect_pending(scan, &pending);
