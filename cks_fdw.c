@@ -229,6 +229,7 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	List	   *is_array = NIL;
 	List	   *fdw_private;
 	int			page_limit;
+	List	   *local_clauses;
 	ListCell   *lc;
 
 	/* scan_clauses includes the join clauses of a parameterized path */
@@ -247,6 +248,17 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 		is_array = lappend_int(is_array, qual->is_array);
 	}
 
+	/*
+	 * Every clause is rechecked locally (pushing down only saves requests),
+	 * except one AWS answers itself: DescribeKey of an alias or an ARN
+	 * returns a key whose key_id reads differently.
+	 */
+	if (api_qual != NULL &&
+		cks_kind_pushdown(info->kind, api_qual->column)->resolved_by_aws)
+		local_clauses = list_delete_ptr(list_copy(scan_clauses), api_qual->rinfo);
+	else
+		local_clauses = scan_clauses;
+
 	page_limit = cks_page_limit(root, info, scan_clauses);
 	fdw_private = list_make5(targets, is_array,
 							 cks_retrieved_attrs(root, baserel, scan_clauses),
@@ -258,9 +270,8 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 																	   cks_find_pushed(pushed, CKS_PUSH_REGION)))));
 	fdw_private = lappend(fdw_private, makeInteger(page_limit));
 
-	/* every clause is rechecked locally: pushing down only saves requests */
 	return make_foreignscan(tlist,
-							extract_actual_clauses(scan_clauses, false),
+							extract_actual_clauses(local_clauses, false),
 							baserel->relid, fdw_exprs, fdw_private,
 							NIL, NIL, outer_plan);
 }
@@ -321,8 +332,8 @@ cksBeginForeignScan(ForeignScanState *node, int eflags)
 	state->pushed_targets = list_nth(plan->fdw_private, FdwPrivatePushedTargets);
 	state->pushed_is_array = list_nth(plan->fdw_private, FdwPrivatePushedIsArray);
 	state->value_states = ExecInitExprList(plan->fdw_exprs, (PlanState *) node);
-	cks_scan_configure(&state->scan, &state->opts,
-					   intVal(list_nth(plan->fdw_private, FdwPrivatePageLimit)));
+	cks_scan_configure_for_kind(&state->scan, &state->opts, state->kind,
+								intVal(list_nth(plan->fdw_private, FdwPrivatePageLimit)));
 }
 
 /* Evaluate the pushed value of one target: its distinct non-NULL texts. */
@@ -375,23 +386,32 @@ regions_to_call(ForeignScanState *node, CksScanState *state)
 		state->opts.regions;
 }
 
-/* The pushed request parameter and its values, if any. */
+/*
+ * The pushed request parameter and its values, if any.  A value the
+ * parameter cannot take (a cluster state outside AWS's enum) matches
+ * nothing, so it is not sent.
+ */
 static int
 parameter_to_send(ForeignScanState *node, CksScanState *state, List **values)
 {
 	ListCell   *lc;
 
+	*values = NIL;
 	foreach(lc, state->pushed_targets)
 	{
 		int			target = lfirst_int(lc);
+		const CksPushdown *pushdown;
 		bool		present;
+		ListCell   *lv;
 
 		if (target < 0)
 			continue;
-		*values = strings_to_cstrings(evaluate_values(node, state, target, &present));
+		pushdown = cks_kind_pushdown_of_parameter(state->kind, target);
+		foreach(lv, strings_to_cstrings(evaluate_values(node, state, target, &present)))
+			if (cks_pushdown_value_is_valid(pushdown, lfirst(lv)))
+				*values = lappend(*values, lfirst(lv));
 		return target;
 	}
-	*values = NIL;
 	return -1;
 }
 
@@ -431,10 +451,13 @@ start_scan(ForeignScanState *node, CksScanState *state)
 												 &state->sts_requests);
 	MemoryContextSwitchTo(old);
 
-	set.operation = state->kind->operation;
+	/* a pushed parameter is a lookup, which replaces an expanded listing */
+	set.operation = set.parameter >= 0 ?
+		cks_lookup_operation(state->kind->operation) : state->kind->operation;
 	set.account_id = state->account_id;
 	set.credentials = state->credentials;
-	set.endpoint_template = state->opts.endpoint;
+	set.endpoint_template = cks_service_endpoint(&state->opts,
+											  set.operation->service->endpoint_option);
 	cks_scan_begin(&state->scan, query_cxt);
 	cks_scan_add_streams(&state->scan, &set);
 	state->started = true;
@@ -597,7 +620,10 @@ cksExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	const char *filters = strVal(list_nth(plan->fdw_private, FdwPrivateExplainFilters));
 	const char *regions = strVal(list_nth(plan->fdw_private, FdwPrivateExplainRegions));
 
-	ExplainPropertyText("KMS Request",
+	const CksTableKind *kind = cks_table_kind_of(RelationGetRelid(node->ss.ss_currentRelation));
+	char	   *label = psprintf("%s Request", kind->operation->service->display_name);
+
+	ExplainPropertyText(label,
 						strVal(list_nth(plan->fdw_private, FdwPrivateExplainRequest)), es);
 	ExplainPropertyText("Regions", regions[0] ? regions : "(none)", es);
 	if (filters[0] != '\0')
@@ -663,8 +689,7 @@ cksImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_SCHEMA_NOT_FOUND),
 				 errmsg("remote schema \"%s\" does not exist", stmt->remote_schema),
-				 errhint("cks_fdw has one remote schema: IMPORT FOREIGN SCHEMA %s FROM SERVER %s INTO ...",
-						 cks_table_kinds[0]->remote_schema,
+				 errhint("cks_fdw's remote schemas are kms and cloudhsm: IMPORT FOREIGN SCHEMA kms FROM SERVER %s INTO ...",
 						 quote_identifier(server->servername))));
 	for (i = 0; cks_table_kinds[i] != NULL; i++)
 	{

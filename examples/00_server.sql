@@ -57,3 +57,7 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER kms_prod
 
 IMPORT FOREIGN SCHEMA kms LIMIT TO (custom_key_stores)
   FROM SERVER kms_prod INTO public;
+-- For examples/console.sql also the keys and the CloudHSM clusters
+-- (kms:ListKeys, kms:DescribeKey, cloudhsm:DescribeClusters):
+--   IMPORT FOREIGN SCHEMA kms LIMIT TO (keys) FROM SERVER kms_prod INTO public;
+--   IMPORT FOREIGN SCHEMA cloudhsm FROM SERVER kms_prod INTO public;

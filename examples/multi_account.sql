@@ -25,6 +25,18 @@
 -- The keys are those of the identity allowed to assume each role
 -- (sts:AssumeRole); each role needs kms:DescribeCustomKeyStores.  Calling
 -- it again with more ARNs adds the new accounts and leaves the others.
+--
+-- remote_table makes the partitions read another table of cks_fdw over the
+-- same per-account servers (keys, cloudhsm_clusters; the roles then need
+-- kms:ListKeys and kms:DescribeKey, or cloudhsm:DescribeClusters), e.g.
+--
+--   CREATE TABLE clusters (cluster_id text, state text, hsm_count integer,
+--                          region text, account_id text)
+--     PARTITION BY LIST (account_id);
+--   CALL cks_create_account_partitions('clusters', ARRAY[...], ...,
+--                                      remote_table => 'cloudhsm_clusters');
+--
+-- examples/console.sql builds the console page on such tables.
 
 CREATE OR REPLACE PROCEDURE cks_create_account_partitions(
     parent regclass,
@@ -34,7 +46,9 @@ CREATE OR REPLACE PROCEDURE cks_create_account_partitions(
     secret_access_key text,
     external_id text DEFAULT NULL,
     endpoint text DEFAULT NULL,
-    sts_endpoint text DEFAULT NULL)
+    sts_endpoint text DEFAULT NULL,
+    remote_table text DEFAULT NULL,
+    cloudhsm_endpoint text DEFAULT NULL)
 LANGUAGE plpgsql AS $$
 DECLARE
     arn text;
@@ -60,6 +74,9 @@ BEGIN
         IF sts_endpoint IS NOT NULL THEN
             server_options := server_options || format(', sts_endpoint %L', sts_endpoint);
         END IF;
+        IF cloudhsm_endpoint IS NOT NULL THEN
+            server_options := server_options || format(', cloudhsm_endpoint %L', cloudhsm_endpoint);
+        END IF;
         mapping_options := format('access_key_id %L, secret_access_key %L, role_arn %L',
                                   access_key_id, secret_access_key, arn);
         IF external_id IS NOT NULL THEN
@@ -73,8 +90,10 @@ BEGIN
                            server_name, mapping_options);
         END IF;
         IF to_regclass(partition_name) IS NULL THEN
-            EXECUTE format('CREATE FOREIGN TABLE %s PARTITION OF %s FOR VALUES IN (%L) SERVER %I',
-                           partition_name, parent::text, account, server_name);
+            EXECUTE format('CREATE FOREIGN TABLE %s PARTITION OF %s FOR VALUES IN (%L) SERVER %I%s',
+                           partition_name, parent::text, account, server_name,
+                           CASE WHEN remote_table IS NULL THEN ''
+                                ELSE format(' OPTIONS ("table" %L)', remote_table) END);
         END IF;
     END LOOP;
 END $$;

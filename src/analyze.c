@@ -115,13 +115,14 @@ begin_listing(Relation relation, MemoryContext cxt, CksRowBuilder *builder)
 						 cks_map_table_columns(kind, RelationGetRelid(relation),
 											   RelationGetDescr(relation)),
 						 bms_make_singleton(0 - FirstLowInvalidHeapAttributeNumber));
-	cks_scan_configure(scan, opts, opts->page_size);
+	cks_scan_configure_for_kind(scan, opts, kind, opts->page_size);
 
 	memset(&set, 0, sizeof(set));
 	set.operation = kind->operation;
 	set.parameter = -1;
 	set.regions = opts->regions;
-	set.endpoint_template = opts->endpoint;
+	set.endpoint_template = cks_service_endpoint(opts,
+												 set.operation->service->endpoint_option);
 	if (builder->needs_account_id)
 		set.account_id = cks_get_account_id(user, opts, &scan->settings,
 											&sts_requests);

@@ -42,7 +42,9 @@ add_string_member(struct json_object *obj, const char *key, const char *value)
 /*
  * Parameters are added in the operation's order and the page fields in its
  * page rule's (the order botocore's model lists them), so the body is
- * deterministic and identical to botocore's for the same parameters.
+ * deterministic and identical to botocore's for the same parameters.  An
+ * operation with a filter object (CloudHSM's "Filters") gets its
+ * parameters there, each a one-value list.
  */
 char *
 aws_json_list_request(const CksOperation *op, const char *const *values,
@@ -54,8 +56,25 @@ aws_json_list_request(const CksOperation *op, const char *const *values,
 	int			i;
 
 	for (i = 0; op->parameters[i] != NULL; i++)
-		if (values[i] != NULL)
+	{
+		if (values[i] == NULL)
+			continue;
+		if (op->filter_field == NULL)
 			add_string_member(request, op->parameters[i], values[i]);
+		else
+		{
+			struct json_object *filters;
+			struct json_object *list = json_object_new_array();
+
+			if (!json_object_object_get_ex(request, op->filter_field, &filters))
+			{
+				filters = json_object_new_object();
+				json_object_object_add(request, op->filter_field, filters);
+			}
+			json_object_array_add(list, json_object_new_string(values[i]));
+			json_object_object_add(filters, op->parameters[i], list);
+		}
+	}
 	if (token != NULL && rule->token_before_limit)
 		add_string_member(request, rule->request_token, token);
 	if (limit > 0)
@@ -269,6 +288,20 @@ check_page(const CksPageRule *rule, struct json_object *root, CksJsonPage *page)
 		return pstrdup("response body is not a JSON object");
 
 	entries = get_member(root, rule->entries_field);
+	if (rule->single_entry)
+	{
+		if (entries == NULL)
+			return NULL;		/* no entry: an empty page */
+		if (!json_object_is_type(entries, json_type_object))
+			return psprintf("response field \"%s\" is not an object",
+							rule->entries_field);
+		/* an array of the one entry, so callers see one shape */
+		page->owned_entries = json_object_new_array();
+		json_object_array_add(page->owned_entries, json_object_get(entries));
+		page->entries = page->owned_entries;
+		page->nentries = 1;
+		return NULL;
+	}
 	if (entries != NULL)
 	{
 		if (!json_object_is_type(entries, json_type_array))
@@ -331,6 +364,8 @@ aws_json_parse_page(const CksPageRule *rule, const char *body, size_t len,
 	if (problem != NULL)
 	{
 		json_object_put(root);
+		if (page->owned_entries != NULL)
+			json_object_put(page->owned_entries);
 		if (page->next_token != NULL)
 			pfree(page->next_token);
 		memset(page, 0, sizeof(*page));
@@ -347,6 +382,8 @@ aws_json_page_free(CksJsonPage *page)
 {
 	if (page == NULL)
 		return;
+	if (page->owned_entries != NULL)
+		json_object_put(page->owned_entries);
 	if (page->root != NULL)
 		json_object_put(page->root);
 	if (page->next_token != NULL)
@@ -443,6 +480,103 @@ aws_json_entry_number(struct json_object *entry, const char *field, double *valu
 	if (type_ok != NULL)
 		*type_ok = ok;
 	return found;
+}
+
+bool
+aws_json_entry_boolean(struct json_object *entry, const char *path,
+					   bool *value, bool *type_ok)
+{
+	bool		ok;
+	struct json_object *flag = lookup_path(entry, path, &ok);
+	bool		found = false;
+
+	if (flag != NULL)
+	{
+		if (json_object_is_type(flag, json_type_boolean))
+		{
+			*value = json_object_get_boolean(flag);
+			found = true;
+		}
+		else
+			ok = false;
+	}
+	if (type_ok != NULL)
+		*type_ok = ok;
+	return found;
+}
+
+/*
+ * json-c keeps integers as int64 (and saturates beyond), so a number with
+ * a fraction or an exponent, or outside int32, is refused rather than
+ * rounded or clamped into a wrong count.
+ */
+bool
+aws_json_entry_integer(struct json_object *entry, const char *path,
+					   int *value, bool *type_ok)
+{
+	bool		ok;
+	struct json_object *number = lookup_path(entry, path, &ok);
+	bool		found = false;
+
+	if (number != NULL)
+	{
+		int64_t		n = json_object_get_int64(number);
+
+		if (json_object_is_type(number, json_type_int) &&
+			n >= INT_MIN && n <= INT_MAX)
+		{
+			*value = (int) n;
+			found = true;
+		}
+		else
+			ok = false;
+	}
+	if (type_ok != NULL)
+		*type_ok = ok;
+	return found;
+}
+
+struct json_object *
+aws_json_entry_value(struct json_object *entry, const char *path, bool *type_ok)
+{
+	bool		ok;
+	struct json_object *value = lookup_path(entry, path, &ok);
+
+	if (type_ok != NULL)
+		*type_ok = ok;
+	return value;
+}
+
+struct json_object *
+aws_json_entry_array(struct json_object *entry, const char *path,
+					 int *length, bool *type_ok)
+{
+	bool		ok;
+	struct json_object *array = lookup_path(entry, path, &ok);
+
+	*length = 0;
+	if (array != NULL && !json_object_is_type(array, json_type_array))
+	{
+		array = NULL;
+		ok = false;
+	}
+	if (array != NULL)
+		*length = (int) json_object_array_length(array);
+	if (type_ok != NULL)
+		*type_ok = ok;
+	return array;
+}
+
+const char *
+aws_json_array_string(struct json_object *array, int index)
+{
+	struct json_object *item = json_object_array_get_idx(array, index);
+
+	if (item == NULL || !json_object_is_type(item, json_type_string) ||
+		strlen(json_object_get_string(item)) !=
+		(size_t) json_object_get_string_len(item))
+		return NULL;
+	return json_object_get_string(item);
 }
 
 /*

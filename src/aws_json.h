@@ -30,6 +30,8 @@ typedef struct CksJsonPage
 {
 	struct json_object *root;
 	struct json_object *entries;
+	struct json_object *owned_entries;	/* the array wrapping a single
+										 * entry, or NULL */
 	int			nentries;
 	char	   *next_token;		/* palloc'd, NULL when absent */
 	bool		truncated;		/* another page follows */
@@ -48,7 +50,9 @@ extern char *aws_json_list_request(const CksOperation *op,
 /*
  * Parse a 2xx page by 'rule'.  On a body that is not the documented shape
  * (empty, not JSON, not an object, the entries field not an array of
- * objects, the token not a string, the truncated flag not a boolean)
+ * objects -- or, for a single-entry rule, not an object, which the page
+ * then holds as a one-element array -- the token not a string, the
+ * truncated flag not a boolean)
  * returns false with err->kind = CKS_ERR_BAD_RESPONSE and a message naming
  * what was wrong; page is then empty and needs no free.  A JSON null counts
  * as absent; a truncated flag without a next token is refused (following it
@@ -80,6 +84,28 @@ extern const char *aws_json_entry_string(struct json_object *entry,
 /* A number field (integer or not, finite) as a double; true if present. */
 extern bool aws_json_entry_number(struct json_object *entry, const char *field,
 							 double *value, bool *type_ok);
+
+/* A boolean field; true if present. */
+extern bool aws_json_entry_boolean(struct json_object *entry, const char *path,
+								   bool *value, bool *type_ok);
+
+/* An integer field within int32 (no fraction, no exponent); true if present. */
+extern bool aws_json_entry_integer(struct json_object *entry, const char *path,
+								   int *value, bool *type_ok);
+
+/* Any field (object, array or scalar) as json-c holds it, or NULL. */
+extern struct json_object *aws_json_entry_value(struct json_object *entry,
+												const char *path,
+												bool *type_ok);
+
+/* An array field and its length, or NULL (length 0). */
+extern struct json_object *aws_json_entry_array(struct json_object *entry,
+												const char *path,
+												int *length, bool *type_ok);
+
+/* Element 'index' of an array when it is a string (without \u0000), else
+ * NULL. */
+extern const char *aws_json_array_string(struct json_object *array, int index);
 
 /*
  * The original text of a number field exactly as AWS sent it

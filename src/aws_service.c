@@ -37,21 +37,22 @@ query_parse_error(long http_status, const char *error_type_header,
 /*
  * Positional, in the order of CksService: signing name, endpoint option,
  * default endpoint; protocol, content type, target prefix, API version;
- * error parser, IAM prefix.
+ * error parser, IAM prefix, display name.
  */
 const CksService cks_service_kms = {"kms", "endpoint", "https://kms.{region}.amazonaws.com",
-	CKS_PROTOCOL_JSON, JSON_1_1_CONTENT_TYPE, "TrentService", NULL, aws_json_parse_error, "kms"};
+	CKS_PROTOCOL_JSON, JSON_1_1_CONTENT_TYPE, "TrentService", NULL, aws_json_parse_error, "kms", "KMS"};
 
 const CksService cks_service_sts = {"sts", "sts_endpoint", "https://sts.{region}.amazonaws.com",
-	CKS_PROTOCOL_QUERY, STS_CONTENT_TYPE, NULL, STS_API_VERSION, query_parse_error, "sts"};
+	CKS_PROTOCOL_QUERY, STS_CONTENT_TYPE, NULL, STS_API_VERSION, query_parse_error, "sts", "STS"};
 
 const CksService cks_service_cloudhsm = {"cloudhsm", "cloudhsm_endpoint", "https://cloudhsmv2.{region}.amazonaws.com",
-	CKS_PROTOCOL_JSON, JSON_1_1_CONTENT_TYPE, "BaldrApiService", NULL, aws_json_parse_error, "cloudhsm"};
+	CKS_PROTOCOL_JSON, JSON_1_1_CONTENT_TYPE, "BaldrApiService", NULL, aws_json_parse_error, "cloudhsm", "CloudHSM"};
 
 /* Organizations has one endpoint for the whole partition. */
 const CksService cks_service_organizations = {"organizations", "organizations_endpoint",
 	"https://organizations.us-east-1.amazonaws.com", CKS_PROTOCOL_JSON, JSON_1_1_CONTENT_TYPE,
-	"AWSOrganizationsV20161128", NULL, aws_json_parse_error, "organizations"};
+	"AWSOrganizationsV20161128", NULL, aws_json_parse_error, "organizations",
+	"Organizations"};
 
 /*
  * DescribeCustomKeyStores: CustomKeyStoreId or CustomKeyStoreName names one
@@ -74,6 +75,75 @@ const CksOperation cks_op_describe_custom_key_stores = {
 	.build_request = aws_json_list_request,
 	.not_found_code = "CustomKeyStoreNotFoundException",
 	.lookups_unpaged = true,
+};
+
+/*
+ * DescribeKey: the KeyMetadata of one key, named by id, key ARN, alias name
+ * or alias ARN.  It is both ListKeys's expansion and the lookup a pushed
+ * key_id becomes; a key that does not exist (or was deleted after ListKeys
+ * named it) is NotFoundException.
+ */
+const CksOperation cks_op_describe_key = {
+	.service = &cks_service_kms,
+	.action = "DescribeKey",
+	.parameters = {"KeyId"},
+	.page = {
+		.entries_field = "KeyMetadata",
+		.single_entry = true,
+	},
+	.build_request = aws_json_list_request,
+	.not_found_code = "NotFoundException",
+	.lookups_unpaged = true,
+};
+
+static const CksExpansion describe_each_key = {
+	.operation = &cks_op_describe_key,
+	.entry_field = "KeyId",
+	.parameter = "KeyId",
+};
+
+/*
+ * ListKeys: KeyId and KeyArn of every key of the account and region,
+ * Limit/Marker in, NextMarker/Truncated out; each entry is expanded by
+ * DescribeKey, since ListKeys alone cannot tell a key's state or owner.
+ */
+const CksOperation cks_op_list_keys = {
+	.service = &cks_service_kms,
+	.action = "ListKeys",
+	.page = {
+		.entries_field = "Keys",
+		.request_token = "Marker",
+		.response_token = "NextMarker",
+		.truncated_field = "Truncated",
+		.limit_field = "Limit",
+		.max_limit = 1000,
+		.token_before_limit = false,
+	},
+	.build_request = aws_json_list_request,
+	.expansion = &describe_each_key,
+};
+
+/*
+ * CloudHSM v2 DescribeClusters: pushed values go in the Filters object
+ * (every filter must match); NextToken in and out with no truncated flag,
+ * MaxResults at most 25.  An id that matches nothing is an empty page,
+ * not an error.
+ */
+const CksOperation cks_op_describe_clusters = {
+	.service = &cks_service_cloudhsm,
+	.action = "DescribeClusters",
+	.parameters = {"clusterIds", "states", "vpcIds"},
+	.filter_field = "Filters",
+	.page = {
+		.entries_field = "Clusters",
+		.request_token = "NextToken",
+		.response_token = "NextToken",
+		.truncated_field = NULL,
+		.limit_field = "MaxResults",
+		.max_limit = 25,
+		.token_before_limit = true,
+	},
+	.build_request = aws_json_list_request,
 };
 
 /* Bodies of the STS calls come from sts.c; these say how to send them. */
@@ -105,4 +175,10 @@ cks_operation_parameter(const CksOperation *op, const char *name)
 		if (strcmp(op->parameters[i], name) == 0)
 			return i;
 	return -1;
+}
+
+const CksOperation *
+cks_lookup_operation(const CksOperation *op)
+{
+	return op->expansion ? op->expansion->operation : op;
 }

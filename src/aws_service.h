@@ -50,6 +50,7 @@ typedef struct CksService
 	const char *api_version;	/* Query: the Version every body carries */
 	CksErrorParser parse_error;
 	const char *iam_prefix;		/* IAM actions are prefix:Action */
+	const char *display_name;	/* "KMS", "CloudHSM": EXPLAIN's label */
 } CksService;
 
 extern const CksService cks_service_kms;
@@ -66,6 +67,8 @@ extern const CksService cks_service_organizations;
 typedef struct CksPageRule
 {
 	const char *entries_field;	/* "CustomKeyStores" */
+	bool		single_entry;	/* entries_field is one object, not an
+								 * array (DescribeKey's "KeyMetadata") */
 	const char *request_token;	/* "Marker", "NextToken" */
 	const char *response_token; /* "NextMarker", "NextToken" */
 	const char *truncated_field;	/* "Truncated", or NULL */
@@ -78,6 +81,21 @@ typedef struct CksPageRule
 #define CKS_MAX_OPERATION_PARAMETERS	4
 
 struct CksOperation;
+
+/*
+ * A list operation whose entries only name things (ListKeys gives a KeyId
+ * and an ARN) is expanded: each entry is replaced by the single entry a
+ * follow-up operation answers for it (DescribeKey of that KeyId).  The
+ * scanner runs the follow-ups concurrently, while the listing goes on; a
+ * follow-up failing with its not_found_code (the thing was deleted in
+ * between) drops the entry.
+ */
+typedef struct CksExpansion
+{
+	const struct CksOperation *operation;	/* single-entry, one parameter */
+	const char *entry_field;	/* field of the listed entry: "KeyId" */
+	const char *parameter;		/* operation's parameter it fills */
+} CksExpansion;
 
 /*
  * The request body of one page: values[i] is the value of parameter i of
@@ -96,14 +114,21 @@ typedef struct CksOperation
 								 * AccessDenied hint, or NULL */
 	/* request parameters quals can fill, in botocore's body order */
 	const char *parameters[CKS_MAX_OPERATION_PARAMETERS + 1];
+	const char *filter_field;	/* when set, the parameters are members of
+								 * this object and each carries a list of
+								 * values ("Filters": {"clusterIds": [..]}) */
 	CksPageRule page;			/* list operations; entries_field NULL else */
 	CksRequestBuilder build_request;	/* list operations */
 	const char *not_found_code; /* a lookup failing with it is zero rows */
 	bool		lookups_unpaged;	/* a request naming one entry sends no
 									 * limit (it returns at most one) */
+	const CksExpansion *expansion;	/* entries to expand, or NULL */
 } CksOperation;
 
 extern const CksOperation cks_op_describe_custom_key_stores;
+extern const CksOperation cks_op_list_keys;
+extern const CksOperation cks_op_describe_key;
+extern const CksOperation cks_op_describe_clusters;
 extern const CksOperation cks_op_sts_assume_role;
 extern const CksOperation cks_op_sts_get_caller_identity;
 
@@ -113,5 +138,12 @@ extern char *cks_operation_target(const CksOperation *op);
 
 /* Index of a parameter in op->parameters, -1 when op has none by that name. */
 extern int	cks_operation_parameter(const CksOperation *op, const char *name);
+
+/*
+ * The operation that looks one entry up: for an expanded listing, its
+ * follow-up (a KeyId pushed down is one DescribeKey, no ListKeys); else
+ * the operation itself.  Pushed-down parameters are that operation's.
+ */
+extern const CksOperation *cks_lookup_operation(const CksOperation *op);
 
 #endif							/* CKS_AWS_SERVICE_H */

@@ -377,3 +377,20 @@ cks_option_table(DefElem *def)
 			 errhint("Valid remote tables are: %s.", valid.data)));
 	return NULL;				/* keep compiler quiet */
 }
+
+/* key_manager (keys): 'CUSTOMER' or 'ALL'; true for ALL. */
+bool
+cks_option_key_manager_all(DefElem *def)
+{
+	const char *value = defGetString(def);
+
+	if (pg_strcasecmp(value, "CUSTOMER") == 0)
+		return false;
+	if (pg_strcasecmp(value, "ALL") == 0)
+		return true;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid value for option \"%s\": \"%s\"", def->defname, value),
+			 errhint("Valid values are \"CUSTOMER\" (customer managed keys only) and \"ALL\".")));
+	return false;				/* keep compiler quiet */
+}

@@ -37,5 +37,6 @@ extern char *cks_option_external_id(DefElem *def);
 extern char *cks_option_role_session_name(DefElem *def);
 extern char *cks_option_column_name(DefElem *def);
 extern char *cks_option_table(DefElem *def);
+extern bool cks_option_key_manager_all(DefElem *def);
 
 #endif							/* CKS_OPTION_VALUES_H */

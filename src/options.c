@@ -71,7 +71,8 @@ typedef enum CksOptionKind
 	CKS_KIND_EXTERNAL_ID,		/* char * */
 	CKS_KIND_ROLE_SESSION_NAME, /* char * */
 	CKS_KIND_COLUMN_NAME,		/* char * (read by cks_column_remote_name) */
-	CKS_KIND_TABLE				/* char *, a table kind's name */
+	CKS_KIND_TABLE,				/* char *, a table kind's name */
+	CKS_KIND_KEY_MANAGER		/* bool: true for 'ALL' */
 } CksOptionKind;
 
 typedef struct CksOption
@@ -173,6 +174,10 @@ static const CksOption cks_options[] = {
 	/* set by IMPORT FOREIGN SCHEMA; without it: custom_key_stores */
 	{.keyword = "table", .where = CKS_ON_TABLE,
 	.kind = CKS_KIND_TABLE, .offset = SCAN_FIELD(table)},
+	/* keys: describe customer managed keys only, or every key */
+	{.keyword = "key_manager", .where = CKS_ON_TABLE,
+		.kind = CKS_KIND_KEY_MANAGER, .offset = SCAN_FIELD(all_key_managers),
+	.default_value = "CUSTOMER"},
 
 	{.keyword = "access_key_id", .where = CKS_ON_USER_MAPPING,
 	.kind = CKS_KIND_CREDENTIAL, .offset = USER_FIELD(access_key_id)},
@@ -285,9 +290,11 @@ apply_option(const CksOption *opt, DefElem *def, void *target)
 			}
 		case CKS_KIND_BOOL:
 		case CKS_KIND_ON_ERROR:
+		case CKS_KIND_KEY_MANAGER:
 			{
-				bool		b = (opt->kind == CKS_KIND_BOOL) ?
-					defGetBoolean(def) : cks_option_on_error_warn(def);
+				bool		b = (opt->kind == CKS_KIND_BOOL) ? defGetBoolean(def) :
+					(opt->kind == CKS_KIND_ON_ERROR) ? cks_option_on_error_warn(def) :
+					cks_option_key_manager_all(def);
 
 				if (field)
 					*(bool *) field = b;
@@ -616,4 +623,19 @@ cks_table_kind_option(Oid relid)
 	memset(&opts, 0, sizeof(opts));
 	apply_options(GetForeignTable(relid)->options, CKS_ON_TABLE, &opts);
 	return opts.table;
+}
+
+/*
+ * The endpoint template a service's calls go to: the value of the server
+ * option its descriptor names (endpoint, cloudhsm_endpoint, ...), read
+ * through that option's entry in the table above.
+ */
+const char *
+cks_service_endpoint(const CksScanOptions *opts, const char *endpoint_option)
+{
+	const CksOption *opt = find_option(endpoint_option);
+
+	if (opt == NULL || opt->kind != CKS_KIND_ENDPOINT)
+		elog(ERROR, "no endpoint option \"%s\"", endpoint_option);
+	return *(char *const *) ((const char *) opts + opt->offset);
 }

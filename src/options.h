@@ -38,14 +38,16 @@ typedef struct CksScanOptions
 								 * of the server says */
 	char	   *no_proxy;		/* hosts that bypass proxy; NULL: none */
 	char	   *organizations_endpoint; /* not used yet */
-	char	   *cloudhsm_endpoint;	/* not used yet */
-	int			max_concurrent_requests;	/* not used yet */
+	char	   *cloudhsm_endpoint;	/* URL template; may contain {region} */
+	int			max_concurrent_requests;	/* requests in flight per scan */
 	bool		on_error_warn;	/* on_error 'warn' */
 	bool		async_capable;
 	double		estimated_rows; /* key stores per region, for the planner */
 	double		request_cost;	/* planner cost of one request */
 	char	   *table;			/* the table option: the kind a foreign
 								 * table reads; NULL: custom_key_stores */
+	bool		all_key_managers;	/* keys: key_manager 'ALL' (default
+									 * 'CUSTOMER': customer managed only) */
 } CksScanOptions;
 
 /* A user mapping's credentials.  Never log, print or EXPLAIN these. */
@@ -70,6 +72,11 @@ extern void cks_get_user_options(UserMapping *user, CksUserOptions *opts);
 /* Remote name of a foreign table column: its column_name option, or the
  * attribute name.  palloc'd. */
 extern char *cks_column_remote_name(Oid relid, AttrNumber attnum);
+
+/* The endpoint template held by the server option named endpoint_option
+ * (a service descriptor's endpoint_option). */
+extern const char *cks_service_endpoint(const CksScanOptions *opts,
+										const char *endpoint_option);
 
 /* A foreign table's "table" option (the remote table it reads), or NULL. */
 extern char *cks_table_kind_option(Oid relid);

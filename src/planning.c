@@ -45,9 +45,15 @@ cks_requests_for_scan(const CksRelInfo *info)
 {
 	CksPushedQual *api_qual = cks_api_parameter_qual(info->pushed);
 
+	double		pages;
+
 	if (api_qual)
 		return (double) cks_pushed_value_count(api_qual) * info->nregions;
-	return ceil(Max(info->rows_per_region, 1) / info->opts.page_size) * info->nregions;
+	pages = ceil(Max(info->rows_per_region, 1) / info->opts.page_size);
+	/* an expanded listing sends one follow-up per entry as well */
+	if (info->kind->operation->expansion != NULL)
+		pages += Max(info->rows_per_region, 1);
+	return pages * info->nregions;
 }
 
 /* For generate_implied_equalities_for_column: our parameter column? */

@@ -56,7 +56,8 @@ column_of_expr(RelOptInfo *baserel, const int *column_of_att, Expr *expr)
 int
 cks_column_push_target(const CksTableKind *kind, int column)
 {
-	const char *parameter;
+	const CksPushdown *pushdown;
+	int			parameter;
 
 	if (column < 0)
 		return CKS_PUSH_NONE;
@@ -64,11 +65,12 @@ cks_column_push_target(const CksTableKind *kind, int column)
 		return CKS_PUSH_REGION;
 	if (kind->columns[column].conversion == CKS_CONV_ACCOUNT)
 		return CKS_PUSH_ACCOUNT;
-	parameter = cks_kind_pushdown_parameter(kind, column);
-	if (parameter != NULL &&
-		cks_operation_parameter(kind->operation, parameter) >= 0)
-		return cks_operation_parameter(kind->operation, parameter);
-	return CKS_PUSH_NONE;
+	pushdown = cks_kind_pushdown(kind, column);
+	if (pushdown == NULL)
+		return CKS_PUSH_NONE;
+	parameter = cks_operation_parameter(cks_lookup_operation(kind->operation),
+										pushdown->parameter);
+	return parameter >= 0 ? parameter : CKS_PUSH_NONE;
 }
 
 /* A value is usable when it cannot change per foreign row. */
@@ -274,8 +276,8 @@ deparse_outer_var(PlannerInfo *root, Var *var)
 
 /*
  * True for a PARAM_EXEC anywhere in the tree: a value from an outer query
- * level (a LATERAL subquery's reference).  deparse_expression without a
- * plan to resolve it against crashes on one.
+ * level (a LATERAL subquery's reference) or an InitPlan's result.
+ * deparse_expression without a plan to resolve it against crashes on one.
  */
 static bool
 contains_exec_param(Node *node, void *context)
@@ -296,8 +298,15 @@ cks_deparse_value(PlannerInfo *root, Expr *value)
 		bare = ((RelabelType *) bare)->arg;
 	if (IsA(bare, Var))
 		return deparse_outer_var(root, (Var *) bare);
+
+	/*
+	 * deparse_expression cannot resolve a PARAM_EXEC without the plan tree
+	 * (it would dereference an empty namespace list); print it the way
+	 * EXPLAIN prints an InitPlan's output
+	 * (a LATERAL reference is one too).
+	 */
 	if (IsA(bare, Param) && ((Param *) bare)->paramkind == PARAM_EXEC)
-		return pstrdup("(outer value)");
+		return psprintf("$%d", ((Param *) bare)->paramid);
 	if (contains_exec_param((Node *) bare, NULL))
 		return pstrdup("(expression)");
 	if (IsA(bare, Const) && !((Const *) bare)->constisnull &&
@@ -331,6 +340,9 @@ cks_explain_request(PlannerInfo *root, const CksTableKind *kind,
 	const CksOperation *op = kind->operation;
 	StringInfoData buf;
 
+	/* a pushed parameter goes to the lookup, which replaces the listing */
+	if (api_qual != NULL)
+		op = cks_lookup_operation(op);
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, op->action);
 	if (api_qual != NULL)
@@ -342,6 +354,10 @@ cks_explain_request(PlannerInfo *root, const CksTableKind *kind,
 	if (api_qual == NULL || !op->lookups_unpaged)
 		appendStringInfo(&buf, " %s=%d", op->page.limit_field,
 						 Min(page_limit, op->page.max_limit));
+	if (op->expansion != NULL)
+		appendStringInfo(&buf, ", then %s %s=<each %s>",
+						 op->expansion->operation->action,
+						 op->expansion->parameter, op->expansion->entry_field);
 	return buf.data;
 }
 

@@ -19,6 +19,7 @@
 #include "raw_jsonb.h"
 #include "rows.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/rel.h"
@@ -139,6 +140,8 @@ conversion_error_callback(void *arg)
 }
 
 static int64 numeric_epoch_to_micros(const char *text);
+static void report_wrong_type(const CksRowBuilder *builder, const char *field,
+							  const char *expected) pg_attribute_noreturn();
 
 /*
  * The common shape of CreationDate, "1700000000.123": whole seconds and at
@@ -220,21 +223,130 @@ report_wrong_type(const CksRowBuilder *builder, const char *field,
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
 			 errmsg("field \"%s\" of a %s entry is not a %s",
-					field, builder->kind->operation->action, expected)));
+					field, cks_lookup_operation(builder->kind->operation)->action,
+					expected)));
 }
 
-/* The text of one field, or NULL for SQL NULL. */
+/*
+ * A JSON array of strings as text[]; any element that is not a string is
+ * an error, since a NULL element would hide what AWS sent.
+ */
+static Datum
+string_array_datum(const CksRowBuilder *builder, struct json_object *array,
+				   int length, const char *path)
+{
+	Datum	   *items = palloc(sizeof(Datum) * Max(length, 1));
+	int			i;
+
+	for (i = 0; i < length; i++)
+	{
+		const char *item = aws_json_array_string(array, i);
+
+		if (item == NULL)
+			report_wrong_type(builder, path, "array of strings");
+		items[i] = CStringGetTextDatum(item);
+	}
+	return PointerGetDatum(construct_array(items, length, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
+/* The text[] of an array-of-strings field; false when absent (SQL NULL). */
+static bool
+string_array_value(const CksRowBuilder *builder, struct json_object *entry,
+				   const char *path, Datum *value)
+{
+	int			length;
+	bool		type_ok = true;
+	struct json_object *array = aws_json_entry_array(entry, path, &length,
+													 &type_ok);
+
+	if (!type_ok)
+		report_wrong_type(builder, path, "array of strings");
+	if (array == NULL)
+		return false;
+	*value = string_array_datum(builder, array, length, path);
+	return true;
+}
+
+/*
+ * AWS sends timestamps as epoch seconds; an emulator (moto) sends ISO 8601
+ * strings, which botocore accepts as well, so we do too.  A string without
+ * a zone is UTC, like every AWS timestamp.  Anything else is an error.
+ */
+static const char *
+iso_timestamp_text(const CksRowBuilder *builder, struct json_object *entry,
+				   const char *path, bool *is_iso)
+{
+	bool		type_ok = true;
+	double		ignored;
+	const char *value = aws_json_entry_string(entry, path, &type_ok);
+	const char *time_part;
+
+	if (value == NULL)
+	{
+		if (type_ok)
+			(void) aws_json_entry_number(entry, path, &ignored, &type_ok);
+		if (!type_ok)
+			report_wrong_type(builder, path, "number");
+		return NULL;
+	}
+	time_part = strpbrk(value, "Tt ");
+	if (value[0] == '\0' || !isdigit((unsigned char) value[0]) || time_part == NULL)
+		report_wrong_type(builder, path, "number or ISO 8601 timestamp");
+	*is_iso = true;
+	if (strpbrk(time_part, "Zz+-") != NULL)
+		return value;
+	return psprintf("%s+00", value);
+}
+
+/* The text of one field, or NULL for SQL NULL; *is_iso when a timestamp
+ * came as an ISO 8601 string rather than epoch seconds. */
 static const char *
 field_text(const CksRowBuilder *builder, struct json_object *entry,
 		   const CksColumnDef *column, const char *region,
-		   const char *account_id)
+		   const char *account_id, bool *is_iso)
 {
 	const char *path = column->json_path;
 	const char *value;
 	bool		type_ok = true;
+	bool		flag;
+	int			number;
+	struct json_object *json;
 
 	switch (column->conversion)
 	{
+		case CKS_CONV_BOOLEAN:
+			if (aws_json_entry_boolean(entry, path, &flag, &type_ok))
+				return flag ? "true" : "false";
+			if (!type_ok)
+				report_wrong_type(builder, path, "boolean");
+			return NULL;
+		case CKS_CONV_INTEGER:
+			if (aws_json_entry_integer(entry, path, &number, &type_ok))
+				return psprintf("%d", number);
+			if (!type_ok)
+				report_wrong_type(builder, path, "32-bit integer");
+			return NULL;
+		case CKS_CONV_ARRAY_LENGTH:
+			if (aws_json_entry_array(entry, path, &number, &type_ok) != NULL)
+				return psprintf("%d", number);
+			if (!type_ok)
+				report_wrong_type(builder, path, "array");
+			return NULL;
+		case CKS_CONV_JSON:
+			json = aws_json_entry_value(entry, path, &type_ok);
+			if (!type_ok)
+				report_wrong_type(builder, path, "object");
+			return json ? aws_json_entry_json(json) : NULL;
+		case CKS_CONV_STRING_ARRAY:
+			{
+				Datum		array;
+
+				/* a column of another type gets text[]'s text form */
+				if (!string_array_value(builder, entry, path, &array))
+					return NULL;
+				return OidOutputFunctionCall(F_ARRAY_OUT, array);
+			}
 		case CKS_CONV_REGION:
 			return region;
 		case CKS_CONV_ACCOUNT:
@@ -244,13 +356,7 @@ field_text(const CksRowBuilder *builder, struct json_object *entry,
 		case CKS_CONV_EPOCH_TIME:
 			value = aws_json_entry_raw_text(entry, path);
 			if (value == NULL)
-			{
-				double		ignored;
-
-				(void) aws_json_entry_number(entry, path, &ignored, &type_ok);
-				if (!type_ok)
-					report_wrong_type(builder, path, "number");
-			}
+				value = iso_timestamp_text(builder, entry, path, is_iso);
 			return value;
 		case CKS_CONV_STRING:
 			break;
@@ -280,6 +386,7 @@ cks_build_row(CksRowBuilder *builder, struct json_object *entry,
 		Form_pg_attribute att = TupleDescAttr(builder->tupdesc, i);
 		const CksColumnDef *column;
 		const char *text;
+		bool		is_iso;
 
 		values[i] = (Datum) 0;
 		nulls[i] = true;
@@ -295,10 +402,19 @@ cks_build_row(CksRowBuilder *builder, struct json_object *entry,
 			nulls[i] = false;
 			continue;
 		}
-		text = field_text(builder, entry, column, region, account_id);
+		if (column->conversion == CKS_CONV_STRING_ARRAY &&
+			att->atttypid == TEXTARRAYOID)
+		{
+			nulls[i] = !string_array_value(builder, entry, column->json_path,
+										   &values[i]);
+			continue;
+		}
+		is_iso = false;
+		text = field_text(builder, entry, column, region, account_id, &is_iso);
 		if (text == NULL)
 			continue;
-		if (column->conversion == CKS_CONV_EPOCH_TIME && att->atttypid == TIMESTAMPTZOID)
+		if (column->conversion == CKS_CONV_EPOCH_TIME && !is_iso &&
+			att->atttypid == TIMESTAMPTZOID)
 			values[i] = epoch_text_to_timestamptz(text);
 		else
 			values[i] = InputFunctionCall(&builder->input_functions[i],

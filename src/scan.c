@@ -3,8 +3,10 @@
  * scan.c
  *	  Running a scan's streams, whatever the operation: starting them,
  *	  paginating each by its operation's page rule, turning each page into
- *	  entries, and deciding what a failed stream means (no such id, a
- *	  warning, or an error).
+ *	  entries, expanding the entries of an operation that only names them
+ *	  (follow-up requests, bounded and pipelined with the listing), and
+ *	  deciding what a failed stream means (no such id, a warning, or an
+ *	  error).
  *
  *	  Pages are json-c trees (malloc'd) and transfers live in libcurl; a
  *	  reset callback on the scan's memory context frees both, so an error
@@ -19,6 +21,7 @@
 
 #include "options.h"
 #include "scan.h"
+#include "scan_internal.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
@@ -53,9 +56,14 @@ cks_scan_release(CksScan *scan)
 
 	for (i = 0; i < scan->nstreams; i++)
 		release_stream(&scan->streams[i]);
+	if (scan->follow_ups != NULL)
+		for (i = 0; i < scan->max_in_flight; i++)
+			cks_follow_up_release(&scan->follow_ups[i]);
 	scan->nstreams = 0;
 	scan->allocated = 0;
 	scan->streams = NULL;
+	scan->follow_ups = NULL;
+	scan->emitted_follow_up = -1;
 }
 
 static void
@@ -74,7 +82,24 @@ cks_scan_configure(CksScan *scan, const CksScanOptions *opts, int page_size)
 	scan->settings.proxy = opts->proxy;
 	scan->settings.no_proxy = opts->no_proxy;
 	scan->page_size = page_size;
+	scan->max_in_flight = opts->max_concurrent_requests;
 	scan->on_error_warn = opts->on_error_warn;
+}
+
+void
+cks_scan_set_filter(CksScan *scan, const char *field, const char *value)
+{
+	scan->filter_field = field;
+	scan->filter_value = value;
+}
+
+void
+cks_scan_configure_for_kind(CksScan *scan, const CksScanOptions *opts,
+							const CksTableKind *kind, int page_size)
+{
+	cks_scan_configure(scan, opts, page_size);
+	if (kind->key_manager_field != NULL && !opts->all_key_managers)
+		cks_scan_set_filter(scan, kind->key_manager_field, "CUSTOMER");
 }
 
 void
@@ -97,6 +122,7 @@ cks_scan_begin(CksScan *scan, MemoryContext parent)
 	MemoryContextRegisterResetCallback(scan->cxt, callback);
 	scan->next_to_start = 0;
 	scan->current = 0;
+	scan->emitted_follow_up = -1;
 }
 
 /* A new stream at the end of the array (in the scan's context). */
@@ -167,25 +193,43 @@ request_page(CksScan *scan, CksStream *stream)
 	MemoryContextSwitchTo(old);
 }
 
-static void
-start_due_streams(CksScan *scan)
+bool
+cks_stream_waits_for_page(const CksStream *stream)
+{
+	return stream->started && !stream->finished && !stream->has_page;
+}
+
+/* Requests in flight (or backing off): listings and follow-ups alike. */
+int
+cks_scan_requests_in_flight(CksScan *scan)
 {
 	int			active = 0;
 	int			i;
 
 	for (i = 0; i < scan->nstreams; i++)
-		if (scan->streams[i].started && !scan->streams[i].finished &&
-			!scan->streams[i].has_page)
+		if (cks_stream_waits_for_page(&scan->streams[i]))
 			active++;
-	while (active < CKS_MAX_IN_FLIGHT && scan->next_to_start < scan->nstreams)
+	if (scan->follow_ups != NULL)
+		for (i = 0; i < scan->max_in_flight; i++)
+			if (scan->follow_ups[i].busy && !scan->follow_ups[i].has_page)
+				active++;
+	return active;
+}
+
+static void
+start_due_streams(CksScan *scan)
+{
+	int			active = cks_scan_requests_in_flight(scan);
+
+	while (active < scan->max_in_flight && scan->next_to_start < scan->nstreams)
 	{
 		request_page(scan, &scan->streams[scan->next_to_start++]);
 		active++;
 	}
 }
 
-static char *
-describe_stream(const CksStream *stream)
+char *
+cks_stream_describe(const CksStream *stream)
 {
 	int			p = stream->lookup_parameter;
 
@@ -220,7 +264,6 @@ stream_failed(CksScan *scan, CksStream *stream)
 	CksCall    *call = &stream->call;
 	const char *not_found = stream->operation->not_found_code;
 	const char *account = stream->account_id;
-	MemoryContext old;
 
 	stream->finished = true;
 	/* an id or name that does not exist is zero rows, not an error */
@@ -231,15 +274,29 @@ stream_failed(CksScan *scan, CksStream *stream)
 		return;
 	}
 	if (!scan->on_error_warn)
-		cks_call_report(call, ERROR, describe_stream(stream), account);
+		cks_call_report(call, ERROR, cks_stream_describe(stream), account);
 
-	cks_call_report(call, WARNING, describe_stream(stream), account);
+	cks_call_report(call, WARNING, cks_stream_describe(stream), account);
+	cks_scan_record_failure(scan, stream, call);
+	cks_call_reset(call);
+}
 
-	/*
-	 * The stats outlive restarts (a nested loop's rescans reset scan->cxt),
-	 * so the list lives in the query's context, and a failure already
-	 * listed is not added again: thousands of rescans add nothing.
-	 */
+/*
+ * For EXPLAIN ANALYZE under on_error 'warn': "[account/]region (code)".
+ * The stats outlive restarts (a nested loop's rescans reset scan->cxt),
+ * so the list lives in the query's context, and a failure already listed
+ * is not added again: thousands of rescans add nothing.
+ */
+void
+cks_scan_record_failure(CksScan *scan, CksStream *stream, const CksCall *call)
+{
+	const char *account = stream->account_id;
+	MemoryContext old;
+
+	stream->failed = true;
+	if (stream->has_page)
+		aws_json_page_free(&stream->page);
+	stream->has_page = false;
 	old = MemoryContextSwitchTo(scan->stats_cxt);
 	note_failed_region(&scan->stats,
 					   psprintf("%s%s%s (%s)", account ? account : "",
@@ -247,7 +304,6 @@ stream_failed(CksScan *scan, CksStream *stream)
 								call->error.code ? call->error.code :
 								call->error.kind == CKS_ERR_TRANSPORT ? "unreachable" : "bad response"));
 	MemoryContextSwitchTo(old);
-	cks_call_reset(call);
 }
 
 static bool
@@ -274,7 +330,7 @@ check_pagination(const CksStream *stream, const CksJsonPage *page)
 	if (stream->pages >= cks_max_pages)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("%s returned more than %d pages", describe_stream(stream),
+				 errmsg("%s returned more than %d pages", cks_stream_describe(stream),
 						cks_max_pages),
 				 errdetail("The endpoint kept answering with a new %s.",
 						   stream->operation->page.response_token),
@@ -283,7 +339,7 @@ check_pagination(const CksStream *stream, const CksJsonPage *page)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
 				 errmsg("%s returned a %s it had already returned",
-						describe_stream(stream),
+						cks_stream_describe(stream),
 						stream->operation->page.response_token),
 				 errdetail("Paginating further would never end.")));
 }
@@ -339,8 +395,8 @@ page_arrived(CksScan *scan, CksStream *stream)
 }
 
 /* The page is used up: ask for the next one, or end the stream. */
-static void
-page_consumed(CksScan *scan, CksStream *stream)
+void
+cks_stream_page_consumed(CksScan *scan, CksStream *stream)
 {
 	bool		more = stream->page.truncated;
 
@@ -352,6 +408,7 @@ page_consumed(CksScan *scan, CksStream *stream)
 		stream->finished = true;
 }
 
+/* A stream whose page has entries to emit as they are (not expanded). */
 static CksStream *
 stream_with_rows(CksScan *scan)
 {
@@ -362,71 +419,167 @@ stream_with_rows(CksScan *scan)
 		int			index = (scan->current + i) % scan->nstreams;
 		CksStream  *stream = &scan->streams[index];
 
-		if (!stream->has_page)
+		if (!stream->has_page || stream->operation->expansion != NULL)
 			continue;
 		if (stream->next_entry < stream->page.nentries)
 		{
 			scan->current = index;
 			return stream;
 		}
-		page_consumed(scan, stream);
+		cks_stream_page_consumed(scan, stream);
 	}
 	return NULL;
 }
 
-/* The calls of streams that are waiting for a page; palloc'd arrays. */
-static int
-pending_calls(CksScan *scan, CksCall ***calls, CksStream ***owners)
+/* ---------------------------------------------------------------------
+ * Waiting for requests
+ * ---------------------------------------------------------------------
+ */
+
+/* Every request in flight, with its owner: a stream or a follow-up. */
+typedef struct PendingCalls
 {
-	int			ncalls = 0;
+	int			n;
+	CksCall   **calls;
+	CksStream **streams;		/* NULL where a follow-up owns the call */
+	CksFollowUp **follow_ups;
+} PendingCalls;
+
+static void
+collect_pending(CksScan *scan, PendingCalls *pending)
+{
+	int			size = Max(1, scan->nstreams + (scan->follow_ups ? scan->max_in_flight : 0));
 	int			i;
 
-	*calls = palloc(sizeof(CksCall *) * Max(1, scan->nstreams));
-	*owners = palloc(sizeof(CksStream *) * Max(1, scan->nstreams));
+	pending->n = 0;
+	pending->calls = palloc(sizeof(CksCall *) * size);
+	pending->streams = palloc(sizeof(CksStream *) * size);
+	pending->follow_ups = palloc(sizeof(CksFollowUp *) * size);
 	for (i = 0; i < scan->nstreams; i++)
 	{
 		CksStream  *stream = &scan->streams[i];
 
-		if (stream->started && !stream->finished && !stream->has_page)
-		{
-			(*calls)[ncalls] = &stream->call;
-			(*owners)[ncalls++] = stream;
-		}
+		if (!cks_stream_waits_for_page(stream))
+			continue;
+		pending->calls[pending->n] = &stream->call;
+		pending->follow_ups[pending->n] = NULL;
+		pending->streams[pending->n++] = stream;
 	}
-	return ncalls;
+	if (scan->follow_ups == NULL)
+		return;
+	for (i = 0; i < scan->max_in_flight; i++)
+	{
+		CksFollowUp *follow_up = &scan->follow_ups[i];
+
+		if (!follow_up->busy || follow_up->has_page)
+			continue;
+		pending->calls[pending->n] = &follow_up->call;
+		pending->streams[pending->n] = NULL;
+		pending->follow_ups[pending->n++] = follow_up;
+	}
+}
+
+static void
+free_pending(PendingCalls *pending)
+{
+	pfree(pending->calls);
+	pfree(pending->streams);
+	pfree(pending->follow_ups);
 }
 
 /*
- * Let any in-flight stream finish its request (waiting if 'wait'), and
- * take its page or failure.  Returns false when nothing finished: no
- * stream has anything in flight, or (without wait) none is done yet.
+ * Let any request in flight finish (waiting if 'wait'), and take its page
+ * or failure.  Returns false when nothing finished: nothing is in flight,
+ * or (without wait) nothing is done yet.
  */
 static bool
-take_a_finished_page(CksScan *scan, bool wait, bool *would_block)
+take_a_finished_call(CksScan *scan, bool wait, bool *would_block)
 {
-	CksCall   **calls;
-	CksStream **owners;
-	int			ncalls = pending_calls(scan, &calls, &owners);
+	PendingCalls pending;
+	CksCall    *call;
 	int			done;
 
 	*would_block = false;
-	if (ncalls == 0)
+	collect_pending(scan, &pending);
+	if (pending.n == 0)
+	{
+		free_pending(&pending);
 		return false;
+	}
 
-	done = wait ? cks_calls_step(calls, ncalls) : cks_calls_poll(calls, ncalls);
+	done = wait ? cks_calls_step(pending.calls, pending.n) :
+		cks_calls_poll(pending.calls, pending.n);
 	if (done == CKS_CALLS_WOULD_BLOCK)
 		*would_block = true;
 	if (done < 0)
+	{
+		free_pending(&pending);
 		return false;
+	}
 	/* a call ends once: the next page is a new call, counting from zero */
-	scan->stats.requests += calls[done]->requests_sent;
-	if (calls[done]->state == CKS_CALL_DONE)
-		page_arrived(scan, owners[done]);
+	call = pending.calls[done];
+	scan->stats.requests += call->requests_sent;
+	if (pending.streams[done] != NULL)
+	{
+		if (call->state == CKS_CALL_DONE)
+			page_arrived(scan, pending.streams[done]);
+		else
+			stream_failed(scan, pending.streams[done]);
+	}
+	else if (call->state == CKS_CALL_DONE)
+		cks_follow_up_answered(scan, pending.follow_ups[done]);
 	else
-		stream_failed(scan, owners[done]);
-	pfree(calls);
-	pfree(owners);
+		cks_follow_up_failed(scan, pending.follow_ups[done]);
+	free_pending(&pending);
 	return true;
+}
+
+/* False for an entry the scan's filter (key_manager) leaves out. */
+static bool
+entry_passes_filter(const CksScan *scan, struct json_object *entry)
+{
+	const char *value;
+
+	if (scan->filter_field == NULL)
+		return true;
+	value = aws_json_entry_string(entry, scan->filter_field, NULL);
+	return value == NULL || strcmp(value, scan->filter_value) == 0;
+}
+
+/*
+ * The next entry ready to become a row: an expanded one (its follow-up is
+ * released at the next call), or one of a page.  NULL when none is ready.
+ */
+static struct json_object *
+ready_entry(CksScan *scan, const CksStream **from)
+{
+	CksFollowUp *follow_up;
+	CksStream  *stream;
+
+	while ((follow_up = cks_follow_up_with_entry(scan)) != NULL)
+	{
+		struct json_object *entry = json_object_array_get_idx(follow_up->page.entries, 0);
+
+		if (!entry_passes_filter(scan, entry))
+		{
+			cks_follow_up_release(follow_up);
+			continue;
+		}
+		scan->emitted_follow_up = follow_up - scan->follow_ups;
+		*from = &scan->streams[follow_up->stream];
+		return entry;
+	}
+	while ((stream = stream_with_rows(scan)) != NULL)
+	{
+		struct json_object *entry =
+			json_object_array_get_idx(stream->page.entries, stream->next_entry++);
+
+		if (!entry_passes_filter(scan, entry))
+			continue;
+		*from = stream;
+		return entry;
+	}
+	return NULL;
 }
 
 struct json_object *
@@ -434,22 +587,24 @@ cks_scan_next(CksScan *scan, const CksStream **from, bool wait,
 			  bool *would_block)
 {
 	*would_block = false;
+	if (scan->emitted_follow_up >= 0)
+	{
+		cks_follow_up_release(&scan->follow_ups[scan->emitted_follow_up]);
+		scan->emitted_follow_up = -1;
+	}
 	for (;;)
 	{
-		CksStream  *stream;
+		struct json_object *entry;
 
 		start_due_streams(scan);
-		stream = stream_with_rows(scan);
-		if (stream)
+		cks_follow_ups_start(scan);
+		entry = ready_entry(scan, from);
+		if (entry != NULL)
 		{
-			struct json_object *entry =
-				json_object_array_get_idx(stream->page.entries, stream->next_entry++);
-
-			*from = stream;
 			scan->stats.rows++;
 			return entry;
 		}
-		if (take_a_finished_page(scan, wait, would_block))
+		if (take_a_finished_call(scan, wait, would_block))
 			continue;
 		if (*would_block)
 			return NULL;
@@ -462,40 +617,41 @@ cks_scan_next(CksScan *scan, const CksStream **from, bool wait,
 long
 cks_scan_next_wakeup_ms(CksScan *scan)
 {
-	CksCall   **calls;
-	CksStream **owners;
-	int			ncalls = pending_calls(scan, &calls, &owners);
-	long		ms = ncalls > 0 ? cks_calls_next_wakeup_ms(calls, ncalls) : -1;
+	PendingCalls pending;
+	long		ms;
 
-	pfree(calls);
-	pfree(owners);
+	collect_pending(scan, &pending);
+	ms = pending.n > 0 ? cks_calls_next_wakeup_ms(pending.calls, pending.n) : -1;
+	free_pending(&pending);
 	return ms;
 }
 
 /*
  * Whether an asynchronous caller should come back at once: rows are
- * buffered, a request has finished (perhaps moved along while another scan
- * drove the shared transfers), or nothing is left to wait for.
+ * buffered, a listed entry can be expanded, a request has finished
+ * (perhaps moved along while another scan drove the shared transfers), or
+ * nothing is left to wait for.
  */
 bool
 cks_scan_ready(CksScan *scan)
 {
-	CksCall   **calls;
-	CksStream **owners;
-	int			ncalls;
+	PendingCalls pending;
 	bool		ready;
 	int			i;
 
+	if (cks_follow_up_with_entry(scan) != NULL)
+		return true;
 	for (i = 0; i < scan->nstreams; i++)
 	{
 		CksStream  *stream = &scan->streams[i];
 
-		if (stream->has_page && stream->next_entry < stream->page.nentries)
+		if (stream->has_page && stream->next_entry < stream->page.nentries &&
+			(stream->operation->expansion == NULL ||
+			 cks_scan_requests_in_flight(scan) < scan->max_in_flight))
 			return true;
 	}
-	ncalls = pending_calls(scan, &calls, &owners);
-	ready = ncalls == 0 || cks_calls_any_ready(calls, ncalls);
-	pfree(calls);
-	pfree(owners);
+	collect_pending(scan, &pending);
+	ready = pending.n == 0 || cks_calls_any_ready(pending.calls, pending.n);
+	free_pending(&pending);
 	return ready;
 }

@@ -8,6 +8,11 @@
  *	  only when its current page is used up, so memory is bounded by one
  *	  page per stream.
  *
+ *	  An operation with an expansion (ListKeys -> DescribeKey) has each
+ *	  listed entry replaced by its follow-up's answer: follow-ups start as
+ *	  soon as a page of the listing arrives, share the scan's cap on
+ *	  requests in flight with the listings, and are emitted as they finish.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef CKS_SCAN_H
@@ -20,9 +25,8 @@
 #include "aws_service.h"
 #include "nodes/pg_list.h"
 #include "options.h"
+#include "table_kinds.h"
 
-/* At most this many streams have a request in flight at once. */
-#define CKS_MAX_IN_FLIGHT	16
 
 /*
  * Pagination bounds.  A stream follows at most cks_fdw.max_pages pages
@@ -55,11 +59,30 @@ typedef struct CksStream
 	bool		finished;
 	CksJsonPage page;
 	bool		has_page;
-	int			next_entry;
+	int			next_entry;		/* next entry to emit, or to expand */
 	char	   *token;			/* token of the page asked for next */
 	List	   *tokens_seen;	/* the last CKS_TOKENS_REMEMBERED */
 	int			pages;			/* pages received so far */
+	bool		failed;			/* on_error 'warn' gave it up: the rest of
+								 * its follow-ups are dropped */
 } CksStream;
+
+/*
+ * One follow-up request of an expansion (a DescribeKey of one listed key)
+ * and, once it answered, its single entry, until emitted.  Its strings live
+ * in its own context, reset when the slot is reused, so a scan of 100,000
+ * keys uses no more memory than one of 100.
+ */
+typedef struct CksFollowUp
+{
+	int			stream;			/* index of the listing it expands */
+	MemoryContext cxt;
+	const char *values[CKS_MAX_OPERATION_PARAMETERS];
+	CksCall		call;
+	bool		busy;			/* in flight, or holding an entry */
+	bool		has_page;
+	CksJsonPage page;
+} CksFollowUp;
 
 typedef struct CksScanStats
 {
@@ -79,9 +102,15 @@ typedef struct CksScan
 	int			allocated;		/* length of the streams array */
 	int			next_to_start;
 	int			current;
+	CksFollowUp *follow_ups;	/* max_in_flight slots, made when needed */
+	int			emitted_follow_up;	/* slot whose entry was returned last,
+									 * freed at the next call; or -1 */
 	CksCallSettings settings;
 	int			page_size;
+	int			max_in_flight;	/* requests in flight at once, all kinds */
 	bool		on_error_warn;
+	const char *filter_field;	/* entries whose field differs from */
+	const char *filter_value;	/* filter_value are skipped; NULL: none */
 	CksScanStats stats;			/* summed across restarts */
 } CksScan;
 
@@ -102,10 +131,25 @@ typedef struct CksStreamSet
 	List	   *values;			/* char *, for 'parameter' */
 } CksStreamSet;
 
-/* Transport settings and on_error from the options, and the page size
- * (the plan's, which a LIMIT may have lowered), for every stream. */
+/* Transport settings, on_error and max_concurrent_requests from the
+ * options, and the page size (the plan's, which a LIMIT may have lowered),
+ * for every stream. */
 extern void cks_scan_configure(CksScan *scan, const CksScanOptions *opts,
 							   int page_size);
+
+/* Skip entries whose string field 'field' is present and is not 'value'
+ * (the keys table's key_manager option); field NULL: keep every entry. */
+extern void cks_scan_set_filter(CksScan *scan, const char *field,
+								const char *value);
+
+/*
+ * cks_scan_configure plus what the table kind adds: keys without
+ * key_manager 'ALL' keep only customer managed keys.
+ */
+extern void cks_scan_configure_for_kind(CksScan *scan,
+										const CksScanOptions *opts,
+										const CksTableKind *kind,
+										int page_size);
 
 /* Drop the streams of a previous (re)scan; nothing is sent yet. */
 extern void cks_scan_begin(CksScan *scan, MemoryContext parent);

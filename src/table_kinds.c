@@ -42,6 +42,79 @@ static const CksPushdown custom_key_store_pushdown[] = {
 	{NULL, NULL}
 };
 
+/* keys: DescribeKey's KeyMetadata (ListKeys entries expanded), interface order */
+static const CksColumnDef key_columns[] = {
+	{"key_id", "text", "KeyId", CKS_CONV_STRING},
+	{"arn", "text", "Arn", CKS_CONV_STRING},
+	{"description", "text", "Description", CKS_CONV_STRING},
+	{"enabled", "boolean", "Enabled", CKS_CONV_BOOLEAN},
+	{"key_state", "text", "KeyState", CKS_CONV_STRING},
+	{"key_usage", "text", "KeyUsage", CKS_CONV_STRING},
+	{"key_spec", "text", "KeySpec", CKS_CONV_STRING},
+	{"key_manager", "text", "KeyManager", CKS_CONV_STRING},
+	{"origin", "text", "Origin", CKS_CONV_STRING},
+	{"custom_key_store_id", "text", "CustomKeyStoreId", CKS_CONV_STRING},
+	{"cloud_hsm_cluster_id", "text", "CloudHsmClusterId", CKS_CONV_STRING},
+	{"xks_key_id", "text", "XksKeyConfiguration.Id", CKS_CONV_STRING},
+	{"creation_date", "timestamptz", "CreationDate", CKS_CONV_EPOCH_TIME},
+	{"deletion_date", "timestamptz", "DeletionDate", CKS_CONV_EPOCH_TIME},
+	{"pending_deletion_window_in_days", "integer", "PendingDeletionWindowInDays", CKS_CONV_INTEGER},
+	{"valid_to", "timestamptz", "ValidTo", CKS_CONV_EPOCH_TIME},
+	{"expiration_model", "text", "ExpirationModel", CKS_CONV_STRING},
+	{"multi_region", "boolean", "MultiRegion", CKS_CONV_BOOLEAN},
+	{"encryption_algorithms", "text[]", "EncryptionAlgorithms", CKS_CONV_STRING_ARRAY},
+	{"signing_algorithms", "text[]", "SigningAlgorithms", CKS_CONV_STRING_ARRAY},
+	{"region", "text", NULL, CKS_CONV_REGION},
+	{"account_id", "text", NULL, CKS_CONV_ACCOUNT},
+	{"raw", "jsonb", NULL, CKS_CONV_RAW},
+};
+
+/* a key id, key ARN, alias name or alias ARN: one DescribeKey, no ListKeys */
+static const CksPushdown key_pushdown[] = {
+	{"key_id", "KeyId", .resolved_by_aws = true},
+	{NULL, NULL}
+};
+
+/* cloudhsm_clusters: DescribeClusters entries, interface order */
+static const CksColumnDef cluster_columns[] = {
+	{"cluster_id", "text", "ClusterId", CKS_CONV_STRING},
+	{"state", "text", "State", CKS_CONV_STRING},
+	{"state_message", "text", "StateMessage", CKS_CONV_STRING},
+	{"hsm_type", "text", "HsmType", CKS_CONV_STRING},
+	{"mode", "text", "Mode", CKS_CONV_STRING},
+	{"vpc_id", "text", "VpcId", CKS_CONV_STRING},
+	{"security_group", "text", "SecurityGroup", CKS_CONV_STRING},
+	{"network_type", "text", "NetworkType", CKS_CONV_STRING},
+	{"subnet_mapping", "jsonb", "SubnetMapping", CKS_CONV_JSON},
+	{"hsm_count", "integer", "Hsms", CKS_CONV_ARRAY_LENGTH},
+	{"hsms", "jsonb", "Hsms", CKS_CONV_JSON},
+	{"backup_policy", "text", "BackupPolicy", CKS_CONV_STRING},
+	{"backup_retention", "jsonb", "BackupRetentionPolicy", CKS_CONV_JSON},
+	{"source_backup_id", "text", "SourceBackupId", CKS_CONV_STRING},
+	{"certificates", "jsonb", "Certificates", CKS_CONV_JSON},
+	{"tags", "jsonb", "TagList", CKS_CONV_JSON},
+	{"create_timestamp", "timestamptz", "CreateTimestamp", CKS_CONV_EPOCH_TIME},
+	{"region", "text", NULL, CKS_CONV_REGION},
+	{"account_id", "text", NULL, CKS_CONV_ACCOUNT},
+	{"raw", "jsonb", NULL, CKS_CONV_RAW},
+};
+
+/* ClusterState in botocore's cloudhsmv2 model */
+static const char *const cluster_states[] = {
+	"CREATE_IN_PROGRESS", "UNINITIALIZED", "INITIALIZE_IN_PROGRESS",
+	"INITIALIZED", "ACTIVE", "UPDATE_IN_PROGRESS", "MODIFY_IN_PROGRESS",
+	"ROLLBACK_IN_PROGRESS", "DELETE_IN_PROGRESS", "DELETED", "DEGRADED",
+	NULL
+};
+
+/* DescribeClusters's Filters: all three are lists AWS matches exactly */
+static const CksPushdown cluster_pushdown[] = {
+	{"cluster_id", "clusterIds"},
+	{"state", "states", .valid_values = cluster_states},
+	{"vpc_id", "vpcIds"},
+	{NULL, NULL}
+};
+
 const CksTableKind cks_kind_custom_key_stores = {
 	.remote_schema = "kms",
 	.name = "custom_key_stores",
@@ -52,8 +125,31 @@ const CksTableKind cks_kind_custom_key_stores = {
 	.pushdown = custom_key_store_pushdown,
 };
 
+const CksTableKind cks_kind_keys = {
+	.remote_schema = "kms",
+	.name = "keys",
+	.entry_noun = "KMS key",
+	.operation = &cks_op_list_keys,
+	.columns = key_columns,
+	.ncolumns = lengthof(key_columns),
+	.pushdown = key_pushdown,
+	.key_manager_field = "KeyManager",
+};
+
+const CksTableKind cks_kind_cloudhsm_clusters = {
+	.remote_schema = "cloudhsm",
+	.name = "cloudhsm_clusters",
+	.entry_noun = "CloudHSM cluster",
+	.operation = &cks_op_describe_clusters,
+	.columns = cluster_columns,
+	.ncolumns = lengthof(cluster_columns),
+	.pushdown = cluster_pushdown,
+};
+
 const CksTableKind *const cks_table_kinds[] = {
 	&cks_kind_custom_key_stores,
+	&cks_kind_keys,
+	&cks_kind_cloudhsm_clusters,
 	NULL
 };
 
@@ -90,13 +186,38 @@ cks_kind_column(const CksTableKind *kind, const char *name)
 	return -1;
 }
 
-const char *
-cks_kind_pushdown_parameter(const CksTableKind *kind, int column)
+const CksPushdown *
+cks_kind_pushdown(const CksTableKind *kind, int column)
 {
 	const CksPushdown *p;
 
 	for (p = kind->pushdown; p->column != NULL; p++)
 		if (strcmp(p->column, kind->columns[column].name) == 0)
-			return p->parameter;
+			return p;
 	return NULL;
+}
+
+const CksPushdown *
+cks_kind_pushdown_of_parameter(const CksTableKind *kind, int parameter)
+{
+	const CksOperation *lookup = cks_lookup_operation(kind->operation);
+	const CksPushdown *p;
+
+	for (p = kind->pushdown; p->column != NULL; p++)
+		if (cks_operation_parameter(lookup, p->parameter) == parameter)
+			return p;
+	return NULL;
+}
+
+bool
+cks_pushdown_value_is_valid(const CksPushdown *pushdown, const char *value)
+{
+	const char *const *v;
+
+	if (pushdown == NULL || pushdown->valid_values == NULL)
+		return true;
+	for (v = pushdown->valid_values; *v != NULL; v++)
+		if (strcmp(*v, value) == 0)
+			return true;
+	return false;
 }

@@ -8,7 +8,8 @@
  *	  parameters.
  *
  *	  The planner, the scanner and the row builder read a table's kind and
- *	  know no table by name: custom_key_stores is one entry here.
+ *	  know no table by name: custom_key_stores, keys and cloudhsm_clusters
+ *	  are entries here.
  *
  *	  Frontend-safe (no backend needed).
  *
@@ -26,6 +27,11 @@ typedef enum CksConversion
 								 * input function */
 	CKS_CONV_EPOCH_TIME,		/* a JSON number of epoch seconds (with a
 								 * fraction): timestamptz, exactly */
+	CKS_CONV_BOOLEAN,			/* a JSON true or false */
+	CKS_CONV_INTEGER,			/* a JSON integer within int32 */
+	CKS_CONV_STRING_ARRAY,		/* a JSON array of strings: text[] */
+	CKS_CONV_JSON,				/* any JSON value, as it is (jsonb) */
+	CKS_CONV_ARRAY_LENGTH,		/* the number of elements of a JSON array */
 	CKS_CONV_REGION,			/* pseudo-column: the entry's region */
 	CKS_CONV_ACCOUNT,			/* pseudo-column: the entry's account */
 	CKS_CONV_RAW				/* the whole entry, as AWS sent it (jsonb) */
@@ -43,8 +49,17 @@ typedef struct CksColumnDef
 typedef struct CksPushdown
 {
 	const char *column;			/* "custom_key_store_id" */
-	const char *parameter;		/* "CustomKeyStoreId", one of the
+	const char *parameter;		/* "CustomKeyStoreId", one of the lookup
 								 * operation's parameters */
+	/*
+	 * AWS resolves the value to an entry whose column may read differently
+	 * (DescribeKey takes an alias or an ARN for a key id), so the clause is
+	 * answered by AWS and not rechecked on the row.
+	 */
+	bool		resolved_by_aws;
+	/* the only values that can match (an enum), NULL-terminated; a value
+	 * outside it matches nothing and is not sent.  NULL: any value. */
+	const char *const *valid_values;
 } CksPushdown;
 
 typedef struct CksTableKind
@@ -56,9 +71,13 @@ typedef struct CksTableKind
 	const CksColumnDef *columns;
 	int			ncolumns;
 	const CksPushdown *pushdown;	/* ends with a {NULL, NULL} entry */
+	/* field the table option key_manager compares with, or NULL */
+	const char *key_manager_field;
 } CksTableKind;
 
 extern const CksTableKind cks_kind_custom_key_stores;
+extern const CksTableKind cks_kind_keys;
+extern const CksTableKind cks_kind_cloudhsm_clusters;
 
 /* Every kind, in IMPORT FOREIGN SCHEMA's order; NULL-terminated. */
 extern const CksTableKind *const cks_table_kinds[];
@@ -72,8 +91,17 @@ extern bool cks_remote_schema_exists(const char *remote_schema);
 /* Index of a column of the kind, or -1. */
 extern int	cks_kind_column(const CksTableKind *kind, const char *name);
 
-/* The request parameter an equality on the kind's column becomes, or NULL. */
-extern const char *cks_kind_pushdown_parameter(const CksTableKind *kind,
-											   int column);
+/* The push-down entry of the kind's column, or NULL. */
+extern const CksPushdown *cks_kind_pushdown(const CksTableKind *kind,
+											int column);
+
+/* The push-down entry that fills parameter 'parameter' (an index into the
+ * lookup operation's parameters), or NULL. */
+extern const CksPushdown *cks_kind_pushdown_of_parameter(const CksTableKind *kind,
+														 int parameter);
+
+/* True when 'value' is one the push-down entry allows. */
+extern bool cks_pushdown_value_is_valid(const CksPushdown *pushdown,
+										const char *value);
 
 #endif							/* CKS_TABLE_KINDS_H */

@@ -1,15 +1,19 @@
 #!/usr/bin/python3
-"""List custom key stores from the local endpoint with a real botocore client.
+"""List custom key stores, CloudHSM clusters or KMS keys from the local
+endpoint with a real botocore client.
 
 The regression suite loads this output with psql's \\copy and compares it,
 column by column, with what cks_fdw returns: if botocore (and so every AWS
 SDK) agrees with us on the same endpoint, our wire protocol is right.
 
 Output: one line per entry, base64 of the entry's JSON (so COPY's text
-format needs no escaping), CreationDate as an ISO-8601 timestamp with
-microseconds (botocore parses it into a datetime).
+format needs no escaping), timestamps (CreationDate, DeletionDate, ValidTo,
+CreateTimestamp) as ISO-8601 with microseconds (botocore parses them into
+datetimes).  Keys are ListKeys pages, each key then DescribeKey'd, as an
+SDK user would do it.
 
 usage: botocore_list.py REGION ACCESS_KEY SECRET_KEY [--page-size N]
+                        [--what stores|clusters|keys]
 """
 import argparse
 import base64
@@ -27,21 +31,42 @@ def main():
     parser.add_argument("access_key")
     parser.add_argument("secret_key")
     parser.add_argument("--page-size", type=int, default=7)
+    parser.add_argument("--what", default="stores",
+                        choices=("stores", "clusters", "keys"))
     args = parser.parse_args()
 
-    client = botocore.session.get_session().create_client(
-        "kms", region_name=args.region,
-        endpoint_url=os.environ["CKS_ENDPOINT_URL"],
-        aws_access_key_id=args.access_key,
-        aws_secret_access_key=args.secret_key,
-        config=Config(retries={"max_attempts": 1}))
-    paginator = client.get_paginator("describe_custom_key_stores")
-    for page in paginator.paginate(PaginationConfig={"PageSize": args.page_size}):
-        for entry in page["CustomKeyStores"]:
-            if isinstance(entry.get("CreationDate"), datetime.datetime):
-                entry["CreationDate"] = entry["CreationDate"].isoformat()
-            line = json.dumps(entry, ensure_ascii=False).encode("utf-8")
-            print(base64.b64encode(line).decode("ascii"))
+    def client(service):
+        return botocore.session.get_session().create_client(
+            service, region_name=args.region,
+            endpoint_url=os.environ["CKS_ENDPOINT_URL"],
+            aws_access_key_id=args.access_key,
+            aws_secret_access_key=args.secret_key,
+            config=Config(retries={"max_attempts": 1}))
+
+    pages = {"PaginationConfig": {"PageSize": args.page_size}}
+    if args.what == "stores":
+        kms = client("kms")
+        for page in kms.get_paginator("describe_custom_key_stores").paginate(**pages):
+            for entry in page["CustomKeyStores"]:
+                emit(entry)
+    elif args.what == "clusters":
+        hsm = client("cloudhsmv2")
+        for page in hsm.get_paginator("describe_clusters").paginate(**pages):
+            for entry in page["Clusters"]:
+                emit(entry)
+    else:
+        kms = client("kms")
+        for page in kms.get_paginator("list_keys").paginate(**pages):
+            for key in page["Keys"]:
+                emit(kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"])
+
+
+def emit(entry):
+    for field, value in entry.items():
+        if isinstance(value, datetime.datetime):
+            entry[field] = value.isoformat()
+    line = json.dumps(entry, ensure_ascii=False).encode("utf-8")
+    print(base64.b64encode(line).decode("ascii"))
 
 
 if __name__ == "__main__":

@@ -197,29 +197,145 @@ test_table_kinds(void)
 		for (p = kind->pushdown; p->column != NULL; p++)
 		{
 			CHECK(cks_kind_column(kind, p->column) >= 0);
-			CHECK(cks_operation_parameter(kind->operation, p->parameter) >= 0);
+			CHECK(cks_operation_parameter(cks_lookup_operation(kind->operation),
+										  p->parameter) >= 0);
 		}
 		for (i = 0; i < kind->ncolumns; i++)
 		{
 			const CksColumnDef *col = &kind->columns[i];
 
 			CHECK(cks_kind_column(kind, col->name) == i);
-			if (col->conversion == CKS_CONV_STRING ||
-				col->conversion == CKS_CONV_EPOCH_TIME)
-				CHECK(col->json_path != NULL);
+			CHECK((col->json_path == NULL) ==
+				  (col->conversion == CKS_CONV_REGION ||
+				   col->conversion == CKS_CONV_ACCOUNT ||
+				   col->conversion == CKS_CONV_RAW));
 		}
 	}
 	CHECK(cks_kind_column(&cks_kind_custom_key_stores, "custom_key_store_id") == 0);
 	CHECK(cks_kind_column(&cks_kind_custom_key_stores, "nope") == -1);
 	CHECK(cks_kind_custom_key_stores.ncolumns == 17);
-	CHECK_STR(cks_kind_pushdown_parameter(&cks_kind_custom_key_stores, 0), "CustomKeyStoreId");
-	CHECK_STR(cks_kind_pushdown_parameter(&cks_kind_custom_key_stores, 1), "CustomKeyStoreName");
-	CHECK(cks_kind_pushdown_parameter(&cks_kind_custom_key_stores, 2) == NULL);
+	CHECK_STR(cks_kind_pushdown(&cks_kind_custom_key_stores, 0)->parameter, "CustomKeyStoreId");
+	CHECK_STR(cks_kind_pushdown(&cks_kind_custom_key_stores, 1)->parameter, "CustomKeyStoreName");
+	CHECK(cks_kind_pushdown(&cks_kind_custom_key_stores, 2) == NULL);
+
+	/* keys: 23 columns; key_id is DescribeKey's KeyId, answered by AWS */
+	CHECK(cks_kind_keys.ncolumns == 23);
+	CHECK(cks_table_kind_by_name("keys") == &cks_kind_keys);
+	CHECK(cks_lookup_operation(cks_kind_keys.operation) == &cks_op_describe_key);
+	CHECK(cks_lookup_operation(&cks_op_describe_clusters) == &cks_op_describe_clusters);
+	CHECK(cks_kind_pushdown(&cks_kind_keys, 0)->resolved_by_aws);
+	CHECK(cks_kind_pushdown_of_parameter(&cks_kind_keys, 0) ==
+		  cks_kind_pushdown(&cks_kind_keys, 0));
+
+	/* cloudhsm_clusters: 20 columns, three filters, states from the enum */
+	CHECK(cks_remote_schema_exists("cloudhsm"));
+	CHECK(cks_kind_cloudhsm_clusters.ncolumns == 20);
+	CHECK_STR(cks_kind_pushdown_of_parameter(&cks_kind_cloudhsm_clusters, 1)->column, "state");
+	CHECK(cks_pushdown_value_is_valid(cks_kind_pushdown_of_parameter(&cks_kind_cloudhsm_clusters, 1),
+									  "DEGRADED"));
+	CHECK(!cks_pushdown_value_is_valid(cks_kind_pushdown_of_parameter(&cks_kind_cloudhsm_clusters, 1),
+									   "degraded"));
+	CHECK(cks_pushdown_value_is_valid(cks_kind_pushdown_of_parameter(&cks_kind_cloudhsm_clusters, 0),
+									  "anything"));
+}
+
+/* DescribeClusters: pushed values go in Filters, as one-value lists, in
+ * botocore's member order (Filters, NextToken, MaxResults). */
+static void
+test_filter_request(void)
+{
+	const char *values[CKS_MAX_OPERATION_PARAMETERS] = {NULL};
+	char	   *body;
+
+	body = aws_json_list_request(&cks_op_describe_clusters, values, NULL, 25);
+	CHECK_STR(body, "{\"MaxResults\":25}");
+	values[0] = "cluster-1a23b4cdefg";
+	body = aws_json_list_request(&cks_op_describe_clusters, values, "t/1", 25);
+	CHECK_STR(body, "{\"Filters\":{\"clusterIds\":[\"cluster-1a23b4cdefg\"]},"
+			  "\"NextToken\":\"t/1\",\"MaxResults\":25}");
+	values[0] = NULL;
+	values[1] = "DEGRADED";
+	body = aws_json_list_request(&cks_op_describe_clusters, values, NULL, 0);
+	CHECK_STR(body, "{\"Filters\":{\"states\":[\"DEGRADED\"]}}");
+	/* DescribeKey: the key alone, no limit */
+	values[0] = "alias/app";
+	values[1] = NULL;
+	body = aws_json_list_request(&cks_op_describe_key, values, NULL, 0);
+	CHECK_STR(body, "{\"KeyId\":\"alias/app\"}");
+}
+
+static bool
+parse_key(const char *body, CksJsonPage *page, CksAwsError *err)
+{
+	memset(err, 0, sizeof(*err));
+	return aws_json_parse_page(&cks_op_describe_key.page, body, strlen(body),
+							   200, page, err);
+}
+
+/* DescribeKey's one KeyMetadata object is a page of one entry. */
+static void
+test_single_entry_pages(void)
+{
+	CksJsonPage page;
+	CksAwsError err;
+
+	if (CHECK(parse_key("{\"KeyMetadata\":{\"KeyId\":\"k1\"}}", &page, &err)))
+	{
+		CHECK(page.nentries == 1);
+		CHECK_STR(aws_json_entry_string(json_object_array_get_idx(page.entries, 0),
+										"KeyId", NULL), "k1");
+		CHECK(!page.truncated);
+		aws_json_page_free(&page);
+	}
+	if (CHECK(parse_key("{}", &page, &err)))
+	{
+		CHECK(page.nentries == 0);
+		aws_json_page_free(&page);
+	}
+	CHECK(!parse_key("{\"KeyMetadata\":[{\"KeyId\":\"k1\"}]}", &page, &err));
+	CHECK_STR(err.message, "response field \"KeyMetadata\" is not an object");
+	CHECK(err.kind == CKS_ERR_BAD_RESPONSE);
+}
+
+/* The accessors of the new conversions: present, absent (null), wrong type. */
+static void
+test_typed_accessors(void)
+{
+	const char *text = "{\"Enabled\":true,\"Window\":7,\"Big\":4294967296,"
+		"\"Frac\":7.5,\"Algs\":[\"A\",\"B\"],\"Mixed\":[\"A\",1],"
+		"\"Null\":null,\"Str\":\"x\",\"Obj\":{\"a\":[1]}}";
+	struct json_object *entry = json_tokener_parse(text);
+	bool		flag = false;
+	bool		ok;
+	int			n = 0;
+	struct json_object *array;
+
+	CHECK(aws_json_entry_boolean(entry, "Enabled", &flag, &ok) && flag && ok);
+	CHECK(!aws_json_entry_boolean(entry, "Null", &flag, &ok) && ok);
+	CHECK(!aws_json_entry_boolean(entry, "Absent", &flag, &ok) && ok);
+	CHECK(!aws_json_entry_boolean(entry, "Str", &flag, &ok) && !ok);
+	CHECK(aws_json_entry_integer(entry, "Window", &n, &ok) && n == 7 && ok);
+	CHECK(!aws_json_entry_integer(entry, "Big", &n, &ok) && !ok);
+	CHECK(!aws_json_entry_integer(entry, "Frac", &n, &ok) && !ok);
+	CHECK(!aws_json_entry_integer(entry, "Str", &n, &ok) && !ok);
+	array = aws_json_entry_array(entry, "Algs", &n, &ok);
+	CHECK(array != NULL && n == 2 && ok);
+	CHECK_STR(aws_json_array_string(array, 1), "B");
+	array = aws_json_entry_array(entry, "Mixed", &n, &ok);
+	CHECK(array != NULL && aws_json_array_string(array, 1) == NULL);
+	CHECK(aws_json_entry_array(entry, "Obj", &n, &ok) == NULL && !ok && n == 0);
+	CHECK(aws_json_entry_array(entry, "Null", &n, &ok) == NULL && ok);
+	CHECK(aws_json_entry_value(entry, "Obj.a", &ok) != NULL && ok);
+	CHECK(aws_json_entry_value(entry, "Str.a", &ok) == NULL && !ok);
+	json_object_put(entry);
 }
 
 void
 run_service_tests(void)
 {
+	test_filter_request();
+	test_single_entry_pages();
+	test_typed_accessors();
 	test_targets_and_parameters();
 	test_services();
 	test_error_parsers();

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# moto, an AWS emulator written by other people, as an independent check of
+# cloudhsm_clusters and keys: tests/endpoint/moto_server.py starts moto on
+# loopback and seeds it (3 clusters; 3 keys, one with alias/moto-one, one
+# Disabled, one PendingDeletion).  The same queries cks_fdw's regression
+# tests run against the local endpoint (which checks signatures; moto does
+# not) must give here exactly the rows boto3 gets from moto:
+#   a. cloudhsm_clusters: every cluster, with state, HSM type, VPC, HSM
+#      count, subnet mapping, tags and creation time,
+#   b. cluster_id = X: one DescribeClusters, that cluster,
+#   c. keys: every key (ListKeys, DescribeKey each) with state, enabled,
+#      manager, description, deletion date and algorithms,
+#   d. key_id = 'alias/moto-one': that key, by DescribeKey alone,
+#   e. a join of keys to an inventory of key ids.
+# Skipped (0 passed, 0 failed, with a message) where moto or boto3 is not
+# importable by python3.  Runs inside a throwaway cluster, see
+# tests/in-cluster.sh.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/suites/lib.sh
+
+moto_python=${CKS_MOTO_PYTHON:-python3}
+if ! "$moto_python" -c 'import moto, boto3' 2>/dev/null; then
+	echo "skip - moto and boto3 are not importable by $moto_python; the moto comparison is skipped"
+	summary
+	exit 0
+fi
+
+port_file=$suite_tmp/moto.port
+"$moto_python" tests/endpoint/moto_server.py --port 0 --port-file "$port_file" \
+	>"$suite_tmp/moto.log" 2>&1 &
+moto_pid=$!
+trap 'kill $moto_pid 2>/dev/null; wait $moto_pid 2>/dev/null' EXIT
+if ! wait_for 60 test -s "$port_file"; then
+	fail "moto starts" "$(cat "$suite_tmp/moto.log")"
+	summary
+	exit 1
+fi
+moto_url="http://127.0.0.1:$(cat "$port_file")"
+ok "moto starts and is seeded ($(grep -c . "$suite_tmp/moto.log") lines of output)"
+
+db=cks_moto
+setup_db "$db" || { fail "create database $db"; summary; exit 1; }
+sql "$db" "
+CREATE SERVER moto FOREIGN DATA WRAPPER cks_fdw
+  OPTIONS (region 'us-east-1', endpoint '$moto_url', sts_endpoint '$moto_url',
+           cloudhsm_endpoint '$moto_url');
+CREATE USER MAPPING FOR CURRENT_USER SERVER moto
+  OPTIONS (access_key_id 'testing', secret_access_key 'testing');
+IMPORT FOREIGN SCHEMA kms FROM SERVER moto INTO public;
+IMPORT FOREIGN SCHEMA cloudhsm FROM SERVER moto INTO public;
+ALTER FOREIGN TABLE keys OPTIONS (ADD key_manager 'ALL');"
+
+# boto3's view of moto, one line per entry, in the format of the queries below
+boto3_lines() {	# boto3_lines clusters|keys
+	"$moto_python" - "$1" "$moto_url" <<'EOF'
+import json
+import sys
+
+import boto3
+
+what, url = sys.argv[1], sys.argv[2]
+kwargs = dict(endpoint_url=url, region_name="us-east-1",
+              aws_access_key_id="testing", aws_secret_access_key="testing")
+lines = []
+if what == "clusters":
+    hsm = boto3.client("cloudhsmv2", **kwargs)
+    for page in hsm.get_paginator("describe_clusters").paginate():
+        for c in page["Clusters"]:
+            lines.append("|".join([
+                c["ClusterId"], c.get("State", ""), c.get("HsmType", ""),
+                c.get("VpcId", ""), str(len(c.get("Hsms", []))),
+                json.dumps(c.get("SubnetMapping", {}), sort_keys=True),
+                json.dumps(c.get("TagList", []), sort_keys=True),
+                c["CreateTimestamp"].strftime("%Y-%m-%d %H:%M:%S")]))
+else:
+    kms = boto3.client("kms", **kwargs)
+    for page in kms.get_paginator("list_keys").paginate():
+        for k in page["Keys"]:
+            m = kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]
+            lines.append("|".join([
+                m["KeyId"], m["KeyState"], str(m["Enabled"]).lower(),
+                m.get("KeyManager", ""), m.get("Description", ""),
+                "deletion" if m.get("DeletionDate") else "",
+                ",".join(m.get("EncryptionAlgorithms", []))]))
+print("\n".join(sorted(lines)))
+EOF
+}
+
+# a. every cluster
+want=$(boto3_lines clusters)
+got=$(sql "$db" "SET TIME ZONE 'UTC';
+SELECT concat_ws('|', cluster_id, coalesce(state, ''), coalesce(hsm_type, ''),
+                 coalesce(vpc_id, ''), hsm_count,
+                 coalesce(subnet_mapping, '{}')::text, coalesce(tags, '[]')::text,
+                 to_char(create_timestamp, 'YYYY-MM-DD HH24:MI:SS'))
+  FROM cloudhsm_clusters ORDER BY 1" 2>&1)
+# jsonb prints {"a": "b"}: the same text as json.dumps with sort_keys
+check_eq "cloudhsm_clusters equals what boto3 lists from moto ($(echo "$want" | grep -c .) clusters)" \
+	"$want" "$got"
+check_eq "moto holds the three seeded clusters" 3 "$(echo "$want" | grep -c .)"
+
+# b. one cluster by id
+first=$(echo "$want" | head -n 1 | cut -d'|' -f1)
+check_eq "cluster_id = X returns that cluster" "$first|$(echo "$want" | head -n 1 | cut -d'|' -f5)" \
+	"$(sql "$db" "SELECT cluster_id || '|' || hsm_count FROM cloudhsm_clusters WHERE cluster_id = '$first'" 2>&1)"
+check_eq "an unknown cluster id is zero rows" 0 \
+	"$(sql "$db" "SELECT count(*) FROM cloudhsm_clusters WHERE cluster_id = 'cluster-00000000000'" 2>&1)"
+
+# c. every key
+want=$(boto3_lines keys)
+got=$(sql "$db" "
+SELECT concat_ws('|', key_id, key_state, CASE WHEN enabled THEN 'true' ELSE 'false' END,
+                 coalesce(key_manager, ''),
+                 coalesce(description, ''),
+                 CASE WHEN deletion_date IS NOT NULL THEN 'deletion' ELSE '' END,
+                 array_to_string(encryption_algorithms, ','))
+  FROM keys ORDER BY 1" 2>&1)
+check_eq "keys equals what boto3 lists and describes from moto ($(echo "$want" | grep -c .) keys)" \
+	"$want" "$got"
+check_eq "moto's keys: one Disabled, one PendingDeletion" "Disabled
+Enabled
+PendingDeletion" "$(sql "$db" "SELECT key_state FROM keys ORDER BY 1" 2>&1)"
+
+# d. a key by its alias
+check_eq "key_id = 'alias/moto-one' is moto key one" "moto key one" \
+	"$(sql "$db" "SELECT description FROM keys WHERE key_id = 'alias/moto-one'" 2>&1)"
+check_eq "key_id = an unknown alias is zero rows" 0 \
+	"$(sql "$db" "SELECT count(*) FROM keys WHERE key_id = 'alias/no-such-alias'" 2>&1)"
+
+# e. keys joined to an inventory of key ids, looked up one by one
+got=$(sql "$db" "
+CREATE TEMP TABLE owners (key_ref text, owner text);
+INSERT INTO owners SELECT key_id, 'team ' || row_number() OVER (ORDER BY key_id) FROM keys;
+INSERT INTO owners VALUES ('alias/moto-one', 'alias owner');
+ANALYZE owners;
+SET enable_hashjoin = off; SET enable_mergejoin = off;
+SELECT count(*) FROM owners o JOIN keys k ON k.key_id = o.key_ref" 2>&1)
+check_eq "keys joined to an inventory: every key id and the alias match" 4 "$got"
+
+summary
