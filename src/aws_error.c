@@ -149,6 +149,24 @@ escape_and_cap(const char *text, size_t max_bytes)
 }
 
 /*
+ * Escaping can itself spell an echo opener: a TAB before "he String-to-Sign
+ * should have been" becomes "\\t" + "he ...", which reads "the
+ * String-to-Sign ..." (found by fuzz_kms).  So the escaped text is cut
+ * again, with the backslash of an escape the cut would split.
+ */
+static void
+cut_escaped_echo(char *escaped)
+{
+	size_t		cut = aws_message_echo_start(escaped);
+
+	if (cut == strlen(escaped))
+		return;
+	if (cut > 0 && escaped[cut - 1] == '\\')
+		cut--;
+	escaped[cut] = '\0';
+}
+
+/*
  * Order matters: cut the echo first (it is where secrets are expected),
  * redact whole secrets before anything can cut one in half, and only then
  * escape and cap.
@@ -167,6 +185,7 @@ aws_text_sanitize(const char *text, size_t max_bytes,
 	head[aws_message_echo_start(head)] = '\0';
 	redacted = cks_redact_secrets(head, secrets, nsecrets);
 	result = escape_and_cap(redacted, max_bytes);
+	cut_escaped_echo(result);
 	cks_secret_free(head);
 	cks_secret_free(redacted);
 	return result;

@@ -60,6 +60,9 @@ test_cut(void)
 	CHECK_STR(clean("The Canonical String for this request should have been 'x'", 100), "");
 	CHECK_STR(clean("Signature expired: 20261129T010000Z is now earlier than 20261129T010600Z (20261129T011100Z - 5 min.)", 400),
 			  "Signature expired: 20261129T010000Z is now earlier than 20261129T010600Z (20261129T011100Z - 5 min.)");
+	/* escaping a TAB must not spell an opener: "\t" + "he String-to-Sign" */
+	CHECK_STR(clean("Bad\r\n\t\the String-to-Sign should have been\n'AWS4'", 400),
+			  "Bad\\r\\n\\t");
 }
 
 static void
