@@ -11,7 +11,8 @@ DATA = cks_fdw--1.0.sql
 PGFILEDESC = "cks_fdw - foreign data wrapper for AWS KMS custom key stores"
 
 # Client core: no backend needed, also built into the unit runner.
-CORE_SRCS = src/sigv4.c src/kms.c src/sts.c src/http.c src/aws_error.c
+CORE_SRCS = src/sigv4.c src/kms.c src/sts.c src/http.c src/aws_error.c \
+	src/keyless.c src/imds.c src/container_creds.c
 # Backend side: options, quals, rows, connections, the request driver.
 BACKEND_SRCS = $(filter-out $(CORE_SRCS),$(wildcard src/*.c))
 

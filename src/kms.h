@@ -46,6 +46,15 @@ typedef struct KmsPage
 	bool		truncated;
 } KmsPage;
 
+/*
+ * Parse a whole response body into one JSON value (strict RFC 8259, UTF-8,
+ * nothing after the value), or return NULL with *problem (palloc'd) saying
+ * why.  The caller releases the value with json_object_put.  Also used for
+ * the credential documents of the metadata services (keyless.c).
+ */
+extern struct json_object *aws_json_parse_body(const char *body, size_t len,
+											   char **problem);
+
 /* JSON request body, palloc'd; only the present parameters appear. */
 extern char *kms_describe_request_body(const KmsDescribeParams *params);
 

@@ -68,6 +68,26 @@ sts_assume_role_body(const StsAssumeRoleParams *params)
 	return buf.data;
 }
 
+/*
+ * AssumeRoleWithWebIdentity is sent unsigned: the token is the
+ * credential.  Parameters in the order of its input shape, like botocore.
+ */
+char *
+sts_web_identity_body(const StsWebIdentityParams *params)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "Action=AssumeRoleWithWebIdentity&Version=" STS_API_VERSION);
+	append_form_param(&buf, "RoleArn", params->role_arn);
+	append_form_param(&buf, "RoleSessionName", params->role_session_name);
+	append_form_param(&buf, "WebIdentityToken", params->web_identity_token);
+	if (params->duration_seconds > 0)
+		appendStringInfo(&buf, "&DurationSeconds=%d",
+						 params->duration_seconds);
+	return buf.data;
+}
+
 char *
 sts_get_caller_identity_body(void)
 {
@@ -379,8 +399,8 @@ number_at(const char *s, int count)
  * that does not exist, is refused: a wrong expiry would make us reuse dead
  * credentials or hammer STS.
  */
-static bool
-parse_iso8601_utc(const char *text, time_t *result)
+bool
+aws_parse_iso8601_utc(const char *text, time_t *result)
 {
 	const char *p = text;
 	struct tm	tm;
@@ -477,9 +497,8 @@ sts_credentials_free(StsCredentials *creds)
  * On a problem whatever was read is freed (secrets included).
  */
 static char *
-read_credentials(xmlNodePtr credentials, StsCredentials *out)
+read_credentials(xmlNodePtr credentials, const char *where, StsCredentials *out)
 {
-	static const char *where = "AssumeRoleResponse/AssumeRoleResult/Credentials";
 	char	   *problem = NULL;
 	char	   *expiration;
 
@@ -498,7 +517,7 @@ read_credentials(xmlNodePtr credentials, StsCredentials *out)
 										 &problem);
 		if (problem == NULL)
 		{
-			if (!parse_iso8601_utc(expiration, &out->expiration))
+			if (!aws_parse_iso8601_utc(expiration, &out->expiration))
 				problem = psprintf("response element <%s/Expiration> is not an ISO 8601 UTC timestamp%s",
 								   where, quoted_value(expiration));
 			pfree(expiration);
@@ -510,13 +529,15 @@ read_credentials(xmlNodePtr credentials, StsCredentials *out)
 	return problem;
 }
 
-bool
-sts_parse_assume_role_response(const char *body, size_t len,
-							   long http_status, StsCredentials *out,
-							   CksAwsError *err)
+/*
+ * AssumeRole and AssumeRoleWithWebIdentity answer with the same
+ * Credentials element, under <Action>Response/<Action>Result.
+ */
+static bool
+parse_credentials_response(const char *body, size_t len, long http_status,
+						   const char *const *path, const char *where,
+						   StsCredentials *out, CksAwsError *err)
 {
-	static const char *const path[] =
-	{"AssumeRoleResponse", "AssumeRoleResult", "Credentials"};
 	xmlDocPtr	doc;
 	xmlNodePtr	credentials;
 	char	   *problem;
@@ -529,9 +550,9 @@ sts_parse_assume_role_response(const char *body, size_t len,
 		return false;
 	}
 
-	credentials = find_path(doc, path, lengthof(path), &problem);
+	credentials = find_path(doc, path, 3, &problem);
 	if (credentials != NULL)
-		problem = read_credentials(credentials, out);
+		problem = read_credentials(credentials, where, out);
 	xmlFreeDoc(doc);
 
 	if (problem != NULL)
@@ -540,6 +561,33 @@ sts_parse_assume_role_response(const char *body, size_t len,
 		return false;
 	}
 	return true;
+}
+
+bool
+sts_parse_assume_role_response(const char *body, size_t len,
+							   long http_status, StsCredentials *out,
+							   CksAwsError *err)
+{
+	static const char *const path[] =
+	{"AssumeRoleResponse", "AssumeRoleResult", "Credentials"};
+
+	return parse_credentials_response(body, len, http_status, path,
+									  "AssumeRoleResponse/AssumeRoleResult/Credentials",
+									  out, err);
+}
+
+bool
+sts_parse_web_identity_response(const char *body, size_t len,
+								long http_status, StsCredentials *out,
+								CksAwsError *err)
+{
+	static const char *const path[] =
+	{"AssumeRoleWithWebIdentityResponse", "AssumeRoleWithWebIdentityResult",
+	"Credentials"};
+
+	return parse_credentials_response(body, len, http_status, path,
+									  "AssumeRoleWithWebIdentityResponse/AssumeRoleWithWebIdentityResult/Credentials",
+									  out, err);
 }
 
 static bool

@@ -17,6 +17,7 @@ extern void run_sigv4_tests(void);
 extern void run_kms_tests(void);
 extern void run_sts_tests(void);
 extern void run_http_tests(void);
+extern void run_keyless_tests(void);
 
 static int	passed;
 static int	failed;
@@ -119,6 +120,7 @@ main(void)
 	run_kms_tests();
 	run_sts_tests();
 	run_http_tests();
+	run_keyless_tests();
 
 	printf("%d passed, %d failed", passed, failed);
 	if (skipped > 0)
