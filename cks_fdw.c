@@ -556,6 +556,25 @@ user_mapping_or_hint(Oid userid, ForeignServer *server)
 	return GetUserMapping(userid, server->serverid);
 }
 
+/*
+ * KMS said the keys expired although we thought them fresh (revoked, or
+ * an expiry we were told wrong): get new ones for the rest of the query,
+ * in the query's context like the first ones.
+ */
+static const SigV4Credentials *
+renew_scan_credentials(void *arg)
+{
+	ForeignScanState *node = arg;
+	CksScanState *state = node->fdw_state;
+	MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+
+	state->kms.credentials = cks_renew_credentials(state->user, &state->opts,
+												   &state->kms.settings,
+												   &state->sts_requests);
+	MemoryContextSwitchTo(old);
+	return state->kms.credentials;
+}
+
 static void
 cksBeginForeignScan(ForeignScanState *node, int eflags)
 {
@@ -592,6 +611,8 @@ cksBeginForeignScan(ForeignScanState *node, int eflags)
 	state->kms.settings.ca_file = state->opts.ca_file;
 	state->kms.page_size = intVal(list_nth(plan->fdw_private, FdwPrivatePageLimit));
 	state->kms.on_error_warn = state->opts.on_error_warn;
+	state->kms.renew_credentials = renew_scan_credentials;
+	state->kms.renew_arg = node;
 }
 
 /* Evaluate the pushed value of one column: its distinct non-NULL texts. */

@@ -312,6 +312,22 @@ pending_calls(CksKmsScan *scan, CksCall ***calls, CksStream ***owners)
 }
 
 /*
+ * Credentials we thought fresh were refused as expired: once per scan, get
+ * new ones and let the caller send the request again with them.
+ */
+static bool
+renewed_credentials(CksKmsScan *scan, const CksCall *call)
+{
+	if (scan->renew_credentials == NULL || scan->credentials_renewed ||
+		!(cks_call_failed_with(call, "ExpiredTokenException") ||
+		  cks_call_failed_with(call, "ExpiredToken")))
+		return false;
+	scan->credentials_renewed = true;
+	scan->credentials = scan->renew_credentials(scan->renew_arg);
+	return true;
+}
+
+/*
  * Let any in-flight stream finish its request (waiting if 'wait'), and
  * take its page or failure.  Returns false when nothing finished: no
  * stream has anything in flight, or (without wait) none is done yet.
@@ -337,6 +353,8 @@ take_a_finished_page(CksKmsScan *scan, bool wait, bool *would_block)
 	calls[done]->requests_sent = 0;
 	if (calls[done]->state == CKS_CALL_DONE)
 		page_arrived(scan, owners[done]);
+	else if (renewed_credentials(scan, calls[done]))
+		request_page(scan, owners[done]);
 	else
 		stream_failed(scan, owners[done]);
 	pfree(calls);

@@ -53,6 +53,10 @@ typedef struct CksKmsScan
 	int			next_to_start;
 	int			current;
 	const SigV4Credentials *credentials;
+	/* called, once per scan, when KMS answers ExpiredToken; may be NULL */
+	const SigV4Credentials *(*renew_credentials) (void *arg);
+	void	   *renew_arg;
+	bool		credentials_renewed;
 	CksCallSettings settings;
 	int			page_size;
 	bool		on_error_warn;

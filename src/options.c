@@ -65,7 +65,8 @@ typedef enum CksOptionKind
 	CKS_KIND_ROLE_ARN,
 	CKS_KIND_EXTERNAL_ID,
 	CKS_KIND_ROLE_SESSION_NAME,
-	CKS_KIND_COLUMN_NAME
+	CKS_KIND_COLUMN_NAME,
+	CKS_KIND_CREDENTIAL_SOURCE
 } CksOptionKind;
 
 typedef struct CksOption
@@ -109,6 +110,7 @@ static const CksOption cks_options[] = {
 	{"role_session_name", CKS_ON_USER_MAPPING, CKS_KIND_ROLE_SESSION_NAME},
 	/* AWS's AssumeRole range; the role's own maximum may be lower */
 	{"duration_seconds", CKS_ON_USER_MAPPING, CKS_KIND_INT, 900, 43200},
+	{"credential_source", CKS_ON_USER_MAPPING, CKS_KIND_CREDENTIAL_SOURCE},
 
 	{"column_name", CKS_ON_COLUMN, CKS_KIND_COLUMN_NAME},
 };
@@ -696,6 +698,25 @@ role_session_name_option_value(DefElem *def)
 	return pstrdup(value);
 }
 
+/*
+ * credential_source (keyless.h): one of the exact lower-case words, like
+ * on_error.
+ */
+static CksCredentialSource
+credential_source_option_value(DefElem *def)
+{
+	const char *value = defGetString(def);
+	CksCredentialSource source;
+
+	if (!cks_credential_source_from_name(value, &source))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"",
+						def->defname, value),
+				 errhint("Valid values are " CKS_CREDENTIAL_SOURCE_VALUES ".")));
+	return source;
+}
+
 /* column_name: the remote column it maps; an empty name maps nothing. */
 static char *
 column_name_option_value(DefElem *def)
@@ -754,6 +775,9 @@ check_option_value(const CksOption *opt, DefElem *def)
 			break;
 		case CKS_KIND_COLUMN_NAME:
 			(void) column_name_option_value(def);
+			break;
+		case CKS_KIND_CREDENTIAL_SOURCE:
+			(void) credential_source_option_value(def);
 			break;
 	}
 }
@@ -873,6 +897,35 @@ check_user_mapping_combination(List *options)
 	for (int i = 0; i < lengthof(assume_role_options); i++)
 		require_partner(options, assume_role_options[i], "role_arn",
 						"It is passed to STS AssumeRole, which is only called when role_arn is set.");
+
+	/* credential_source replaces the keys; both would be ambiguous */
+	if (has_option(options, "credential_source") &&
+		(has_option(options, "access_key_id") ||
+		 has_option(options, "secret_access_key") ||
+		 has_option(options, "session_token")))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("option \"credential_source\" cannot be combined with access_key_id, secret_access_key or session_token"),
+				 errhint("A user mapping takes its credentials either from its keys or from the server's credential source; drop one of them.")));
+}
+
+/*
+ * credential_source hands the database server's own AWS identity (its
+ * instance role, task role, environment) to whoever uses the mapping, so
+ * only a superuser may create or change such a mapping -- postgres_fdw's
+ * rule for password_required 'false'.  Checked at CREATE/ALTER time, on the
+ * complete option list: a non-superuser cannot alter any option of a
+ * mapping that has it.
+ */
+static void
+check_credential_source_privilege(void)
+{
+	if (!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to set option \"credential_source\""),
+				 errdetail("It lends the database server's own AWS identity to the mapping's users."),
+				 errhint("User mappings with a credential_source may only be created or modified by a superuser.")));
 }
 
 /*
@@ -915,6 +968,8 @@ cks_fdw_validator(PG_FUNCTION_ARGS)
 
 		if (opt->kind == CKS_KIND_CA_FILE)
 			check_ca_file_privilege();
+		if (opt->kind == CKS_KIND_CREDENTIAL_SOURCE)
+			check_credential_source_privilege();
 	}
 
 	if (where == CKS_ON_USER_MAPPING)
@@ -1048,6 +1103,8 @@ cks_get_user_options(UserMapping *user, CksUserOptions *opts)
 			opts->role_session_name = role_session_name_option_value(def);
 		else if (strcmp(name, "duration_seconds") == 0)
 			opts->duration_seconds = int_option_value(def);
+		else if (strcmp(name, "credential_source") == 0)
+			opts->credential_source = credential_source_option_value(def);
 	}
 }
 
