@@ -13,6 +13,11 @@ or else the port in the file named by $CKS_ENDPOINT_PORT_FILE.
                       [--operation O] [--region R] [--account A]
     ctl.py config key=value ...
     ctl.py stores ACCOUNT REGION COUNT [--prefix P]
+    ctl.py accounts [FIRST [LAST]] [--stores N]  (no FIRST: no range)
+    ctl.py org [ACCOUNT[:STATUS] ...] [--management A] [--delegated A,B]
+               [--disabled] [--default]
+    ctl.py keys ACCOUNT REGION COUNT           -> keys: N (total in the pair)
+    ctl.py delete-key ACCOUNT REGION KEY_ID
     ctl.py count [filters] [--status N]        -> requests: N
     ctl.py requests [--fields a,b,c] [filters] -> one line per request
     ctl.py connections [filters]               -> connections: N
@@ -109,6 +114,55 @@ def stores(account, region, count, prefix="bulk", url=None):
 def get_stores(account, region, url=None):
     query = urllib.parse.urlencode({"account": account, "region": region})
     return call("GET", "/_cks/stores?" + query, url=url)["CustomKeyStores"]
+
+
+def accounts(first=None, last=None, stores_per_region=2, url=None):
+    """Set the account range (None: no range); returns {"range": ...}."""
+    body = {} if first is None else {"first": first, "last": last or first,
+                                     "stores_per_region": stores_per_region}
+    return call("POST", "/_cks/accounts", body, url=url)
+
+
+def organization(accounts=None, management=None, delegated_admins=None,
+                 enabled=True, default=False, url=None):
+    """Set the organization: accounts as "ID" / "ID:STATUS" strings (None
+    keeps the default members); default=True restores the default one."""
+    body = {"default": True} if default else {"enabled": enabled}
+    if not default:
+        if accounts is not None:
+            body["accounts"] = list(accounts)
+        if management is not None:
+            body["management"] = management
+        if delegated_admins is not None:
+            body["delegated_admins"] = list(delegated_admins)
+    return call("POST", "/_cks/organization", body, url=url)
+
+
+def get_organization(url=None):
+    return call("GET", "/_cks/organization", url=url)
+
+
+def keys(account, region, count, url=None):
+    """Generate `count` extra customer keys in (account, region)."""
+    return call("POST", "/_cks/keys", {"account": account, "region": region,
+                                       "count": count}, url=url)
+
+
+def get_keys(account, region, url=None):
+    """Every key's KeyMetadata (and the aliases) of (account, region)."""
+    query = urllib.parse.urlencode({"account": account, "region": region})
+    return call("GET", "/_cks/keys?" + query, url=url)
+
+
+def delete_key(account, region, key_id, url=None):
+    return call("POST", "/_cks/delete-key", {"account": account,
+                                             "region": region,
+                                             "key_id": key_id}, url=url)
+
+
+def get_clusters(account, region, url=None):
+    query = urllib.parse.urlencode({"account": account, "region": region})
+    return call("GET", "/_cks/clusters?" + query, url=url)["Clusters"]
 
 
 def log(url=None):
@@ -222,6 +276,26 @@ def main(argv=None):
     p.add_argument("region")
     p.add_argument("count", type=int)
     p.add_argument("--prefix", default="bulk")
+    p = sub.add_parser("accounts")
+    p.add_argument("first", nargs="?")
+    p.add_argument("last", nargs="?")
+    p.add_argument("--stores", type=int, default=2)
+    p = sub.add_parser("org")
+    p.add_argument("members", nargs="*", metavar="ACCOUNT[:STATUS]")
+    p.add_argument("--management")
+    p.add_argument("--delegated", default=None,
+                   help="comma-separated delegated administrator accounts")
+    p.add_argument("--disabled", action="store_true",
+                   help="no organization at all")
+    p.add_argument("--default", action="store_true")
+    p = sub.add_parser("keys")
+    p.add_argument("account")
+    p.add_argument("region")
+    p.add_argument("count", type=int)
+    p = sub.add_parser("delete-key")
+    p.add_argument("account")
+    p.add_argument("region")
+    p.add_argument("key_id")
     p = sub.add_parser("count")
     add_filters(p, with_status=True)
     p = sub.add_parser("requests")
@@ -245,6 +319,18 @@ def main(argv=None):
             config(**dict(parse_setting(s) for s in args.settings))
         elif args.cmd == "stores":
             stores(args.account, args.region, args.count, args.prefix)
+        elif args.cmd == "accounts":
+            accounts(args.first, args.last, args.stores)
+        elif args.cmd == "org":
+            delegated = (None if args.delegated is None else
+                         [a for a in args.delegated.split(",") if a])
+            organization(args.members or None, args.management, delegated,
+                         enabled=not args.disabled, default=args.default)
+        elif args.cmd == "keys":
+            print("keys: %d" % keys(args.account, args.region,
+                                    args.count)["keys"])
+        elif args.cmd == "delete-key":
+            delete_key(args.account, args.region, args.key_id)
         elif args.cmd == "count":
             print("requests: %d" % count(**filters_of(args)))
         elif args.cmd == "requests":

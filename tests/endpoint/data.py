@@ -292,3 +292,21 @@ class DataSet:
     def page_json(self, start, stop):
         """Comma-joined JSON of entries[start:stop]."""
         return ",".join(self.entry_json(i) for i in range(start, stop))
+
+
+def pattern_entries(account, region, count):
+    """The stores of an account of the --account-range: count entries
+    named acct<ACCOUNT>-<region>-<n>-hsm|xks, odd n CloudHSM CONNECTED,
+    even n XKS DISCONNECTED, ids unique per account and region."""
+    s = "pattern/%s/%s/" % (account, region)
+    out = []
+    for i in range(1, count + 1):
+        name = "acct%s-%s-%d" % (account, region, i)
+        created = round(1720000000 + i * 86400 + i / 1000.0, 3)
+        if i % 2 == 1:
+            out.append(hsm(s + str(i), name + "-hsm", "CONNECTED", created,
+                           cert_len=400))
+        else:
+            out.append(xks(s + str(i), name + "-xks", "DISCONNECTED", created,
+                           account, region))
+    return out

@@ -84,3 +84,62 @@ STS_DEFAULT_DURATION = 3600
 KMS_DEFAULT_LIMIT = 100
 KMS_MAX_LIMIT = 1000
 MAX_CLOCK_SKEW_SECONDS = 300
+
+# ---- many accounts (issue 12) ---------------------------------------------
+# With --account-range FIRST-LAST (or ctl.py accounts FIRST LAST) every
+# account id in the range exists, with generated data, and any static user
+# may assume arn:aws:iam::<account>:role/<name> for these role names.
+PATTERN_ROLE_NAMES = ("cks-reader", "OrganizationAccountAccessRole")
+EXAMPLE_ACCOUNT_RANGE = ("100000000000", "100000000999")
+
+# ---- Organizations --------------------------------------------------------
+# The default organization: the management account and the five fixed
+# accounts (plus every account of the range, when one is set), all ACTIVE.
+ORG_ID = "o-ckstest0001"
+ORG_MANAGEMENT_ACCOUNT = ACCOUNT_1
+ORG_MAX_RESULTS = 20
+
+# ---- keyless credentials (issue 13) ---------------------------------------
+# IMDSv2 hands out credentials of this role (account 111111111111).
+IMDS_ACCOUNT = ACCOUNT_1
+IMDS_ROLE_NAME = "cks-instance-role"
+IMDS_INSTANCE_ID = "i-0c0ffee0c0ffee000"
+# The ECS credentials endpoint needs this Authorization value and hands out
+# credentials of this role (account 222222222222).
+ECS_AUTH_TOKEN = "cks-ecs-authorization-token-0123456789"
+ECS_ROLE_ARN = "arn:aws:iam::222222222222:role/cks-task-role"
+ECS_TASK_ID = "0c0ffee0c0ffee0c0ffee0c0ffee0000"
+# AssumeRoleWithWebIdentity accepts this token (a JWT whose claims are
+# shown below; the signature is not checked) for roles named
+# WEB_IDENTITY_ROLE_NAME in any known account.
+WEB_IDENTITY_ROLE_NAME = "cks-web-identity"
+WEB_IDENTITY_ROLE = "arn:aws:iam::333333333333:role/cks-web-identity"
+WEB_IDENTITY_SUBJECT = "system:serviceaccount:cks:fdw"
+WEB_IDENTITY_ISSUER = "https://oidc.cks.example.com"
+WEB_IDENTITY_AUDIENCE = "sts.amazonaws.com"
+
+
+def make_jwt(claims):
+    """An unsigned-looking JWT (header.claims.signature, base64url)."""
+    import base64
+    import json
+
+    def b64(raw):
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    header = {"alg": "RS256", "kid": "cks-test", "typ": "JWT"}
+    return ".".join([b64(json.dumps(header, sort_keys=True).encode()),
+                     b64(json.dumps(claims, sort_keys=True).encode()),
+                     b64(b"cks-test-signature-not-checked")])
+
+
+WEB_IDENTITY_TOKEN = make_jwt({
+    "aud": WEB_IDENTITY_AUDIENCE, "exp": 4102444800, "iat": 1700000000,
+    "iss": WEB_IDENTITY_ISSUER, "sub": WEB_IDENTITY_SUBJECT})
+# The same with "exp" in the past (-> ExpiredTokenException once configured).
+WEB_IDENTITY_TOKEN_EXPIRED = make_jwt({
+    "aud": WEB_IDENTITY_AUDIENCE, "exp": 1700000600, "iat": 1700000000,
+    "iss": WEB_IDENTITY_ISSUER, "sub": WEB_IDENTITY_SUBJECT})
+# Lifetime of IMDS and ECS credentials unless credential_lifetime_seconds
+# is set (AWS hands out ~6 hours).
+KEYLESS_DEFAULT_LIFETIME = 21600
+IMDS_MAX_TOKEN_TTL = 21600

@@ -1,30 +1,31 @@
 #!/usr/bin/python3
-"""Local stand-in for AWS KMS (DescribeCustomKeyStores) and STS.
+"""Local stand-in for the AWS services cks_fdw talks to.
 
-cks_fdw's tests never reach AWS; they point the extension's `endpoint` and
-`sts_endpoint` options at this server.  It behaves like the real services on
-the wire: KMS JSON 1.1 and STS Query/XML, AWS's error shapes and headers,
-SigV4 signature checks done with botocore's own signer, temporary
-credentials issued by AssumeRole, per-(account, region) data with opaque
-pagination markers.  A control API under /_cks/ lets tests inject faults,
-skew the clock, load large data sets and read a log of every API request.
+cks_fdw's tests never reach AWS; they point the extension's endpoint
+options at this server.  It behaves like the real services on the wire:
+KMS (DescribeCustomKeyStores, ListKeys, DescribeKey), Organizations
+(ListAccounts) and CloudHSM v2 (DescribeClusters) in JSON 1.1, STS
+(AssumeRole, GetCallerIdentity, AssumeRoleWithWebIdentity) in Query/XML,
+EC2 IMDSv2 and the ECS credentials endpoint; AWS's error shapes and
+headers, SigV4 signature checks done with botocore's own signer,
+temporary credentials, per-(account, region) data with opaque pagination
+markers.  A control API under /_cks/ lets tests inject faults, skew the
+clock, load large data sets and read a log of every API request.
 
     /usr/bin/python3 tests/endpoint/kms_endpoint.py --port 0 --port-file F
 
-See tests/endpoint/README.md for the identities, the control API and ctl.py.
+This file is the HTTP layer and the entry point; the services live in
+kms.py, sts.py, organizations.py, cloudhsm.py, metadata.py, signatures in
+sigv4.py, shared state in state.py, the control API in control.py.  See
+tests/endpoint/README.md for identities, data, the control API and ctl.py.
 """
 
 import argparse
-import base64
-import datetime
 import email.utils
-import hashlib
-import hmac
 import http.server
 import json
 import os
-import re
-import secrets
+import resource
 import signal
 import socket
 import ssl
@@ -34,728 +35,48 @@ import threading
 import time
 import urllib.parse
 import uuid
-import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import botocore.auth                                        # noqa: E402
-import botocore.awsrequest                                  # noqa: E402
-import botocore.credentials                                 # noqa: E402
-
-import data                                                 # noqa: E402
+import cloudhsm                                             # noqa: E402
+import common                                               # noqa: E402
+import control                                              # noqa: E402
 import fixtures                                             # noqa: E402
+import kms                                                  # noqa: E402
+import metadata                                             # noqa: E402
+import organizations                                        # noqa: E402
+import state                                                # noqa: E402
+import sts                                                  # noqa: E402
+import sigv4                                                # noqa: E402
+from common import ApiError                                 # noqa: E402
+from sigv4 import authenticate, guess_service               # noqa: E402
 
-STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
-STS_VERSION = "2011-06-15"
-ET.register_namespace("", STS_NS)
+# kept importable from here for the tests and tools that use them
+compute_signature = sigv4.compute_signature
+parse_authorization = sigv4.parse_authorization
 
-KMS_CONTENT_TYPE = "application/x-amz-json-1.1"
-SIGV4_TIME_FORMAT = "%Y%m%dT%H%M%SZ"
 MAX_BODY = 1 << 20              # API bodies are tiny; refuse anything huge
 MAX_CONTROL_BODY = 16 << 20
+# Listen backlog and connection threads: enough for a fan-out of 1,000
+# connections opened at once (the kernel caps the backlog at somaxconn).
+LISTEN_BACKLOG = 4096
+THREAD_STACK_BYTES = 512 * 1024
 
-# Markers carry an HMAC so that a forged or edited marker is detected.  The
-# key is fixed on purpose: the same data gives the same markers on every
-# run, which keeps logged request parameters deterministic.
-MARKER_KEY = b"cks-endpoint-marker-key-v1"
-
-# KMS error code -> (HTTP status, __type namespace, message member name).
-# AWS is not uniform here: coral-level errors (authentication, throttling,
-# unknown operation) come from other namespaces than the modeled KMS
-# errors, and some use "Message" instead of "message".  Clients must take
-# the code after the last '#' and accept either member.
-KMS_ERRORS = {
-    "MissingAuthenticationTokenException":
-        (400, "com.amazon.coral.service", "message"),
-    "IncompleteSignatureException": (400, "com.amazon.coral.service", "message"),
-    "UnrecognizedClientException": (400, "com.amazon.coral.service", "message"),
-    "InvalidSignatureException": (400, "com.amazon.coral.service", "message"),
-    "ExpiredTokenException": (400, "com.amazon.coral.service", "message"),
-    "AccessDeniedException": (400, "com.amazon.coral.service", "Message"),
-    "UnknownOperationException": (400, "com.amazon.coral.service", "Message"),
-    "SerializationException": (400, "com.amazon.coral.service", "Message"),
-    "ValidationException": (400, "com.amazon.coral.validate", "message"),
-    "ThrottlingException": (400, "com.amazon.coral.availability", "message"),
-    "ServiceUnavailableException":
-        (503, "com.amazon.coral.availability", "message"),
-    "KMSInternalException": (500, "com.amazonaws.kms", "message"),
-    "CustomKeyStoreNotFoundException": (400, "com.amazonaws.kms", "message"),
-    "InvalidMarkerException": (400, "com.amazonaws.kms", "message"),
+# JSON service -> {operation: handler(ident, params, fault) -> str or dict}
+JSON_OPERATIONS = {
+    "kms": kms.OPERATIONS,
+    "organizations": organizations.OPERATIONS,
+    "cloudhsm": cloudhsm.OPERATIONS,
 }
-
-# STS (Query protocol) error code -> (HTTP status, Type).  These are the
-# codes real STS uses, which differ from KMS's for the same problem.
-STS_ERRORS = {
-    "MissingAuthenticationToken": (403, "Sender"),
-    "IncompleteSignature": (400, "Sender"),
-    "InvalidClientTokenId": (403, "Sender"),
-    "SignatureDoesNotMatch": (403, "Sender"),
-    "ExpiredToken": (400, "Sender"),
-    "AccessDenied": (403, "Sender"),
-    "ValidationError": (400, "Sender"),
-    "MissingAction": (400, "Sender"),
-    "InvalidAction": (400, "Sender"),
-    "Throttling": (400, "Sender"),
-    "InternalFailure": (500, "Receiver"),
-    "ServiceUnavailable": (503, "Receiver"),
-}
-
-# The same authentication failure, named per service.
-AUTH_CODES = {
-    "missing": ("MissingAuthenticationTokenException",
-                "MissingAuthenticationToken"),
-    "incomplete": ("IncompleteSignatureException", "IncompleteSignature"),
-    "unknown_key": ("UnrecognizedClientException", "InvalidClientTokenId"),
-    "signature": ("InvalidSignatureException", "SignatureDoesNotMatch"),
-    "expired_token": ("ExpiredTokenException", "ExpiredToken"),
-}
-
-MSG_BAD_TOKEN = "The security token included in the request is invalid."
-MSG_EXPIRED_TOKEN = "The security token included in the request is expired"
-MSG_BAD_SIGNATURE = (
-    "The request signature we calculated does not match the signature you "
-    "provided. Check your AWS Secret Access Key and signing method. Consult "
-    "the service documentation for details.")
-
-FAULT_KINDS = (
-    "throttle", "status500", "status503", "status", "close", "reset", "hang",
-    "malformed", "empty", "html502", "wrongtypes", "latency", "accessdenied",
-    "loop_marker", "truncated_no_marker",
-)
+TARGET_PREFIX = {service: prefix for prefix, service
+                 in common.JSON_TARGET_PREFIXES.items()}
+# per-service delay settings, on top of latency_ms
+SERVICE_LATENCY = {"kms": "kms_latency_ms", "sts": "sts_latency_ms"}
 
 HTML_502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n"
             b"<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n"
             b"</body>\r\n</html>\r\n")
 
-DEFAULT_CONFIG = {
-    "clock_offset_seconds": 0,
-    "sts_expiry_seconds": None,
-    "latency_ms": 0,
-}
-
-
-class ApiError(Exception):
-    """An AWS error to send back; rendered in the shape of `service`."""
-
-    def __init__(self, service, code, message, status=None):
-        super().__init__(message)
-        self.service = service
-        self.code = code
-        self.message = message
-        self.status = status
-
-
-def kms_error_shape(code):
-    """(status, namespace, message member) of a KMS error code; codes only
-    injected through the "status" fault are treated as modeled KMS errors."""
-    return KMS_ERRORS.get(code, (500, "com.amazonaws.kms", "message"))
-
-
-def auth_error(service, kind, message):
-    """The authentication error `kind` under the code `service` uses."""
-    kms_code, sts_code = AUTH_CODES[kind]
-    return ApiError(service, kms_code if service == "kms" else sts_code,
-                    message)
-
-
-class Identity:
-    """Who signed an accepted request."""
-
-    def __init__(self, account, access_key_id, arn, user_id, region, service,
-                 temporary=False):
-        self.account = account
-        self.access_key_id = access_key_id
-        self.arn = arn
-        self.user_id = user_id
-        self.region = region
-        self.service = service
-        self.temporary = temporary
-
-
-class State:
-    """Everything the request threads share, guarded by one lock.
-
-    Data sets are immutable objects swapped in whole, so readers take the
-    lock only to look one up; the log, faults, config and issued
-    credentials are small and only touched under the lock.
-    """
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.stop = threading.Event()
-        self.builtin = {key: data.DataSet(key[0], key[1], entries)
-                        for key, entries in data.builtin_entries().items()}
-        self.temp_creds = {}    # ASIA... -> dict, kept across resets
-        self.reset()
-
-    def reset(self):
-        with self.lock:
-            self.datasets = dict(self.builtin)
-            self.log = []
-            self.seq = 0
-            self.faults = []
-            self.config = dict(DEFAULT_CONFIG)
-
-    def now(self):
-        """The server clock: real time plus the configured offset."""
-        return time.time() + self.config["clock_offset_seconds"]
-
-    def dataset(self, account, region):
-        with self.lock:
-            ds = self.datasets.get((account, region))
-        return ds if ds is not None else data.DataSet(account, region, [])
-
-    def replace_stores(self, account, region, count, prefix):
-        """Install `count` generated entries for (account, region).
-
-        The 9-hex id prefix is derived from the arguments and re-derived
-        with a salt until no other list uses it, so ids stay unique across
-        every list without checking each id.
-        """
-        with self.lock:
-            used = {ds.id_prefix for key, ds in self.datasets.items()
-                    if key != (account, region)}
-            used_builtin = {e["CustomKeyStoreId"][4:13]
-                            for ds in self.builtin.values()
-                            for e in ds.entries}
-        salt = 0
-        while True:
-            seed = "%s/%s/%s/%d" % (account, region, prefix, salt)
-            id_prefix = hashlib.sha256(seed.encode()).hexdigest()[:9]
-            if id_prefix not in used and id_prefix not in used_builtin:
-                break
-            salt += 1
-        entries = data.generated_entries(account, region, count, prefix,
-                                         id_prefix)
-        ds = data.DataSet(account, region, entries, id_prefix)
-        with self.lock:
-            self.datasets[(account, region)] = ds
-        return ds
-
-    def log_start(self, record):
-        with self.lock:
-            self.seq += 1
-            record["seq"] = self.seq
-            self.log.append(record)
-
-    def log_update(self, record, **fields):
-        with self.lock:
-            record.update(fields)
-
-    def log_snapshot(self, since=0):
-        with self.lock:
-            return [dict(r) for r in self.log if r["seq"] > since]
-
-    def take_fault(self, service, operation, region, account):
-        """Consume one use of the first queued fault matching the request."""
-        with self.lock:
-            for fault in self.faults:
-                match = fault["match"]
-                if (match.get("service", service) == service
-                        and match.get("operation", operation) == operation
-                        and match.get("region", region) == region
-                        and match.get("account", account) == account):
-                    fault["count"] -= 1
-                    if fault["count"] <= 0:
-                        self.faults.remove(fault)
-                    return dict(fault)
-        return None
-
-
-STATE = None        # the State of the running server
-
-
-# --------------------------------------------------------------------------
-# Markers
-
-def encode_marker(account, region, offset):
-    """An opaque marker bound to one list and position."""
-    payload = "%s|%s|%d" % (account, region, offset)
-    mac = hmac.new(MARKER_KEY, payload.encode(), hashlib.sha256).hexdigest()
-    raw = "v1|%s|%s" % (payload, mac[:16])
-    return base64.b64encode(raw.encode()).decode()
-
-
-def decode_marker(marker, account, region, length):
-    """The offset a marker points at, or None if it is not one of ours for
-    this (account, region) or points past the end of the current list."""
-    try:
-        raw = base64.b64decode(marker.encode("ascii"), validate=True).decode()
-        version, m_account, m_region, m_offset, mac = raw.split("|")
-        offset = int(m_offset)
-    except (ValueError, UnicodeError):
-        return None
-    if version != "v1" or not hmac.compare_digest(
-            marker, encode_marker(m_account, m_region, offset)):
-        return None
-    if (m_account, m_region) != (account, region):
-        return None
-    if offset < 0 or offset > length:
-        return None
-    return offset
-
-
-# --------------------------------------------------------------------------
-# SigV4 verification (botocore computes the signature)
-
-class SigV4Verifier(botocore.auth.SigV4Auth):
-    """botocore's signer, told exactly which received headers were signed.
-
-    botocore normally signs every header it has (minus a blacklist); to
-    verify a received request we must instead use the client's
-    SignedHeaders list with the values as they arrived.
-    """
-
-    def __init__(self, credentials, service, region, signed_headers):
-        super().__init__(credentials, service, region)
-        self._signed = signed_headers
-
-    def headers_to_sign(self, request):
-        return self._signed
-
-
-def compute_signature(secret, service, region, amz_date, method, host, path,
-                      signed_names, received_headers, body):
-    """The signature botocore would produce for this request."""
-    signed = botocore.awsrequest.HTTPHeaders()
-    for name in signed_names:
-        for value in received_headers.get_all(name) or []:
-            signed[name] = value
-    # Query parameters are decoded and re-encoded the SigV4 way, as AWS
-    # does, whatever escaping the client used on the wire.
-    # (partition, not urlsplit: a path like //x// is not a netloc here)
-    path_only, _, query = path.partition("?")
-    request = botocore.awsrequest.AWSRequest(
-        method=method, url="http://%s%s" % (host, path_only), data=body,
-        params=urllib.parse.parse_qsl(query, keep_blank_values=True))
-    request.context["timestamp"] = amz_date
-    creds = botocore.credentials.Credentials("unused", secret)
-    signer = SigV4Verifier(creds, service, region, signed)
-    canonical = signer.canonical_request(request)
-    return signer.signature(signer.string_to_sign(request, canonical), request)
-
-
-def parse_authorization(value, service):
-    """Split an AWS4-HMAC-SHA256 Authorization header into its parts."""
-    algorithm, _, rest = value.strip().partition(" ")
-    if algorithm != "AWS4-HMAC-SHA256":
-        raise auth_error(service, "incomplete",
-                         "Unsupported AWS 'algorithm': '%s'" % algorithm)
-    fields = {}
-    for part in rest.split(","):
-        key, _, val = part.strip().partition("=")
-        if key:
-            fields[key] = val.strip()
-    missing = [p for p in ("Credential", "Signature", "SignedHeaders")
-               if not fields.get(p)]
-    if missing:
-        raise auth_error(service, "incomplete", " ".join(
-            "Authorization header requires '%s' parameter." % p
-            for p in missing))
-    return fields
-
-
-def format_sigv4(t):
-    return datetime.datetime.fromtimestamp(
-        t, datetime.timezone.utc).strftime(SIGV4_TIME_FORMAT)
-
-
-def guess_service(headers, body, query):
-    """Which service a request is meant for, judged by its shape.
-
-    Used to pick the error shape before (and independently of) the
-    credential scope, and to detect a scope for the wrong service.
-    """
-    if headers.get("X-Amz-Target"):
-        return "kms"
-    ctype = headers.get("Content-Type", "")
-    if ("x-www-form-urlencoded" in ctype or body.startswith(b"Action=")
-            or "Action=" in query):
-        return "sts"
-    return "kms"
-
-
-def authenticate(handler, body, service):
-    """Check the request's SigV4 signature; return its Identity.
-
-    Raises ApiError (in `service`'s shape) for every way AWS rejects a
-    request before looking at it: no or garbled Authorization, a scope for
-    another service or date, unknown or expired keys, a missing or wrong
-    session token, a wrong signature and a timestamp more than five minutes
-    off the server clock.
-    """
-    headers = handler.headers
-    value = headers.get("Authorization")
-    if not value:
-        raise auth_error(service, "missing",
-                         "Missing Authentication Token" if service == "kms"
-                         else "Request is missing Authentication Token")
-    fields = parse_authorization(value, service)
-    scope = fields["Credential"].split("/")
-    if len(scope) != 5 or not scope[0]:
-        raise auth_error(service, "incomplete",
-                         "Credential should be scoped to a valid region.")
-    akid, scope_date, region, scope_service, terminator = scope
-    if terminator != "aws4_request":
-        raise auth_error(service, "incomplete",
-                         "Credential should be scoped with a valid "
-                         "terminator: 'aws4_request', not '%s'." % terminator)
-    if not re.fullmatch(r"[a-z0-9-]{1,32}", region):
-        raise auth_error(service, "incomplete",
-                         "Credential should be scoped to a valid region.")
-    if scope_service != service:
-        raise auth_error(service, "signature",
-                         "Credential should be scoped to correct service: "
-                         "'%s'." % service)
-    amz_date = headers.get("X-Amz-Date")
-    if not amz_date:
-        raise auth_error(service, "incomplete",
-                         "Authorization header requires existence of either "
-                         "a 'X-Amz-Date' or a 'Date' header.")
-    try:
-        request_time = datetime.datetime.strptime(
-            amz_date, SIGV4_TIME_FORMAT).replace(
-                tzinfo=datetime.timezone.utc).timestamp()
-    except ValueError:
-        raise auth_error(service, "incomplete",
-                         "Date must be in ISO-8601 'basic format'. Got '%s'. "
-                         "See http://en.wikipedia.org/wiki/ISO_8601"
-                         % amz_date)
-    if scope_date != amz_date[:8]:
-        raise auth_error(service, "signature",
-                         "Date in Credential scope does not match YYYYMMDD "
-                         "from ISO-8601 version of date from HTTP: '%s' != "
-                         "'%s', from '%s'." % (scope_date, amz_date[:8],
-                                               amz_date))
-    signed_names = [n.strip().lower()
-                    for n in fields["SignedHeaders"].split(";")]
-    if "host" not in signed_names:
-        raise auth_error(service, "signature",
-                         "'Host' or ':authority' must be a 'SignedHeader' in "
-                         "the AWS Authorization.")
-
-    token = headers.get("X-Amz-Security-Token")
-    now = STATE.now()
-    if akid in fixtures.STATIC_KEYS:
-        secret, account = fixtures.STATIC_KEYS[akid]
-        if token:
-            raise auth_error(service, "unknown_key", MSG_BAD_TOKEN)
-        ident = Identity(
-            account, akid,
-            "arn:aws:iam::%s:user/%s" % (account, fixtures.IAM_USER_NAME),
-            ("AIDA" + "CKSTEST" + account)[:21], region, service)
-    else:
-        with STATE.lock:
-            cred = STATE.temp_creds.get(akid)
-        if cred is None:
-            raise auth_error(service, "unknown_key", MSG_BAD_TOKEN)
-        if not token or not hmac.compare_digest(token.encode(),
-                                                cred["token"].encode()):
-            raise auth_error(service, "unknown_key", MSG_BAD_TOKEN)
-        if now >= cred["expiration"]:
-            raise auth_error(service, "expired_token", MSG_EXPIRED_TOKEN)
-        secret, account = cred["secret"], cred["account"]
-        ident = Identity(account, akid, cred["arn"], cred["user_id"], region,
-                         service, temporary=True)
-
-    expected = compute_signature(
-        secret, scope_service, region, amz_date, handler.command,
-        headers.get("Host", ""), handler.path, signed_names, headers, body)
-    if not hmac.compare_digest(expected.encode(),
-                               fields["Signature"].encode()):
-        raise auth_error(service, "signature", MSG_BAD_SIGNATURE)
-
-    skew = fixtures.MAX_CLOCK_SKEW_SECONDS
-    if request_time < now - skew:
-        raise auth_error(service, "signature",
-                         "Signature expired: %s is now earlier than %s "
-                         "(%s - 5 min.)" % (amz_date, format_sigv4(now - skew),
-                                            format_sigv4(now)))
-    if request_time > now + skew:
-        raise auth_error(service, "signature",
-                         "Signature not yet current: %s is still later than "
-                         "%s (%s + 5 min.)" % (amz_date,
-                                               format_sigv4(now + skew),
-                                               format_sigv4(now)))
-    return ident
-
-
-# --------------------------------------------------------------------------
-# KMS: DescribeCustomKeyStores
-
-def kms_validation(member, value, constraint):
-    return ApiError("kms", "ValidationException",
-                    "1 validation error detected: Value '%s' at '%s' failed "
-                    "to satisfy constraint: %s" % (value, member, constraint))
-
-
-def check_string(params, key, member, max_len, pattern=None):
-    """Validate an optional string member like the KMS model does."""
-    value = params.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ApiError("kms", "SerializationException",
-                       "Start of structure or map found where not expected."
-                       if isinstance(value, (dict, list)) else
-                       "NUMBER_VALUE can not be converted to a String")
-    if len(value) < 1:
-        raise kms_validation(member, value,
-                             "Member must have length greater than or equal "
-                             "to 1")
-    if len(value) > max_len:
-        raise kms_validation(member, value,
-                             "Member must have length less than or equal to "
-                             "%d" % max_len)
-    if pattern and not re.fullmatch(pattern, value):
-        raise kms_validation(member, value,
-                             "Member must satisfy regular expression "
-                             "pattern: %s" % pattern)
-    return value
-
-
-def describe_custom_key_stores(ident, params, fault):
-    """One DescribeCustomKeyStores answer as JSON text.
-
-    The page is assembled from per-entry JSON cached in the DataSet, so a
-    1000-entry page costs a string join, not a serialization.
-    """
-    if not isinstance(params, dict):
-        raise ApiError("kms", "SerializationException",
-                       "Start of list found where not expected")
-    limit = params.get("Limit")
-    if limit is None:
-        limit = fixtures.KMS_DEFAULT_LIMIT
-    elif isinstance(limit, bool) or not isinstance(limit, int):
-        raise ApiError("kms", "SerializationException",
-                       "STRING_VALUE can not be converted to an Integer"
-                       if isinstance(limit, str) else
-                       "Cannot deserialize value as an Integer")
-    elif limit < 1:
-        raise kms_validation("limit", limit, "Member must have value greater "
-                             "than or equal to 1")
-    elif limit > fixtures.KMS_MAX_LIMIT:
-        raise kms_validation("limit", limit, "Member must have value less "
-                             "than or equal to 1000")
-    store_id = check_string(params, "CustomKeyStoreId", "customKeyStoreId",
-                            64)
-    name = check_string(params, "CustomKeyStoreName", "customKeyStoreName",
-                        256)
-    marker = check_string(params, "Marker", "marker", 1024,
-                          "[\u0020-\u00FF]*")
-    if store_id is not None and name is not None:
-        raise ApiError("kms", "ValidationException",
-                       "You cannot specify both CustomKeyStoreId and "
-                       "CustomKeyStoreName in the same request.")
-    ds = STATE.dataset(ident.account, ident.region)
-
-    if store_id is not None or name is not None:
-        index = (ds.by_id.get(store_id) if store_id is not None
-                 else ds.by_name.get(name))
-        if index is None:
-            raise ApiError("kms", "CustomKeyStoreNotFoundException",
-                           "Custom key store %s does not exist."
-                           % (store_id if store_id is not None
-                              else "with name '%s'" % name))
-        return ('{"CustomKeyStores":[%s],"Truncated":false}'
-                % ds.entry_json(index))
-
-    offset = 0
-    if marker is not None:
-        offset = decode_marker(marker, ident.account, ident.region, len(ds))
-        if offset is None:
-            raise ApiError("kms", "InvalidMarkerException",
-                           "The marker that specifies where pagination "
-                           "should next begin is not valid.")
-    stop = min(offset + limit, len(ds))
-    page = ds.page_json(offset, stop)
-    kind = fault["kind"] if fault else None
-    if kind == "loop_marker":
-        same = marker if marker is not None else \
-            encode_marker(ident.account, ident.region, offset)
-        return ('{"CustomKeyStores":[%s],"NextMarker":%s,"Truncated":true}'
-                % (page, json.dumps(same)))
-    if kind == "truncated_no_marker":
-        return '{"CustomKeyStores":[%s],"Truncated":true}' % page
-    if kind == "wrongtypes":
-        return ('{"CustomKeyStores":%s,"Truncated":"%s"}'
-                % (json.dumps("[" + page[:40] + "]"),
-                   "true" if stop < len(ds) else "false"))
-    if stop < len(ds):
-        return ('{"CustomKeyStores":[%s],"NextMarker":%s,"Truncated":true}'
-                % (page, json.dumps(encode_marker(ident.account, ident.region,
-                                                  stop))))
-    return '{"CustomKeyStores":[%s],"Truncated":false}' % page
-
-
-# --------------------------------------------------------------------------
-# STS: AssumeRole, GetCallerIdentity
-
-def sts_xml(name, result_fields, request_id):
-    """<NameResponse><NameResult>...</NameResult><ResponseMetadata>... in
-    AWS's namespace and indentation.  result_fields is a list of
-    (tag, text-or-list) pairs; a list nests."""
-    root = ET.Element("{%s}%sResponse" % (STS_NS, name))
-    result = ET.SubElement(root, "{%s}%sResult" % (STS_NS, name))
-
-    def add(parent, items):
-        for tag, value in items:
-            child = ET.SubElement(parent, "{%s}%s" % (STS_NS, tag))
-            if isinstance(value, list):
-                add(child, value)
-            else:
-                child.text = value
-
-    add(result, result_fields)
-    meta = ET.SubElement(root, "{%s}ResponseMetadata" % STS_NS)
-    ET.SubElement(meta, "{%s}RequestId" % STS_NS).text = request_id
-    ET.indent(root, "  ")
-    return ET.tostring(root, encoding="unicode") + "\n"
-
-
-def sts_error_xml(code, message, request_id):
-    status, err_type = STS_ERRORS.get(code, (400, "Sender"))
-    root = ET.Element("{%s}ErrorResponse" % STS_NS)
-    err = ET.SubElement(root, "{%s}Error" % STS_NS)
-    ET.SubElement(err, "{%s}Type" % STS_NS).text = err_type
-    ET.SubElement(err, "{%s}Code" % STS_NS).text = code
-    ET.SubElement(err, "{%s}Message" % STS_NS).text = message
-    ET.SubElement(root, "{%s}RequestId" % STS_NS).text = request_id
-    ET.indent(root, "  ")
-    return ET.tostring(root, encoding="unicode") + "\n"
-
-
-def sts_validation(member, value, constraint):
-    return ApiError("sts", "ValidationError",
-                    "1 validation error detected: Value %s at '%s' failed to "
-                    "satisfy constraint: %s"
-                    % ("null" if value is None else "'%s'" % value, member,
-                       constraint))
-
-
-def check_sts_string(form, key, member, min_len, max_len, pattern):
-    value = form.get(key)
-    if value is None:
-        return None
-    if len(value) < min_len:
-        raise sts_validation(member, value, "Member must have length greater "
-                             "than or equal to %d" % min_len)
-    if len(value) > max_len:
-        raise sts_validation(member, value, "Member must have length less "
-                             "than or equal to %d" % max_len)
-    if pattern and not re.fullmatch(pattern, value):
-        raise sts_validation(member, value, "Member must satisfy regular "
-                             "expression pattern: %s" % pattern)
-    return value
-
-
-def new_temporary_credentials():
-    """Random ASIA key id, secret and session token shaped like AWS's."""
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-    akid = "ASIA" + "".join(secrets.choice(alphabet) for _ in range(16))
-    secret = base64.b64encode(secrets.token_bytes(30)).decode()
-    token = "IQoJb3JpZ2luX2VjE" + base64.b64encode(
-        secrets.token_bytes(300)).decode()
-    return akid, secret, token
-
-
-def iso8601(t):
-    return datetime.datetime.fromtimestamp(
-        t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def assume_role(ident, form, request_id, fault):
-    role_arn = form.get("RoleArn")
-    if role_arn is None:
-        raise sts_validation("roleArn", None, "Member must not be null")
-    check_sts_string(form, "RoleArn", "roleArn", 20, 2048, None)
-    session = form.get("RoleSessionName")
-    if session is None:
-        raise sts_validation("roleSessionName", None,
-                             "Member must not be null")
-    check_sts_string(form, "RoleSessionName", "roleSessionName", 2, 64,
-                     r"[\w+=,.@-]*")
-    external_id = check_sts_string(form, "ExternalId", "externalId", 2, 1224,
-                                   r"[\w+=,.@:/-]*")
-    duration = fixtures.STS_DEFAULT_DURATION
-    if form.get("DurationSeconds") is not None:
-        try:
-            duration = int(form["DurationSeconds"])
-        except ValueError:
-            raise ApiError("sts", "ValidationError",
-                           "Value '%s' for parameter DurationSeconds is "
-                           "invalid." % form["DurationSeconds"])
-        if duration < fixtures.STS_MIN_DURATION:
-            raise sts_validation("durationSeconds", duration,
-                                 "Member must have value greater than or "
-                                 "equal to %d" % fixtures.STS_MIN_DURATION)
-        if duration > fixtures.STS_MAX_DURATION:
-            raise sts_validation("durationSeconds", duration,
-                                 "Member must have value less than or "
-                                 "equal to %d" % fixtures.STS_MAX_DURATION)
-        if ident.temporary and duration > 3600:
-            raise ApiError("sts", "ValidationError",
-                           "The requested DurationSeconds exceeds the 1 hour "
-                           "session limit for roles assumed by role "
-                           "chaining.")
-    role = fixtures.ROLES.get(role_arn)
-    denied = ApiError("sts", "AccessDenied",
-                      "User: %s is not authorized to perform: sts:AssumeRole "
-                      "on resource: %s" % (ident.arn, role_arn))
-    if role is None:
-        raise denied
-    required_external_id, role_id = role
-    if required_external_id is not None and external_id != required_external_id:
-        raise denied
-
-    role_account = role_arn.split(":")[4]
-    role_name = role_arn.rsplit("/", 1)[1]
-    akid, secret, token = new_temporary_credentials()
-    with STATE.lock:
-        override = STATE.config["sts_expiry_seconds"]
-    expiration = int(STATE.now()) + (override if override is not None
-                                     else duration)
-    assumed_arn = "arn:aws:sts::%s:assumed-role/%s/%s" % (
-        role_account, role_name, session)
-    user_id = "%s:%s" % (role_id, session)
-    with STATE.lock:
-        STATE.temp_creds[akid] = {
-            "secret": secret, "token": token, "account": role_account,
-            "arn": assumed_arn, "user_id": user_id, "expiration": expiration,
-        }
-    expiration_text = iso8601(expiration)
-    if fault and fault["kind"] == "wrongtypes":
-        akid, expiration_text = "", "soon"
-    return sts_xml("AssumeRole", [
-        ("Credentials", [
-            ("AccessKeyId", akid),
-            ("SecretAccessKey", secret),
-            ("SessionToken", token),
-            ("Expiration", expiration_text),
-        ]),
-        ("AssumedRoleUser", [
-            ("AssumedRoleId", user_id),
-            ("Arn", assumed_arn),
-        ]),
-    ], request_id)
-
-
-def get_caller_identity(ident, form, request_id, fault):
-    fields = [("Arn", ident.arn), ("UserId", ident.user_id),
-              ("Account", ident.account)]
-    if fault and fault["kind"] == "wrongtypes":
-        fields = [("Arn", ident.arn), ("UserId", [("Nested", "x")])]
-    return sts_xml("GetCallerIdentity", fields, request_id)
-
-
-STS_ACTIONS = {
-    "AssumeRole": assume_role,
-    "GetCallerIdentity": get_caller_identity,
-}
-
-
-# --------------------------------------------------------------------------
-# HTTP
 
 class Handler(http.server.BaseHTTPRequestHandler):
     """One client connection; HTTP/1.1 keep-alive is handled by the base
@@ -827,7 +148,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         """Write status line, headers and body in one call."""
         reason = self.responses.get(status, ("Unknown",))[0]
         lines = ["HTTP/1.1 %d %s" % (status, reason),
-                 "Date: " + email.utils.formatdate(STATE.now(), usegmt=True)]
+                 "Date: " + email.utils.formatdate(state.STATE.now(), usegmt=True)]
         if content_type is not None:
             lines.append("Content-Type: " + content_type)
         lines.append("Content-Length: %d" % len(body))
@@ -863,6 +184,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def dispatch(self):
         if self.path.startswith("/_cks/"):
             self.handle_control()
+            return
+        path = urllib.parse.urlsplit(self.path).path
+        source = metadata.is_metadata_path(self.command, path)
+        if source:
+            self.handle_metadata(source, path)
         else:
             self.handle_api()
 
@@ -889,53 +215,69 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                                            query)
         record["operation"] = operation
         record["params"] = params
-        STATE.log_start(record)
+        state.STATE.log_start(record)
 
         fault = None
         try:
-            ident = authenticate(self, body, service)
-            STATE.log_update(record, region=ident.region,
+            if service == "sts" and operation in sts.UNSIGNED_ACTIONS:
+                ident = self.unsigned_identity(params)
+            else:
+                ident = authenticate(self, body, service)
+            state.STATE.log_update(record, region=ident.region,
                              account=ident.account,
                              access_key_id=ident.access_key_id)
-            fault = STATE.take_fault(service, operation, ident.region,
+            fault = state.STATE.take_fault(service, operation, ident.region,
                                      ident.account)
-            with STATE.lock:
-                latency = STATE.config["latency_ms"]
-            if latency:
-                time.sleep(latency / 1000.0)
+            self.apply_latency(service)
             if fault:
-                STATE.log_update(record, fault=fault["kind"])
+                state.STATE.log_update(record, fault=fault["kind"])
                 if self.apply_transport_fault(fault, service, record,
                                               request_id):
                     return
-            if service == "kms":
-                status, payload = self.run_kms(ident, operation, params,
-                                               fault)
-            else:
+            if service == "sts":
                 status, payload = self.run_sts(ident, operation, params,
                                                version, request_id, fault)
+            else:
+                status, payload = self.run_json(service, ident, operation,
+                                                params, fault)
             self.finish_api(record, request_id, service, status, payload,
                             None, fault)
         except ApiError as err:
-            if err.service == "kms":
-                code_status, namespace, key = kms_error_shape(err.code)
-                shape = {"__type": namespace + "#" + err.code}
-                if err.message is not None:
-                    shape[key] = err.message
-                payload = data.to_json(shape)
+            if err.service == "sts":
+                code_status = common.STS_ERRORS.get(err.code, (400,))[0]
+                payload = sts.sts_error_xml(err.code, err.message, request_id)
             else:
-                code_status = STS_ERRORS.get(err.code, (400,))[0]
-                payload = sts_error_xml(err.code, err.message, request_id)
+                code_status = common.json_error_shape(err.service,
+                                                      err.code)[0]
+                payload = common.json_error_body(err)
             status = err.status or code_status
             self.finish_api(record, request_id, err.service, status, payload,
                             err, fault)
+
+    def unsigned_identity(self, form):
+        """The identity of an unsigned STS call: nobody yet; logged under
+        the account of the role it asks for, in us-east-1 (the global
+        endpoint's region)."""
+        role_arn = (form or {}).get("RoleArn") or ""
+        parts = role_arn.split(":")
+        account = parts[4] if len(parts) > 5 and parts[4].isdigit() else None
+        return sigv4.Identity(account, None, None, None, "us-east-1", "sts")
+
+    def apply_latency(self, service):
+        with state.STATE.lock:
+            latency = state.STATE.config["latency_ms"]
+            setting = SERVICE_LATENCY.get(service)
+            if setting:
+                latency += state.STATE.config[setting]
+        if latency:
+            time.sleep(latency / 1000.0)
 
     def describe_request(self, service, body, query):
         """(operation, params, STS version) for the log, read before
         authentication so that rejected requests are logged too.  STS form
         fields hold no secrets; Action and Version are left out of params
         as redundant."""
-        if service == "kms":
+        if service != "sts":
             target = self.headers.get("X-Amz-Target", "")
             operation = target.split(".", 1)[1] if "." in target else target
             try:
@@ -953,23 +295,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
         version = form.pop("Version", None)
         return operation, form, version
 
-    def run_kms(self, ident, operation, params, fault):
+    def run_json(self, service, ident, operation, params, fault):
         target = self.headers.get("X-Amz-Target", "")
-        if target != "TrentService.DescribeCustomKeyStores":
-            raise ApiError("kms", "UnknownOperationException", None)
+        prefix, _, name = target.partition(".")
+        handler = JSON_OPERATIONS[service].get(name)
+        if handler is None or prefix != TARGET_PREFIX[service]:
+            raise ApiError(service, "UnknownOperationException", None)
         if params is None:
-            raise ApiError("kms", "SerializationException",
+            raise ApiError(service, "SerializationException",
                            "Unexpected character found in request body")
-        return 200, describe_custom_key_stores(ident, params, fault)
+        answer = handler(ident, params, fault)
+        if not isinstance(answer, str):
+            answer = common.to_json(answer)
+        return 200, answer
 
     def run_sts(self, ident, operation, form, version, request_id, fault):
         if form is None or operation is None:
             raise ApiError("sts", "MissingAction", "Missing Action")
-        handler = STS_ACTIONS.get(operation)
-        if handler is None or (version is not None and version != STS_VERSION):
+        handler = sts.ACTIONS.get(operation)
+        if handler is None or (version is not None
+                               and version != sts.STS_VERSION):
             raise ApiError("sts", "InvalidAction",
                            "Could not find operation %s for version %s"
-                           % (operation, version or STS_VERSION))
+                           % (operation, version or sts.STS_VERSION))
         return 200, handler(ident, form, request_id, fault)
 
     def apply_transport_fault(self, fault, service, record, request_id):
@@ -977,52 +325,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
         request is finished (answered or connection dropped)."""
         kind = fault["kind"]
         if kind in ("close", "reset"):
-            STATE.log_update(record, end=time.time())
+            state.STATE.log_update(record, end=time.time())
             self.drop_connection(rst=(kind == "reset"))
             return True
         if kind == "hang":
-            STATE.stop.wait(fault.get("ms", 60000) / 1000.0)
-            STATE.log_update(record, end=time.time())
+            state.STATE.stop.wait(fault.get("ms", 60000) / 1000.0)
+            state.STATE.log_update(record, end=time.time())
             self.drop_connection(rst=False)
             return True
         if kind == "latency":
             time.sleep(fault.get("ms", 1000) / 1000.0)
             return False
-        err = None
-        if kind == "throttle":
-            err = ApiError(service, "ThrottlingException" if service == "kms"
-                           else "Throttling", "Rate exceeded")
-        elif kind == "status500":
-            err = ApiError(service, "KMSInternalException" if service == "kms"
-                           else "InternalFailure",
-                           "The request processing has failed because of an "
-                           "unknown error, exception or failure.")
-        elif kind == "status503":
-            err = ApiError(service, "ServiceUnavailableException"
-                           if service == "kms" else "ServiceUnavailable",
-                           "Service Unavailable")
-        elif kind == "accessdenied":
-            ident_arn = "arn:aws:iam::%s:user/%s" % (record["account"],
-                                                     fixtures.IAM_USER_NAME)
-            err = ApiError(service, "AccessDeniedException" if service == "kms"
-                           else "AccessDenied",
-                           "User: %s is not authorized to perform: %s:%s "
-                           "because no identity-based policy allows the "
-                           "%s:%s action" % (ident_arn, service,
-                                             record["operation"], service,
-                                             record["operation"]))
-        elif kind == "status":
-            status = int(fault.get("status", 500))
-            code = fault.get("code") or default_code(service, status)
-            message = fault.get("message") or "Injected HTTP %d" % status
-            err = ApiError(service, code, message, status=status)
+        err = fault_error(fault, service, record)
         if err is not None:
             raise err
         if kind == "empty":
             self.finish_api(record, request_id, service, 200, "", None, fault)
             return True
         if kind == "html502":
-            STATE.log_update(record, status=502, end=time.time())
+            state.STATE.log_update(record, status=502, end=time.time())
             self.send_raw(502, HTML_502, "text/html",
                           [("Server", "awselb/2.0")])
             return True
@@ -1034,14 +355,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if fault and fault["kind"] == "malformed":
             body = body[:max(1, len(body) // 2)]
         headers = [("x-amzn-RequestId", request_id)]
-        if err is not None and service == "kms":
-            namespace = kms_error_shape(err.code)[1]
+        if err is not None and service != "sts":
+            namespace = (common.json_error_shape(service, err.code)[1]
+                         or "com.amazonaws." + service)
             headers.append(("X-Amzn-ErrorType", "%s:http://internal.amazon."
                             "com/coral/%s/" % (err.code, namespace)))
-        ctype = KMS_CONTENT_TYPE if service == "kms" else "text/xml"
+        ctype = common.JSON_CONTENT_TYPE if service != "sts" else "text/xml"
         # Complete the log entry before the client can see the answer, so a
         # test that reads the log right after its request finds it final.
-        STATE.log_update(record, status=status, end=time.time(),
+        state.STATE.log_update(record, status=status, end=time.time(),
                          error_code=err.code if err else None)
         self.send_raw(status, body, ctype, headers)
 
@@ -1065,7 +387,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except (ValueError, UnicodeError) as e:
             return self.send_json(400, {"error": "bad JSON body: %s" % e})
         route = (self.command, url.path)
-        handler = CONTROL_ROUTES.get(route)
+        handler = control.ROUTES.get(route)
         if handler is None:
             return self.send_json(404, {"error": "no such control call: %s %s"
                                                  % route})
@@ -1076,16 +398,90 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_json(status, result)
 
     def send_json(self, status, value):
-        self.send_raw(status, data.to_json(value).encode("utf-8"),
+        self.send_raw(status, common.to_json(value).encode("utf-8"),
                       "application/json")
+
+    # ---- IMDS and ECS -----------------------------------------------------
+
+    def handle_metadata(self, source, path):
+        """IMDSv2 and ECS credential requests: logged like API requests
+        (service imds or ecs) so tests can count credential fetches;
+        close, reset, hang, latency and status faults apply."""
+        record = {
+            "seq": 0, "start": time.time(), "end": None, "service": source,
+            "operation": None, "params": {"path": path}, "region": None,
+            "account": None, "access_key_id": None,
+            "connection": "%s:%d" % self.client_address[:2],
+            "status": None, "error_code": None, "fault": None,
+        }
+        if self.read_body(MAX_BODY) is None:
+            self.close_connection = True
+            return self.send_raw(413, b"", None)
+        state.STATE.log_start(record)
+        answer = (metadata.imds if source == "imds" else metadata.ecs)(
+            self, path)
+        status, body, ctype, headers, operation, account = answer
+        state.STATE.log_update(record, operation=operation, account=account)
+        fault = state.STATE.take_fault(source, operation, None, account)
+        if fault:
+            state.STATE.log_update(record, fault=fault["kind"])
+            kind = fault["kind"]
+            if kind in ("close", "reset", "hang"):
+                if kind == "hang":
+                    state.STATE.stop.wait(fault.get("ms", 60000) / 1000.0)
+                state.STATE.log_update(record, end=time.time())
+                return self.drop_connection(rst=(kind == "reset"))
+            if kind == "latency":
+                time.sleep(fault.get("ms", 1000) / 1000.0)
+            else:
+                status = {"status500": 500, "status503": 503}.get(
+                    kind, int(fault.get("status", 500)))
+                body, ctype, headers = b"", metadata.TEXT, []
+        state.STATE.log_update(record, status=status, end=time.time(),
+                         error_code=None if status < 400 else str(status))
+        self.send_raw(status, body, ctype, headers)
+def fault_error(fault, service, record):
+    """The ApiError an error fault injects, in `service`'s codes; None for
+    the faults that are not errors."""
+    kind = fault["kind"]
+    json_service = service != "sts"
+    if kind == "throttle":
+        return ApiError(service, "ThrottlingException" if json_service
+                        else "Throttling", "Rate exceeded")
+    if kind == "status500":
+        return ApiError(service, common.INTERNAL_ERROR.get(
+            service, "InternalFailure"),
+            "The request processing has failed because of an unknown "
+            "error, exception or failure.")
+    if kind == "status503":
+        return ApiError(service, "ServiceUnavailableException"
+                        if json_service else "ServiceUnavailable",
+                        "Service Unavailable")
+    if kind == "accessdenied":
+        ident_arn = "arn:aws:iam::%s:user/%s" % (record["account"],
+                                                 fixtures.IAM_USER_NAME)
+        return ApiError(service, "AccessDeniedException" if json_service
+                        else "AccessDenied",
+                        "User: %s is not authorized to perform: %s:%s "
+                        "because no identity-based policy allows the "
+                        "%s:%s action" % (ident_arn, service,
+                                          record["operation"], service,
+                                          record["operation"]))
+    if kind == "status":
+        status = int(fault.get("status", 500))
+        code = fault.get("code") or default_code(service, status)
+        message = fault.get("message") or "Injected HTTP %d" % status
+        return ApiError(service, code, message, status=status)
+    return None
 
 
 def default_code(service, status):
     """An error code that fits an injected HTTP status."""
-    if service == "kms":
-        return {500: "KMSInternalException", 503: "ServiceUnavailableException",
+    if service != "sts":
+        internal = common.INTERNAL_ERROR.get(service, "KMSInternalException")
+        return {500: internal, 503: "ServiceUnavailableException",
                 403: "AccessDeniedException"}.get(
-                    status, "KMSInternalException" if status >= 500
+                    status, internal if status >= 500
                     else "ValidationException")
     return {500: "InternalFailure", 503: "ServiceUnavailable",
             403: "AccessDenied"}.get(
@@ -1093,105 +489,10 @@ def default_code(service, status):
                 else "ValidationError")
 
 
-# ---- control calls: (args from JSON body, query) -> (status, result) ------
-
-def ctl_health(args, query):
-    return 200, {"ok": True}
-
-
-def ctl_log(args, query):
-    return 200, {"requests": STATE.log_snapshot(int(query.get("since", 0)))}
-
-
-def ctl_reset(args, query):
-    STATE.reset()
-    return 200, {"ok": True}
-
-
-def ctl_fault(args, query):
-    kind = args.get("kind")
-    if kind not in FAULT_KINDS:
-        raise ValueError("unknown fault kind %r; one of %s"
-                         % (kind, ", ".join(FAULT_KINDS)))
-    match = args.get("match") or {}
-    unknown = set(match) - {"service", "operation", "region", "account"}
-    if unknown:
-        raise ValueError("unknown match keys: %s" % ", ".join(sorted(unknown)))
-    fault = {"kind": kind, "count": int(args.get("count", 1)),
-             "match": dict(match)}
-    for key in ("ms", "status"):
-        if args.get(key) is not None:
-            fault[key] = int(args[key])
-    for key in ("code", "message"):
-        if args.get(key) is not None:
-            fault[key] = str(args[key])
-    if fault["count"] < 1:
-        raise ValueError("count must be at least 1")
-    with STATE.lock:
-        STATE.faults.append(fault)
-        queued = len(STATE.faults)
-    return 200, {"queued": queued}
-
-
-def ctl_config(args, query):
-    """Change some settings; null restores a setting's default."""
-    changes = {}
-    for key, value in args.items():
-        if key not in DEFAULT_CONFIG:
-            raise ValueError("unknown config key %r" % key)
-        if value is None:
-            value = DEFAULT_CONFIG[key]
-        elif isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError("%s must be a number" % key)
-        changes[key] = value
-    with STATE.lock:
-        STATE.config.update(changes)
-        return 200, dict(STATE.config)
-
-
-def ctl_get_config(args, query):
-    with STATE.lock:
-        return 200, dict(STATE.config)
-
-
-def ctl_put_stores(args, query):
-    account = str(args["account"])
-    region = str(args["region"])
-    count = int(args["count"])
-    if not 0 <= count <= 1000000:
-        raise ValueError("count must be between 0 and 1000000")
-    prefix = str(args.get("prefix") or "bulk")
-    ds = STATE.replace_stores(account, region, count, prefix)
-    return 200, {"count": len(ds)}
-
-
-def ctl_get_stores(args, query):
-    ds = STATE.dataset(query["account"], query["region"])
-    return 200, {"CustomKeyStores": ds.entries}
-
-
-def ctl_faults(args, query):
-    with STATE.lock:
-        return 200, {"faults": [dict(f) for f in STATE.faults]}
-
-
-CONTROL_ROUTES = {
-    ("GET", "/_cks/health"): ctl_health,
-    ("GET", "/_cks/log"): ctl_log,
-    ("POST", "/_cks/reset"): ctl_reset,
-    ("POST", "/_cks/fault"): ctl_fault,
-    ("GET", "/_cks/fault"): ctl_faults,
-    ("POST", "/_cks/config"): ctl_config,
-    ("GET", "/_cks/config"): ctl_get_config,
-    ("POST", "/_cks/stores"): ctl_put_stores,
-    ("GET", "/_cks/stores"): ctl_get_stores,
-}
-
-
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
-    request_queue_size = 256
+    request_queue_size = LISTEN_BACKLOG
 
     def handle_error(self, request, client_address):
         """Clients that vanish, reset or fail the TLS handshake are routine
@@ -1212,8 +513,23 @@ def write_port_file(path, port):
     os.replace(tmp, path)
 
 
+def raise_open_file_limit():
+    """Up to the hard limit: each concurrent connection is a descriptor."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            pass
+
+
+def parse_account_range(text, stores):
+    """FIRST-LAST (or a single id) from --account-range."""
+    first, _, last = text.partition("-")
+    return state.AccountRange(first, last or first, stores)
+
+
 def main(argv=None):
-    global STATE
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
@@ -1222,13 +538,28 @@ def main(argv=None):
     parser.add_argument("--tls-key")
     parser.add_argument("--quiet", action="store_true",
                         help="do not print the 'listening on' line")
+    parser.add_argument("--account-range", metavar="FIRST-LAST",
+                        help="every 12-digit account id in the range exists "
+                        "with generated data, e.g. "
+                        "100000000000-100000000999")
+    parser.add_argument("--stores-per-account", type=int, default=2,
+                        help="stores per region of each range account")
     opts = parser.parse_args(argv)
     if bool(opts.tls_cert) != bool(opts.tls_key):
         parser.error("--tls-cert and --tls-key go together")
+    account_range = None
+    if opts.account_range:
+        try:
+            account_range = parse_account_range(opts.account_range,
+                                                opts.stores_per_account)
+        except ValueError as e:
+            parser.error("--account-range: %s" % e)
 
     if opts.port_file and os.path.exists(opts.port_file):
         os.unlink(opts.port_file)      # never let a reader see a stale port
-    STATE = State()
+    state.STATE = state.State(account_range)
+    raise_open_file_limit()
+    threading.stack_size(THREAD_STACK_BYTES)
     server = Server((opts.host, opts.port), Handler)
     scheme = "http"
     if opts.tls_cert:
@@ -1241,7 +572,7 @@ def main(argv=None):
     port = server.server_address[1]
 
     def stop(signum, frame):
-        STATE.stop.set()
+        state.STATE.stop.set()
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)

@@ -7,6 +7,10 @@ CLI when installed) must see it behave like KMS and STS, including the
 errors, signature checks, temporary credentials and every injected fault.
 
     /usr/bin/python3 tests/endpoint/test_endpoint.py        # N passed, N failed
+
+It also runs test_services.py, test_inventory.py and test_keyless.py (the
+Organizations, CloudHSM, ListKeys/DescribeKey, IMDS, ECS and web identity
+checks), which share a second endpoint started with an account range.
     /usr/bin/python3 -m unittest discover -s tests/endpoint -v
 
 Each run starts its own endpoint on a free port and stops it afterwards.
@@ -627,7 +631,7 @@ class Filters(EndpointTest):
                          "com.amazon.coral.validate#ValidationException")
 
     def test_unknown_operation(self):
-        r = signed_request({}, target="TrentService.ListKeys")
+        r = signed_request({}, target="TrentService.CreateKey")
         self.assertEqual(r.status, 400)
         self.assertEqual(r.json()["__type"],
                          "com.amazon.coral.service#UnknownOperationException")
@@ -1214,7 +1218,11 @@ class Log(EndpointTest):
         ctl.stores(fx.ACCOUNT_1, "us-east-1", 3)
         ctl.reset()
         self.assertEqual(ctl.log(), [])
-        self.assertEqual(ctl.call("GET", "/_cks/config"),
+        config = ctl.call("GET", "/_cks/config")
+        self.assertEqual(config, kms_endpoint.state.DEFAULT_CONFIG)
+        self.assertEqual({k: config[k] for k in ("clock_offset_seconds",
+                                                 "sts_expiry_seconds",
+                                                 "latency_ms")},
                          {"clock_offset_seconds": 0,
                           "sts_expiry_seconds": None, "latency_ms": 0})
         self.assertEqual(len(kms_client().describe_custom_key_stores()
@@ -1374,6 +1382,9 @@ def main():
     """Run everything and end with the project's `N passed, N failed`."""
     suite = unittest.defaultTestLoader.loadTestsFromModule(
         sys.modules[__name__])
+    # the services of issues 12-14 (own endpoint with an account range)
+    suite.addTests(unittest.defaultTestLoader.loadTestsFromNames(
+        ["test_services", "test_inventory", "test_keyless"]))
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     failed = len(result.failures) + len(result.errors)
     skipped = len(result.skipped)

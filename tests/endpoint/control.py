@@ -1,0 +1,201 @@
+"""The control API under /_cks/ (no signature, loopback clients only).
+
+Each call takes (args from the JSON body, query parameters) and answers
+(status, JSON-able result).  ctl.py is its client; README.md lists every
+call.
+"""
+
+import organizations
+import state
+from state import AccountRange, CONFIG_SPEC, DEFAULT_CONFIG
+
+FAULT_KINDS = (
+    "throttle", "status500", "status503", "status", "close", "reset", "hang",
+    "malformed", "empty", "html502", "wrongtypes", "latency", "accessdenied",
+    "loop_marker", "truncated_no_marker", "key_deleted",
+)
+MATCH_KEYS = {"service", "operation", "region", "account"}
+
+
+def ctl_health(args, query):
+    return 200, {"ok": True}
+
+
+def ctl_log(args, query):
+    return 200, {"requests": state.STATE.log_snapshot(
+        int(query.get("since", 0)))}
+
+
+def ctl_reset(args, query):
+    state.STATE.reset()
+    return 200, {"ok": True}
+
+
+def ctl_fault(args, query):
+    kind = args.get("kind")
+    if kind not in FAULT_KINDS:
+        raise ValueError("unknown fault kind %r; one of %s"
+                         % (kind, ", ".join(FAULT_KINDS)))
+    match = args.get("match") or {}
+    unknown = set(match) - MATCH_KEYS
+    if unknown:
+        raise ValueError("unknown match keys: %s" % ", ".join(sorted(unknown)))
+    fault = {"kind": kind, "count": int(args.get("count", 1)),
+             "match": dict(match)}
+    for key in ("ms", "status"):
+        if args.get(key) is not None:
+            fault[key] = int(args[key])
+    for key in ("code", "message"):
+        if args.get(key) is not None:
+            fault[key] = str(args[key])
+    if fault["count"] < 1:
+        raise ValueError("count must be at least 1")
+    with state.STATE.lock:
+        state.STATE.faults.append(fault)
+        queued = len(state.STATE.faults)
+    return 200, {"queued": queued}
+
+
+def ctl_faults(args, query):
+    with state.STATE.lock:
+        return 200, {"faults": [dict(f) for f in state.STATE.faults]}
+
+
+def ctl_config(args, query):
+    """Change some settings; null restores a setting's default."""
+    changes = {}
+    for key, value in args.items():
+        if key not in CONFIG_SPEC:
+            raise ValueError("unknown config key %r" % key)
+        types = CONFIG_SPEC[key][1]
+        if value is None:
+            value = DEFAULT_CONFIG[key]
+        elif (isinstance(value, bool) and bool not in types) or \
+                not isinstance(value, types):
+            raise ValueError("%s must be a %s" % (
+                key, "number" if int in types else types[0].__name__))
+        changes[key] = value
+    with state.STATE.lock:
+        state.STATE.config.update(changes)
+        return 200, dict(state.STATE.config)
+
+
+def ctl_get_config(args, query):
+    with state.STATE.lock:
+        return 200, dict(state.STATE.config)
+
+
+def ctl_put_stores(args, query):
+    account = str(args["account"])
+    region = str(args["region"])
+    count = int(args["count"])
+    if not 0 <= count <= 1000000:
+        raise ValueError("count must be between 0 and 1000000")
+    prefix = str(args.get("prefix") or "bulk")
+    ds = state.STATE.replace_stores(account, region, count, prefix)
+    return 200, {"count": len(ds)}
+
+
+def ctl_get_stores(args, query):
+    ds = state.STATE.dataset(query["account"], query["region"])
+    return 200, {"CustomKeyStores": ds.entries}
+
+
+def ctl_put_accounts(args, query):
+    """{"first","last","stores_per_region"?}: the account range; an
+    empty body or first null removes it."""
+    if args.get("first") is None:
+        rng = None
+    else:
+        rng = AccountRange(args["first"], args.get("last", args["first"]),
+                           args.get("stores_per_region", 2))
+    with state.STATE.lock:
+        state.STATE.account_range = rng
+        # lists generated for the old range go; fixed lists stay
+        state.STATE.datasets = {
+            k: v for k, v in state.STATE.datasets.items()
+            if k in state.STATE.builtin or v.id_prefix is not None}
+    return ctl_get_accounts(args, query)
+
+
+def ctl_get_accounts(args, query):
+    with state.STATE.lock:
+        rng = state.STATE.account_range
+    return 200, {"range": rng.as_dict() if rng else None}
+
+
+def ctl_put_organization(args, query):
+    """Set the organization (see organizations.normalize_organization);
+    {"default": true} restores the default one."""
+    org = None if args.get("default") else \
+        organizations.normalize_organization(args)
+    with state.STATE.lock:
+        state.STATE.organization = org
+    return ctl_get_organization(args, query)
+
+
+def ctl_get_organization(args, query):
+    org = organizations.current_organization()
+    return 200, {"enabled": org["enabled"], "management": org["management"],
+                 "delegated_admins": org["delegated_admins"],
+                 "Accounts": organizations.member_list(org)}
+
+
+def ctl_put_keys(args, query):
+    """{"account","region","count"}: that many generated customer keys
+    besides the derived ones (the benchmark pair has 2,000)."""
+    count = int(args["count"])
+    if not 0 <= count <= 200000:
+        raise ValueError("count must be between 0 and 200000")
+    key = (str(args["account"]), str(args["region"]))
+    with state.STATE.lock:
+        state.STATE.extra_keys[key] = count
+    return 200, {"keys": len(state.STATE.inventory(*key).keys)}
+
+
+def ctl_get_keys(args, query):
+    inv = state.STATE.inventory(query["account"], query["region"])
+    with state.STATE.lock:
+        deleted = {k for (a, r, k) in state.STATE.deleted_keys
+                   if (a, r) == (query["account"], query["region"])}
+    return 200, {"Keys": [k for k in inv.keys if k["KeyId"] not in deleted],
+                 "Aliases": inv.aliases}
+
+
+def ctl_delete_key(args, query):
+    """{"account","region","key_id"}: the key disappears from ListKeys and
+    DescribeKey answers NotFoundException (until reset)."""
+    account, region = str(args["account"]), str(args["region"])
+    key_id = str(args["key_id"])
+    if key_id not in state.STATE.inventory(account, region).key_index:
+        return 404, {"error": "no key %s in %s/%s" % (key_id, account,
+                                                     region)}
+    with state.STATE.lock:
+        state.STATE.deleted_keys.add((account, region, key_id))
+    return 200, {"deleted": key_id}
+
+
+def ctl_get_clusters(args, query):
+    inv = state.STATE.inventory(query["account"], query["region"])
+    return 200, {"Clusters": inv.clusters}
+
+
+ROUTES = {
+    ("GET", "/_cks/health"): ctl_health,
+    ("GET", "/_cks/log"): ctl_log,
+    ("POST", "/_cks/reset"): ctl_reset,
+    ("POST", "/_cks/fault"): ctl_fault,
+    ("GET", "/_cks/fault"): ctl_faults,
+    ("POST", "/_cks/config"): ctl_config,
+    ("GET", "/_cks/config"): ctl_get_config,
+    ("POST", "/_cks/stores"): ctl_put_stores,
+    ("GET", "/_cks/stores"): ctl_get_stores,
+    ("POST", "/_cks/accounts"): ctl_put_accounts,
+    ("GET", "/_cks/accounts"): ctl_get_accounts,
+    ("POST", "/_cks/organization"): ctl_put_organization,
+    ("GET", "/_cks/organization"): ctl_get_organization,
+    ("POST", "/_cks/keys"): ctl_put_keys,
+    ("GET", "/_cks/keys"): ctl_get_keys,
+    ("POST", "/_cks/delete-key"): ctl_delete_key,
+    ("GET", "/_cks/clusters"): ctl_get_clusters,
+}
