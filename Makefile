@@ -62,7 +62,7 @@ unitcheck: tests/unit/run_unit
 # ---- Fuzzing (fuzz/, tests/suites/fuzz.sh) --------------------------------
 # libFuzzer targets on the response and error parsers, built with clang as
 # frontend code like the unit runner, with ASan and UBSan (any UB aborts).
-#   make fuzz                builds fuzz/build/fuzz_kms and fuzz/build/fuzz_sts
+#   make fuzz                builds fuzz/build/fuzz_kms, fuzz_sts and fuzz_keyless
 #   fuzz/build/fuzz_kms fuzz/corpus/kms     runs one (see tests/suites/fuzz.sh)
 FUZZ_CC = clang
 FUZZ_CFLAGS = -DFRONTEND -g -O1 -fno-omit-frame-pointer \
@@ -79,6 +79,11 @@ fuzz/build/fuzz_sts: fuzz/fuzz_sts.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/s
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_sts.c fuzz/fuzz_common.c src/sts.c src/aws_error.c $(UNIT_LIBS)
 
-fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts
+KEYLESS_FUZZ_SRCS = src/keyless.c src/imds.c src/kms.c src/sts.c src/aws_error.c
+fuzz/build/fuzz_keyless: fuzz/fuzz_keyless.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(KEYLESS_FUZZ_SRCS) src/keyless.h src/imds.h
+	@mkdir -p fuzz/build
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_keyless.c fuzz/fuzz_common.c $(KEYLESS_FUZZ_SRCS) $(UNIT_LIBS)
+
+fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts fuzz/build/fuzz_keyless
 
 .PHONY: fuzz

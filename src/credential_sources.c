@@ -27,6 +27,7 @@
 #include "imds.h"
 #include "plain_http.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 /* One source's credentials, in TopMemoryContext. */
 typedef struct SourceCache
@@ -319,20 +320,33 @@ fetch_container(StsCredentials *out)
 	read_document(CKS_SOURCE_CONTAINER, &r, false, out);
 }
 
-/* The STS error of a failed AssumeRoleWithWebIdentity, bounded. */
+/* How much of a token is enough to recognise it quoted in a message. */
+#define TOKEN_QUOTE_PREFIX	16
+
+/*
+ * The STS error of a failed AssumeRoleWithWebIdentity, bounded, and
+ * withheld if it quotes the token we sent.
+ */
 static char *
-web_identity_error_detail(const CksPlainResponse *r, const char *url)
+web_identity_error_detail(const CksPlainResponse *r, const char *url,
+						  const char *token)
 {
 	CksAwsError err;
 	char	   *detail;
+	const char *message;
+	char		prefix[TOKEN_QUOTE_PREFIX + 1];
 
 	if (r->status == 0)
 		return answer_detail("STS endpoint", url, r);
 	memset(&err, 0, sizeof(err));
 	sts_parse_error(r->status, r->request_id, r->body, r->body_len, &err);
+	strlcpy(prefix, token, sizeof(prefix));
+	message = err.message ? err.message : "(no message)";
+	if (strstr(message, prefix) != NULL)
+		message = "(withheld: it quotes the web identity token)";
+	explicit_bzero(prefix, sizeof(prefix));
 	detail = psprintf("AWS error %s: %.300s (HTTP %ld%s%s).",
-					  err.code ? err.code : "(no code)",
-					  err.message ? err.message : "(no message)",
+					  err.code ? err.code : "(no code)", message,
 					  r->status, err.request_id ? ", request id " : "",
 					  err.request_id ? err.request_id : "");
 	aws_error_free(&err);
@@ -389,7 +403,6 @@ fetch_web_identity(const CksSourceContext *ctx, StsCredentials *out)
 					  psprintf("AWS_WEB_IDENTITY_TOKEN_FILE \"%s\": %s.", path, problem));
 
 	body = sts_web_identity_body(&params);
-	cks_wipe_string((char *) params.web_identity_token);
 	memset(&req, 0, sizeof(req));
 	req.url = ctx->sts_url;
 	req.method = "POST";
@@ -408,14 +421,17 @@ fetch_web_identity(const CksSourceContext *ctx, StsCredentials *out)
 
 	if (r.status < 200 || r.status >= 300)
 	{
-		char	   *detail = web_identity_error_detail(&r, ctx->sts_url);
+		char	   *detail = web_identity_error_detail(&r, ctx->sts_url,
+													   params.web_identity_token);
 		int			sqlstate = r.status == 0 ?
 			ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION :
 			ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
 
 		cks_plain_response_free(&r);
+		cks_wipe_string((char *) params.web_identity_token);
 		source_failed(CKS_SOURCE_WEB_IDENTITY, sqlstate, detail);
 	}
+	cks_wipe_string((char *) params.web_identity_token);
 	memset(&err, 0, sizeof(err));
 	if (!sts_parse_web_identity_response(r.body, r.body_len, r.status, out, &err) ||
 		!cks_check_credentials(out, false, &problem))
@@ -480,6 +496,15 @@ refresh(CksCredentialSource source, const CksSourceContext *ctx)
 			break;
 		default:
 			elog(ERROR, "unexpected credential source %d", (int) source);
+	}
+
+	if (fresh.expiration != 0 && fresh.expiration <= time(NULL))
+	{
+		char	   *when = pstrdup(timestamptz_to_str(time_t_to_timestamptz(fresh.expiration)));
+
+		cks_wipe_credentials(&fresh);
+		source_failed(source, ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION,
+					  psprintf("The credentials it handed out expired at %s.", when));
 	}
 
 	cks_wipe_credentials(&cache->creds);

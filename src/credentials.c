@@ -84,12 +84,14 @@ copy_or_null(MemoryContext cxt, const char *s)
 	return s ? MemoryContextStrdup(cxt, s) : NULL;
 }
 
+/* Read the mapping's options into *uopts, and return its cache entry. */
 static CredentialEntry *
-get_entry(UserMapping *user, const CksUserOptions *uopts)
+get_entry(UserMapping *user, CksUserOptions *uopts)
 {
 	CredentialEntry *entry;
 	bool		found;
 
+	cks_get_user_options(user, uopts);
 	entry = hash_search(credential_cache, &user->umid, HASH_ENTER, &found);
 	if (found && entry->valid)
 		return entry;
@@ -290,7 +292,6 @@ cks_get_credentials(UserMapping *user, const CksScanOptions *opts,
 	CksUserOptions uopts;
 	CredentialEntry *entry;
 
-	cks_get_user_options(user, &uopts);
 	entry = get_entry(user, &uopts);
 
 	if (uopts.role_arn == NULL)
@@ -318,7 +319,6 @@ cks_renew_credentials(UserMapping *user, const CksScanOptions *opts,
 	CksUserOptions uopts;
 	CredentialEntry *entry;
 
-	cks_get_user_options(user, &uopts);
 	entry = get_entry(user, &uopts);
 	entry->assumed_expiration = 0;
 	entry->assumed_refresh_at = 0;
@@ -337,7 +337,6 @@ cks_get_account_id(UserMapping *user, const CksScanOptions *opts,
 	CksAwsError err;
 	char	   *account_id = NULL;
 
-	cks_get_user_options(user, &uopts);
 	entry = get_entry(user, &uopts);
 	if (entry->account_id)
 		return pstrdup(entry->account_id);

@@ -283,7 +283,10 @@ cks_parse_credentials_document(const char *body, size_t len,
 	 */
 	json_object_put(root);
 	if (*problem == NULL && !cks_check_credentials(out, false, &check_problem))
+	{
 		*problem = psprintf("in the credentials document, %s", check_problem);
+		pfree(check_problem);
+	}
 	if (*problem != NULL)
 	{
 		cks_wipe_credentials(out);

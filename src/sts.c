@@ -48,6 +48,27 @@ append_form_param(StringInfo buf, const char *name, const char *value)
 }
 
 /*
+ * "Action=<action>&Version=...&RoleArn=...&RoleSessionName=...", the start
+ * that AssumeRole and AssumeRoleWithWebIdentity share.
+ */
+static void
+start_role_body(StringInfo buf, const char *action, const char *role_arn,
+				const char *role_session_name)
+{
+	initStringInfo(buf);
+	appendStringInfo(buf, "Action=%s&Version=" STS_API_VERSION, action);
+	append_form_param(buf, "RoleArn", role_arn);
+	append_form_param(buf, "RoleSessionName", role_session_name);
+}
+
+static void
+append_duration(StringInfo buf, int duration_seconds)
+{
+	if (duration_seconds > 0)
+		appendStringInfo(buf, "&DurationSeconds=%d", duration_seconds);
+}
+
+/*
  * Parameters in the order of the AssumeRole input shape, as botocore sends
  * them, after the Action and Version every Query request starts with.
  */
@@ -56,15 +77,11 @@ sts_assume_role_body(const StsAssumeRoleParams *params)
 {
 	StringInfoData buf;
 
-	initStringInfo(&buf);
-	appendStringInfoString(&buf, "Action=AssumeRole&Version=" STS_API_VERSION);
-	append_form_param(&buf, "RoleArn", params->role_arn);
-	append_form_param(&buf, "RoleSessionName", params->role_session_name);
+	start_role_body(&buf, "AssumeRole", params->role_arn,
+					params->role_session_name);
 	if (params->external_id != NULL)
 		append_form_param(&buf, "ExternalId", params->external_id);
-	if (params->duration_seconds > 0)
-		appendStringInfo(&buf, "&DurationSeconds=%d",
-						 params->duration_seconds);
+	append_duration(&buf, params->duration_seconds);
 	return buf.data;
 }
 
@@ -77,14 +94,10 @@ sts_web_identity_body(const StsWebIdentityParams *params)
 {
 	StringInfoData buf;
 
-	initStringInfo(&buf);
-	appendStringInfoString(&buf, "Action=AssumeRoleWithWebIdentity&Version=" STS_API_VERSION);
-	append_form_param(&buf, "RoleArn", params->role_arn);
-	append_form_param(&buf, "RoleSessionName", params->role_session_name);
+	start_role_body(&buf, "AssumeRoleWithWebIdentity", params->role_arn,
+					params->role_session_name);
 	append_form_param(&buf, "WebIdentityToken", params->web_identity_token);
-	if (params->duration_seconds > 0)
-		appendStringInfo(&buf, "&DurationSeconds=%d",
-						 params->duration_seconds);
+	append_duration(&buf, params->duration_seconds);
 	return buf.data;
 }
 

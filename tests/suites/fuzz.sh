@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Suite: fuzz the KMS and STS response/error parsers (fuzz/fuzz_kms.c,
-# fuzz/fuzz_sts.c) with libFuzzer + ASan + UBSan for a bounded time each.
+# fuzz/fuzz_sts.c) and the metadata services' credential answers
+# (fuzz/fuzz_keyless.c) with libFuzzer + ASan + UBSan for a bounded time
+# each.
 #
 # Each target starts from a COPY of its checked-in seed corpus
 # (fuzz/corpus/NAME) in a temporary directory, so whatever libFuzzer finds
@@ -9,7 +11,7 @@
 # failure the reproducer is kept under $CKS_TEST_LOG (or /tmp) and named
 # here; replay it with  fuzz/build/fuzz_NAME <file>.
 #
-# Both targets run at the same time (the machine has two cores), each for
+# The targets run at the same time (the machine has two cores), each for
 # CKS_FUZZ_SECONDS (default 60).  Needs no cluster and no endpoint.
 # Ends with "N passed, N failed".
 set -u
@@ -82,9 +84,11 @@ check_target() {
 echo "== fuzzing for ${seconds}s per target"
 run_target kms &
 run_target sts &
+run_target keyless &
 wait
 check_target kms
 check_target sts
+check_target keyless
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
