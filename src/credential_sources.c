@@ -77,11 +77,17 @@ source_failed(CksCredentialSource source, int sqlstate, const char *detail)
 static void
 source_failed(CksCredentialSource source, int sqlstate, const char *detail)
 {
+	size_t		len = strlen(detail);
+	char	   *sentence = psprintf("%s%s", detail,
+									len > 0 && detail[len - 1] == '.' ? "" : ".");
+
+	/* the backend-free checks word their problems as clauses */
+	sentence[0] = pg_toupper((unsigned char) sentence[0]);
 	ereport(ERROR,
 			(errcode(sqlstate),
 			 errmsg("could not get AWS credentials from credential_source \"%s\"",
 					cks_credential_source_name(source)),
-			 errdetail_internal("%s", detail),
+			 errdetail_internal("%s", sentence),
 			 errhint("%s", source_hint(source))));
 }
 
