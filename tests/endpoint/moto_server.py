@@ -19,6 +19,7 @@ Credentials: any (moto does not check signatures); account 123456789012.
 """
 
 import argparse
+import importlib
 import logging
 import os
 import signal
@@ -65,7 +66,7 @@ def main(argv=None):
     parser.add_argument("--region", default="us-east-1")
     opts = parser.parse_args(argv)
     try:
-        import boto3  # noqa: F401  (seed() needs it)
+        importlib.import_module("boto3")        # seed() needs it
         from moto.server import ThreadedMotoServer
     except ImportError as e:
         print("moto_server.py: skipped: moto/boto3 not importable by %s (%s)"

@@ -146,7 +146,11 @@ class State:
         with self.lock:
             extra = self.extra_keys.get((account, region), 0)
             cached = self.inventories.get((account, region))
-        if cached is not None and cached[0] is ds and cached[1] == extra:
+        # an inventory depends only on the entries: any two empty lists
+        # (regions without data get a fresh empty DataSet) are the same
+        if (cached is not None and cached[1] == extra
+                and (cached[0] is ds or not (cached[0].entries
+                                             or ds.entries))):
             return cached[2]
         inv = inventory.Inventory(account, region, ds.entries, extra,
                                   rich=ds is self.rich)
