@@ -16,6 +16,7 @@
 #include "nodes/pg_list.h"
 
 #include "aws_names.h"
+#include "keyless.h"
 
 /* A plain decimal integer in [min, max]; the value is shown in the
  * message only when echo is true. */
@@ -37,5 +38,6 @@ extern char *cks_option_external_id(DefElem *def);
 extern char *cks_option_role_session_name(DefElem *def);
 extern char *cks_option_column_name(DefElem *def);
 extern char *cks_option_table(DefElem *def);
+extern CksCredentialSource cks_option_credential_source(DefElem *def);
 
 #endif							/* CKS_OPTION_VALUES_H */

@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 #include "foreign/foreign.h"
+#include "keyless.h"
 #include "nodes/pg_list.h"
 
 #include "aws_names.h"
@@ -58,6 +59,7 @@ typedef struct CksUserOptions
 	char	   *external_id;
 	char	   *role_session_name;	/* defaulted */
 	int			duration_seconds;	/* defaulted */
+	CksCredentialSource credential_source;	/* CKS_SOURCE_NONE: the keys */
 } CksUserOptions;
 
 /* Read a server's options, then the table's overrides (table may be

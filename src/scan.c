@@ -163,6 +163,7 @@ request_page(CksScan *scan, CksStream *stream)
 	cks_call_init(&stream->call, op, stream->url, stream->region,
 				  op->build_request(op, stream->values, stream->token, limit),
 				  stream->credentials, &scan->settings);
+	stream->signed_with = stream->credentials;
 	stream->started = true;
 	MemoryContextSwitchTo(old);
 }
@@ -396,6 +397,45 @@ pending_calls(CksScan *scan, CksCall ***calls, CksStream ***owners)
 	return ncalls;
 }
 
+static bool
+failed_as_expired(const CksCall *call)
+{
+	return cks_call_failed_with(call, "ExpiredTokenException") ||
+		cks_call_failed_with(call, "ExpiredToken");
+}
+
+/*
+ * Credentials we thought fresh were refused as expired (revoked, or an
+ * expiry we were told wrong).  Renew them once for the stream's account:
+ * every stream that signs with the same credentials (the same account)
+ * takes the new ones.  A stream whose request went out with credentials a
+ * sibling has renewed since just asks again.  True: send the request
+ * again; false: report the failure.
+ */
+static bool
+renewed_credentials(CksScan *scan, CksStream *stream)
+{
+	const SigV4Credentials *old = stream->signed_with;
+	const SigV4Credentials *fresh;
+
+	if (scan->renew_credentials == NULL || !failed_as_expired(&stream->call))
+		return false;
+	if (stream->credentials != old)
+		return true;
+	if (stream->credentials_renewed)
+		return false;
+	fresh = scan->renew_credentials(scan->renew_arg, stream);
+	for (int i = 0; i < scan->nstreams; i++)
+	{
+		if (scan->streams[i].credentials == old)
+		{
+			scan->streams[i].credentials = fresh;
+			scan->streams[i].credentials_renewed = true;
+		}
+	}
+	return true;
+}
+
 /*
  * Let any in-flight stream finish its request (waiting if 'wait'), and
  * take its page or failure.  Returns false when nothing finished: no
@@ -422,6 +462,8 @@ take_a_finished_page(CksScan *scan, bool wait, bool *would_block)
 	scan->stats.requests += calls[done]->requests_sent;
 	if (calls[done]->state == CKS_CALL_DONE)
 		page_arrived(scan, owners[done]);
+	else if (renewed_credentials(scan, owners[done]))
+		request_page(scan, owners[done]);
 	else
 		stream_failed(scan, owners[done]);
 	pfree(calls);
