@@ -312,6 +312,7 @@ cksBeginForeignScan(ForeignScanState *node, int eflags)
 	state->value_states = ExecInitExprList(plan->fdw_exprs, (PlanState *) node);
 	cks_scan_configure(&state->scan, &state->opts,
 					   intVal(list_nth(plan->fdw_private, FdwPrivatePageLimit)));
+	state->scan.settings.credential_source = cks_user_credential_source(state->user);
 	state->scan.renew_credentials = renew_scan_credentials;
 	state->scan.renew_arg = node;
 }

@@ -646,3 +646,23 @@ cks_table_kind_option(Oid relid)
 	apply_options(GetForeignTable(relid)->options, CKS_ON_TABLE, &opts);
 	return opts.table;
 }
+
+const char *
+cks_user_credential_source(UserMapping *user)
+{
+	const CksOption *opt = find_option("credential_source");
+	CksUserOptions scratch;
+	ListCell   *lc;
+
+	foreach(lc, user->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, opt->keyword) != 0)
+			continue;
+		memset(&scratch, 0, sizeof(scratch));
+		apply_option(opt, def, &scratch);
+		return cks_credential_source_name(scratch.credential_source);
+	}
+	return NULL;
+}
