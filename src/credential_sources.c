@@ -27,6 +27,7 @@
 #include "credentials.h"
 #include "imds.h"
 #include "plain_http.h"
+#include "secrets.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
@@ -331,8 +332,9 @@ fetch_container(StsCredentials *out)
 #define TOKEN_QUOTE_PREFIX	16
 
 /*
- * The STS error of a failed AssumeRoleWithWebIdentity, bounded, and
- * withheld if it quotes the token we sent.
+ * The STS error of a failed AssumeRoleWithWebIdentity, sanitized and
+ * bounded like every AWS error (aws_error_sanitize, which also redacts
+ * the token), and withheld if it still quotes a piece of the token.
  */
 static char *
 web_identity_error_detail(const CksPlainResponse *r, const char *url,
@@ -342,22 +344,62 @@ web_identity_error_detail(const CksPlainResponse *r, const char *url,
 	char	   *detail;
 	const char *message;
 	char		prefix[TOKEN_QUOTE_PREFIX + 1];
+	const char *secrets[1];
 
 	if (r->status == 0)
 		return answer_detail("STS endpoint", url, r);
 	memset(&err, 0, sizeof(err));
 	sts_parse_error(r->status, r->request_id, r->body, r->body_len, &err);
+	secrets[0] = token;
+	aws_error_sanitize(&err, secrets, lengthof(secrets));
 	strlcpy(prefix, token, sizeof(prefix));
 	message = err.message ? err.message : "(no message)";
 	if (strstr(message, prefix) != NULL)
 		message = "(withheld: it quotes the web identity token)";
 	explicit_bzero(prefix, sizeof(prefix));
-	detail = psprintf("AWS error %s: %.300s (HTTP %ld%s%s).",
+	detail = psprintf("AWS error %s: %s (HTTP %ld%s%s).",
 					  err.code ? err.code : "(no code)", message,
 					  r->status, err.request_id ? ", request id " : "",
 					  err.request_id ? err.request_id : "");
 	aws_error_free(&err);
 	return detail;
+}
+
+/* What a web identity exchange holds that must not outlive it unwiped. */
+typedef struct WebIdentitySecrets
+{
+	char	   *token;
+	char	   *body;
+} WebIdentitySecrets;
+
+/* Memory-context reset callback: wipe the token and the request body. */
+static void
+wipe_web_identity_secrets(void *arg)
+{
+	WebIdentitySecrets *secrets = (WebIdentitySecrets *) arg;
+
+	cks_secret_wipe(secrets->token);
+	cks_secret_wipe(secrets->body);
+}
+
+/*
+ * A context for the token and the body that carries it, under the current
+ * one: whichever way the exchange ends (done, error, query cancel,
+ * statement_timeout), deleting or resetting it wipes them first.
+ */
+static MemoryContext
+web_identity_context(WebIdentitySecrets **secrets)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+											  "cks_fdw web identity token",
+											  ALLOCSET_SMALL_SIZES);
+	MemoryContextCallback *callback = MemoryContextAlloc(cxt, sizeof(MemoryContextCallback));
+
+	*secrets = MemoryContextAllocZero(cxt, sizeof(WebIdentitySecrets));
+	callback->func = wipe_web_identity_secrets;
+	callback->arg = *secrets;
+	MemoryContextRegisterResetCallback(cxt, callback);
+	return cxt;
 }
 
 /* AWS_ROLE_ARN, checked enough to go into a request. */
@@ -392,53 +434,69 @@ fetch_web_identity(const CksSourceContext *ctx, StsCredentials *out)
 	const char *session = server_env("AWS_ROLE_SESSION_NAME");
 	char	   *problem;
 	bool		missing;
-	char	   *body;
 	CksHeader	content_type = {"Content-Type", STS_CONTENT_TYPE};
 	CksPlainRequest req;
 	CksPlainResponse r;
 	CksAwsError err;
+	WebIdentitySecrets *secrets;
+	MemoryContext secrets_cxt = web_identity_context(&secrets);
+	MemoryContext old;
 
 	params.role_arn = web_identity_role();
 	path = server_env("AWS_WEB_IDENTITY_TOKEN_FILE");
 	params.role_session_name = session && session[0] ? session : DEFAULT_WEB_IDENTITY_SESSION_NAME;
 	params.duration_seconds = 0;
-	params.web_identity_token = cks_read_token_file(path, CKS_MAX_WEB_IDENTITY_TOKEN_LEN,
-													false, &problem, &missing);
-	if (params.web_identity_token == NULL)
+
+	old = MemoryContextSwitchTo(secrets_cxt);
+	secrets->token = cks_read_token_file(path, CKS_MAX_WEB_IDENTITY_TOKEN_LEN,
+										 false, &problem, &missing);
+	if (secrets->token != NULL)
+	{
+		params.web_identity_token = secrets->token;
+		secrets->body = sts_web_identity_body(&params);
+	}
+	MemoryContextSwitchTo(old);
+	if (secrets->token == NULL)
+	{
+		char	   *detail = psprintf("AWS_WEB_IDENTITY_TOKEN_FILE \"%s\": %s.",
+									  path, problem);
+
+		MemoryContextDelete(secrets_cxt);
 		source_failed(CKS_SOURCE_WEB_IDENTITY,
 					  missing ? ERRCODE_UNDEFINED_FILE : ERRCODE_INVALID_PARAMETER_VALUE,
-					  psprintf("AWS_WEB_IDENTITY_TOKEN_FILE \"%s\": %s.", path, problem));
+					  detail);
+	}
 
-	body = sts_web_identity_body(&params);
 	memset(&req, 0, sizeof(req));
 	req.url = ctx->sts_url;
 	req.method = "POST";
 	req.headers = &content_type;
 	req.nheaders = 1;
-	req.body = body;
-	req.body_len = strlen(body);
+	req.body = secrets->body;
+	req.body_len = strlen(secrets->body);
 	req.connect_timeout_ms = ctx->settings->connect_timeout_ms;
 	req.timeout_ms = ctx->settings->request_timeout_ms;
 	req.max_attempts = ctx->settings->max_attempts;
 	req.ca_file = ctx->settings->ca_file;
+	req.proxy = ctx->settings->proxy;
+	req.no_proxy = ctx->settings->no_proxy;
 	cks_plain_request(&req, &r);
-	cks_secret_free(body);
 	if (ctx->sts_requests)
 		*ctx->sts_requests += r.attempts;
 
 	if (r.status < 200 || r.status >= 300)
 	{
 		char	   *detail = web_identity_error_detail(&r, ctx->sts_url,
-													   params.web_identity_token);
+													   secrets->token);
 		int			sqlstate = r.status == 0 ?
 			ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION :
 			ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
 
 		cks_plain_response_free(&r);
-		cks_secret_free((char *) params.web_identity_token);
+		MemoryContextDelete(secrets_cxt);
 		source_failed(CKS_SOURCE_WEB_IDENTITY, sqlstate, detail);
 	}
-	cks_secret_free((char *) params.web_identity_token);
+	MemoryContextDelete(secrets_cxt);
 	memset(&err, 0, sizeof(err));
 	if (!sts_parse_web_identity_response(r.body, r.body_len, r.status, out, &err) ||
 		!cks_check_credentials(out, false, &problem))

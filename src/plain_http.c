@@ -61,6 +61,8 @@ run_attempt(const CksPlainRequest *req, CksPlainResponse *response)
 	hreq.connect_timeout_ms = req->connect_timeout_ms;
 	hreq.timeout_ms = req->timeout_ms;
 	hreq.ca_file = req->ca_file;
+	hreq.proxy = req->proxy;
+	hreq.no_proxy = req->no_proxy;
 	/* a cancel or an error releases it with the resource owner, too */
 	hreq.owner = CurrentResourceOwner;
 

@@ -27,6 +27,8 @@ typedef struct CksPlainRequest
 	int			timeout_ms;		/* per attempt */
 	int			max_attempts;	/* >= 1; retried on no answer or a 5xx */
 	const char *ca_file;		/* NULL: the system bundle */
+	const char *proxy;			/* NULL: no proxy (see CksHttpRequest) */
+	const char *no_proxy;
 } CksPlainRequest;
 
 typedef struct CksPlainResponse
