@@ -86,8 +86,10 @@ GRANT SELECT ON ks_checks_t TO cks_keyless_user;
 SET ROLE cks_keyless_user;
 SELECT account_id, count(*) > 0 AS has_rows FROM ks_checks_t GROUP BY 1;
 RESET ROLE;
--- IMDSv2: a session token, the role name, the role's credentials
-\! /usr/bin/python3 tests/endpoint/ctl.py requests --service imds --fields operation,status
+-- IMDSv2: a session token, the role name, the role's credentials; the
+-- token PUT and the GETs carry no body (no Content-Length, no form
+-- Content-Type), as AWS's own examples send them
+\! /usr/bin/python3 tests/endpoint/ctl.py requests --service imds --fields operation,method,body_headers,status
 
 -- each source, and the identity it gives
 SELECT make_keyless('ks_instance', 'credential_source ''instance''');

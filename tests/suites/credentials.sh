@@ -9,7 +9,8 @@
 #      out 20-second credentials), for the instance, container and web
 #      identity sources, with a stale IMDSv2 token (401) re-fetched once,
 #   c. KMS answering ExpiredTokenException: credentials renewed once, the
-#      query succeeds; twice in a row: an error, no loop,
+#      query succeeds; twice in a row: an error, no loop, with a hint at
+#      the credential source (not at keys the mapping does not have),
 #   d. sources that are not available fail fast with an error naming the
 #      source: a hung metadata service, a wrong container token, a missing
 #      web identity token file,
@@ -153,6 +154,30 @@ check_eq "... after one more IMDS fetch" "requests: 1 -> 3" \
 	"$(cat "$suite_tmp/expired.before") -> $(count_of --service imds --operation GetCredentials)"
 check_contains "ExpiredTokenException twice: an error (28000)" \
 	"ERROR:  28000:" "$suite_tmp/expired.out"
+check_contains "... whose hint points at the mapping's credential source" \
+	"HINT:  The user mapping takes its credentials from credential_source 'instance'" \
+	"$suite_tmp/expired.out"
+check_absent "... and not at keys the mapping does not have" \
+	"Check access_key_id" "$suite_tmp/expired.out"
+
+# three regions, three streams in flight on the same credentials, all
+# refused as expired: one renewal for the account, shared by the three
+$CTL reset
+cat >"$suite_tmp/expired3.sql" <<EOF
+SELECT 'first: ' || count(*) FROM instance_t;
+ALTER SERVER instance OPTIONS (SET region 'us-east-1,eu-west-1,ap-southeast-2');
+CREATE FOREIGN TABLE instance3_t (region text) SERVER instance;
+\\! $CTL count --service imds --operation GetCredentials >$suite_tmp/expired3.before
+\\! /usr/bin/python3 $suite_tmp/expire.py 3
+SELECT 'regions: ' || count(DISTINCT region) FROM instance3_t;
+EOF
+psql -X -At -d "$db" -f "$suite_tmp/expired3.sql" >"$suite_tmp/expired3.out" 2>&1
+check_contains "3 streams refused as expired: the query gets every region" \
+	"regions: 3" "$suite_tmp/expired3.out"
+check_eq "... after one renewal for the account, not one per stream" \
+	"requests: 1 -> 2" \
+	"$(cat "$suite_tmp/expired3.before") -> $(count_of --service imds --operation GetCredentials)"
+check_eq "... and the 3 refusals only" 3 "$(count_of --service kms --status 400)"
 check_eq "... after exactly one renewal each time (no loop)" 3 \
 	"$(count_of --service kms --status 400)"
 
