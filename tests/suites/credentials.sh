@@ -159,6 +159,8 @@ check_contains "... whose hint points at the mapping's credential source" \
 	"$suite_tmp/expired.out"
 check_absent "... and not at keys the mapping does not have" \
 	"Check access_key_id" "$suite_tmp/expired.out"
+check_eq "... after exactly one renewal each time (no loop)" 3 \
+	"$(count_of --service kms --status 400)"
 
 # three regions, three streams in flight on the same credentials, all
 # refused as expired: one renewal for the account, shared by the three
@@ -178,8 +180,6 @@ check_eq "... after one renewal for the account, not one per stream" \
 	"requests: 1 -> 2" \
 	"$(cat "$suite_tmp/expired3.before") -> $(count_of --service imds --operation GetCredentials)"
 check_eq "... and the 3 refusals only" 3 "$(count_of --service kms --status 400)"
-check_eq "... after exactly one renewal each time (no loop)" 3 \
-	"$(count_of --service kms --status 400)"
 
 # ---- d. sources that are not available: fast errors naming them --------------
 $CTL reset
