@@ -151,7 +151,8 @@ escape_and_cap(const char *text, size_t max_bytes)
 /*
  * Order matters: cut the echo first (it is where secrets are expected),
  * redact whole secrets before anything can cut one in half, and only then
- * escape and cap.
+ * escape and cap -- and cut again, since an escape ("\t" before "he
+ * String-to-Sign ...") can spell an opener that the raw text did not.
  */
 char *
 aws_text_sanitize(const char *text, size_t max_bytes,
@@ -167,6 +168,8 @@ aws_text_sanitize(const char *text, size_t max_bytes,
 	head[aws_message_echo_start(head)] = '\0';
 	redacted = cks_redact_secrets(head, secrets, nsecrets);
 	result = escape_and_cap(redacted, max_bytes);
+	/* an escape can complete an opener: "T<tab>he String-to-Sign ..." */
+	result[aws_message_echo_start(result)] = '\0';
 	cks_secret_free(head);
 	cks_secret_free(redacted);
 	return result;

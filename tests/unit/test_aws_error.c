@@ -84,6 +84,9 @@ test_escape(void)
 			  "cl\xc3\xa9 \xf0\x9f\x94\x91 bad \\xc3( \\xff");
 	CHECK_STR(clean("", 10), "");
 	CHECK(aws_text_sanitize(NULL, 10, NULL, 0) == NULL);
+	/* an escape must not spell an echo opener (found by fuzz_kms) */
+	CHECK_STR(clean("bad T\the String-to-Sign should have been\nAWS4", 400),
+			  "bad T\\");
 }
 
 static void
