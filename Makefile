@@ -30,7 +30,8 @@ PGFILEDESC = "cks_fdw - foreign data wrapper for AWS KMS custom key stores"
 # table-kind descriptors, the HTTP client).
 CORE_SRCS = src/sigv4.c src/aws_json.c src/aws_service.c src/table_kinds.c \
 	src/sts.c src/xml.c src/http.c src/aws_error.c \
-	src/aws_error_class.c src/secrets.c src/aws_names.c
+	src/aws_error_class.c src/secrets.c src/aws_names.c \
+	src/keyless.c src/imds.c src/container_creds.c
 # Backend side: options, quals, rows, connections, the request driver.
 BACKEND_SRCS = $(filter-out $(CORE_SRCS),$(call source_files,src/*.c))
 
@@ -87,7 +88,7 @@ unitcheck: tests/unit/run_unit
 # libFuzzer targets on the response and error parsers and the option
 # grammars, built with clang as frontend code like the unit runner, with
 # ASan and UBSan (any UB aborts).
-#   make fuzz                builds fuzz/build/fuzz_{kms,sts,names}
+#   make fuzz                builds fuzz/build/fuzz_{kms,sts,names,keyless}
 #   fuzz/build/fuzz_kms fuzz/corpus/kms     runs one (see tests/suites/fuzz.sh)
 FUZZ_CC = clang
 FUZZ_CFLAGS = -DFRONTEND -g -O1 -fno-omit-frame-pointer \
@@ -111,7 +112,13 @@ fuzz/build/fuzz_names: fuzz/fuzz_names.c fuzz/fuzz_common.c fuzz/fuzz_common.h s
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_names.c fuzz/fuzz_common.c src/aws_names.c src/aws_error.c src/secrets.c $(UNIT_LIBS)
 
-fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts fuzz/build/fuzz_names
+KEYLESS_FUZZ_SRCS = src/keyless.c src/imds.c src/aws_json.c src/aws_service.c \
+	src/sts.c src/xml.c src/aws_error.c src/secrets.c src/aws_names.c
+fuzz/build/fuzz_keyless: fuzz/fuzz_keyless.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(KEYLESS_FUZZ_SRCS) $(wildcard src/*.h)
+	@mkdir -p fuzz/build
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_keyless.c fuzz/fuzz_common.c $(KEYLESS_FUZZ_SRCS) $(UNIT_LIBS)
+
+fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts fuzz/build/fuzz_names fuzz/build/fuzz_keyless
 
 .PHONY: fuzz
 

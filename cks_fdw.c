@@ -302,6 +302,26 @@ user_mapping_or_hint(Oid userid, ForeignServer *server)
 	return GetUserMapping(userid, server->serverid);
 }
 
+/*
+ * KMS said the keys expired although we thought them fresh (revoked, or
+ * an expiry we were told wrong): get new ones for the rest of the query,
+ * in the query's context like the first ones.
+ */
+static const SigV4Credentials *
+renew_scan_credentials(void *arg, const CksStream *stream)
+{
+	ForeignScanState *node = arg;
+	CksScanState *state = node->fdw_state;
+	MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+
+	/* one account per scan so far: the mapping's (stream->account_id) */
+	state->credentials = cks_renew_credentials(state->user, &state->opts,
+											   &state->scan.settings,
+											   &state->sts_requests);
+	MemoryContextSwitchTo(old);
+	return state->credentials;
+}
+
 static void
 cksBeginForeignScan(ForeignScanState *node, int eflags)
 {
@@ -334,6 +354,9 @@ cksBeginForeignScan(ForeignScanState *node, int eflags)
 	state->value_states = ExecInitExprList(plan->fdw_exprs, (PlanState *) node);
 	cks_scan_configure_for_kind(&state->scan, &state->opts, state->kind,
 								intVal(list_nth(plan->fdw_private, FdwPrivatePageLimit)));
+	state->scan.settings.credential_source = cks_user_credential_source(state->user);
+	state->scan.renew_credentials = renew_scan_credentials;
+	state->scan.renew_arg = node;
 }
 
 /* Evaluate the pushed value of one target: its distinct non-NULL texts. */

@@ -692,7 +692,8 @@ report_hint(const CksCall *call, CksErrorCategory category)
 									  call->operation->iam_resource ?
 									  call->operation->iam_resource : "");
 	char	   *hint = aws_error_hint(category, call->service->signing_name,
-									  permission);
+									  permission,
+									  call->settings->credential_source);
 
 	if (hint == NULL)
 		return 0;

@@ -39,6 +39,8 @@ typedef struct CksCallSettings
 	const char *ca_file;		/* NULL: the system bundle */
 	const char *proxy;			/* NULL: no proxy at all */
 	const char *no_proxy;
+	/* the user mapping's credential_source, for hints; NULL: its keys */
+	const char *credential_source;
 } CksCallSettings;
 
 typedef struct CksCall

@@ -169,7 +169,8 @@ cut_escaped_echo(char *escaped)
 /*
  * Order matters: cut the echo first (it is where secrets are expected),
  * redact whole secrets before anything can cut one in half, and only then
- * escape and cap.
+ * escape and cap -- and cut again, since an escape ("\t" before "he
+ * String-to-Sign ...") can spell an opener that the raw text did not.
  */
 char *
 aws_text_sanitize(const char *text, size_t max_bytes,

@@ -102,7 +102,7 @@ aws_error_category(const CksAwsError *err)
 
 char *
 aws_error_hint(CksErrorCategory category, const char *service,
-			   const char *permission)
+			   const char *permission, const char *credential_source)
 {
 	switch (category)
 	{
@@ -115,6 +115,9 @@ aws_error_hint(CksErrorCategory category, const char *service,
 			return psprintf("Grant the IAM identity of the user mapping %s, or check role_arn and external_id.",
 							permission);
 		case CKS_ERRCAT_CREDENTIALS:
+			if (credential_source != NULL)
+				return psprintf("The user mapping takes its credentials from credential_source '%s': check the role or keys the database server gets there, and the server's clock.",
+								credential_source);
 			return pstrdup("Check access_key_id, secret_access_key and session_token in the user mapping (ALTER USER MAPPING ... OPTIONS (SET ...)).");
 		case CKS_ERRCAT_THROTTLED:
 			return pstrdup("AWS kept refusing the request; retry later or raise max_attempts.");

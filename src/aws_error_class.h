@@ -42,9 +42,12 @@ extern CksErrorCategory aws_error_category(const CksAwsError *err);
 /*
  * The hint for a category, palloc'd, or NULL when there is nothing useful
  * to say.  'service' is the AWS service called ("kms", "sts"),
- * 'permission' what the identity needs for the call (for access errors).
+ * 'permission' what the identity needs for the call (for access errors),
+ * 'credential_source' the user mapping's (NULL when it has keys), so that
+ * a credentials hint points at what the mapping really uses.
  */
 extern char *aws_error_hint(CksErrorCategory category, const char *service,
-							const char *permission);
+							const char *permission,
+							const char *credential_source);
 
 #endif							/* CKS_AWS_ERROR_CLASS_H */

@@ -181,8 +181,8 @@ is_blank(const char *body, size_t len)
  *
  * On failure returns NULL and sets *problem (palloc'd); nothing to free.
  */
-static struct json_object *
-parse_json_body(const char *body, size_t len, char **problem)
+struct json_object *
+aws_json_parse_body(const char *body, size_t len, char **problem)
 {
 	struct json_tokener *tok;
 	struct json_object *root;
@@ -353,7 +353,7 @@ aws_json_parse_page(const CksPageRule *rule, const char *body, size_t len,
 
 	memset(page, 0, sizeof(*page));
 
-	root = parse_json_body(body, len, &problem);
+	root = aws_json_parse_body(body, len, &problem);
 	if (root == NULL)
 	{
 		set_bad_response(err, http_status, problem, NULL);
@@ -685,7 +685,7 @@ aws_json_parse_error(long http_status, const char *error_type_header,
 	err->message = NULL;
 
 	if (!empty)
-		root = parse_json_body(body, len, &problem);
+		root = aws_json_parse_body(body, len, &problem);
 	if (problem != NULL)
 		pfree(problem);
 

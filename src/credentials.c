@@ -4,17 +4,22 @@
  *	  The per-backend cache of signing credentials and account ids, one
  *	  entry per user mapping.
  *
- *	  Static keys are read from the user mapping each time an entry is
- *	  (re)built.  A role_arn adds an STS AssumeRole call whose temporary
- *	  keys are kept until CKS_CREDENTIAL_REFRESH_MARGIN_SECS before they
- *	  expire, so a long-lived session (a pg_cron worker, a pooler) never
- *	  signs with an expired token.  ALTER/DROP of the server or user mapping
- *	  drops every entry at once through syscache callbacks.
+ *	  The base keys are the user mapping's static keys, read each time an
+ *	  entry is (re)built, or the server's own identity from the mapping's
+ *	  credential_source (credential_sources.c, which caches it once per
+ *	  backend for every mapping).  A role_arn adds an STS AssumeRole call,
+ *	  signed with the base keys, whose temporary keys are kept until
+ *	  cks_credentials_refresh_at, so a long-lived session (a pg_cron worker,
+ *	  a pooler) never signs with an expired token; an ExpiredToken answer
+ *	  drops them and the source's keys for one more try.  ALTER/DROP of the
+ *	  server or user mapping drops every entry at once through syscache
+ *	  callbacks.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "credential_sources.h"
 #include "credentials.h"
 #include "secrets.h"
 #include "sts.h"
@@ -32,6 +37,7 @@ typedef struct CredentialEntry
 	SigV4Credentials static_keys;
 	SigV4Credentials assumed;	/* valid when assumed_expiration > 0 */
 	time_t		assumed_expiration;
+	time_t		assumed_refresh_at;
 	char	   *account_id;
 } CredentialEntry;
 
@@ -118,15 +124,31 @@ copy_or_null(MemoryContext cxt, const char *s)
 	return s ? MemoryContextStrdup(cxt, s) : NULL;
 }
 
+static void fill_entry(CredentialEntry *entry, const CksUserOptions *uopts);
+
+/*
+ * Read the mapping's options into *uopts (without its keys, which only the
+ * entry keeps), and return its cache entry.
+ */
 static CredentialEntry *
-get_entry(UserMapping *user, const CksUserOptions *uopts)
+get_entry(UserMapping *user, CksUserOptions *uopts)
 {
 	CredentialEntry *entry;
 	bool		found;
 
+	cks_get_user_options(user, uopts);
 	entry = hash_search(credential_cache, &user->umid, HASH_ENTER, &found);
-	if (found && entry->valid)
-		return entry;
+	if (!(found && entry->valid))
+		fill_entry(entry, uopts);
+	/* the entry has its own copies of the keys now */
+	free_user_secrets(uopts);
+	return entry;
+}
+
+/* Build a (new or invalidated) entry from the mapping's options. */
+static void
+fill_entry(CredentialEntry *entry, const CksUserOptions *uopts)
+{
 
 	entry->cxt = AllocSetContextCreate(CacheMemoryContext,
 									   "cks_fdw credential entry",
@@ -136,12 +158,22 @@ get_entry(UserMapping *user, const CksUserOptions *uopts)
 	entry->static_keys.session_token = copy_or_null(entry->cxt, uopts->session_token);
 	memset(&entry->assumed, 0, sizeof(SigV4Credentials));
 	entry->assumed_expiration = 0;
+	entry->assumed_refresh_at = 0;
 	entry->account_id = NULL;
 	/* the entry never moves (dynahash), so the callbacks may point into it */
 	wipe_with_context(entry->cxt, &entry->static_keys);
 	wipe_with_context(entry->cxt, &entry->assumed);
 	entry->valid = true;
-	return entry;
+}
+
+time_t
+cks_credentials_refresh_at(time_t expiration, time_t now)
+{
+	if (expiration == 0)
+		return 0;
+	if (expiration - now > CKS_CREDENTIAL_REFRESH_MARGIN_SECS)
+		return expiration - CKS_CREDENTIAL_REFRESH_MARGIN_SECS;
+	return now + (expiration - now) / 2;
 }
 
 /* Error out, with the statement to fix it, when the mapping has no keys. */
@@ -157,7 +189,7 @@ require_static_keys(UserMapping *user, const CredentialEntry *entry)
 			(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
 			 errmsg("user mapping for server \"%s\" has no AWS credentials",
 					server->servername),
-			 errhint("ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD access_key_id '...', ADD secret_access_key '...').",
+			 errhint("ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD access_key_id '...', ADD secret_access_key '...'), or have a superuser add credential_source.",
 					 quote_identifier(server->servername))));
 }
 
@@ -167,26 +199,81 @@ sts_region(const CksScanOptions *opts)
 	return (const char *) linitial(opts->regions);
 }
 
+/* The base keys: the mapping's own, or its credential source's. */
+static void
+get_base_keys(UserMapping *user, const CredentialEntry *entry,
+			  const CksUserOptions *uopts, const CksScanOptions *opts,
+			  const CksCallSettings *settings, int *sts_requests,
+			  StsCredentials *out)
+{
+	CksSourceContext ctx;
+
+	if (uopts->credential_source == CKS_SOURCE_NONE)
+	{
+		require_static_keys(user, entry);
+		out->access_key_id = pstrdup(entry->static_keys.access_key_id);
+		out->secret_access_key = pstrdup(entry->static_keys.secret_access_key);
+		out->session_token = entry->static_keys.session_token ?
+			pstrdup(entry->static_keys.session_token) : NULL;
+		out->expiration = 0;
+		return;
+	}
+	ctx.sts_region = sts_region(opts);
+	ctx.sts_url = cks_endpoint_for_region(opts->sts_endpoint, ctx.sts_region);
+	ctx.settings = settings;
+	ctx.sts_requests = sts_requests;
+	cks_source_credentials(uopts->credential_source, &ctx, out);
+}
+
+static bool
+is_expired_token_error(const CksCall *call)
+{
+	return cks_call_failed_with(call, "ExpiredToken") ||
+		cks_call_failed_with(call, "ExpiredTokenException");
+}
+
 /*
- * Run one STS call signed with the mapping's static keys; ereport on
- * failure.  The response stays in call->response_body until cks_call_reset.
+ * Run one STS call signed with the base keys; ereport on failure.  When
+ * AWS says the source's keys expired (we trusted an expiry that was
+ * wrong, or they were revoked), fetch them again and try once more.  The
+ * response stays in call->response_body until cks_call_reset.
  */
 static void
 run_sts_call(CksCall *call, const CksOperation *operation, const char *body,
-			 const CredentialEntry *entry, const CksScanOptions *opts,
+			 UserMapping *user, const CredentialEntry *entry,
+			 const CksUserOptions *uopts, const CksScanOptions *opts,
 			 const CksCallSettings *settings, const char *what,
 			 int *sts_requests)
 {
 	const char *region = sts_region(opts);
+	const char *url = cks_endpoint_for_region(opts->sts_endpoint, region);
 
-	cks_call_init(call, operation,
-				  cks_endpoint_for_region(opts->sts_endpoint, region),
-				  region, pstrdup(body), &entry->static_keys, settings);
-	cks_call_run(call);
-	if (sts_requests)
-		*sts_requests += call->requests_sent;
-	if (call->state == CKS_CALL_FAILED)
+	for (int attempt = 1;; attempt++)
+	{
+		StsCredentials base;
+		SigV4Credentials signer;
+
+		get_base_keys(user, entry, uopts, opts, settings, sts_requests, &base);
+		signer.access_key_id = base.access_key_id;
+		signer.secret_access_key = base.secret_access_key;
+		signer.session_token = base.session_token;
+		cks_call_init(call, operation, url, region, pstrdup(body), &signer,
+					  settings);
+		cks_call_run(call);
+		sts_credentials_free(&base);
+		if (sts_requests)
+			*sts_requests += call->requests_sent;
+		if (call->state != CKS_CALL_FAILED)
+			return;
+		if (attempt == 1 && uopts->credential_source != CKS_SOURCE_NONE &&
+			is_expired_token_error(call))
+		{
+			cks_call_reset(call);
+			cks_source_forget(uopts->credential_source);
+			continue;
+		}
 		cks_call_report(call, ERROR, what, NULL);
+	}
 }
 
 static void
@@ -201,9 +288,9 @@ report_bad_sts_response(const CksAwsError *err, const char *what)
 }
 
 static void
-assume_role(CredentialEntry *entry, const CksUserOptions *uopts,
-			const CksScanOptions *opts, const CksCallSettings *settings,
-			int *sts_requests)
+assume_role(UserMapping *user, CredentialEntry *entry,
+			const CksUserOptions *uopts, const CksScanOptions *opts,
+			const CksCallSettings *settings, int *sts_requests)
 {
 	StsAssumeRoleParams params;
 	StsCredentials temp;
@@ -217,7 +304,7 @@ assume_role(CredentialEntry *entry, const CksUserOptions *uopts,
 	params.duration_seconds = uopts->duration_seconds;
 
 	run_sts_call(&call, &cks_op_sts_assume_role, sts_assume_role_body(&params),
-				 entry, opts, settings, what, sts_requests);
+				 user, entry, uopts, opts, settings, what, sts_requests);
 	memset(&err, 0, sizeof(err));
 	if (!sts_parse_assume_role_response(call.response_body, call.response_len,
 										call.http_status, &temp, &err))
@@ -235,6 +322,8 @@ assume_role(CredentialEntry *entry, const CksUserOptions *uopts,
 	entry->assumed.secret_access_key = MemoryContextStrdup(entry->cxt, temp.secret_access_key);
 	entry->assumed.session_token = MemoryContextStrdup(entry->cxt, temp.session_token);
 	entry->assumed_expiration = temp.expiration;
+	entry->assumed_refresh_at = cks_credentials_refresh_at(temp.expiration,
+														   time(NULL));
 	/* the cache holds the only copy the backend keeps */
 	sts_credentials_free(&temp);
 }
@@ -243,7 +332,7 @@ static bool
 assumed_keys_fresh(const CredentialEntry *entry)
 {
 	return entry->assumed_expiration > 0 &&
-		time(NULL) < entry->assumed_expiration - CKS_CREDENTIAL_REFRESH_MARGIN_SECS;
+		time(NULL) < entry->assumed_refresh_at;
 }
 
 static SigV4Credentials *
@@ -265,17 +354,40 @@ cks_get_credentials(UserMapping *user, const CksScanOptions *opts,
 	CksUserOptions uopts;
 	CredentialEntry *entry;
 
-	cks_get_user_options(user, &uopts);
 	entry = get_entry(user, &uopts);
-	free_user_secrets(&uopts);
-	require_static_keys(user, entry);
 
 	if (uopts.role_arn == NULL)
-		return copy_credentials(&entry->static_keys);
+	{
+		StsCredentials base;
+		SigV4Credentials *copy = palloc0(sizeof(SigV4Credentials));
+
+		/* the copy's strings are the caller's to keep */
+		get_base_keys(user, entry, &uopts, opts, settings, sts_requests, &base);
+		copy->access_key_id = base.access_key_id;
+		copy->secret_access_key = base.secret_access_key;
+		copy->session_token = base.session_token;
+		wipe_with_context(CurrentMemoryContext, copy);
+		return copy;
+	}
 
 	if (!assumed_keys_fresh(entry))
-		assume_role(entry, &uopts, opts, settings, sts_requests);
+		assume_role(user, entry, &uopts, opts, settings, sts_requests);
 	return copy_credentials(&entry->assumed);
+}
+
+SigV4Credentials *
+cks_renew_credentials(UserMapping *user, const CksScanOptions *opts,
+					  const CksCallSettings *settings, int *sts_requests)
+{
+	CksUserOptions uopts;
+	CredentialEntry *entry;
+
+	entry = get_entry(user, &uopts);
+	entry->assumed_expiration = 0;
+	entry->assumed_refresh_at = 0;
+	if (uopts.credential_source != CKS_SOURCE_NONE)
+		cks_source_forget(uopts.credential_source);
+	return cks_get_credentials(user, opts, settings, sts_requests);
 }
 
 char *
@@ -288,9 +400,7 @@ cks_get_account_id(UserMapping *user, const CksScanOptions *opts,
 	CksAwsError err;
 	char	   *account_id = NULL;
 
-	cks_get_user_options(user, &uopts);
 	entry = get_entry(user, &uopts);
-	free_user_secrets(&uopts);
 	if (entry->account_id)
 		return pstrdup(entry->account_id);
 
@@ -298,10 +408,9 @@ cks_get_account_id(UserMapping *user, const CksScanOptions *opts,
 		account_id = cks_arn_account_id(uopts.role_arn);
 	else
 	{
-		require_static_keys(user, entry);
 		run_sts_call(&call, &cks_op_sts_get_caller_identity,
-					 sts_get_caller_identity_body(), entry, opts, settings,
-					 "STS GetCallerIdentity", sts_requests);
+					 sts_get_caller_identity_body(), user, entry, &uopts,
+					 opts, settings, "STS GetCallerIdentity", sts_requests);
 		memset(&err, 0, sizeof(err));
 		if (!sts_parse_caller_identity_response(call.response_body, call.response_len,
 												call.http_status, &account_id, &err))

@@ -24,6 +24,16 @@
 #define CKS_CREDENTIAL_REFRESH_MARGIN_SECS	300
 
 /*
+ * When to stop using temporary credentials that expire at 'expiration',
+ * obtained at 'now': CKS_CREDENTIAL_REFRESH_MARGIN_SECS before they
+ * expire, or, for credentials that came with less than that left,
+ * halfway through what they had -- so short-lived ones are still reused
+ * for a while rather than fetched again for every scan.  0 (never
+ * expires) stays 0.
+ */
+extern time_t cks_credentials_refresh_at(time_t expiration, time_t now);
+
+/*
  * Credentials to sign with, copied into the current memory context so a
  * refresh or invalidation later cannot pull them from under a scan.
  * Calls STS AssumeRole when the mapping has a role_arn and the cached
@@ -33,6 +43,15 @@ extern SigV4Credentials *cks_get_credentials(UserMapping *user,
 											 const CksScanOptions *opts,
 											 const CksCallSettings *settings,
 											 int *sts_requests);
+
+/*
+ * The same after AWS answered ExpiredToken: forget the mapping's assumed
+ * keys and its credential source's keys, and get new ones.
+ */
+extern SigV4Credentials *cks_renew_credentials(UserMapping *user,
+											   const CksScanOptions *opts,
+											   const CksCallSettings *settings,
+											   int *sts_requests);
 
 /*
  * The AWS account the mapping's requests act in: from the role ARN when a

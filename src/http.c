@@ -316,6 +316,31 @@ first_failure(const CURLcode *results, int n)
 }
 
 /*
+ * A POST, or any request with a body, sends it as given.  A GET or a PUT
+ * without a body (the IMDSv2 token PUT) sends none: POSTFIELDS would add
+ * "Content-Length: 0" and a form Content-Type that these requests do not
+ * have, where AWS's own examples (curl -X PUT) send neither.
+ */
+static CURLcode
+set_method_and_body(CURL *easy, const CksHttpRequest *req)
+{
+	CURLcode	rc;
+
+	if (req->body == NULL && strcmp(req->method, "POST") != 0)
+	{
+		if (strcmp(req->method, "GET") == 0)
+			return curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+		return curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, req->method);
+	}
+	rc = curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, req->method);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(easy, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");
+	return rc;
+}
+
+/*
  * The security-relevant settings live here, in one place: only http and
  * https, no redirects, TLS 1.2 or later with peer and host verification
  * always on, to the endpoint and to an https:// proxy alike.  A proxy is
@@ -350,9 +375,7 @@ configure_easy_handle(CksHttpTransfer *transfer, const CksHttpRequest *req,
 		curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, req->timeout_ms),
 		curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L),
 		curl_easy_setopt(easy, CURLOPT_USERAGENT, "cks_fdw/1.0"),
-		curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, req->method),
-		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len),
-		curl_easy_setopt(easy, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : ""),
+		set_method_and_body(easy, req),
 		curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers),
 		curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_body),
 		curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer),

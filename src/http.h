@@ -34,10 +34,10 @@
 typedef struct CksHttpRequest
 {
 	const char *url;
-	const char *method;			/* "POST" */
+	const char *method;			/* "POST"; "GET" and "PUT" may have no body */
 	const CksHeader *headers;	/* sent as given (Host comes from the URL) */
 	int			nheaders;
-	const char *body;
+	const char *body;			/* NULL: none (GET, PUT only) */
 	size_t		body_len;
 	long		connect_timeout_ms;
 	long		timeout_ms;		/* the whole attempt */

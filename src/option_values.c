@@ -394,3 +394,22 @@ cks_option_key_manager_all(DefElem *def)
 			 errhint("Valid values are \"CUSTOMER\" (customer managed keys only) and \"ALL\".")));
 	return false;				/* keep compiler quiet */
 }
+
+/*
+ * credential_source (keyless.h): one of the exact lower-case words, like
+ * on_error.
+ */
+CksCredentialSource
+cks_option_credential_source(DefElem *def)
+{
+	const char *value = defGetString(def);
+	CksCredentialSource source;
+
+	if (!cks_credential_source_from_name(value, &source))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"",
+						def->defname, value),
+				 errhint("Valid values are " CKS_CREDENTIAL_SOURCE_VALUES ".")));
+	return source;
+}

@@ -16,6 +16,7 @@
 #include "nodes/pg_list.h"
 
 #include "aws_names.h"
+#include "keyless.h"
 
 /* A plain decimal integer in [min, max]; the value is shown in the
  * message only when echo is true. */
@@ -38,5 +39,6 @@ extern char *cks_option_role_session_name(DefElem *def);
 extern char *cks_option_column_name(DefElem *def);
 extern char *cks_option_table(DefElem *def);
 extern bool cks_option_key_manager_all(DefElem *def);
+extern CksCredentialSource cks_option_credential_source(DefElem *def);
 
 #endif							/* CKS_OPTION_VALUES_H */

@@ -72,7 +72,8 @@ typedef enum CksOptionKind
 	CKS_KIND_ROLE_SESSION_NAME, /* char * */
 	CKS_KIND_COLUMN_NAME,		/* char * (read by cks_column_remote_name) */
 	CKS_KIND_TABLE,				/* char *, a table kind's name */
-	CKS_KIND_KEY_MANAGER		/* bool: true for 'ALL' */
+	CKS_KIND_KEY_MANAGER,		/* bool: true for 'ALL' */
+	CKS_KIND_CREDENTIAL_SOURCE	/* CksCredentialSource */
 } CksOptionKind;
 
 typedef struct CksOption
@@ -85,6 +86,8 @@ typedef struct CksOption
 								 * CksUserOptions, CksColumnOptions */
 	const char *default_value;	/* read before the catalog's; NULL: none */
 	bool		superuser_only; /* any value but default_value needs it */
+	const char *superuser_detail;	/* why, when not the usual reason */
+	const char *superuser_hint;
 	int			min;			/* CKS_KIND_INT only */
 	int			max;
 } CksOption;
@@ -196,6 +199,11 @@ static const CksOption cks_options[] = {
 	{.keyword = "duration_seconds", .where = CKS_ON_USER_MAPPING,
 		.kind = CKS_KIND_INT, .offset = USER_FIELD(duration_seconds),
 	.default_value = "3600", .min = 900, .max = 43200},
+	{.keyword = "credential_source", .where = CKS_ON_USER_MAPPING,
+		.kind = CKS_KIND_CREDENTIAL_SOURCE,
+		.offset = USER_FIELD(credential_source), .superuser_only = true,
+		.superuser_detail = "It lends the database server's own AWS identity to the mapping's users.",
+	.superuser_hint = "User mappings with a credential_source may only be created or modified by a superuser."},
 
 	{.keyword = "column_name", .where = CKS_ON_COLUMN,
 	.kind = CKS_KIND_COLUMN_NAME, .offset = offsetof(CksColumnOptions, column_name)},
@@ -330,6 +338,14 @@ apply_option(const CksOption *opt, DefElem *def, void *target)
 		case CKS_KIND_TABLE:
 			text = cks_option_table(def);
 			break;
+		case CKS_KIND_CREDENTIAL_SOURCE:
+			{
+				CksCredentialSource source = cks_option_credential_source(def);
+
+				if (field)
+					*(CksCredentialSource *) field = source;
+				return;
+			}
 	}
 	if (field)
 		*(char **) field = text;
@@ -488,6 +504,16 @@ check_user_mapping_combination(List *options)
 	for (int i = 0; i < lengthof(assume_role_options); i++)
 		require_partner(options, assume_role_options[i], "role_arn",
 						"It is passed to STS AssumeRole, which is only called when role_arn is set.");
+
+	/* credential_source replaces the keys; both would be ambiguous */
+	if (has_option(options, "credential_source") &&
+		(has_option(options, "access_key_id") ||
+		 has_option(options, "secret_access_key") ||
+		 has_option(options, "session_token")))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("option \"credential_source\" cannot be combined with access_key_id, secret_access_key or session_token"),
+				 errhint("A user mapping takes its credentials either from its keys or from the server's credential source; drop one of them.")));
 }
 
 /*
@@ -507,11 +533,14 @@ check_privilege(const CksOption *opt, DefElem *def)
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("permission denied to set option \"%s\"", def->defname),
+			 opt->superuser_detail ?
+			 errdetail("%s", opt->superuser_detail) :
 			 opt->default_value ?
 			 errdetail("Only superusers may set it to a value other than its default, \"%s\".",
 					   opt->default_value) :
 			 errdetail("Only superusers may set it."),
-			 errhint("It decides where the server process connects or whom it trusts.")));
+			 errhint("%s", opt->superuser_hint ? opt->superuser_hint :
+					 "It decides where the server process connects or whom it trusts.")));
 }
 
 /*
@@ -638,4 +667,24 @@ cks_service_endpoint(const CksScanOptions *opts, const char *endpoint_option)
 	if (opt == NULL || opt->kind != CKS_KIND_ENDPOINT)
 		elog(ERROR, "no endpoint option \"%s\"", endpoint_option);
 	return *(char *const *) ((const char *) opts + opt->offset);
+}
+
+const char *
+cks_user_credential_source(UserMapping *user)
+{
+	const CksOption *opt = find_option("credential_source");
+	CksUserOptions scratch;
+	ListCell   *lc;
+
+	foreach(lc, user->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, opt->keyword) != 0)
+			continue;
+		memset(&scratch, 0, sizeof(scratch));
+		apply_option(opt, def, &scratch);
+		return cks_credential_source_name(scratch.credential_source);
+	}
+	return NULL;
 }

@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 #include "foreign/foreign.h"
+#include "keyless.h"
 #include "nodes/pg_list.h"
 
 #include "aws_names.h"
@@ -60,6 +61,7 @@ typedef struct CksUserOptions
 	char	   *external_id;
 	char	   *role_session_name;	/* defaulted */
 	int			duration_seconds;	/* defaulted */
+	CksCredentialSource credential_source;	/* CKS_SOURCE_NONE: the keys */
 } CksUserOptions;
 
 /* Read a server's options, then the table's overrides (table may be
@@ -68,6 +70,12 @@ extern void cks_get_scan_options(Oid serverid, Oid foreigntableid,
 								 CksScanOptions *opts);
 
 extern void cks_get_user_options(UserMapping *user, CksUserOptions *opts);
+
+/*
+ * The name of the mapping's credential_source ("instance", ...), or NULL
+ * when it signs with its keys.  Reads no secret.
+ */
+extern const char *cks_user_credential_source(UserMapping *user);
 
 /* Remote name of a foreign table column: its column_name option, or the
  * attribute name.  palloc'd. */

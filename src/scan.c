@@ -189,6 +189,7 @@ request_page(CksScan *scan, CksStream *stream)
 	cks_call_init(&stream->call, op, stream->url, stream->region,
 				  op->build_request(op, stream->values, stream->token, limit),
 				  stream->credentials, &scan->settings);
+	stream->signed_with = stream->credentials;
 	stream->started = true;
 	MemoryContextSwitchTo(old);
 }
@@ -487,6 +488,45 @@ free_pending(PendingCalls *pending)
 	pfree(pending->follow_ups);
 }
 
+static bool
+failed_as_expired(const CksCall *call)
+{
+	return cks_call_failed_with(call, "ExpiredTokenException") ||
+		cks_call_failed_with(call, "ExpiredToken");
+}
+
+/*
+ * Credentials we thought fresh were refused as expired (revoked, or an
+ * expiry we were told wrong).  Renew them once for the stream's account:
+ * every stream that signs with the same credentials (the same account)
+ * takes the new ones.  A stream whose request went out with credentials a
+ * sibling has renewed since just asks again.  True: send the request
+ * again; false: report the failure.
+ */
+static bool
+renewed_credentials(CksScan *scan, CksStream *stream)
+{
+	const SigV4Credentials *old = stream->signed_with;
+	const SigV4Credentials *fresh;
+
+	if (scan->renew_credentials == NULL || !failed_as_expired(&stream->call))
+		return false;
+	if (stream->credentials != old)
+		return true;
+	if (stream->credentials_renewed)
+		return false;
+	fresh = scan->renew_credentials(scan->renew_arg, stream);
+	for (int i = 0; i < scan->nstreams; i++)
+	{
+		if (scan->streams[i].credentials == old)
+		{
+			scan->streams[i].credentials = fresh;
+			scan->streams[i].credentials_renewed = true;
+		}
+	}
+	return true;
+}
+
 /*
  * Let any request in flight finish (waiting if 'wait'), and take its page
  * or failure.  Returns false when nothing finished: nothing is in flight,
@@ -523,6 +563,8 @@ take_a_finished_call(CksScan *scan, bool wait, bool *would_block)
 	{
 		if (call->state == CKS_CALL_DONE)
 			page_arrived(scan, pending.streams[done]);
+		else if (renewed_credentials(scan, pending.streams[done]))
+			request_page(scan, pending.streams[done]);
 		else
 			stream_failed(scan, pending.streams[done]);
 	}

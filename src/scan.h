@@ -49,6 +49,8 @@ typedef struct CksStream
 	const CksOperation *operation;
 	const char *account_id;		/* for rows and messages; may be NULL */
 	const SigV4Credentials *credentials;
+	const SigV4Credentials *signed_with;	/* those of the call in flight */
+	bool		credentials_renewed;	/* renewed once already */
 	const char *region;
 	char	   *url;
 	/* values of operation->parameters to send; NULL: absent */
@@ -112,6 +114,15 @@ typedef struct CksScan
 	const char *filter_field;	/* entries whose field differs from */
 	const char *filter_value;	/* filter_value are skipped; NULL: none */
 	CksScanStats stats;			/* summed across restarts */
+
+	/*
+	 * Called when AWS answers ExpiredToken to a stream's credentials that
+	 * we thought fresh: new credentials for that stream's account (to
+	 * outlive the scan), at most once per account and scan.  May be NULL.
+	 */
+	const SigV4Credentials *(*renew_credentials) (void *arg,
+												  const CksStream *stream);
+	void	   *renew_arg;
 } CksScan;
 
 /*

@@ -45,6 +45,27 @@ append_form_param(StringInfo buf, const char *name, const char *value)
 }
 
 /*
+ * "Action=<action>&Version=...&RoleArn=...&RoleSessionName=...", the start
+ * that AssumeRole and AssumeRoleWithWebIdentity share.
+ */
+static void
+start_role_body(StringInfo buf, const char *action, const char *role_arn,
+				const char *role_session_name)
+{
+	initStringInfo(buf);
+	appendStringInfo(buf, "Action=%s&Version=" STS_API_VERSION, action);
+	append_form_param(buf, "RoleArn", role_arn);
+	append_form_param(buf, "RoleSessionName", role_session_name);
+}
+
+static void
+append_duration(StringInfo buf, int duration_seconds)
+{
+	if (duration_seconds > 0)
+		appendStringInfo(buf, "&DurationSeconds=%d", duration_seconds);
+}
+
+/*
  * Parameters in the order of the AssumeRole input shape, as botocore sends
  * them, after the Action and Version every Query request starts with.
  */
@@ -53,15 +74,27 @@ sts_assume_role_body(const StsAssumeRoleParams *params)
 {
 	StringInfoData buf;
 
-	initStringInfo(&buf);
-	appendStringInfoString(&buf, "Action=AssumeRole&Version=" STS_API_VERSION);
-	append_form_param(&buf, "RoleArn", params->role_arn);
-	append_form_param(&buf, "RoleSessionName", params->role_session_name);
+	start_role_body(&buf, "AssumeRole", params->role_arn,
+					params->role_session_name);
 	if (params->external_id != NULL)
 		append_form_param(&buf, "ExternalId", params->external_id);
-	if (params->duration_seconds > 0)
-		appendStringInfo(&buf, "&DurationSeconds=%d",
-						 params->duration_seconds);
+	append_duration(&buf, params->duration_seconds);
+	return buf.data;
+}
+
+/*
+ * AssumeRoleWithWebIdentity is sent unsigned: the token is the
+ * credential.  Parameters in the order of its input shape, like botocore.
+ */
+char *
+sts_web_identity_body(const StsWebIdentityParams *params)
+{
+	StringInfoData buf;
+
+	start_role_body(&buf, "AssumeRoleWithWebIdentity", params->role_arn,
+					params->role_session_name);
+	append_form_param(&buf, "WebIdentityToken", params->web_identity_token);
+	append_duration(&buf, params->duration_seconds);
 	return buf.data;
 }
 
@@ -127,8 +160,8 @@ number_at(const char *s, int count)
  * that does not exist, is refused: a wrong expiry would make us reuse dead
  * credentials or hammer STS.
  */
-static bool
-parse_iso8601_utc(const char *text, time_t *result)
+bool
+aws_parse_iso8601_utc(const char *text, time_t *result)
 {
 	const char *p = text;
 	struct tm	tm;
@@ -240,9 +273,8 @@ check_credential_chars(const StsCredentials *creds, const char *where)
  * On a problem whatever was read is freed (secrets included).
  */
 static char *
-read_credentials(xmlNodePtr credentials, StsCredentials *out)
+read_credentials(xmlNodePtr credentials, const char *where, StsCredentials *out)
 {
-	static const char *where = "AssumeRoleResponse/AssumeRoleResult/Credentials";
 	char	   *problem = NULL;
 	char	   *expiration;
 
@@ -263,7 +295,7 @@ read_credentials(xmlNodePtr credentials, StsCredentials *out)
 										 &problem);
 		if (problem == NULL)
 		{
-			if (!parse_iso8601_utc(expiration, &out->expiration))
+			if (!aws_parse_iso8601_utc(expiration, &out->expiration))
 				problem = psprintf("response element <%s/Expiration> is not an ISO 8601 UTC timestamp%s",
 								   where, quoted_value(expiration));
 			pfree(expiration);
@@ -275,13 +307,15 @@ read_credentials(xmlNodePtr credentials, StsCredentials *out)
 	return problem;
 }
 
-bool
-sts_parse_assume_role_response(const char *body, size_t len,
-							   long http_status, StsCredentials *out,
-							   CksAwsError *err)
+/*
+ * AssumeRole and AssumeRoleWithWebIdentity answer with the same
+ * Credentials element, under <Action>Response/<Action>Result.
+ */
+static bool
+parse_credentials_response(const char *body, size_t len, long http_status,
+						   const char *const *path, const char *where,
+						   StsCredentials *out, CksAwsError *err)
 {
-	static const char *const path[] =
-	{"AssumeRoleResponse", "AssumeRoleResult", "Credentials"};
 	xmlDocPtr	doc;
 	xmlNodePtr	credentials;
 	char	   *problem;
@@ -294,9 +328,9 @@ sts_parse_assume_role_response(const char *body, size_t len,
 		return false;
 	}
 
-	credentials = cks_xml_find_path(doc, &sts_namespace, path, lengthof(path), &problem);
+	credentials = cks_xml_find_path(doc, &sts_namespace, path, 3, &problem);
 	if (credentials != NULL)
-		problem = read_credentials(credentials, out);
+		problem = read_credentials(credentials, where, out);
 	/* the document's text nodes hold the secret key and the token */
 	cks_xml_wipe_text(doc);
 	xmlFreeDoc(doc);
@@ -307,6 +341,33 @@ sts_parse_assume_role_response(const char *body, size_t len,
 		return false;
 	}
 	return true;
+}
+
+bool
+sts_parse_assume_role_response(const char *body, size_t len,
+							   long http_status, StsCredentials *out,
+							   CksAwsError *err)
+{
+	static const char *const path[] =
+	{"AssumeRoleResponse", "AssumeRoleResult", "Credentials"};
+
+	return parse_credentials_response(body, len, http_status, path,
+									  "AssumeRoleResponse/AssumeRoleResult/Credentials",
+									  out, err);
+}
+
+bool
+sts_parse_web_identity_response(const char *body, size_t len,
+								long http_status, StsCredentials *out,
+								CksAwsError *err)
+{
+	static const char *const path[] =
+	{"AssumeRoleWithWebIdentityResponse", "AssumeRoleWithWebIdentityResult",
+	"Credentials"};
+
+	return parse_credentials_response(body, len, http_status, path,
+									  "AssumeRoleWithWebIdentityResponse/AssumeRoleWithWebIdentityResult/Credentials",
+									  out, err);
 }
 
 static bool

@@ -30,6 +30,15 @@ typedef struct StsAssumeRoleParams
 	int			duration_seconds;	/* 0 when absent */
 } StsAssumeRoleParams;
 
+/* AssumeRoleWithWebIdentity: the token is read from the token file. */
+typedef struct StsWebIdentityParams
+{
+	const char *role_arn;
+	const char *role_session_name;
+	const char *web_identity_token;	/* a secret: the body holds it too */
+	int			duration_seconds;	/* 0 when absent */
+} StsWebIdentityParams;
+
 /* Temporary credentials; every string palloc'd. */
 typedef struct StsCredentials
 {
@@ -45,6 +54,7 @@ extern void sts_credentials_free(StsCredentials *creds);
 /* Form bodies, palloc'd, values percent-encoded (RFC 3986). */
 extern char *sts_assume_role_body(const StsAssumeRoleParams *params);
 extern char *sts_get_caller_identity_body(void);
+extern char *sts_web_identity_body(const StsWebIdentityParams *params);
 
 /*
  * Parse a 2xx response; false + CKS_ERR_BAD_RESPONSE when malformed.
@@ -54,6 +64,10 @@ extern bool sts_parse_assume_role_response(const char *body, size_t len,
 										   long http_status,
 										   StsCredentials *out,
 										   CksAwsError *err);
+extern bool sts_parse_web_identity_response(const char *body, size_t len,
+											long http_status,
+											StsCredentials *out,
+											CksAwsError *err);
 extern bool sts_parse_caller_identity_response(const char *body, size_t len,
 											   long http_status,
 											   char **account_id,
@@ -66,5 +80,11 @@ extern bool sts_parse_caller_identity_response(const char *body, size_t len,
  */
 extern void sts_parse_error(long http_status, const char *request_id_header,
 							const char *body, size_t len, CksAwsError *err);
+
+/*
+ * "YYYY-MM-DDTHH:MM:SS[.fraction]Z" (STS, IMDS and the ECS endpoint write
+ * expirations this way) into *result; false for anything else.
+ */
+extern bool aws_parse_iso8601_utc(const char *text, time_t *result);
 
 #endif							/* CKS_STS_H */

@@ -109,7 +109,8 @@ else
   not_ok "installed files match the package (dpkg --verify): $out"
 fi
 
-(cd "$work/test" && CKS_SUITES=none pg_virtualenv -v 15 -- bash tests/in-cluster.sh) \
+(cd "$work/test" && CKS_SUITES=none pg_virtualenv -v 15 \
+    -c "--environment=$CKS_POSTMASTER_ENVIRONMENT" -- bash tests/in-cluster.sh) \
   >"$log/package-cluster" 2>&1
 if [ -f "$CKS_TEST_LOG/regress" ]; then
   cp "$CKS_TEST_LOG/regress" "$log/package-regress"

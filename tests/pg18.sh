@@ -99,6 +99,13 @@ if ! runuser -u postgres -- "$prefix/bin/initdb" -D "$data" -U postgres -A trust
   not_ok "initdb (PostgreSQL 18)"
   finish
 fi
+# The postmaster inherits the environment tools/endpoint.sh exported (the
+# AWS SDK variables aimed at the local endpoint); sql/keyless.sql checks
+# for the cluster environment file that says so before any keyless query.
+if [ -n "${CKS_POSTMASTER_ENVIRONMENT:-}" ]; then
+  cp "$CKS_POSTMASTER_ENVIRONMENT" "$data/environment"
+  chown postgres: "$data/environment"
+fi
 port=55418
 if ! runuser -u postgres -- "$prefix/bin/pg_ctl" start -D "$data" -w -t 120 \
      -l "$sock/server.log" \

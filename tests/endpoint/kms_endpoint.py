@@ -448,6 +448,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "account": None, "access_key_id": None,
             "connection": "%s:%d" % self.client_address[:2],
             "status": None, "error_code": None, "fault": None,
+            # the metadata services' requests carry no body: show any
+            # body framing a client sends anyway (an empty form POST body)
+            "method": self.command,
+            "body_headers": "+".join(
+                h for h in ("Content-Length", "Content-Type",
+                            "Transfer-Encoding")
+                if self.headers.get(h) is not None) or "none",
         }
         if self.read_body(MAX_BODY) is None:
             self.close_connection = True

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Suite: fuzz the KMS and STS response/error parsers (fuzz/fuzz_kms.c,
-# fuzz/fuzz_sts.c) and the option grammars (fuzz/fuzz_names.c) with
+# fuzz/fuzz_sts.c), the metadata services' credential answers
+# (fuzz/fuzz_keyless.c) and the option grammars (fuzz/fuzz_names.c) with
 # libFuzzer + ASan + UBSan for a bounded time each.
 #
 # Each target starts from a COPY of its checked-in seed corpus
@@ -10,9 +11,9 @@
 # failure the reproducer is kept under $CKS_TEST_LOG (or /tmp) and named
 # here; replay it with  fuzz/build/fuzz_NAME <file>.
 #
-# kms and sts run at the same time (the machine has two cores), each for
-# CKS_FUZZ_SECONDS (default 60); names, the cheapest, then runs alone for
-# a third of that.  Needs no cluster and no endpoint.
+# kms, sts and keyless run at the same time (the machine has two cores),
+# each for CKS_FUZZ_SECONDS (default 60); names, the cheapest, then runs
+# alone for a third of that.  Needs no cluster and no endpoint.
 # Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -84,9 +85,11 @@ check_target() {
 echo "== fuzzing for ${seconds}s per target"
 run_target kms &
 run_target sts &
+run_target keyless &
 wait
 check_target kms
 check_target sts
+check_target keyless
 seconds=$(( (seconds + 2) / 3 ))
 run_target names
 check_target names

@@ -146,6 +146,19 @@ wait_for() {
 	return 1
 }
 
+# server_env_is_local DB: the server was started with an environment that
+# points the AWS metadata services at the local endpoint, so no
+# credential_source test can reach 169.254.169.254 or 169.254.170.2.  The
+# postmaster's environment is not the suite's (Debian's pg_ctlcluster
+# starts it with the cluster's "environment" file only) and PostgreSQL
+# overwrites /proc/PID/environ with the process title, so the proof is that
+# file, next to postgresql.conf (tools/endpoint.sh writes it; scratch
+# clusters started with pg_ctl get a copy).
+server_env_is_local() {
+	[ "$(sql "$1" "SELECT position('AWS_EC2_METADATA_SERVICE_ENDPOINT = ''$CKS_ENDPOINT_URL''' IN
+	                pg_read_file(regexp_replace(current_setting('config_file'), '[^/]*\$', '') || 'environment')) > 0" 2>/dev/null)" = t ]
+}
+
 # Prints the result line run-all reads; exit status says whether all passed.
 summary() {
 	rm -rf "$suite_tmp"

@@ -16,7 +16,9 @@
 #   f. cron.sql schedules the jobs and pg_cron really runs the snapshot
 #      and refresh jobs in the report database after the endpoint's data
 #      changed (job_run_details says succeeded, the history grows by one
-#      full snapshot of the new data, the cached copy matches it).
+#      full snapshot of the new data, the cached copy matches it),
+#   g. the same jobs keep running once the user mapping holds no key but
+#      credential_source 'instance' and a role_arn (IMDSv2, then AssumeRole).
 # Runs inside a throwaway cluster started with pg_cron preloaded, see
 # tests/in-cluster.sh and tests/run-all.
 set -u
@@ -70,6 +72,10 @@ elif what == "pages":
     # an empty list still costs one request
     print(sum(max(1, -(-len(l) // int(page_size))) for l in lists))
 EOF
+}
+
+count_of_requests() {
+	$CTL count "$@" | sed 's/^requests: //'
 }
 
 kms_requests() {
@@ -370,6 +376,57 @@ else
 	fail "pg_cron ran the snapshot and refresh jobs (schedule '$fast') within ${limit} s" \
 		"$(sql postgres "SELECT jobid, status, return_message FROM cron.job_run_details
 		                  WHERE jobid IN ($snap_job, $refresh_job)")"
+fi
+
+# --- g. the same jobs with no key in the database ------------------------------
+# The report's mapping switches to the instance role (credential_source
+# 'instance', the local endpoint's IMDSv2) plus a role to assume: the jobs
+# keep running every few seconds, each in a new background worker.
+if ! server_env_is_local "$db"; then
+	fail "keyless jobs: the server's environment points at the local endpoint (run through tests/run-all)"
+else
+sql "$db" "ALTER USER MAPPING FOR CURRENT_USER SERVER kms_prod
+             OPTIONS (DROP access_key_id, DROP secret_access_key,
+                      ADD credential_source 'instance',
+                      ADD role_arn 'arn:aws:iam::111111111111:role/cks-reader')" >/dev/null
+check_eq "the report's user mapping holds no key" "f" \
+	"$(sql "$db" "SELECT array_to_string(umoptions, ',') ~ 'secret|access_key'
+	               FROM pg_user_mappings WHERE srvname = 'kms_prod'")"
+refused_before=$(($(count_of_requests --status 400) + $(count_of_requests --status 403)))
+imds_before=$(count_of_requests --service imds --operation GetCredentials --status 200)
+switched_at=$(sql "$db" "SELECT clock_timestamp()")
+keyless_done() {
+	[ "$(sql postgres "SELECT count(*) FROM cron.job_run_details
+	                    WHERE jobid = $snap_job AND status = 'succeeded'
+	                      AND start_time > '$switched_at'")" -ge 1 ]
+}
+keyless_failed() {
+	[ "$(sql postgres "SELECT count(*) FROM cron.job_run_details
+	                    WHERE jobid IN ($snap_job, $refresh_job) AND status = 'failed'
+	                      AND start_time > '$switched_at'")" != 0 ]
+}
+deadline=$(($(now_ms) + limit * 1000))
+while [ "$(now_ms)" -lt "$deadline" ] && ! keyless_done && ! keyless_failed; do
+	sleep 0.5
+done
+if keyless_done && ! keyless_failed; then
+	ok "pg_cron ran the snapshot job with credential_source 'instance' and a role"
+	check_eq "... the snapshot wrote one row per store ($total)" "$total" \
+		"$(sql "$db" "SELECT count(*) FROM key_store_history WHERE captured_at =
+		               (SELECT min(captured_at) FROM key_store_history
+		                 WHERE captured_at > '$switched_at')")"
+	check_eq "... with credentials from IMDSv2" "yes" \
+		"$([ "$(count_of_requests --service imds --operation GetCredentials --status 200)" -gt "$imds_before" ] && echo yes)"
+	check_eq "... and the role assumed with them" "yes" \
+		"$($CTL requests --operation AssumeRole --status 200 --fields params |
+			grep -q 'cks-reader' && echo yes)"
+	check_eq "... and no request refused" "$refused_before" \
+		"$(($(count_of_requests --status 400) + $(count_of_requests --status 403)))"
+else
+	fail "pg_cron ran the snapshot job with credential_source 'instance' and a role" \
+		"$(sql postgres "SELECT jobid, status, return_message FROM cron.job_run_details
+		                  WHERE jobid IN ($snap_job, $refresh_job) AND start_time > '$switched_at'")"
+fi
 fi
 
 sql postgres "SELECT cron.unschedule(jobid) FROM cron.job WHERE database = '$db'" >/dev/null

@@ -12,7 +12,9 @@
 #     every statement logged),
 #   - anything psql received (errors, warnings, debug messages, rows),
 #   - EXPLAIN (VERBOSE, ANALYZE) output,
-#   - pg_stat_activity while a request hangs.
+#   - pg_stat_activity while a request hangs,
+# and, for user mappings with a credential_source, no credential the
+# sources hand over and no token that fetches them (end of this file).
 # The user mappings holding the secrets are created BEFORE the server log
 # position is taken: their statements contain the secrets by necessity.
 #
@@ -279,6 +281,59 @@ check_contains "... and may not read pg_user_mapping (42501)" \
 	"ERROR:  42501:" "$suite_tmp/nopriv.out"
 check_no_secrets "pg_user_mappings as a role without privileges" \
 	"$suite_tmp/nopriv.out"
+
+# ---- keyless sources: the server's own identity ----------------------------
+# credential_source mappings hold no secret; what must not leak is what the
+# sources hand over: the endpoint's session tokens (ISSUED_TOKEN_PREFIX), and
+# the tokens that fetch them, read from the files tools/endpoint.sh wrote.
+if server_env_is_local "$db"; then
+ECS_AUTH_TOKEN=$(tr -d '\n' <"$AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+WEB_IDENTITY_TOKEN=$(tr -d '\n' <"$AWS_WEB_IDENTITY_TOKEN_FILE")
+secrets_checked+=(ECS_AUTH_TOKEN WEB_IDENTITY_TOKEN)
+$CTL reset
+sql "$db" "
+SELECT make_server('k_instance', '$ep'), make_server('k_container', '$ep'),
+       make_server('k_web', '$ep'), make_server('k_role', '$ep');
+CREATE USER MAPPING FOR CURRENT_USER SERVER k_instance OPTIONS (credential_source 'instance');
+CREATE USER MAPPING FOR CURRENT_USER SERVER k_container OPTIONS (credential_source 'container');
+CREATE USER MAPPING FOR CURRENT_USER SERVER k_web OPTIONS (credential_source 'web_identity');
+CREATE USER MAPPING FOR CURRENT_USER SERVER k_role OPTIONS (credential_source 'instance',
+  role_arn 'arn:aws:iam::222222222222:role/cks-reader');" >/dev/null ||
+	fail "create keyless servers and user mappings"
+log_start=$(log_size)
+cat >"$suite_tmp/keyless.sql" <<'EOF'
+\set VERBOSITY verbose
+SET client_min_messages = debug2;
+SELECT 'instance rows: ' || count(*) FROM k_instance_t;
+SELECT 'container rows: ' || count(*) FROM k_container_t;
+SELECT 'web rows: ' || count(*) FROM k_web_t;
+SELECT 'role rows: ' || count(*) FROM k_role_t;
+EXPLAIN (VERBOSE, ANALYZE) SELECT * FROM k_role_t;
+EXPLAIN (VERBOSE, ANALYZE) SELECT * FROM k_web_t;
+-- KMS refusing the source's credentials, with their session token
+\! /usr/bin/python3 tests/endpoint/ctl.py fault accessdenied --operation DescribeCustomKeyStores
+SELECT * FROM k_container_t;
+-- a new backend, whose fetches fail: wrong tokens, IMDS errors
+\c
+SET client_min_messages = debug2;
+\! /usr/bin/python3 tests/endpoint/ctl.py config ecs_auth_token=not-the-servers-token web_identity_token=not-the-servers-token
+SELECT * FROM k_container_t;
+SELECT * FROM k_web_t;
+\! /usr/bin/python3 tests/endpoint/ctl.py fault status500 --count 4 --service imds
+SELECT * FROM k_instance_t;
+EOF
+psql -X -d "$db" -f "$suite_tmp/keyless.sql" >"$suite_tmp/keyless.out" 2>&1
+$CTL reset
+check_eq "keyless run: each source returned rows" 4 \
+	"$(grep -cE '^ *(instance|container|web|role) rows: [1-9]' "$suite_tmp/keyless.out")"
+check_eq "keyless run: four failures, each naming its source or AWS's code" 4 \
+	"$(grep -cE 'ERROR:  [0-9A-Z]{5}: (could not get AWS credentials from credential_source|.*failed)' "$suite_tmp/keyless.out")"
+log_since "$log_start" >"$suite_tmp/keyless-server.log"
+check_no_secrets "keyless: server log" "$suite_tmp/keyless-server.log"
+check_no_secrets "keyless: client output and EXPLAIN" "$suite_tmp/keyless.out"
+else
+	fail "keyless: the server's environment points at the local endpoint (run through tests/run-all)"
+fi
 
 sql "$db" "ALTER DATABASE $db RESET ALL"
 dropdb "$db"

@@ -104,6 +104,16 @@ exec valgrind --tool=memcheck --leak-check=no --track-origins=no \\
 EOF
 chmod 755 "$work/postgres-under-valgrind"
 
+# metadata answers (credential_source, sql/keyless.sql) take longer to
+# read under valgrind than the 1-second default allows; pg_ctl passes the
+# environment tools/endpoint.sh exported, and sql/keyless.sql checks for
+# the cluster environment file that says so
+export AWS_METADATA_SERVICE_TIMEOUT=10
+if [ -n "${CKS_POSTMASTER_ENVIRONMENT:-}" ]; then
+  sed "s/^AWS_METADATA_SERVICE_TIMEOUT = .*/AWS_METADATA_SERVICE_TIMEOUT = '10'/" \
+    "$CKS_POSTMASTER_ENVIRONMENT" >"$data/environment"
+fi
+
 echo "== starting the scratch server under valgrind"
 if runuser -u postgres -- "$bindir/pg_ctl" start -D "$data" \
      -p "$work/postgres-under-valgrind" -l "$run/server.log" -w -t 180 \

@@ -22,6 +22,7 @@ extern void run_names_tests(void);
 extern void run_xml_tests(void);
 extern void run_secrets_tests(void);
 extern void run_aws_error_tests(void);
+extern void run_keyless_tests(void);
 
 static int	passed;
 static int	failed;
@@ -129,6 +130,7 @@ main(void)
 	run_xml_tests();
 	run_secrets_tests();
 	run_aws_error_tests();
+	run_keyless_tests();
 
 	printf("%d passed, %d failed", passed, failed);
 	if (skipped > 0)

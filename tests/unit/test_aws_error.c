@@ -87,6 +87,9 @@ test_escape(void)
 			  "cl\xc3\xa9 \xf0\x9f\x94\x91 bad \\xc3( \\xff");
 	CHECK_STR(clean("", 10), "");
 	CHECK(aws_text_sanitize(NULL, 10, NULL, 0) == NULL);
+	/* an escape must not spell an echo opener (found by fuzz_kms) */
+	CHECK_STR(clean("bad T\the String-to-Sign should have been\nAWS4", 400),
+			  "bad T\\");
 }
 
 static void
@@ -186,14 +189,17 @@ test_categories(void)
 static void
 test_hints(void)
 {
-	CHECK_STR(aws_error_hint(CKS_ERRCAT_BAD_RESPONSE, "kms", "x"),
+	CHECK_STR(aws_error_hint(CKS_ERRCAT_BAD_RESPONSE, "kms", "x", NULL),
 			  "The endpoint did not answer like AWS kms; check the server's endpoint option.");
-	CHECK_STR(aws_error_hint(CKS_ERRCAT_ACCESS_DENIED, "sts", "sts:AssumeRole on the role"),
+	CHECK_STR(aws_error_hint(CKS_ERRCAT_ACCESS_DENIED, "sts", "sts:AssumeRole on the role", NULL),
 			  "Grant the IAM identity of the user mapping sts:AssumeRole on the role, or check role_arn and external_id.");
-	CHECK(strstr(aws_error_hint(CKS_ERRCAT_CREDENTIALS, "kms", "x"), "secret_access_key") != NULL);
-	CHECK(strstr(aws_error_hint(CKS_ERRCAT_THROTTLED, "kms", "x"), "max_attempts") != NULL);
-	CHECK(strstr(aws_error_hint(CKS_ERRCAT_UNREACHABLE, "kms", "x"), "connect_timeout_ms") != NULL);
-	CHECK(aws_error_hint(CKS_ERRCAT_OTHER, "kms", "x") == NULL);
+	CHECK(strstr(aws_error_hint(CKS_ERRCAT_CREDENTIALS, "kms", "x", NULL), "secret_access_key") != NULL);
+	/* a keyless mapping is not told to check keys it does not have */
+	CHECK_STR(aws_error_hint(CKS_ERRCAT_CREDENTIALS, "kms", "x", "instance"),
+			  "The user mapping takes its credentials from credential_source 'instance': check the role or keys the database server gets there, and the server's clock.");
+	CHECK(strstr(aws_error_hint(CKS_ERRCAT_THROTTLED, "kms", "x", NULL), "max_attempts") != NULL);
+	CHECK(strstr(aws_error_hint(CKS_ERRCAT_UNREACHABLE, "kms", "x", NULL), "connect_timeout_ms") != NULL);
+	CHECK(aws_error_hint(CKS_ERRCAT_OTHER, "kms", "x", NULL) == NULL);
 }
 
 void
