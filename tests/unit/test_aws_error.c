@@ -89,7 +89,7 @@ test_escape(void)
 	CHECK(aws_text_sanitize(NULL, 10, NULL, 0) == NULL);
 	/* an escape must not spell an echo opener (found by fuzz_kms) */
 	CHECK_STR(clean("bad T\the String-to-Sign should have been\nAWS4", 400),
-			  "bad T\\");
+			  "bad T");
 }
 
 static void
