@@ -352,7 +352,7 @@ web_identity_error_detail(const CksPlainResponse *r, const char *url,
 	sts_parse_error(r->status, r->request_id, r->body, r->body_len, &err);
 	secrets[0] = token;
 	aws_error_sanitize(&err, secrets, lengthof(secrets));
-	strlcpy(prefix, token, sizeof(prefix));
+	snprintf(prefix, sizeof(prefix), "%s", token);
 	message = err.message ? err.message : "(no message)";
 	if (strstr(message, prefix) != NULL)
 		message = "(withheld: it quotes the web identity token)";

@@ -31,7 +31,7 @@ take_response(const CksHttpTransfer *transfer, CksPlainResponse *response)
 	response->status = answer->status;
 	if (answer->status == 0)
 	{
-		strlcpy(response->error, answer->error, sizeof(response->error));
+		snprintf(response->error, sizeof(response->error), "%s", answer->error);
 		return;
 	}
 	response->body = palloc(answer->body_len + 1);
@@ -71,7 +71,7 @@ run_attempt(const CksPlainRequest *req, CksPlainResponse *response)
 	if (id == 0)
 	{
 		response->status = 0;
-		strlcpy(response->error, errbuf, sizeof(response->error));
+		snprintf(response->error, sizeof(response->error), "%s", errbuf);
 		return;
 	}
 
