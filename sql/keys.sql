@@ -128,11 +128,13 @@ EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT key_id FROM keys;
 SELECT count(*), count(DISTINCT key_id), count(*) FILTER (WHERE key_state = 'Disabled') AS disabled FROM keys;
 -- a LIMIT lowers the ListKeys Limit; the listing runs at most a page
 -- ahead of the DescribeKey calls, so a few pages are described, not 2,005
+-- (how many depends on what is in flight when the executor stops: 3 to 4
+-- pages of 5 seen)
 \! /usr/bin/python3 tests/endpoint/ctl.py reset
 EXPLAIN (COSTS OFF) SELECT key_id FROM keys LIMIT 5;
 SELECT count(*) FROM (SELECT key_id FROM keys LIMIT 5) k;
 \! /usr/bin/python3 tests/endpoint/ctl.py requests --operation ListKeys --fields operation,params | head -n 1
-\! /usr/bin/python3 tests/endpoint/ctl.py count --operation DescribeKey | awk '{ print ($2 <= 15 ? "at most three pages described" : "described " $2) }'
+\! /usr/bin/python3 tests/endpoint/ctl.py count --operation DescribeKey | awk '{ print ($2 <= 25 ? "a few pages described" : "described " $2) }'
 -- max_concurrent_requests bounds the DescribeKey calls in flight
 ALTER SERVER kms_keys OPTIONS (ADD max_concurrent_requests '4');
 \! /usr/bin/python3 tests/endpoint/ctl.py reset

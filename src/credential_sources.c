@@ -21,6 +21,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "aws_names.h"
 #include "container_creds.h"
 #include "credential_sources.h"
@@ -72,9 +74,8 @@ source_hint(CksCredentialSource source)
 }
 
 /* ereport(ERROR) that names the source, with the detail given. */
-static void
-source_failed(CksCredentialSource source, int sqlstate, const char *detail)
-			pg_attribute_noreturn();
+pg_noreturn static void source_failed(CksCredentialSource source, int sqlstate,
+									  const char *detail);
 
 static void
 source_failed(CksCredentialSource source, int sqlstate, const char *detail)
@@ -120,9 +121,9 @@ answer_detail(const char *what, const char *url, const CksPlainResponse *r)
 }
 
 /* A failed metadata answer (no answer, or not a 200): free it, error. */
-static void
-answer_failed(CksCredentialSource source, const char *what, const char *url,
-			  CksPlainResponse *r) pg_attribute_noreturn();
+pg_noreturn static void answer_failed(CksCredentialSource source,
+									  const char *what, const char *url,
+									  CksPlainResponse *r);
 
 static void
 answer_failed(CksCredentialSource source, const char *what, const char *url,

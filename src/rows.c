@@ -9,6 +9,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
@@ -140,8 +142,9 @@ conversion_error_callback(void *arg)
 }
 
 static int64 numeric_epoch_to_micros(const char *text);
-static void report_wrong_type(const CksRowBuilder *builder, const char *field,
-							  const char *expected) pg_attribute_noreturn();
+pg_noreturn static void report_wrong_type(const CksRowBuilder *builder,
+										  const char *field,
+										  const char *expected);
 
 /*
  * The common shape of CreationDate, "1700000000.123": whole seconds and at
