@@ -76,6 +76,23 @@ aws_message_echo_start(const char *message)
 }
 
 /*
+ * The length a UTF-8 lead byte announces (1 for a byte that cannot lead);
+ * pg_utf8_islegal then checks the whole sequence.  Spelled out here
+ * because libpgcommon's pg_utf_mblen is not exported from PostgreSQL 18 on.
+ */
+static int
+utf8_sequence_length(unsigned char lead)
+{
+	if ((lead & 0xe0) == 0xc0)
+		return 2;
+	if ((lead & 0xf0) == 0xe0)
+		return 3;
+	if ((lead & 0xf8) == 0xf0)
+		return 4;
+	return 1;
+}
+
+/*
  * The bytes that show one input unit (a character, or one byte that is not
  * valid UTF-8) in out; returns their count, *consumed the input bytes.
  */
@@ -104,7 +121,7 @@ escaped_unit(const unsigned char *p, char *out, int *consumed)
 		out[0] = (char) *p;
 		return 1;
 	}
-	mblen = pg_utf_mblen(p);
+	mblen = utf8_sequence_length(*p);
 	if (mblen > 1 && mblen <= 4 && strnlen((const char *) p, mblen) == mblen &&
 		pg_utf8_islegal(p, mblen))
 	{
