@@ -56,7 +56,7 @@ check_sanitized_field(const char *target, const char *field, size_t max)
 		broken_promise(target, "sanitized field still holds a signing echo");
 	while (*p != '\0')
 	{
-		int			len = pg_utf_mblen(p);
+		int			len = aws_utf8_sequence_length(*p);
 
 		if (*p < 0x20 || *p == 0x7f)
 			broken_promise(target, "sanitized field holds a control character");

@@ -80,8 +80,8 @@ aws_message_echo_start(const char *message)
  * pg_utf8_islegal then checks the whole sequence.  Spelled out here
  * because libpgcommon's pg_utf_mblen is not exported from PostgreSQL 18 on.
  */
-static int
-utf8_sequence_length(unsigned char lead)
+int
+aws_utf8_sequence_length(unsigned char lead)
 {
 	if ((lead & 0xe0) == 0xc0)
 		return 2;
@@ -121,7 +121,7 @@ escaped_unit(const unsigned char *p, char *out, int *consumed)
 		out[0] = (char) *p;
 		return 1;
 	}
-	mblen = utf8_sequence_length(*p);
+	mblen = aws_utf8_sequence_length(*p);
 	if (mblen > 1 && mblen <= 4 && strnlen((const char *) p, mblen) == mblen &&
 		pg_utf8_islegal(p, mblen))
 	{

@@ -71,4 +71,11 @@ extern size_t aws_message_echo_start(const char *message);
 extern char *aws_error_without_code(long http_status, const char *body_kind,
 									const char *message);
 
+/*
+ * The length a UTF-8 lead byte announces (1 for a byte that cannot lead);
+ * pg_utf8_islegal checks the whole sequence.  libpgcommon's pg_utf_mblen
+ * is not exported from PostgreSQL 18 on.
+ */
+extern int	aws_utf8_sequence_length(unsigned char lead);
+
 #endif							/* CKS_AWS_ERROR_H */
