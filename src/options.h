@@ -39,7 +39,7 @@ typedef struct CksScanOptions
 	char	   *no_proxy;		/* hosts that bypass proxy; NULL: none */
 	char	   *organizations_endpoint; /* not used yet */
 	char	   *cloudhsm_endpoint;	/* not used yet */
-	int			max_concurrent_requests;	/* not used yet */
+	int			max_concurrent_requests;	/* requests in flight per scan */
 	bool		on_error_warn;	/* on_error 'warn' */
 	bool		async_capable;
 	double		estimated_rows; /* key stores per region, for the planner */

@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 #include <limits.h>
 
+#include "http.h"
 #include "options.h"
 #include "scan.h"
 #include "utils/guc.h"
@@ -74,7 +75,10 @@ cks_scan_configure(CksScan *scan, const CksScanOptions *opts, int page_size)
 	scan->settings.proxy = opts->proxy;
 	scan->settings.no_proxy = opts->no_proxy;
 	scan->page_size = page_size;
+	scan->max_in_flight = opts->max_concurrent_requests;
 	scan->on_error_warn = opts->on_error_warn;
+	/* as many idle connections kept as requests run at once */
+	cks_http_reserve_connections(scan->max_in_flight);
 }
 
 void
@@ -177,7 +181,7 @@ start_due_streams(CksScan *scan)
 		if (scan->streams[i].started && !scan->streams[i].finished &&
 			!scan->streams[i].has_page)
 			active++;
-	while (active < CKS_MAX_IN_FLIGHT && scan->next_to_start < scan->nstreams)
+	while (active < scan->max_in_flight && scan->next_to_start < scan->nstreams)
 	{
 		request_page(scan, &scan->streams[scan->next_to_start++]);
 		active++;

@@ -21,9 +21,6 @@
 #include "nodes/pg_list.h"
 #include "options.h"
 
-/* At most this many streams have a request in flight at once. */
-#define CKS_MAX_IN_FLIGHT	16
-
 /*
  * Pagination bounds.  A stream follows at most cks_fdw.max_pages pages
  * (default CKS_DEFAULT_MAX_PAGES: 100 million key stores at 1,000 a page,
@@ -81,6 +78,7 @@ typedef struct CksScan
 	int			current;
 	CksCallSettings settings;
 	int			page_size;
+	int			max_in_flight;	/* max_concurrent_requests */
 	bool		on_error_warn;
 	CksScanStats stats;			/* summed across restarts */
 } CksScan;
