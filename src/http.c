@@ -25,7 +25,8 @@
  *	  Every socket curl opens is counted against the backend's file
  *	  descriptor budget (fd.c's AcquireExternalFD), so a fan-out wider than
  *	  the backend may open fails those transfers with a clear reason
- *	  instead of starving PostgreSQL of fds or hanging.
+ *	  instead of starving PostgreSQL of fds or hanging.  The sockets, the
+ *	  timer and the budget live in http_events.c.
  *
  *	  Frontend-safe: uses malloc for everything curl touches, never palloc,
  *	  so no error can be thrown from inside a curl callback.  (The fd
@@ -40,18 +41,10 @@
 #endif
 
 #include <curl/curl.h>
-#include <errno.h>
 #include <strings.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
-
-#ifndef FRONTEND
-#include "storage/fd.h"
-#endif
 
 #include "http.h"
+#include "http_events.h"
 
 struct CksHttpTransfer
 {
@@ -74,14 +67,7 @@ struct CksHttpTransfer
 /* Idle connections kept at least; raised to the widest fan-out seen. */
 #define MIN_CACHED_CONNECTIONS	64
 
-/* Ready sockets taken from the epoll set per epoll_wait call. */
-#define READY_BATCH			64
-
 static CURLM *multi_handle = NULL;
-static int	socket_set = -1;	/* epoll set over curl's sockets */
-static bool socket_set_failed = false;	/* an epoll_ctl failed: see below */
-static bool timer_armed = false;	/* curl asked to be kicked at ... */
-static struct timespec timer_deadline;	/* ... this CLOCK_MONOTONIC time */
 static long cached_connections = MIN_CACHED_CONNECTIONS;
 static CksHttpTransfer *active_transfers = NULL;
 static CURL *idle_handles[IDLE_HANDLES_MAX];
@@ -93,142 +79,6 @@ void
 cks_http_set_interrupt_hook(CksHttpInterruptHook hook)
 {
 	interrupt_hook = hook;
-}
-
-/*
- * The epoll set lives as long as the backend, like the multi handle whose
- * sockets it holds.  In the backend it counts as one external fd.
- */
-static bool
-create_socket_set(char *errbuf)
-{
-	if (socket_set >= 0)
-		return true;
-#ifndef FRONTEND
-	if (!AcquireExternalFD())
-	{
-		snprintf(errbuf, 256, "could not create an epoll set: %s", strerror(errno));
-		return false;
-	}
-#endif
-	socket_set = epoll_create1(EPOLL_CLOEXEC);
-	if (socket_set < 0)
-	{
-		snprintf(errbuf, 256, "could not create an epoll set: %s", strerror(errno));
-#ifndef FRONTEND
-		ReleaseExternalFD();
-#endif
-		return false;
-	}
-	return true;
-}
-
-/*
- * CURLMOPT_SOCKETFUNCTION: mirror curl's interest in one socket into the
- * epoll set.  A socket curl closed without telling us is gone from the set
- * already, and its number may come back for a new socket: so a change
- * (MOD) of a socket the set does not hold becomes an ADD.  An epoll_ctl failure cannot be thrown from
- * here; returning -1 makes curl fail the transfers on that socket
- * (CURLM_ABORTED_BY_CALLBACK) rather than wait on a socket we do not watch.
- */
-static int
-track_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-	struct epoll_event ev;
-	int			rc;
-
-	if (what == CURL_POLL_REMOVE)
-	{
-		(void) epoll_ctl(socket_set, EPOLL_CTL_DEL, fd, NULL);
-		return 0;
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.data.fd = fd;
-	if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
-		ev.events |= EPOLLIN;
-	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
-		ev.events |= EPOLLOUT;
-	rc = epoll_ctl(socket_set, EPOLL_CTL_MOD, fd, &ev);
-	if (rc != 0 && errno == ENOENT)
-		rc = epoll_ctl(socket_set, EPOLL_CTL_ADD, fd, &ev);
-	if (rc != 0)
-	{
-		socket_set_failed = true;
-		return -1;
-	}
-	return 0;
-}
-
-static void
-monotonic_now(struct timespec *now)
-{
-	clock_gettime(CLOCK_MONOTONIC, now);
-}
-
-/* CURLMOPT_TIMERFUNCTION: remember when curl wants to be driven next. */
-static int
-track_timer(CURLM *multi, long timeout_ms, void *userp)
-{
-	if (timeout_ms < 0)
-	{
-		timer_armed = false;
-		return 0;
-	}
-	monotonic_now(&timer_deadline);
-	timer_deadline.tv_sec += timeout_ms / 1000;
-	timer_deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (timer_deadline.tv_nsec >= 1000000000L)
-	{
-		timer_deadline.tv_sec++;
-		timer_deadline.tv_nsec -= 1000000000L;
-	}
-	timer_armed = true;
-	return 0;
-}
-
-/*
- * CURLOPT_OPENSOCKETFUNCTION: curl's sockets are opened outside fd.c, so
- * they are counted here against the backend's budget for external fds
- * (a third of what max_files_per_process leaves).  A refused socket fails
- * its transfer at once (CURLE_COULDNT_CONNECT), marked so the caller can
- * say why.
- */
-static curl_socket_t
-open_counted_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
-{
-	CksHttpTransfer *transfer = clientp;
-	curl_socket_t fd;
-
-#ifndef FRONTEND
-	if (!AcquireExternalFD())
-	{
-		transfer->out_of_fds = true;
-		return CURL_SOCKET_BAD;
-	}
-#endif
-	fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
-	if (fd < 0)
-	{
-		if (errno == EMFILE || errno == ENFILE)
-			transfer->out_of_fds = true;
-#ifndef FRONTEND
-		ReleaseExternalFD();
-#endif
-		return CURL_SOCKET_BAD;
-	}
-	return fd;
-}
-
-/* CURLOPT_CLOSESOCKETFUNCTION: the other half of open_counted_socket. */
-static int
-close_counted_socket(void *clientp, curl_socket_t fd)
-{
-	int			rc = close(fd);
-
-#ifndef FRONTEND
-	ReleaseExternalFD();
-#endif
-	return rc;
 }
 
 /*
@@ -245,16 +95,18 @@ ensure_multi_handle(char *errbuf)
 		snprintf(errbuf, 256, "could not initialize libcurl");
 		return false;
 	}
-	if (!create_socket_set(errbuf))
-		return false;
 	multi_handle = curl_multi_init();
 	if (multi_handle == NULL)
 	{
 		snprintf(errbuf, 256, "could not create a libcurl multi handle");
 		return false;
 	}
-	curl_multi_setopt(multi_handle, CURLMOPT_SOCKETFUNCTION, track_socket);
-	curl_multi_setopt(multi_handle, CURLMOPT_TIMERFUNCTION, track_timer);
+	if (!cks_http_events_attach(multi_handle, errbuf))
+	{
+		curl_multi_cleanup(multi_handle);
+		multi_handle = NULL;
+		return false;
+	}
 	/* Keep enough idle connections for many regions and accounts. */
 	curl_multi_setopt(multi_handle, CURLMOPT_MAXCONNECTS, cached_connections);
 	return true;
@@ -542,10 +394,7 @@ configure_easy_handle(CksHttpTransfer *transfer, const CksHttpRequest *req,
 		curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer),
 		curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, curl_errbuf),
 		curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer),
-		curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_counted_socket),
-		curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, transfer),
-		curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, close_counted_socket),
-		curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, transfer),
+		cks_http_events_count_sockets(easy, &transfer->out_of_fds),
 	};
 
 	return first_failure(results, lengthof(results));
@@ -667,12 +516,9 @@ finish_transfer(CksHttpTransfer *transfer, CURLcode result)
 	if (transfer->out_of_fds)
 		snprintf(response->error, sizeof(response->error),
 				 "no file descriptor left for another connection");
-	else if (socket_set_failed)
-	{
+	else if (cks_http_events_take_failure())
 		snprintf(response->error, sizeof(response->error),
 				 "could not watch a socket: %s", curl_easy_strerror(result));
-		socket_set_failed = false;
-	}
 	else if (transfer->body_too_large)
 		snprintf(response->error, sizeof(response->error),
 				 "response body larger than %zu bytes", body_limit(transfer));
@@ -703,65 +549,6 @@ collect_finished(void)
 	return any;
 }
 
-/* Events epoll reported, in the terms curl_multi_socket_action takes. */
-static int
-curl_events(uint32_t events)
-{
-	int			mask = 0;
-
-	if (events & (EPOLLIN | EPOLLHUP))
-		mask |= CURL_CSELECT_IN;
-	if (events & EPOLLOUT)
-		mask |= CURL_CSELECT_OUT;
-	if (events & EPOLLERR)
-		mask |= CURL_CSELECT_ERR;
-	return mask;
-}
-
-static bool
-timer_expired(void)
-{
-	struct timespec now;
-
-	if (!timer_armed)
-		return false;
-	monotonic_now(&now);
-	return now.tv_sec > timer_deadline.tv_sec ||
-		(now.tv_sec == timer_deadline.tv_sec && now.tv_nsec >= timer_deadline.tv_nsec);
-}
-
-/*
- * Hand curl the sockets that are ready now, and its timeout if that has
- * passed; never blocks.  The batches are bounded so a flood of ready
- * sockets cannot keep us here: what is left stays ready for the next call.
- */
-static void
-drive_transfers(void)
-{
-	struct epoll_event ready[READY_BATCH];
-	int			running;
-	int			batches;
-
-	for (batches = 0; batches < 16; batches++)
-	{
-		int			n = epoll_wait(socket_set, ready, READY_BATCH, 0);
-		int			i;
-
-		if (n <= 0)
-			break;
-		for (i = 0; i < n; i++)
-			curl_multi_socket_action(multi_handle, ready[i].data.fd,
-									 curl_events(ready[i].events), &running);
-		if (n < READY_BATCH)
-			break;
-	}
-	if (timer_expired())
-	{
-		timer_armed = false;
-		curl_multi_socket_action(multi_handle, CURL_SOCKET_TIMEOUT, 0, &running);
-	}
-}
-
 /*
  * With timeout_ms > 0 this blocks on the epoll set alone, without the
  * latch: the frontend's wait.  The backend waits in aws_call.c, on its
@@ -770,35 +557,30 @@ drive_transfers(void)
 bool
 cks_http_wait(int timeout_ms)
 {
-	struct timespec start;
+	long		start = cks_http_events_now_ms();
 
-	monotonic_now(&start);
 	for (;;)
 	{
-		struct timespec now;
 		long		left;
 		long		curl_ms;
-		struct epoll_event ev;
 
 		/* first, so that no way through this loop can skip it */
 		if (interrupt_hook)
 			interrupt_hook();
 		if (multi_handle == NULL)
 			return false;
-		drive_transfers();
+		cks_http_events_drive(multi_handle);
 		if (collect_finished())
 			return true;
 		if (active_transfers == NULL)
 			return false;
-		monotonic_now(&now);
-		left = timeout_ms - ((now.tv_sec - start.tv_sec) * 1000L +
-							 (now.tv_nsec - start.tv_nsec) / 1000000L);
+		left = timeout_ms - (cks_http_events_now_ms() - start);
 		if (left <= 0)
 			return false;
 		curl_ms = cks_http_timeout_ms();
 		if (curl_ms >= 0 && curl_ms < left)
 			left = curl_ms;
-		(void) epoll_wait(socket_set, &ev, 1, (int) left);
+		cks_http_events_sleep(left);
 	}
 }
 
@@ -852,18 +634,27 @@ void
 cks_http_release_owner(const void *owner)
 {
 	release_matching(false, owner);
+	cks_http_events_forget_closed_sockets();
 }
 
 void
 cks_http_release_all(void)
 {
 	release_matching(true, NULL);
+	cks_http_events_forget_closed_sockets();
+}
+
+int
+cks_http_open_sockets(void)
+{
+	cks_http_events_forget_closed_sockets();
+	return cks_http_events_counted_sockets();
 }
 
 int
 cks_http_wait_fd(void)
 {
-	return socket_set;
+	return cks_http_events_fd();
 }
 
 bool
@@ -919,17 +710,10 @@ cks_url_host_and_path(const char *url, char **host, char **path)
 	return ok;
 }
 
-/* From the deadline curl last asked for, rounded up to whole ms. */
 long
 cks_http_timeout_ms(void)
 {
-	struct timespec now;
-	long		ms;
-
-	if (multi_handle == NULL || active_transfers == NULL || !timer_armed)
+	if (multi_handle == NULL || active_transfers == NULL)
 		return -1;
-	monotonic_now(&now);
-	ms = (timer_deadline.tv_sec - now.tv_sec) * 1000L +
-		(timer_deadline.tv_nsec - now.tv_nsec + 999999L) / 1000000L;
-	return ms > 0 ? ms : 0;
+	return cks_http_events_timeout_ms();
 }

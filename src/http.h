@@ -119,6 +119,9 @@ extern long cks_http_timeout_ms(void);
  */
 extern int	cks_http_wait_fd(void);
 
+/* Connections curl holds open now, in flight or idle (each one fd). */
+extern int	cks_http_open_sockets(void);
+
 /* Let curl keep at least n idle connections (for a fan-out of n). */
 extern void cks_http_reserve_connections(long n);
 

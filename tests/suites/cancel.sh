@@ -412,6 +412,8 @@ check_contains "h. the next query in that session returns all rows" "after:$expe
 ctxt_switches() {
 	awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$1/status"
 }
+# (e set the first server's request timeout to 300 ms and 2 attempts)
+sql "$db" "ALTER SERVER kms OPTIONS (SET request_timeout_ms '60000', SET max_attempts '1')"
 sql "$db" "
 CREATE SERVER kms2 FOREIGN DATA WRAPPER cks_fdw
   OPTIONS (region 'us-east-1', endpoint '$CKS_ENDPOINT_URL',

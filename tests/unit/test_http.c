@@ -5,7 +5,8 @@
  *	  SigV4 signs must be exactly what curl sends (port only when it is not
  *	  the scheme's default), and the path must come from the endpoint URL;
  *	  and of the event-driven wait: curl's sockets in one epoll set, its
- *	  timer honoured, no wake-ups while a request hangs.
+ *	  timer honoured, no wake-ups while a request hangs; and of the fd
+ *	  accounting: every connection counted is given back.
  *
  *-------------------------------------------------------------------------
  */
@@ -154,6 +155,47 @@ test_wait_sleeps_until_timeout(void)
 	/* nothing is left in the set for a wait to see */
 	CHECK(epoll_wait(cks_http_wait_fd(), &ev, 1, 0) == 0);
 	CHECK(cks_http_timeout_ms() == -1);
+	CHECK(cks_http_open_sockets() == 0);
+	close(listener);
+}
+
+/*
+ * Transfers dropped in flight (a cancel, an error) give back every socket
+ * counted against the budget -- also those still connecting, which
+ * libcurl 7.88 closes without calling CURLOPT_CLOSESOCKETFUNCTION (the
+ * listener's backlog of 1 leaves most of these 20 in SYN_SENT).
+ */
+static void
+test_release_in_flight_gives_back(void)
+{
+	int			port = 0;
+	int			listener = silent_listener(&port);
+	char		url[64];
+	char		errbuf[256];
+	CksHttpRequest req;
+	CksHttpId	ids[20];
+	int			i;
+
+	if (!CHECK(listener >= 0))
+		return;
+	listen(listener, 1);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+	memset(&req, 0, sizeof(req));
+	req.url = url;
+	req.method = "POST";
+	req.body = "{}";
+	req.body_len = 2;
+	req.connect_timeout_ms = 5000;
+	req.timeout_ms = 5000;
+	for (i = 0; i < 20; i++)
+		ids[i] = cks_http_start(&req, errbuf);
+	for (i = 0; i < 5; i++)
+		(void) cks_http_wait(50);
+	CHECK(cks_http_open_sockets() == 20);
+	for (i = 0; i < 20; i++)
+		cks_http_release(ids[i]);
+	if (!CHECK(cks_http_open_sockets() == 0))
+		fprintf(stderr, "  %d sockets still counted\n", cks_http_open_sockets());
 	close(listener);
 }
 
@@ -163,4 +205,5 @@ run_http_tests(void)
 	test_host_and_path();
 	test_unparsable_url();
 	test_wait_sleeps_until_timeout();
+	test_release_in_flight_gives_back();
 }
