@@ -575,12 +575,21 @@ cksForeignAsyncRequest(AsyncRequest *areq)
 
 /*
  * When the scan's fd must become readable even without socket activity:
- * at once if there is progress, when a backoff or curl timeout ends, and
- * at least every CKS_ASYNC_POLL_MS.  The Append's wait does not watch the
- * latch, so this bound is what lets a cancel or statement_timeout through
- * (the next Notify runs ExecScan, which checks for interrupts).
+ * at once if there is progress, and when a backoff or curl timeout ends;
+ * otherwise never (socket activity makes it readable).
+ *
+ * Cancel and statement_timeout need no wake-up of ours: since 15.7 (and
+ * 14.12, 16.3) the Append's WaitEventSetWait watches the latch and runs
+ * CHECK_FOR_INTERRUPTS (nodeAppend.c, ExecAppendAsyncEventWait).  Older
+ * minor releases do not, so there, and only while requests are in flight
+ * (an idle scan is not waiting here at all), the timer also fires every
+ * CKS_ASYNC_POLL_MS so that the next Notify's ExecScan checks interrupts.
  */
+#if PG_VERSION_NUM < 140012 || \
+	(PG_VERSION_NUM >= 150000 && PG_VERSION_NUM < 150007) || \
+	(PG_VERSION_NUM >= 160000 && PG_VERSION_NUM < 160003)
 #define CKS_ASYNC_POLL_MS	100
+#endif
 
 static long
 async_wakeup_ms(CksScanState *state)
@@ -590,8 +599,10 @@ async_wakeup_ms(CksScanState *state)
 	if (cks_scan_ready(&state->scan))
 		return 0;
 	ms = cks_scan_next_wakeup_ms(&state->scan);
+#ifdef CKS_ASYNC_POLL_MS
 	if (ms < 0 || ms > CKS_ASYNC_POLL_MS)
 		ms = CKS_ASYNC_POLL_MS;
+#endif
 	return ms;
 }
 

@@ -4,12 +4,15 @@
  *	  The fd an asynchronous cks_fdw scan gives the executor to wait on.
  *
  *	  An Append has room for one event per waiting subplan, but a scan may
- *	  have several transfers in flight, and the transfers of all scans share
+ *	  have many transfers in flight, and the transfers of all scans share
  *	  libcurl's multi handle (any of them may move this scan's pages along).
- *	  So each scan offers an epoll set holding every socket libcurl uses
- *	  plus a timerfd: readable on any socket activity, and when the timer
- *	  set by the caller ends (a backoff, a curl timeout, progress made by
- *	  another scan, or the polling bound that lets cancel through).
+ *	  So each scan offers its own epoll set holding two fds: http.c's epoll
+ *	  set over every socket libcurl uses (kept in step with curl by
+ *	  CURLMOPT_SOCKETFUNCTION, so nothing is rebuilt per wait), and a
+ *	  timerfd armed for the next thing that is due without socket activity
+ *	  (a backoff, a curl timeout, progress another scan already made).
+ *	  The scan's set is made once, on the first wait, and closed with the
+ *	  scan or with the query's memory context.
  *
  *-------------------------------------------------------------------------
  */
@@ -21,26 +24,35 @@
 
 #include "async_wait.h"
 #include "http.h"
+#include "storage/fd.h"
 #include "utils/memutils.h"
-
-/* More sockets than this are not watched; the timer still wakes the scan. */
-#define MAX_WATCHED_SOCKETS	256
 
 void
 cks_wait_set_init(CksWaitSet *set)
 {
 	set->epoll_fd = -1;
 	set->timer_fd = -1;
+	set->watching_http = false;
+	set->callback_registered = false;
+}
+
+/* Each fd was counted with AcquireExternalFD; give the count back. */
+static void
+close_counted(int *fd)
+{
+	if (*fd < 0)
+		return;
+	close(*fd);
+	ReleaseExternalFD();
+	*fd = -1;
 }
 
 void
 cks_wait_set_close(CksWaitSet *set)
 {
-	if (set->epoll_fd >= 0)
-		close(set->epoll_fd);
-	if (set->timer_fd >= 0)
-		close(set->timer_fd);
-	cks_wait_set_init(set);
+	close_counted(&set->epoll_fd);
+	close_counted(&set->timer_fd);
+	set->watching_http = false;
 }
 
 /* An error ends the query without EndForeignScan: close the fds then. */
@@ -58,30 +70,72 @@ report_failure(const char *what)
 			 errmsg("could not %s for an asynchronous cks_fdw scan: %m", what)));
 }
 
+/*
+ * The scan's fds come out of the backend's budget for fds opened outside
+ * fd.c, like curl's sockets, so a wide query fails with a clear error
+ * rather than starving the backend of fds.
+ */
 static void
-create_timer(CksWaitSet *set, MemoryContext cxt)
+acquire_fd_budget(void)
 {
-	MemoryContextCallback *callback;
-
-	set->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (set->timer_fd < 0)
-		report_failure("create a timer");
-	callback = MemoryContextAllocZero(cxt, sizeof(MemoryContextCallback));
-	callback->func = close_at_reset;
-	callback->arg = set;
-	MemoryContextRegisterResetCallback(cxt, callback);
+	if (!AcquireExternalFD())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("too many open files for an asynchronous cks_fdw scan"),
+				 errhint("Lower max_concurrent_requests or raise max_files_per_process.")));
 }
 
 static void
-watch_fd(int epoll_fd, int fd, uint32 events)
+create_fds(CksWaitSet *set, MemoryContext cxt)
 {
 	struct epoll_event ev;
 
+	if (!set->callback_registered)
+	{
+		MemoryContextCallback *callback;
+
+		callback = MemoryContextAllocZero(cxt, sizeof(MemoryContextCallback));
+		callback->func = close_at_reset;
+		callback->arg = set;
+		MemoryContextRegisterResetCallback(cxt, callback);
+		set->callback_registered = true;
+	}
+	acquire_fd_budget();
+	set->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (set->timer_fd < 0)
+	{
+		ReleaseExternalFD();
+		report_failure("create a timer");
+	}
+	acquire_fd_budget();
+	set->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (set->epoll_fd < 0)
+	{
+		ReleaseExternalFD();
+		report_failure("create an epoll set");
+	}
 	memset(&ev, 0, sizeof(ev));
-	ev.events = events;
+	ev.events = EPOLLIN;
+	ev.data.fd = set->timer_fd;
+	if (epoll_ctl(set->epoll_fd, EPOLL_CTL_ADD, set->timer_fd, &ev) != 0)
+		report_failure("watch a timer");
+}
+
+/* http.c's set exists from the first transfer on and never changes. */
+static void
+watch_transfers(CksWaitSet *set)
+{
+	struct epoll_event ev;
+	int			fd = cks_http_wait_fd();
+
+	if (set->watching_http || fd < 0)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
 	ev.data.fd = fd;
-	if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0 && errno != EEXIST)
-		report_failure("watch a socket");
+	if (epoll_ctl(set->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0)
+		report_failure("watch the transfers' sockets");
+	set->watching_http = true;
 }
 
 static void
@@ -105,24 +159,9 @@ arm_timer(int timer_fd, long ms)
 int
 cks_wait_set_prepare(CksWaitSet *set, MemoryContext cxt, long wakeup_ms)
 {
-	int			fds[MAX_WATCHED_SOCKETS];
-	bool		want_write[MAX_WATCHED_SOCKETS];
-	int			nfds;
-	int			i;
-
-	if (set->timer_fd < 0)
-		create_timer(set, cxt);
-	/* a fresh set: sockets come and go between waits */
-	if (set->epoll_fd >= 0)
-		close(set->epoll_fd);
-	set->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (set->epoll_fd < 0)
-		report_failure("create an epoll set");
-
-	watch_fd(set->epoll_fd, set->timer_fd, EPOLLIN);
-	nfds = cks_http_sockets(fds, want_write, MAX_WATCHED_SOCKETS);
-	for (i = 0; i < nfds; i++)
-		watch_fd(set->epoll_fd, fds[i], want_write[i] ? EPOLLOUT : EPOLLIN);
+		create_fds(set, cxt);
+	watch_transfers(set);
 	arm_timer(set->timer_fd, wakeup_ms);
 	return set->epoll_fd;
 }

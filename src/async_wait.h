@@ -2,7 +2,7 @@
  *
  * async_wait.h
  *	  One pollable fd per asynchronous scan, for the executor's Append:
- *	  an epoll set over the sockets libcurl is using plus a timer.
+ *	  an epoll set over http.c's socket set plus a timer.
  *
  *	  Linux only (epoll, timerfd).
  *
@@ -15,17 +15,19 @@
 
 typedef struct CksWaitSet
 {
-	int			epoll_fd;		/* rebuilt at every prepare */
-	int			timer_fd;		/* created once, re-armed at every prepare */
+	int			epoll_fd;		/* created once: timer_fd + http.c's set */
+	int			timer_fd;		/* re-armed at every prepare */
+	bool		watching_http;	/* http.c's set is in epoll_fd */
+	bool		callback_registered;	/* close_at_reset is on the context */
 } CksWaitSet;
 
 extern void cks_wait_set_init(CksWaitSet *set);
 
 /*
- * Rebuild the epoll set over libcurl's current sockets, arm the timer for
- * wakeup_ms (0: at once; -1: never), and return the fd to wait on.  The
- * first call ties the fds to 'cxt', so an error that ends the query closes
- * them even without cks_wait_set_close.
+ * Arm the timer for wakeup_ms (0: at once; -1: never) and return the fd to
+ * wait on: readable on socket activity of any transfer or when the timer
+ * ends.  The first call creates the fds and ties them to 'cxt', so an
+ * error that ends the query closes them even without cks_wait_set_close.
  */
 extern int	cks_wait_set_prepare(CksWaitSet *set, MemoryContext cxt,
 								 long wakeup_ms);

@@ -27,6 +27,7 @@
 #include "pgstat.h"
 #include "storage/latch.h"
 #include "sts.h"
+#include "transfer_wait.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
@@ -424,6 +425,21 @@ correct_clock_skew(const CksCall *call, const char *date_header)
 }
 
 /*
+ * A connection refused for want of a file descriptor is not the endpoint's
+ * fault and will not go away by retrying while the same fan-out holds the
+ * others: end the query at once, saying which knob to turn.
+ */
+static void
+report_out_of_fds(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+			 errmsg("too many connections for this backend"),
+			 errdetail("Every file descriptor this backend may use for connections is in use (a third of what max_files_per_process leaves)."),
+			 errhint("Lower max_concurrent_requests or raise max_files_per_process.")));
+}
+
+/*
  * Decide what a finished attempt means: done, retry (now or later), or
  * failed for good.
  */
@@ -450,6 +466,9 @@ handle_finished_attempt(CksCall *call, CksHttpTransfer *transfer)
 	 * The error may be read only after other calls' rows have been returned
 	 * and the per-tuple context reset, so it lives in the call's context.
 	 */
+	if (response->out_of_fds)
+		report_out_of_fds();
+
 	old = MemoryContextSwitchTo(call->mcxt);
 	if (response->status == 0)
 	{
@@ -608,9 +627,7 @@ calls_step(CksCall **calls, int ncalls, bool wait)
 			continue;
 		}
 
-		pgstat_report_wait_start(PG_WAIT_EXTENSION);
-		cks_http_wait(next_backoff_ms >= 0 ? Max(next_backoff_ms, 1) : 1000);
-		pgstat_report_wait_end();
+		(void) cks_wait_for_transfers(next_backoff_ms >= 0 ? Max(next_backoff_ms, 1) : -1);
 		collect_finished_attempts(calls, ncalls);
 	}
 }

@@ -8,17 +8,29 @@
  *	  same keep-alive connection across pages and queries, and requests to
  *	  several endpoints (regions, accounts) are in flight at once.
  *
- *	  Waiting never blocks for long: the wait loop polls in short slices and
- *	  calls the interrupt hook in between, so the backend can honour query
- *	  cancel and statement_timeout.  A longjmp out of the hook leaves
+ *	  Waiting is event-driven, never polled: curl tells us which sockets it
+ *	  wants (CURLMOPT_SOCKETFUNCTION) and when it next needs a kick
+ *	  (CURLMOPT_TIMERFUNCTION).  The sockets are kept in one epoll set per
+ *	  backend, so a caller waits on a single fd -- next to its latch in a
+ *	  WaitEventSet, or as an async Append's one event -- with no
+ *	  FD_SETSIZE limit and no wake-ups while nothing happens.
+ *	  cks_http_wait() then hands curl exactly the sockets that are ready
+ *	  (curl_multi_socket_action).  A longjmp out of the interrupt hook leaves
  *	  transfers attached; their owner (the backend tags each with the
  *	  resource owner that started it) drops them when it is released, with
  *	  cks_http_release_owner(), which also discards their connections.
  *	  Callers hold transfers by id, so one released behind a caller's back
  *	  is found missing instead of being read after it was freed.
  *
+ *	  Every socket curl opens is counted against the backend's file
+ *	  descriptor budget (fd.c's AcquireExternalFD), so a fan-out wider than
+ *	  the backend may open fails those transfers with a clear reason
+ *	  instead of starving PostgreSQL of fds or hanging.  The sockets, the
+ *	  timer and the budget live in http_events.c.
+ *
  *	  Frontend-safe: uses malloc for everything curl touches, never palloc,
- *	  so no error can be thrown from inside a curl callback.
+ *	  so no error can be thrown from inside a curl callback.  (The fd
+ *	  accounting is backend-only; the frontend build just opens sockets.)
  *
  *-------------------------------------------------------------------------
  */
@@ -32,6 +44,7 @@
 #include <strings.h>
 
 #include "http.h"
+#include "http_events.h"
 
 struct CksHttpTransfer
 {
@@ -43,6 +56,7 @@ struct CksHttpTransfer
 	const void *owner;
 	size_t		body_capacity;
 	bool		body_too_large;
+	bool		out_of_fds;		/* a socket was refused: fd budget spent */
 	struct CksHttpTransfer *prev;
 	struct CksHttpTransfer *next;
 };
@@ -50,7 +64,11 @@ struct CksHttpTransfer
 /* Idle easy handles kept for reuse; connections live in the multi handle. */
 #define IDLE_HANDLES_MAX	16
 
+/* Idle connections kept at least; raised to the widest fan-out seen. */
+#define MIN_CACHED_CONNECTIONS	64
+
 static CURLM *multi_handle = NULL;
+static long cached_connections = MIN_CACHED_CONNECTIONS;
 static CksHttpTransfer *active_transfers = NULL;
 static CURL *idle_handles[IDLE_HANDLES_MAX];
 static int	n_idle_handles = 0;
@@ -83,9 +101,25 @@ ensure_multi_handle(char *errbuf)
 		snprintf(errbuf, 256, "could not create a libcurl multi handle");
 		return false;
 	}
+	if (!cks_http_events_attach(multi_handle, errbuf))
+	{
+		curl_multi_cleanup(multi_handle);
+		multi_handle = NULL;
+		return false;
+	}
 	/* Keep enough idle connections for many regions and accounts. */
-	curl_multi_setopt(multi_handle, CURLMOPT_MAXCONNECTS, 64L);
+	curl_multi_setopt(multi_handle, CURLMOPT_MAXCONNECTS, cached_connections);
 	return true;
+}
+
+void
+cks_http_reserve_connections(long n)
+{
+	if (n <= cached_connections)
+		return;
+	cached_connections = n;
+	if (multi_handle != NULL)
+		curl_multi_setopt(multi_handle, CURLMOPT_MAXCONNECTS, cached_connections);
 }
 
 /*
@@ -383,6 +417,7 @@ configure_easy_handle(CksHttpTransfer *transfer, const CksHttpRequest *req,
 		curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer),
 		curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, curl_errbuf),
 		curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer),
+		cks_http_events_count_sockets(easy, &transfer->out_of_fds),
 	};
 
 	return first_failure(results, lengthof(results));
@@ -500,7 +535,14 @@ finish_transfer(CksHttpTransfer *transfer, CURLcode result)
 	}
 
 	response->status = 0;
-	if (transfer->body_too_large)
+	response->out_of_fds = transfer->out_of_fds;
+	if (transfer->out_of_fds)
+		snprintf(response->error, sizeof(response->error),
+				 "no file descriptor left for another connection");
+	else if (cks_http_events_take_failure())
+		snprintf(response->error, sizeof(response->error),
+				 "could not watch a socket: %s", curl_easy_strerror(result));
+	else if (transfer->body_too_large)
 		snprintf(response->error, sizeof(response->error),
 				 "response body larger than %zu bytes", body_limit(transfer));
 	else if (response->error[0] == '\0')
@@ -530,30 +572,38 @@ collect_finished(void)
 	return any;
 }
 
+/*
+ * With timeout_ms > 0 this blocks on the epoll set alone, without the
+ * latch: the frontend's wait.  The backend waits in aws_call.c, on its
+ * latch and cks_http_wait_fd() together, and calls this with 0.
+ */
 bool
 cks_http_wait(int timeout_ms)
 {
-	int			waited = 0;
+	long		start = cks_http_events_now_ms();
 
 	for (;;)
 	{
-		int			running;
-		int			slice = timeout_ms - waited;
+		long		left;
+		long		curl_ms;
 
 		/* first, so that no way through this loop can skip it */
 		if (interrupt_hook)
 			interrupt_hook();
 		if (multi_handle == NULL)
 			return false;
-		curl_multi_perform(multi_handle, &running);
+		cks_http_events_drive(multi_handle);
 		if (collect_finished())
 			return true;
-		if (running == 0 || waited >= timeout_ms)
+		if (active_transfers == NULL)
 			return false;
-		if (slice > CKS_HTTP_POLL_MS)
-			slice = CKS_HTTP_POLL_MS;
-		curl_multi_poll(multi_handle, NULL, 0, slice, NULL);
-		waited += slice;
+		left = timeout_ms - (cks_http_events_now_ms() - start);
+		if (left <= 0)
+			return false;
+		curl_ms = cks_http_timeout_ms();
+		if (curl_ms >= 0 && curl_ms < left)
+			left = curl_ms;
+		cks_http_events_sleep(left);
 	}
 }
 
@@ -607,43 +657,27 @@ void
 cks_http_release_owner(const void *owner)
 {
 	release_matching(false, owner);
+	cks_http_events_forget_closed_sockets();
 }
 
 void
 cks_http_release_all(void)
 {
 	release_matching(true, NULL);
+	cks_http_events_forget_closed_sockets();
 }
 
 int
-cks_http_sockets(int *fds, bool *want_write, int max)
+cks_http_open_sockets(void)
 {
-	fd_set		read_set,
-				write_set,
-				error_set;
-	int			max_fd = -1;
-	int			n = 0;
-	int			fd;
+	cks_http_events_forget_closed_sockets();
+	return cks_http_events_counted_sockets();
+}
 
-	if (multi_handle == NULL)
-		return 0;
-	FD_ZERO(&read_set);
-	FD_ZERO(&write_set);
-	FD_ZERO(&error_set);
-	if (curl_multi_fdset(multi_handle, &read_set, &write_set, &error_set, &max_fd) != CURLM_OK)
-		return 0;
-	for (fd = 0; fd <= max_fd && n < max; fd++)
-	{
-		bool		r = FD_ISSET(fd, &read_set);
-		bool		w = FD_ISSET(fd, &write_set);
-
-		if (!r && !w)
-			continue;
-		fds[n] = fd;
-		want_write[n] = w;
-		n++;
-	}
-	return n;
+int
+cks_http_wait_fd(void)
+{
+	return cks_http_events_fd();
 }
 
 bool
@@ -702,11 +736,7 @@ cks_url_host_and_path(const char *url, char **host, char **path)
 long
 cks_http_timeout_ms(void)
 {
-	long		timeout = -1;
-
 	if (multi_handle == NULL || active_transfers == NULL)
 		return -1;
-	if (curl_multi_timeout(multi_handle, &timeout) != CURLM_OK)
-		return -1;
-	return timeout;
+	return cks_http_events_timeout_ms();
 }

@@ -58,6 +58,7 @@ typedef struct CksHttpResponse
 	char	   *date;			/* Date, for clock-skew correction */
 	/* transport failures (status == 0) */
 	int			curl_code;		/* CURLcode */
+	bool		out_of_fds;		/* the backend's fd budget was spent */
 	char		error[256];		/* curl's reason, for errdetail */
 } CksHttpResponse;
 
@@ -71,11 +72,9 @@ typedef struct CksHttpTransfer CksHttpTransfer;
  */
 typedef uint64_t CksHttpId;
 
-/* Called on every pass of the wait loop, so at least every
- * CKS_HTTP_POLL_MS while waiting, whatever state the transfers are in;
+/* Called first on every cks_http_wait and on every pass of its loop;
  * may longjmp. */
 typedef void (*CksHttpInterruptHook) (void);
-#define CKS_HTTP_POLL_MS	50
 
 extern void cks_http_set_interrupt_hook(CksHttpInterruptHook hook);
 
@@ -91,7 +90,8 @@ extern CksHttpTransfer *cks_http_find(CksHttpId id);
 /*
  * Move every transfer forward, waiting up to timeout_ms for one of them to
  * finish.  Returns true if at least one transfer finished.  The interrupt
- * hook runs first on every call, even one that returns at once.
+ * hook runs first on every call, even one that returns at once.  A backend
+ * calls it with 0 after its own wait on cks_http_wait_fd() and its latch.
  */
 extern bool cks_http_wait(int timeout_ms);
 
@@ -112,8 +112,18 @@ extern void cks_http_release_all(void);
  * activity (its own timeouts); -1 when it does not. */
 extern long cks_http_timeout_ms(void);
 
-/* For async execution: the sockets curl waits on right now. */
-extern int	cks_http_sockets(int *fds, bool *want_write, int max);
+/*
+ * One fd, readable whenever a socket of any transfer is: an epoll set that
+ * follows curl's sockets as they come and go (-1 before the first
+ * transfer).  It lives as long as the backend; wait on it, never close it.
+ */
+extern int	cks_http_wait_fd(void);
+
+/* Connections curl holds open now, in flight or idle (each one fd). */
+extern int	cks_http_open_sockets(void);
+
+/* Let curl keep at least n idle connections (for a fan-out of n). */
+extern void cks_http_reserve_connections(long n);
 
 /*
  * Split an endpoint URL into the Host header value SigV4 signs (host, plus

@@ -16,6 +16,7 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "plain_http.h"
+#include "transfer_wait.h"
 #include "utils/resowner.h"
 #include "utils/wait_event.h"
 
@@ -82,7 +83,7 @@ run_attempt(const CksPlainRequest *req, CksPlainResponse *response)
 			   !cks_http_is_done(transfer))
 		{
 			CHECK_FOR_INTERRUPTS();
-			(void) cks_http_wait(CKS_HTTP_POLL_MS);
+			(void) cks_wait_for_transfers(-1);
 		}
 		pgstat_report_wait_end();
 		if (transfer == NULL)

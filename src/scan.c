@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 #include <limits.h>
 
+#include "http.h"
 #include "options.h"
 #include "scan.h"
 #include "scan_internal.h"
@@ -84,6 +85,8 @@ cks_scan_configure(CksScan *scan, const CksScanOptions *opts, int page_size)
 	scan->page_size = page_size;
 	scan->max_in_flight = opts->max_concurrent_requests;
 	scan->on_error_warn = opts->on_error_warn;
+	/* as many idle connections kept as requests run at once */
+	cks_http_reserve_connections(scan->max_in_flight);
 }
 
 void

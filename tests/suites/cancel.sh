@@ -16,7 +16,15 @@
 #      still ends at statement_timeout, and at pg_cancel_backend within 1 s
 #      (these once spun at 100% CPU, deaf to both, until SIGKILL),
 #   g. the same for a PL/pgSQL cursor OPENed before, read inside and after
-#      a BEGIN ... EXCEPTION block that caught an error.
+#      a BEGIN ... EXCEPTION block that caught an error,
+#   h. a fan-out of 1,000 requests (10 regions x 100 pushed-down ids,
+#      max_concurrent_requests 250, 2 s endpoint latency): pg_cancel_backend
+#      ends it within 1 s with 57014, no request reaches the endpoint after
+#      the cancel; after one ended by statement_timeout the idle backend
+#      holds only a few keep-alive connections, not the ~250 in flight,
+#   i. a backend blocked on a hung request sleeps: over 2 s it wakes only
+#      a few times (the old wait woke every 50 ms), synchronous scan,
+#   j. the same for an asynchronous Append over two servers.
 # Runs inside a throwaway cluster, see tests/in-cluster.sh.
 set -u
 cd "$(dirname "$0")/../.."
@@ -53,6 +61,14 @@ hang_next_request() {
 # True once the hung request has reached the endpoint.
 request_arrived() {
 	[ "$($CTL count --operation DescribeCustomKeyStores)" = "requests: 1" ]
+}
+
+# Sets pid to the backend running a query on $2 under application_name $1.
+find_backend_of() {
+	pid=$(sql "$db" "SELECT pid FROM pg_stat_activity
+	                  WHERE application_name = '$1' AND state = 'active'
+	                    AND query LIKE '%$2%'")
+	[ -n "$pid" ]
 }
 
 # Sets pid to the backend running the scan under application_name $1.
@@ -289,6 +305,162 @@ cancel_cursor_read cks_cancel_f "$cursor_prefix SELECT count_rest('c');" \
 	"f. SQL cursor after ROLLBACK TO"
 cancel_cursor_read cks_cancel_g "SELECT cursor_across_exception();" \
 	"g. PL/pgSQL cursor after an EXCEPTION block"
+$CTL reset
+
+# ---- h: cancel during a 1,000-request fan-out ----------------------------
+regions="us-east-1,us-east-2,us-west-1,us-west-2,eu-west-1,eu-west-2,eu-central-1,ap-south-1,ap-northeast-1,ca-central-1"
+ids=$(for i in $(seq 1 100); do printf "'cks-%017x'," "$i"; done)
+ids=${ids%,}
+sql "$db" "
+CREATE SERVER wide FOREIGN DATA WRAPPER cks_fdw
+  OPTIONS (region '$regions', endpoint '$CKS_ENDPOINT_URL',
+           max_concurrent_requests '250', max_attempts '1',
+           request_timeout_ms '60000');
+CREATE USER MAPPING FOR CURRENT_USER SERVER wide
+  OPTIONS (access_key_id 'AKIDCKSTEST111111111',
+           secret_access_key 'cks/test/secret/111111111111/AAAAAAAAAAAA');
+CREATE FOREIGN TABLE wide_stores (custom_key_store_id text) SERVER wide;"
+
+# sockets a process holds (curl's connections, plus its client connection)
+sockets_of() {
+	ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'socket:'
+}
+kms_requests() {
+	$CTL count --operation DescribeCustomKeyStores | sed 's/^requests: //'
+}
+requests_at_least() {
+	[ "$(kms_requests)" -ge "$1" ]
+}
+# KMS requests the endpoint saw start after epoch time $1
+requests_started_after() {
+	/usr/bin/python3 -c '
+import sys; sys.path.insert(0, "tests/endpoint"); import ctl
+t = float(sys.argv[1])
+print(sum(1 for r in ctl.log()
+          if r["operation"] == "DescribeCustomKeyStores" and r["start"] > t))' "$1"
+}
+
+$CTL reset
+$CTL config kms_latency_ms=2000
+cat >"$suite_tmp/fanout.sql" <<EOF
+\set VERBOSITY verbose
+SET application_name = 'cks_cancel_h';
+SELECT count(*) AS fanout FROM wide_stores WHERE custom_key_store_id IN ($ids);
+EOF
+psql -X -At -d "$db" -f "$suite_tmp/fanout.sql" >"$suite_tmp/fanout.out" 2>&1 &
+session=$!
+pid=""
+if ! wait_for 10 find_backend_of cks_cancel_h wide_stores ||
+	! wait_for 20 requests_at_least 250; then
+	fail "h. the fan-out's first 250 requests reach the endpoint" "$(kms_requests) requests"
+	kill "$session" 2>/dev/null
+else
+	sleep 0.3
+	in_flight_sockets=$(sockets_of "$pid")
+	echo "# h. sockets of the backend with the first wave in flight: $in_flight_sockets"
+	t0=$(now_ms)
+	sql "$db" "SELECT pg_cancel_backend($pid)" >/dev/null
+	wait "$session"
+	t1=$(now_ms)
+	cancel_epoch=$(/usr/bin/python3 -c 'import time; print(time.time())')
+	echo "# h. cancel latency with 250 of 1,000 requests in flight: $((t1 - t0)) ms"
+	check_lt "h. pg_cancel_backend ends the 1,000-request fan-out within 1 s" "$((t1 - t0))" 1000
+	check_eq "h. ... with 57014" "57014" "$(sqlstate_of "$suite_tmp/fanout.out")"
+	check_lt "h. 250 requests were in flight (>= 250 sockets before the cancel)" 249 "$in_flight_sockets"
+	sent=$(kms_requests)
+	sleep 1
+	check_eq "h. no request reached the endpoint after the cancel" 0 \
+		"$(requests_started_after "$cancel_epoch")"
+	check_eq "h. ... the request count stays at $sent" "$sent" "$(kms_requests)"
+	check_lt "h. ... fewer than the 1,000 of the fan-out were sent" "$sent" 1000
+fi
+wait "$session" 2>/dev/null
+
+# A session whose fan-out ended by statement_timeout, then idles: the
+# in-flight connections are closed, not kept (the backend outlives the
+# psql above, so look at a live one).
+cat >"$suite_tmp/fanout2.sql" <<EOF
+\set VERBOSITY verbose
+SET application_name = 'cks_cancel_h2';
+SET statement_timeout = '1500ms';
+SELECT count(*) FROM wide_stores WHERE custom_key_store_id IN ($ids);
+RESET statement_timeout;
+SELECT 'after:' || count(*) FROM stores;
+SELECT pg_sleep(3);
+EOF
+$CTL reset
+$CTL config kms_latency_ms=2000
+psql -X -At -d "$db" -f "$suite_tmp/fanout2.sql" >"$suite_tmp/fanout2.out" 2>&1 &
+session=$!
+sleep 1.2
+$CTL config kms_latency_ms=0
+if wait_for 5 find_backend_of cks_cancel_h2 pg_sleep; then
+	left=$(sockets_of "$pid")
+	echo "# h. sockets of the backend idle after a fan-out ended by statement_timeout: $left"
+	check_lt "h. after the fan-out, at most a few idle connections remain (not ~250)" "$left" 10
+else
+	fail "h. the session after the timed-out fan-out reaches pg_sleep"
+fi
+wait "$session"
+check_eq "h. that fan-out failed with 57014" "57014" "$(sqlstate_of "$suite_tmp/fanout2.out")"
+check_contains "h. the next query in that session returns all rows" "after:$expected" \
+	"$suite_tmp/fanout2.out"
+
+# ---- i, j: a backend blocked on a hung request does not wake up ---------
+# Voluntary context switches over 2 s of a hung request: the old 50 ms
+# slices gave ~40; an event-driven wait gives ~0.
+ctxt_switches() {
+	awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$1/status"
+}
+# (e set the first server's request timeout to 300 ms and 2 attempts)
+sql "$db" "ALTER SERVER kms OPTIONS (SET request_timeout_ms '60000', SET max_attempts '1')"
+sql "$db" "
+CREATE SERVER kms2 FOREIGN DATA WRAPPER cks_fdw
+  OPTIONS (region 'us-east-1', endpoint '$CKS_ENDPOINT_URL',
+           request_timeout_ms '60000', max_attempts '1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER kms2
+  OPTIONS (access_key_id 'AKIDCKSTEST222222222',
+           secret_access_key 'cks/test/secret/222222222222/BBBBBBBBBBBB');
+CREATE TABLE both_stores (custom_key_store_id text, account_id text)
+  PARTITION BY LIST (account_id);
+CREATE FOREIGN TABLE both_1 PARTITION OF both_stores
+  FOR VALUES IN ('111111111111') SERVER kms;
+CREATE FOREIGN TABLE both_2 PARTITION OF both_stores
+  FOR VALUES IN ('222222222222') SERVER kms2;"
+sql "$db" "EXPLAIN (COSTS OFF) SELECT count(*) FROM both_stores" >"$suite_tmp/plan_j"
+check_contains "j. the two-server scan is an async Append" "Async Foreign Scan" "$suite_tmp/plan_j"
+
+# idle_wait NAME QUERY LABEL HUNG_REQUESTS TABLE
+idle_wait() {
+	local name=$1 query=$2 label=$3 hung=$4 table=$5 before after
+	$CTL reset
+	$CTL fault hang --ms 20000 --count "$hung" --operation DescribeCustomKeyStores
+	psql -X -At -d "$db" -v VERBOSITY=verbose -c "SET application_name = '$name'" \
+		-c "$query" >"$suite_tmp/$name.out" 2>&1 &
+	session=$!
+	pid=""
+	if ! wait_for 10 find_backend_of "$name" "$table" ||
+		! wait_for 5 requests_at_least "$hung"; then
+		fail "$label: the query hangs at the endpoint"
+	else
+		sleep 0.3
+		before=$(ctxt_switches "$pid")
+		sleep 2
+		after=$(ctxt_switches "$pid")
+		echo "# $label: voluntary context switches over 2 s of a hung request: $((after - before))"
+		check_lt "$label: the waiting backend woke fewer than 5 times in 2 s" "$((after - before))" 5
+		t0=$(now_ms)
+		sql "$db" "SELECT pg_cancel_backend($pid)" >/dev/null
+		wait "$session"
+		t1=$(now_ms)
+		check_lt "$label: cancel still lands within 1 s" "$((t1 - t0))" 1000
+		check_eq "$label: ... with 57014" "57014" "$(sqlstate_of "$suite_tmp/$name.out")"
+	fi
+	kill "$session" 2>/dev/null
+	wait "$session" 2>/dev/null
+}
+idle_wait cks_cancel_i "SELECT count(*) FROM stores" "i. synchronous scan" 1 "FROM stores"
+idle_wait cks_cancel_j "SELECT count(*) FROM both_stores" "j. async Append" 2 "FROM both_stores"
 $CTL reset
 
 # nothing crashed along the way

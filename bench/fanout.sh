@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The big fan-out benchmark (issue 12): 8,500 requests from one query at
+# 100 ms endpoint latency, with max_concurrent_requests 64 and 256, beside
+# the endpoint's own ceiling measured in the same run; peak connections and
+# backend memory.  Loopback only (tests/endpoint).
+#
+#   bench/fanout.sh                  # caps 64 and 256, 2 runs each
+#   bench/fanout.sh --caps 64 --reps 1
+#   bench/fanout.sh --accounts       # also try the 500-accounts shape
+#
+# Builds and installs the extension and runs bench/fanout.py in a
+# throwaway cluster, both under /tmp/pgvenv.lock; prints a markdown table
+# (also written to bench/fanout-last.md).
+set -eu
+cd "$(dirname "$0")/.."
+. tools/endpoint.sh
+start_endpoint
+export CKS_ENDPOINT_URL
+echo "== waiting for /tmp/pgvenv.lock, then install and the benchmark"
+flock /tmp/pgvenv.lock bash -c '
+  make -s install >/dev/null &&
+  pg_virtualenv -v 15 -o autovacuum=off -- /usr/bin/python3 bench/fanout.py "$@"
+' fanout "$@"
