@@ -608,8 +608,9 @@ async_wakeup_ms(CksScanState *state)
 
 /*
  * An Append gives each waiting subplan room for one event: the scan offers
- * the one fd of its CksWaitSet (src/async_wait.c), readable on socket
- * activity of any transfer, or when the timer armed here ends.
+ * the fd of its CksWaitSet (src/async_wait.c), readable when the timer
+ * armed here ends and, for the one scan that watches, on socket activity
+ * of any transfer.
  */
 static void
 cksForeignAsyncConfigureWait(AsyncRequest *areq)
@@ -618,7 +619,8 @@ cksForeignAsyncConfigureWait(AsyncRequest *areq)
 	CksScanState *state = node->fdw_state;
 	int			fd;
 
-	fd = cks_wait_set_prepare(&state->wait_set, node->ss.ps.state->es_query_cxt,
+	fd = cks_wait_set_prepare(&state->wait_set, areq,
+							  node->ss.ps.state->es_query_cxt,
 							  async_wakeup_ms(state));
 	AddWaitEventToSet(((AppendState *) areq->requestor)->as_eventset,
 					  WL_SOCKET_READABLE, fd, NULL, areq);

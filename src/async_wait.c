@@ -14,6 +14,14 @@
  *	  The scan's set is made once, on the first wait, and closed with the
  *	  scan or with the query's memory context.
  *
+ *	  Only one scan of an Append, the watcher, offers that set; the others
+ *	  offer their timer alone.  The kernel refuses (EINVAL) to add an epoll
+ *	  set through which a socket is reachable along more than 100 paths two
+ *	  sets deep: 101 partitions each nesting http.c's set would be that.
+ *	  Whatever the watcher's wake-up moves along for another scan, that
+ *	  scan's next timer is armed at once (cks_scan_ready), so it loses no
+ *	  time.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -27,6 +35,9 @@
 #include "storage/fd.h"
 #include "utils/memutils.h"
 
+/* The scan whose set holds http.c's socket set now, or NULL. */
+static CksWaitSet *transfers_watcher = NULL;
+
 void
 cks_wait_set_init(CksWaitSet *set)
 {
@@ -34,6 +45,7 @@ cks_wait_set_init(CksWaitSet *set)
 	set->timer_fd = -1;
 	set->watching_http = false;
 	set->callback_registered = false;
+	set->request = NULL;
 }
 
 /* Each fd was counted with AcquireExternalFD; give the count back. */
@@ -50,9 +62,12 @@ close_counted(int *fd)
 void
 cks_wait_set_close(CksWaitSet *set)
 {
+	if (transfers_watcher == set)
+		transfers_watcher = NULL;
 	close_counted(&set->epoll_fd);
 	close_counted(&set->timer_fd);
 	set->watching_http = false;
+	set->request = NULL;
 }
 
 /* An error ends the query without EndForeignScan: close the fds then. */
@@ -121,6 +136,17 @@ create_fds(CksWaitSet *set, MemoryContext cxt)
 		report_failure("watch a timer");
 }
 
+/* The old watcher's set stops nesting http.c's set, keeping one path. */
+static void
+unwatch_transfers(CksWaitSet *set)
+{
+	if (!set->watching_http)
+		return;
+	if (epoll_ctl(set->epoll_fd, EPOLL_CTL_DEL, cks_http_wait_fd(), NULL) != 0)
+		report_failure("stop watching the transfers' sockets");
+	set->watching_http = false;
+}
+
 /* http.c's set exists from the first transfer on and never changes. */
 static void
 watch_transfers(CksWaitSet *set)
@@ -156,13 +182,41 @@ arm_timer(int timer_fd, long ms)
 		report_failure("arm a timer");
 }
 
+/*
+ * Every pending request of an Append is asked for its event in each round,
+ * so the watcher keeps its role while it is pending under the same Append;
+ * when it is not (it has a row, it ended, or another Append is waiting),
+ * the scan asking now takes the role over.  Each round thus has exactly one
+ * path to the sockets.
+ */
+static bool
+takes_the_watch(CksWaitSet *set)
+{
+	CksWaitSet *watcher = transfers_watcher;
+
+	if (watcher == set)
+		return true;
+	if (watcher != NULL && watcher->request != NULL &&
+		watcher->request->callback_pending &&
+		watcher->request->requestor == set->request->requestor)
+		return false;
+	if (watcher != NULL)
+		unwatch_transfers(watcher);
+	transfers_watcher = set;
+	return true;
+}
+
 int
-cks_wait_set_prepare(CksWaitSet *set, MemoryContext cxt, long wakeup_ms)
+cks_wait_set_prepare(CksWaitSet *set, AsyncRequest *request,
+					 MemoryContext cxt, long wakeup_ms)
 {
 	if (set->epoll_fd < 0)
 		create_fds(set, cxt);
-	watch_transfers(set);
+	set->request = request;
 	arm_timer(set->timer_fd, wakeup_ms);
+	if (!takes_the_watch(set))
+		return set->timer_fd;
+	watch_transfers(set);
 	return set->epoll_fd;
 }
 

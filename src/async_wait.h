@@ -2,7 +2,8 @@
  *
  * async_wait.h
  *	  One pollable fd per asynchronous scan, for the executor's Append:
- *	  an epoll set over http.c's socket set plus a timer.
+ *	  its timer, and for one scan of the Append an epoll set over http.c's
+ *	  socket set plus that timer.
  *
  *	  Linux only (epoll, timerfd).
  *
@@ -13,24 +14,28 @@
 
 #include "postgres.h"
 
+#include "nodes/execnodes.h"
+
 typedef struct CksWaitSet
 {
 	int			epoll_fd;		/* created once: timer_fd + http.c's set */
 	int			timer_fd;		/* re-armed at every prepare */
 	bool		watching_http;	/* http.c's set is in epoll_fd */
 	bool		callback_registered;	/* close_at_reset is on the context */
+	AsyncRequest *request;		/* the Append's request it last waited for */
 } CksWaitSet;
 
 extern void cks_wait_set_init(CksWaitSet *set);
 
 /*
  * Arm the timer for wakeup_ms (0: at once; -1: never) and return the fd to
- * wait on: readable on socket activity of any transfer or when the timer
- * ends.  The first call creates the fds and ties them to 'cxt', so an
+ * wait on for 'request': readable when the timer ends and, for the one
+ * scan of the Append that watches the transfers, on socket activity of any
+ * transfer.  The first call creates the fds and ties them to 'cxt', so an
  * error that ends the query closes them even without cks_wait_set_close.
  */
-extern int	cks_wait_set_prepare(CksWaitSet *set, MemoryContext cxt,
-								 long wakeup_ms);
+extern int	cks_wait_set_prepare(CksWaitSet *set, AsyncRequest *request,
+								 MemoryContext cxt, long wakeup_ms);
 
 /* Consume a timer expiry so the fd does not stay readable. */
 extern void cks_wait_set_drain(CksWaitSet *set);
