@@ -4,8 +4,9 @@
  *	  How a call that failed for good is told to the user: the SQLSTATE of
  *	  its error category, an errdetail with the AWS code, the sanitized
  *	  message, the HTTP status and the request id, and an errhint that names
- *	  the IAM permission or the credential source to fix.  Also the two
- *	  small questions callers ask of a finished call's failure.
+ *	  the IAM permission or the credential source to fix.  Also which AWS
+ *	  code a failure carries (a lookup's "not found" is zero rows), and a
+ *	  2xx body that did not parse recorded as a failure like any other.
  *
  *	  The categories and hint texts themselves are backend-free
  *	  (aws_error_class.c); this file is where they meet ereport.  The call
