@@ -28,7 +28,8 @@ PGFILEDESC = "cks_fdw - foreign data wrapper for AWS KMS custom key stores"
 # Client core: no backend needed, also built into the unit runner
 # (signing, the AWS JSON and Query protocols, the service, operation and
 # table-kind descriptors, the HTTP client).
-CORE_SRCS = src/sigv4.c src/aws_json.c src/aws_service.c src/table_kinds.c \
+CORE_SRCS = src/sigv4.c src/aws_json.c src/aws_json_fields.c \
+	src/aws_service.c src/table_kinds.c \
 	src/sts.c src/xml.c src/http.c src/http_events.c src/aws_error.c \
 	src/aws_error_class.c src/secrets.c src/aws_names.c \
 	src/keyless.c src/imds.c src/container_creds.c
@@ -97,8 +98,8 @@ FUZZ_CFLAGS = -DFRONTEND -g -O1 -fno-omit-frame-pointer \
 	-I$(srcdir)/src -I$(shell $(PG_CONFIG) --includedir-server) \
 	$(shell pkg-config --cflags $(DEPS_PKGS))
 
-FUZZ_KMS_SRCS = src/aws_json.c src/aws_service.c src/sts.c src/xml.c \
-	src/aws_error.c src/secrets.c src/aws_names.c
+FUZZ_KMS_SRCS = src/aws_json.c src/aws_json_fields.c src/aws_service.c \
+	src/sts.c src/xml.c src/aws_error.c src/secrets.c src/aws_names.c
 
 fuzz/build/fuzz_kms: fuzz/fuzz_kms.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(FUZZ_KMS_SRCS) $(wildcard src/*.h)
 	@mkdir -p fuzz/build
@@ -112,8 +113,8 @@ fuzz/build/fuzz_names: fuzz/fuzz_names.c fuzz/fuzz_common.c fuzz/fuzz_common.h s
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_names.c fuzz/fuzz_common.c src/aws_names.c src/aws_error.c src/secrets.c $(UNIT_LIBS)
 
-KEYLESS_FUZZ_SRCS = src/keyless.c src/imds.c src/aws_json.c src/aws_service.c \
-	src/sts.c src/xml.c src/aws_error.c src/secrets.c src/aws_names.c
+KEYLESS_FUZZ_SRCS = src/keyless.c src/imds.c src/aws_json.c \
+	src/aws_json_fields.c src/aws_service.c src/sts.c src/xml.c src/aws_error.c src/secrets.c src/aws_names.c
 fuzz/build/fuzz_keyless: fuzz/fuzz_keyless.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(KEYLESS_FUZZ_SRCS) $(wildcard src/*.h)
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_keyless.c fuzz/fuzz_common.c $(KEYLESS_FUZZ_SRCS) $(UNIT_LIBS)

@@ -33,7 +33,7 @@ for rep in $(seq 1 "$CKS_BENCH_REPS"); do
   echo "run $rep: $ms ms, $rows rows"
 done
 echo "$($CTL count --operation ListKeys | sed 's/requests/requests ListKeys/') $($CTL count --operation DescribeKey | sed 's/requests:/DescribeKey:/') (last run)"
-echo "max in flight: $(/usr/bin/python3 tests/max_in_flight.py | sed 's/.*: //') (last run, from the endpoint's log)"
+echo "max in flight: $(/usr/bin/python3 tests/lib/max_in_flight.py | sed 's/.*: //') (last run, from the endpoint's log)"
 median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 ideal=$(( (keys * CKS_BENCH_LATENCY_MS + CKS_BENCH_CONCURRENCY - 1) / CKS_BENCH_CONCURRENCY ))
 echo "median: $median ms over $CKS_BENCH_REPS runs of $keys keys"

@@ -38,7 +38,7 @@ SELECT count(*) AS raw_matches_columns FROM cloudhsm_clusters
 -- botocore 1.29 predates Mode and NetworkType and drops them, so those two
 -- are compared only where botocore has them, and raw on botocore's fields)
 CREATE TEMP TABLE boto_raw (b64 text);
-\copy boto_raw FROM PROGRAM '/usr/bin/python3 tests/botocore_list.py us-east-1 AKIDCKSTEST111111111 cks/test/secret/111111111111/AAAAAAAAAAAA --what clusters --page-size 3'
+\copy boto_raw FROM PROGRAM '/usr/bin/python3 tests/lib/botocore_list.py us-east-1 AKIDCKSTEST111111111 cks/test/secret/111111111111/AAAAAAAAAAAA --what clusters --page-size 3'
 CREATE TEMP TABLE boto AS
   SELECT convert_from(decode(b64, 'base64'), 'UTF8')::jsonb AS e FROM boto_raw;
 SELECT count(*) AS botocore_clusters FROM boto;

@@ -12,7 +12,7 @@
 -- never let a default (169.254.169.254, 169.254.170.2) be reached from a
 -- test: stop unless the server was started with the environment file that
 -- points the metadata services at the local endpoint (see
--- server_env_is_local in tests/suites/lib.sh)
+-- server_env_is_local in tests/lib/suite.sh)
 SELECT position('AWS_EC2_METADATA_SERVICE_ENDPOINT = ''' || :'endpoint' || '''' IN
          pg_read_file(regexp_replace(current_setting('config_file'), '[^/]*$', '')
                       || 'environment')) > 0 AS keyless_environment \gset

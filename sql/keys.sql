@@ -37,7 +37,7 @@ SELECT count(*) AS raw_matches_columns FROM keys
 -- compare every column with botocore (ListKeys pages, DescribeKey each);
 -- raw is compared on the fields Debian's botocore 1.29 knows
 CREATE TEMP TABLE boto_raw (b64 text);
-\copy boto_raw FROM PROGRAM '/usr/bin/python3 tests/botocore_list.py us-east-1 AKIDCKSTEST111111111 cks/test/secret/111111111111/AAAAAAAAAAAA --what keys --page-size 10'
+\copy boto_raw FROM PROGRAM '/usr/bin/python3 tests/lib/botocore_list.py us-east-1 AKIDCKSTEST111111111 cks/test/secret/111111111111/AAAAAAAAAAAA --what keys --page-size 10'
 CREATE TEMP TABLE boto AS
   SELECT convert_from(decode(b64, 'base64'), 'UTF8')::jsonb AS e FROM boto_raw;
 SELECT count(*) AS botocore_keys FROM boto;
@@ -141,7 +141,7 @@ ALTER SERVER kms_keys OPTIONS (ADD max_concurrent_requests '4');
 \! /usr/bin/python3 tests/endpoint/ctl.py keys 111111111111 us-west-2 40
 \! /usr/bin/python3 tests/endpoint/ctl.py config kms_latency_ms=30
 SELECT count(*) FROM keys;
-\! /usr/bin/python3 tests/max_in_flight.py --operation DescribeKey
+\! /usr/bin/python3 tests/lib/max_in_flight.py --operation DescribeKey
 ALTER SERVER kms_keys OPTIONS (DROP max_concurrent_requests);
 ALTER SERVER kms_keys OPTIONS (SET region 'us-east-1');
 

@@ -45,7 +45,7 @@ SELECT count(*) AS raw_matches_columns
 -- botocore 1.29 predates XksProxyConfiguration.VpcEndpointServiceOwner and
 -- drops it, so that one field is compared only where botocore has it)
 CREATE TEMP TABLE boto_raw (b64 text);
-\copy boto_raw FROM PROGRAM '/usr/bin/python3 tests/botocore_list.py us-east-1 AKIDCKSTEST111111111 cks/test/secret/111111111111/AAAAAAAAAAAA --page-size 5'
+\copy boto_raw FROM PROGRAM '/usr/bin/python3 tests/lib/botocore_list.py us-east-1 AKIDCKSTEST111111111 cks/test/secret/111111111111/AAAAAAAAAAAA --page-size 5'
 CREATE TEMP TABLE boto AS
   SELECT convert_from(decode(b64, 'base64'), 'UTF8')::jsonb AS e FROM boto_raw;
 SELECT count(*) AS botocore_entries FROM boto;

@@ -2,14 +2,15 @@
  *
  * aws_call.c
  *	  Running AWS API calls from a backend: signing each attempt, retrying
- *	  in AWS's "standard" mode, correcting for clock skew, waiting in a way
- *	  that honours cancel, and reporting the final failure as a PostgreSQL
- *	  error.
+ *	  in AWS's "standard" mode, signing again at once after a clock skew
+ *	  correction, and waiting in a way that honours cancel.
  *
  *	  What to send comes from an operation descriptor (aws_service.h), the
  *	  protocol details (body shapes, error documents) from aws_json.c and
- *	  sts.c, the transport from http.c; this file only decides what to do
- *	  with each outcome, whatever the service.
+ *	  sts.c, the transport from http.c, the clock offsets from
+ *	  clock_skew.c; this file only decides what to do with each outcome,
+ *	  whatever the service.  Reporting a final failure as a PostgreSQL
+ *	  error is aws_call_report.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -22,6 +23,7 @@
 #include "aws_error_class.h"
 #include "common/pg_prng.h"
 #include "aws_json.h"
+#include "clock_skew.h"
 #include "miscadmin.h"
 #include "secrets.h"
 #include "pgstat.h"
@@ -36,28 +38,8 @@
 
 /* Standard retry mode: the delay doubles from the base, capped at 20 s. */
 #define MAX_BACKOFF_MS		20000
-/* AWS rejects signatures more than 5 minutes off; correct from 4. */
-#define SKEW_THRESHOLD_SECS	240
-/*
- * A Date header further off than this is not believed: a real clock is
- * not a day wrong, and a hostile or broken endpoint must not be able to
- * push our signing time anywhere it likes (or overflow it).
- */
-#define MAX_SKEW_SECS		(24 * 60 * 60)
 
 static int	retry_base_delay_ms = 1000;
-
-/*
- * Clock offsets learned from endpoints that told us our clock is wrong,
- * kept for the life of the backend (AWS's SDKs do the same per client).
- */
-typedef struct EndpointSkew
-{
-	char	   *url;
-	int			offset_secs;
-} EndpointSkew;
-
-static List *endpoint_skews = NIL;
 
 static void
 check_interrupts_hook(void)
@@ -110,45 +92,6 @@ cks_calls_initialize(void)
 	cks_http_set_interrupt_hook(check_interrupts_hook);
 	RegisterXactCallback(abort_transfers_at_xact_end, NULL);
 	RegisterResourceReleaseCallback(release_transfers_of_owner, NULL);
-}
-
-static int
-skew_for(const char *url)
-{
-	ListCell   *lc;
-
-	foreach(lc, endpoint_skews)
-	{
-		EndpointSkew *skew = lfirst(lc);
-
-		if (strcmp(skew->url, url) == 0)
-			return skew->offset_secs;
-	}
-	return 0;
-}
-
-static void
-remember_skew(const char *url, int offset_secs)
-{
-	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-	ListCell   *lc;
-	EndpointSkew *skew;
-
-	foreach(lc, endpoint_skews)
-	{
-		skew = lfirst(lc);
-		if (strcmp(skew->url, url) == 0)
-		{
-			skew->offset_secs = offset_secs;
-			MemoryContextSwitchTo(old);
-			return;
-		}
-	}
-	skew = palloc(sizeof(EndpointSkew));
-	skew->url = pstrdup(url);
-	skew->offset_secs = offset_secs;
-	endpoint_skews = lappend(endpoint_skews, skew);
-	MemoryContextSwitchTo(old);
 }
 
 void
@@ -225,7 +168,7 @@ start_attempt(CksCall *call)
 	sreq.body_len = strlen(call->body);
 	sreq.normalize_path = true;
 	if (!sigv4_sign(&sreq, call->credentials, call->region, call->service->signing_name,
-					time(NULL) + skew_for(call->url), &sig))
+					time(NULL) + cks_clock_skew_for(call->url), &sig))
 	{
 		free(host);
 		free(path);
@@ -304,56 +247,6 @@ is_retryable(const CksCall *call)
 }
 
 /*
- * Seconds between the server's Date header and our clock.  False when the
- * header is missing or unreadable, or more than MAX_SKEW_SECS off; the
- * difference is taken in 64 bits and bounded before it is narrowed, so an
- * absurd date (year 9999, say) cannot overflow into a plausible offset.
- */
-static bool
-server_clock_offset(const char *date_header, int *offset)
-{
-	time_t		server_time;
-	int64		diff;
-
-	*offset = 0;
-	if (date_header == NULL)
-		return false;
-	server_time = curl_getdate(date_header, NULL);
-	if (server_time <= 0)
-		return false;
-	diff = (int64) server_time - (int64) time(NULL);
-	if (diff > MAX_SKEW_SECS || diff < -MAX_SKEW_SECS)
-		return false;
-	*offset = (int) diff;
-	return true;
-}
-
-/*
- * AWS reports a skewed clock as a signature or expiry error whose message
- * talks about time.  Only those, with a Date header that really is far off,
- * trigger a correction.
- */
-static bool
-is_clock_skew_error(const CksCall *call)
-{
-	const char *code = call->error.code;
-	const char *message = call->error.message ? call->error.message : "";
-
-	if (code == NULL)
-		return false;
-	if (strcmp(code, "RequestTimeTooSkewed") == 0)
-		return true;
-	if (strcmp(code, "InvalidSignatureException") == 0 ||
-		strcmp(code, "SignatureDoesNotMatch") == 0 ||
-		strcmp(code, "RequestExpired") == 0 ||
-		strcmp(code, "AuthFailure") == 0)
-		return strstr(message, "expired") != NULL ||
-			strstr(message, "Signature not yet current") != NULL ||
-			strstr(message, "time") != NULL;
-	return false;
-}
-
-/*
  * Everything an endpoint says in an error is sanitized as soon as it is
  * parsed, before anything can show or log it: AWS itself echoes the
  * session token in signature errors, and a hostile endpoint may echo
@@ -389,39 +282,6 @@ schedule_retry(CksCall *call)
 	delay_ms = (long) (pg_prng_double(&pg_global_prng_state) * cap);
 	call->retry_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay_ms);
 	call->state = CKS_CALL_BACKOFF;
-}
-
-/*
- * After a signature rejected for its time: learn the endpoint's clock from
- * its Date header, if that is believable, and say so in the log (a
- * correction changes every later signature to that endpoint).  Returns
- * true when the offset changed and a retry is worth it.
- *
- * Compare with the offset we signed with, not with zero: a clock that was
- * fixed since (or a server that was wrong and is right again) must undo a
- * correction learned earlier.
- */
-static bool
-correct_clock_skew(const CksCall *call, const char *date_header)
-{
-	int			offset;
-	int			previous = skew_for(call->url);
-
-	if (!server_clock_offset(date_header, &offset))
-	{
-		if (date_header != NULL)
-			ereport(LOG,
-					(errmsg("cks_fdw: not correcting the clock for %s: its Date header is unreadable or more than %d hours off",
-							call->url, MAX_SKEW_SECS / 3600)));
-		return false;
-	}
-	if (abs(offset - previous) < SKEW_THRESHOLD_SECS)
-		return false;
-	ereport(LOG,
-			(errmsg("cks_fdw: correcting the clock for %s by %d seconds (was %d), from its Date header",
-					call->url, offset, previous)));
-	remember_skew(call->url, offset);
-	return true;
 }
 
 /*
@@ -479,8 +339,8 @@ handle_finished_attempt(CksCall *call, CksHttpTransfer *transfer)
 		parse_error_response(call, response);
 	MemoryContextSwitchTo(old);
 
-	if (!call->skew_corrected && is_clock_skew_error(call) &&
-		correct_clock_skew(call, response->date))
+	if (!call->skew_corrected && cks_clock_skew_is_error(&call->error) &&
+		cks_clock_skew_correct(call->url, response->date))
 	{
 		call->skew_corrected = true;
 		/* at once, and not counted against max_attempts */
@@ -671,124 +531,6 @@ cks_call_run(CksCall *call)
 
 	while (!call_is_finished(call))
 		(void) cks_calls_step(calls, 1);
-}
-
-bool
-cks_call_failed_with(const CksCall *call, const char *code)
-{
-	return call->state == CKS_CALL_FAILED && call->error.code != NULL &&
-		strcmp(call->error.code, code) == 0;
-}
-
-/* The SQLSTATE of a category: the one place categories meet ERRCODEs. */
-static int
-sqlstate_for(CksErrorCategory category)
-{
-	switch (category)
-	{
-		case CKS_ERRCAT_UNREACHABLE:
-			return ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION;
-		case CKS_ERRCAT_BAD_RESPONSE:
-			return ERRCODE_FDW_INVALID_DATA_TYPE;
-		case CKS_ERRCAT_ACCESS_DENIED:
-			return ERRCODE_INSUFFICIENT_PRIVILEGE;
-		case CKS_ERRCAT_CREDENTIALS:
-			return ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
-		case CKS_ERRCAT_THROTTLED:
-		case CKS_ERRCAT_OTHER:
-			break;
-	}
-	return ERRCODE_FDW_ERROR;
-}
-
-static int
-report_hint(const CksCall *call, CksErrorCategory category)
-{
-	char	   *permission = psprintf("%s:%s%s", call->service->iam_prefix,
-									  call->operation->action,
-									  call->operation->iam_resource ?
-									  call->operation->iam_resource : "");
-	char	   *hint = aws_error_hint(category, call->service->signing_name,
-									  permission,
-									  call->settings->credential_source);
-
-	if (hint == NULL)
-		return 0;
-	return errhint("%s", hint);
-}
-
-/*
- * The request id of the response when the error has none of its own (a
- * 2xx body that did not parse); from a header, so bounded here.
- */
-static char *
-shown_request_id(const CksCall *call)
-{
-	if (call->error.request_id)
-		return call->error.request_id;
-	if (call->request_id)
-		return aws_text_sanitize(call->request_id, CKS_AWS_REQUEST_ID_MAX,
-								 NULL, 0);
-	return NULL;
-}
-
-static int
-report_detail(const CksCall *call, const char *account_id)
-{
-	StringInfoData buf;
-	char	   *request_id;
-
-	initStringInfo(&buf);
-	if (call->error.kind == CKS_ERR_AWS)
-		appendStringInfo(&buf, "AWS error %s: %s",
-						 call->error.code ? call->error.code : "(no code)",
-						 call->error.message ? call->error.message : "(no message)");
-	else if (call->error.kind == CKS_ERR_TRANSPORT)
-		appendStringInfo(&buf, "%s", call->error.message);
-	else
-		appendStringInfo(&buf, "%s", call->error.message ? call->error.message : "malformed response");
-	if (call->http_status)
-		appendStringInfo(&buf, " (HTTP %ld", call->http_status);
-	else
-		appendStringInfoString(&buf, " (no HTTP response");
-	request_id = shown_request_id(call);
-	if (request_id)
-		appendStringInfo(&buf, ", request id %s", request_id);
-	if (account_id)
-		appendStringInfo(&buf, ", account %s", account_id);
-	appendStringInfoString(&buf, ").");
-	return errdetail_internal("%s", buf.data);
-}
-
-void
-cks_call_report(const CksCall *call, int elevel, const char *what,
-				const char *account_id)
-{
-	CksErrorCategory category = aws_error_category(&call->error);
-
-	if (call->attempts > 1)
-		ereport(elevel,
-				(errcode(sqlstate_for(category)),
-				 errmsg("%s failed after %d attempts", what, call->attempts),
-				 report_detail(call, account_id),
-				 report_hint(call, category)));
-	else
-		ereport(elevel,
-				(errcode(sqlstate_for(category)),
-				 errmsg("%s failed", what),
-				 report_detail(call, account_id),
-				 report_hint(call, category)));
-}
-
-void
-cks_call_fail_bad_response(CksCall *call, const CksAwsError *err)
-{
-	MemoryContext old = MemoryContextSwitchTo(call->mcxt);
-
-	call->state = CKS_CALL_FAILED;
-	call->error = *err;
-	call->error.request_id = call->request_id ? pstrdup(call->request_id) : NULL;
-	MemoryContextSwitchTo(old);
 }
 
 bool

@@ -2,9 +2,10 @@
  *
  * aws_json.c
  *	  The AWS JSON 1.1 protocol, without the networking: the request body of
- *	  one page of a list operation, the strict parse of a page by the
- *	  operation's page rule, the field accessors the row builder uses, and
- *	  the AWS JSON 1.1 error shape.
+ *	  one page of a list operation, the strict and cost-bounded parse of a
+ *	  response body, the check of a page by the operation's page rule, and
+ *	  the AWS JSON 1.1 error shape.  Reading the fields of one entry is in
+ *	  aws_json_fields.c.
  *
  *	  Everything JSON goes through json-c.  This file needs no backend: it
  *	  reports failures through return values and CksAwsError, never ereport,
@@ -20,18 +21,10 @@
 
 #include <ctype.h>
 #include <limits.h>
-#include <math.h>
 
 #include <json-c/json.h>
 
 #include "aws_json.h"
-
-/*
- * How we print JSON: compact, and "/" left alone, which is what botocore
- * sends.  The request signature covers the body, so matching botocore byte
- * for byte keeps our requests comparable with its golden signatures.
- */
-#define AWS_JSON_PRINT_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 static void
 add_string_member(struct json_object *obj, const char *key, const char *value)
@@ -251,12 +244,11 @@ set_bad_response(CksAwsError *err, long http_status, char *message,
 }
 
 /*
- * Member 'key' of an object, or NULL when absent.  A JSON null counts as
- * absent: AWS and botocore treat the two alike, and the row builder turns
- * both into SQL NULL.
+ * A JSON null counts as absent: AWS and botocore treat the two alike, and
+ * the row builder turns both into SQL NULL.
  */
-static struct json_object *
-get_member(struct json_object *obj, const char *key)
+struct json_object *
+aws_json_member(struct json_object *obj, const char *key)
 {
 	struct json_object *value = NULL;
 
@@ -287,7 +279,7 @@ check_page(const CksPageRule *rule, struct json_object *root, CksJsonPage *page)
 	if (!json_object_is_type(root, json_type_object))
 		return pstrdup("response body is not a JSON object");
 
-	entries = get_member(root, rule->entries_field);
+	entries = aws_json_member(root, rule->entries_field);
 	if (rule->single_entry)
 	{
 		if (entries == NULL)
@@ -319,14 +311,14 @@ check_page(const CksPageRule *rule, struct json_object *root, CksJsonPage *page)
 		page->nentries = (int) n;
 	}
 
-	token = get_member(root, rule->response_token);
+	token = aws_json_member(root, rule->response_token);
 	if (token != NULL && !json_object_is_type(token, json_type_string))
 		return psprintf("response field \"%s\" is not a string",
 						rule->response_token);
 
 	if (rule->truncated_field == NULL)
 		page->truncated = token != NULL && json_object_get_string_len(token) > 0;
-	else if ((truncated = get_member(root, rule->truncated_field)) != NULL)
+	else if ((truncated = aws_json_member(root, rule->truncated_field)) != NULL)
 	{
 		if (!json_object_is_type(truncated, json_type_boolean))
 			return psprintf("response field \"%s\" is not a boolean",
@@ -392,216 +384,6 @@ aws_json_page_free(CksJsonPage *page)
 }
 
 /*
- * Follow a dotted path ("XksProxyConfiguration.UriEndpoint") from entry.
- * Returns the value, or NULL when some step is absent or JSON null.  When a
- * step that must be an object is something else, returns NULL with
- * *type_ok = false, so the caller can tell "AWS left it out" (SQL NULL)
- * from "AWS sent nonsense" (an error naming the column).
- */
-static struct json_object *
-lookup_path(struct json_object *entry, const char *path, bool *type_ok)
-{
-	struct json_object *node = entry;
-	const char *step = path;
-
-	*type_ok = true;
-	while (node != NULL)
-	{
-		const char *dot = strchr(step, '.');
-		char	   *key;
-
-		if (!json_object_is_type(node, json_type_object))
-		{
-			*type_ok = false;
-			return NULL;
-		}
-		if (dot == NULL)
-			return get_member(node, step);
-
-		key = pnstrdup(step, dot - step);
-		node = get_member(node, key);
-		pfree(key);
-		step = dot + 1;
-	}
-	return NULL;
-}
-
-const char *
-aws_json_entry_string(struct json_object *entry, const char *path, bool *type_ok)
-{
-	bool		ok;
-	struct json_object *value = lookup_path(entry, path, &ok);
-	const char *result = NULL;
-
-	if (value != NULL)
-	{
-		/*
-		 * A string with an embedded NUL ("\u0000") cannot be stored in a
-		 * PostgreSQL text value and would be silently cut short, so it is
-		 * refused like a wrong type.
-		 */
-		if (json_object_is_type(value, json_type_string) &&
-			strlen(json_object_get_string(value)) ==
-			(size_t) json_object_get_string_len(value))
-			result = json_object_get_string(value);
-		else
-			ok = false;
-	}
-	if (type_ok != NULL)
-		*type_ok = ok;
-	return result;
-}
-
-static bool
-is_json_number(struct json_object *value)
-{
-	return json_object_is_type(value, json_type_double) ||
-		json_object_is_type(value, json_type_int);
-}
-
-bool
-aws_json_entry_number(struct json_object *entry, const char *field, double *value,
-				 bool *type_ok)
-{
-	bool		ok;
-	struct json_object *number = lookup_path(entry, field, &ok);
-	bool		found = false;
-
-	if (number != NULL)
-	{
-		if (is_json_number(number) && isfinite(json_object_get_double(number)))
-		{
-			*value = json_object_get_double(number);
-			found = true;
-		}
-		else
-			ok = false;
-	}
-	if (type_ok != NULL)
-		*type_ok = ok;
-	return found;
-}
-
-bool
-aws_json_entry_boolean(struct json_object *entry, const char *path,
-					   bool *value, bool *type_ok)
-{
-	bool		ok;
-	struct json_object *flag = lookup_path(entry, path, &ok);
-	bool		found = false;
-
-	if (flag != NULL)
-	{
-		if (json_object_is_type(flag, json_type_boolean))
-		{
-			*value = json_object_get_boolean(flag);
-			found = true;
-		}
-		else
-			ok = false;
-	}
-	if (type_ok != NULL)
-		*type_ok = ok;
-	return found;
-}
-
-/*
- * json-c keeps integers as int64 (and saturates beyond), so a number with
- * a fraction or an exponent, or outside int32, is refused rather than
- * rounded or clamped into a wrong count.
- */
-bool
-aws_json_entry_integer(struct json_object *entry, const char *path,
-					   int *value, bool *type_ok)
-{
-	bool		ok;
-	struct json_object *number = lookup_path(entry, path, &ok);
-	bool		found = false;
-
-	if (number != NULL)
-	{
-		int64_t		n = json_object_get_int64(number);
-
-		if (json_object_is_type(number, json_type_int) &&
-			n >= INT_MIN && n <= INT_MAX)
-		{
-			*value = (int) n;
-			found = true;
-		}
-		else
-			ok = false;
-	}
-	if (type_ok != NULL)
-		*type_ok = ok;
-	return found;
-}
-
-struct json_object *
-aws_json_entry_value(struct json_object *entry, const char *path, bool *type_ok)
-{
-	bool		ok;
-	struct json_object *value = lookup_path(entry, path, &ok);
-
-	if (type_ok != NULL)
-		*type_ok = ok;
-	return value;
-}
-
-struct json_object *
-aws_json_entry_array(struct json_object *entry, const char *path,
-					 int *length, bool *type_ok)
-{
-	bool		ok;
-	struct json_object *array = lookup_path(entry, path, &ok);
-
-	*length = 0;
-	if (array != NULL && !json_object_is_type(array, json_type_array))
-	{
-		array = NULL;
-		ok = false;
-	}
-	if (array != NULL)
-		*length = (int) json_object_array_length(array);
-	if (type_ok != NULL)
-		*type_ok = ok;
-	return array;
-}
-
-const char *
-aws_json_array_string(struct json_object *array, int index)
-{
-	struct json_object *item = json_object_array_get_idx(array, index);
-
-	if (item == NULL || !json_object_is_type(item, json_type_string) ||
-		strlen(json_object_get_string(item)) !=
-		(size_t) json_object_get_string_len(item))
-		return NULL;
-	return json_object_get_string(item);
-}
-
-/*
- * json-c remembers the source text of every non-integer number it parses
- * and prints that text back, so serializing the number alone returns what
- * AWS sent ("1700000000.123" stays exactly that, not 1700000000.1229999).
- */
-const char *
-aws_json_entry_raw_text(struct json_object *entry, const char *field)
-{
-	bool		ok;
-	struct json_object *number = lookup_path(entry, field, &ok);
-
-	if (number == NULL || !is_json_number(number))
-		return NULL;
-	return json_object_to_json_string_ext(number, AWS_JSON_PRINT_FLAGS);
-}
-
-const char *
-aws_json_entry_json(struct json_object *entry)
-{
-	return json_object_to_json_string_ext(entry, AWS_JSON_PRINT_FLAGS);
-}
-
-/*
  * The AWS JSON 1.1 rule for error codes (Smithy awsJson1_1): cut at the
  * first ':' (a URI suffix some services append), then keep what follows the
  * last '#' (the Smithy namespace).  Surrounding whitespace from a header is
@@ -640,7 +422,7 @@ aws_sanitize_error_code(const char *raw)
 static const char *
 get_string_member(struct json_object *obj, const char *key)
 {
-	struct json_object *value = get_member(obj, key);
+	struct json_object *value = aws_json_member(obj, key);
 
 	if (value == NULL || !json_object_is_type(value, json_type_string))
 		return NULL;

@@ -6,7 +6,9 @@
  *	  operation's page rule, the field accessors the row builder uses, and
  *	  the AWS JSON error shape.
  *
- *	  Frontend-safe (no backend needed); parsing is done with json-c.
+ *	  aws_json.c builds requests and parses pages and errors;
+ *	  aws_json_fields.c reads the fields of one entry.  Frontend-safe (no
+ *	  backend needed); parsing is done with json-c.
  *
  *-------------------------------------------------------------------------
  */
@@ -20,6 +22,18 @@
 #include "aws_service.h"
 
 struct json_object;
+
+/*
+ * How we print JSON: compact, and "/" left alone, which is what botocore
+ * sends.  The request signature covers the body, so matching botocore byte
+ * for byte keeps our requests comparable with its golden signatures.
+ * (Expands to json-c constants: for files that include json-c.)
+ */
+#define AWS_JSON_PRINT_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* Member 'key' of an object, or NULL when absent or JSON null. */
+extern struct json_object *aws_json_member(struct json_object *obj,
+										   const char *key);
 
 /*
  * One parsed page.  'root' owns the parsed document; 'entries' is the

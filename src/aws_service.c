@@ -55,6 +55,23 @@ const CksService cks_service_organizations = {"organizations", "organizations_en
 	"Organizations"};
 
 /*
+ * How KMS pages a listing: Limit and Marker in (in that body order, as
+ * botocore's model lists them), NextMarker and Truncated out, at most 1000
+ * entries a page.  One initializer, so KMS's list operations cannot drift
+ * apart; only the field holding the entries differs.
+ */
+#define KMS_MARKER_PAGING(entries) \
+	{ \
+		.entries_field = (entries), \
+		.request_token = "Marker", \
+		.response_token = "NextMarker", \
+		.truncated_field = "Truncated", \
+		.limit_field = "Limit", \
+		.max_limit = 1000, \
+		.token_before_limit = false, \
+	}
+
+/*
  * DescribeCustomKeyStores: CustomKeyStoreId or CustomKeyStoreName names one
  * store (and then no Limit is sent); without either it lists them all,
  * Limit/Marker in, NextMarker/Truncated out.
@@ -63,15 +80,7 @@ const CksOperation cks_op_describe_custom_key_stores = {
 	.service = &cks_service_kms,
 	.action = "DescribeCustomKeyStores",
 	.parameters = {"CustomKeyStoreId", "CustomKeyStoreName"},
-	.page = {
-		.entries_field = "CustomKeyStores",
-		.request_token = "Marker",
-		.response_token = "NextMarker",
-		.truncated_field = "Truncated",
-		.limit_field = "Limit",
-		.max_limit = 1000,
-		.token_before_limit = false,
-	},
+	.page = KMS_MARKER_PAGING("CustomKeyStores"),
 	.build_request = aws_json_list_request,
 	.not_found_code = "CustomKeyStoreNotFoundException",
 	.lookups_unpaged = true,
@@ -110,15 +119,7 @@ static const CksExpansion describe_each_key = {
 const CksOperation cks_op_list_keys = {
 	.service = &cks_service_kms,
 	.action = "ListKeys",
-	.page = {
-		.entries_field = "Keys",
-		.request_token = "Marker",
-		.response_token = "NextMarker",
-		.truncated_field = "Truncated",
-		.limit_field = "Limit",
-		.max_limit = 1000,
-		.token_before_limit = false,
-	},
+	.page = KMS_MARKER_PAGING("Keys"),
 	.build_request = aws_json_list_request,
 	.expansion = &describe_each_key,
 };

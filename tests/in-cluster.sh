@@ -3,8 +3,8 @@
 # cluster) with the local endpoint running (CKS_ENDPOINT_URL): first the
 # pg_regress suite, then each tests/suites/*.sh.
 #
-# A suite is a script (every *.sh there but lib.sh, their shared helpers)
-# run from the repository root that may use psql, the
+# A suite is a script (every *.sh there; their shared helpers are in
+# tests/lib/suite.sh) run from the repository root that may use psql, the
 # endpoint (tests/endpoint/ctl.py) and the cluster's server log
 # ($CKS_SERVER_LOG), and must end its output with "N passed, N failed".
 # Outputs go to $CKS_TEST_LOG/regress and $CKS_TEST_LOG/suite-NAME.
@@ -18,7 +18,7 @@ suites_to_run() {
   local suite name
   for suite in tests/suites/*.sh; do
     name=$(basename "$suite" .sh)
-    [ -e "$suite" ] && [ "$name" != lib ] || continue
+    [ -e "$suite" ] || continue
     if [ -n "${CKS_SUITES:-}" ] && [[ " $CKS_SUITES " != *" $name "* ]]; then
       continue
     fi

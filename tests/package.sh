@@ -17,11 +17,7 @@
 set -u
 cd "$(dirname "$0")/.."
 log=${CKS_TEST_LOG:?}
-passed=0
-failed=0
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-not_ok() { echo "not ok - $1"; failed=$((failed + 1)); }
-finish() { echo "$passed passed, $failed failed"; exit; }
+. tests/lib/counts.sh
 
 work=$(mktemp -d /tmp/cks-package.XXXXXX)
 chmod 755 "$work"

@@ -12,7 +12,7 @@
 # Runs inside a throwaway cluster, see tests/in-cluster.sh.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/suites/lib.sh
+. tests/lib/suite.sh
 
 db=cks_concurrency
 sessions=16

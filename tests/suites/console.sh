@@ -11,7 +11,7 @@
 # Runs inside a throwaway cluster, see tests/in-cluster.sh.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/suites/lib.sh
+. tests/lib/suite.sh
 
 db=cks_console
 regions=us-east-1,eu-west-1

@@ -20,7 +20,7 @@
 #      'chain' with nothing set up.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/suites/lib.sh
+. tests/lib/suite.sh
 
 db=cks_credentials
 ep=$CKS_ENDPOINT_URL

@@ -18,7 +18,7 @@
 # the proxy refuses any other target.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/suites/lib.sh
+. tests/lib/suite.sh
 
 bindir=$(pg_config --bindir)
 work=$suite_tmp/egress

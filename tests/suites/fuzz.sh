@@ -19,11 +19,7 @@ set -u
 cd "$(dirname "$0")/../.."
 top=$(pwd)
 seconds=${CKS_FUZZ_SECONDS:-60}
-passed=0
-failed=0
-
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-not_ok() { echo "not ok - $1"; failed=$((failed + 1)); }
+. tests/lib/counts.sh
 
 # Not /tmp/build.lock: tests/run-all may itself run under that lock, and
 # "make fuzz" writes only fuzz/build/, which no other build touches; this
@@ -31,8 +27,7 @@ not_ok() { echo "not ok - $1"; failed=$((failed + 1)); }
 echo "== building the fuzz targets"
 if ! flock /tmp/cks-fuzz-build.lock make -s fuzz; then
   not_ok "make fuzz"
-  echo "$passed passed, $((failed + 1)) failed"
-  exit 1
+  finish
 fi
 
 work=$(mktemp -d /tmp/cks-fuzz.XXXXXX)
@@ -94,5 +89,4 @@ seconds=$(( (seconds + 2) / 3 ))
 run_target names
 check_target names
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -17,7 +17,7 @@
 # tests/in-cluster.sh.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/suites/lib.sh
+. tests/lib/suite.sh
 
 moto_python=${CKS_MOTO_PYTHON:-python3}
 if ! "$moto_python" -c 'import moto, boto3' 2>/dev/null; then

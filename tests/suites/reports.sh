@@ -23,7 +23,7 @@
 # tests/in-cluster.sh and tests/run-all.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/suites/lib.sh
+. tests/lib/suite.sh
 
 db=cks_reports
 account=111111111111

@@ -27,7 +27,7 @@
 # Runs inside a throwaway cluster, see tests/in-cluster.sh.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/suites/lib.sh
+. tests/lib/suite.sh
 
 db=cks_secrets
 setup_db "$db" || { fail "create database $db"; summary; exit 1; }

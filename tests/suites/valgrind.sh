@@ -30,12 +30,7 @@
 # Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
-passed=0
-failed=0
-
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-not_ok() { echo "not ok - $1"; failed=$((failed + 1)); }
-finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit; }
+. tests/lib/counts.sh
 
 bindir=$(pg_config --bindir)
 pkglibdir=$(pg_config --pkglibdir)

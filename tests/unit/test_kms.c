@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * test_kms.c
- *	  Unit tests of src/aws_json.c as DescribeCustomKeyStores's descriptor
- *	  drives it: the request body
+ *	  Unit tests of src/aws_json.c and src/aws_json_fields.c as
+ *	  DescribeCustomKeyStores's descriptor drives them: the request body
  *	  (byte for byte, against botocore's golden bodies when ../shared is
  *	  there), the strict page parse, the entry accessors and the AWS JSON
  *	  1.1 error rules.

@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "endpoint"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "endpoint"))
 import ctl  # noqa: E402
 
 

@@ -1,19 +1,12 @@
 # Shared helpers of the shell test suites (tests/suites/*.sh), sourced by
-# each suite.  A suite runs from the repository root inside a throwaway
-# cluster (pg_virtualenv: PGHOST, PGPORT, PGUSER set) with the local
-# endpoint up at $CKS_ENDPOINT_URL, and must end its output with the line
-# "N passed, N failed" (tests/run-all adds these up); `summary` prints it.
+# each suite as ". tests/lib/suite.sh".  A suite runs from the repository
+# root inside a throwaway cluster (pg_virtualenv: PGHOST, PGPORT, PGUSER
+# set) with the local endpoint up at $CKS_ENDPOINT_URL, and must end its
+# output with the line "N passed, N failed" (tests/run-all adds these up);
+# `summary` prints it.
 #
 # Checks print "ok - what" or "not ok - what" plus the evidence, so a
 # failing run says why without rerunning it.
-
-# tests/in-cluster.sh runs every tests/suites/*.sh, this file included:
-# run rather than sourced, it has nothing to check.
-if [ "${BASH_SOURCE[0]}" = "$0" ]; then
-	echo "lib.sh holds the suites' helpers; nothing to run"
-	echo "0 passed, 0 failed"
-	exit 0
-fi
 
 suite_passed=0
 suite_failed=0
