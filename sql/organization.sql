@@ -162,7 +162,9 @@ END $$;
 \! /usr/bin/python3 tests/endpoint/ctl.py count --service sts
 -- the same with a partition per account (examples/multi_account.sql): each
 -- partition's AssumeRole starts without blocking the asynchronous Append
+\set ECHO none
 \i examples/multi_account.sql
+\set ECHO all
 CREATE TABLE part_stores (custom_key_store_name text, region text, account_id text)
   PARTITION BY LIST (account_id);
 SELECT array_agg(format('arn:aws:iam::%s:role/cks-reader', 100000000030 + i)) AS arns
