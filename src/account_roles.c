@@ -190,6 +190,8 @@ take_assumed_role(void *arg, const char *account_id, CksCall *call)
 {
 	RoleSource *source = arg;
 	StsCredentials temp;
+	SigV4Credentials view;
+	SigV4Credentials *keys;
 	CksAwsError err;
 
 	memset(&err, 0, sizeof(err));
@@ -200,9 +202,13 @@ take_assumed_role(void *arg, const char *account_id, CksCall *call)
 		return NULL;
 	}
 	remember_role_keys(source->user->umid, account_id, &temp);
-	/* the cache holds the only copy the backend keeps, beside the caller's */
+	view.access_key_id = temp.access_key_id;
+	view.secret_access_key = temp.secret_access_key;
+	view.session_token = temp.session_token;
+	/* the caller's copy even when the answer is too short-lived to cache */
+	keys = cks_credentials_copy(&view);
 	sts_credentials_free(&temp);
-	return fresh_role_keys(source->user->umid, account_id);
+	return keys;
 }
 
 /* A credential source's keys refused as expired: fetch them again. */
