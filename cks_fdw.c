@@ -18,6 +18,7 @@
 
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "account_pruning.h"
 #include "analyze.h"
 #include "async_wait.h"
 #include "catalog/pg_user_mapping.h"
@@ -36,10 +37,12 @@
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
 #include "options.h"
+#include "organization.h"
 #include "planning.h"
 #include "quals.h"
 #include "rows.h"
 #include "scan.h"
+#include "scan_state.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -61,30 +64,10 @@ enum FdwPrivateIndex
 	FdwPrivateExplainRequest,	/* String: API call and parameters */
 	FdwPrivateExplainFilters,	/* String: region/account filters, or "" */
 	FdwPrivateExplainRegions,	/* String: regions a constant qual leaves */
-	FdwPrivatePageLimit			/* Integer: Limit of each page */
+	FdwPrivatePageLimit,		/* Integer: Limit of each page */
+	FdwPrivateExplainAccounts	/* String: "3", "1 of 3", "organization",
+								 * or "" without the accounts option */
 };
-
-/* Executor-side state (ForeignScanState.fdw_state). */
-typedef struct CksScanState
-{
-	const CksTableKind *kind;
-	CksScanOptions opts;
-	UserMapping *user;
-	CksRowBuilder rows;
-	List	   *pushed_targets;
-	List	   *pushed_is_array;
-	List	   *value_states;	/* ExprState per pushed value */
-	bool		started;
-	char	   *account_id;
-	SigV4Credentials *credentials;
-	CksScan		scan;
-	int			sts_requests;
-
-	/* asynchronous execution (an Append over several servers) */
-	bool		nowait;			/* Iterate must not block */
-	bool		would_block;	/* ... and had nothing ready */
-	CksWaitSet	wait_set;
-} CksScanState;
 
 void		_PG_init(void);
 
@@ -109,7 +92,6 @@ static bool cksIsForeignPathAsyncCapable(ForeignPath *path);
 static void cksForeignAsyncRequest(AsyncRequest *areq);
 static void cksForeignAsyncConfigureWait(AsyncRequest *areq);
 static void cksForeignAsyncNotify(AsyncRequest *areq);
-static char *join_strings(List *strings);
 
 void
 _PG_init(void)
@@ -117,6 +99,7 @@ _PG_init(void)
 	cks_calls_initialize();
 	cks_scan_initialize();
 	cks_credentials_initialize();
+	cks_organization_initialize();
 	/* after every cks_fdw.* variable is defined: a typo is then an error */
 	MarkGUCPrefixReserved("cks_fdw");
 }
@@ -162,6 +145,7 @@ cksGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	Relation	rel;
 	CksPushedQual *api_qual;
 	double		per_region;
+	int			listed_pairs;	/* (account, region) pairs without quals */
 
 	cks_get_scan_options(table->serverid, foreigntableid, &info->opts);
 	info->kind = cks_table_kind_of(foreigntableid);
@@ -173,8 +157,12 @@ cksGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	info->pushed = cks_find_pushable_quals(root, baserel, info->kind,
 										   info->column_of_att,
 										   baserel->baserestrictinfo);
-	info->nregions = list_length(cks_regions_for_plan(info->opts.regions,
-													  cks_find_pushed(info->pushed, CKS_PUSH_REGION)));
+	info->naccounts = cks_accounts_for_plan(&info->opts, info->pushed, NULL);
+	info->nregions = info->naccounts *
+		list_length(cks_regions_for_plan(info->opts.regions,
+										 cks_find_pushed(info->pushed, CKS_PUSH_REGION)));
+	listed_pairs = list_length(info->opts.regions) *
+		cks_accounts_for_plan(&info->opts, NIL, NULL);
 	baserel->fdw_private = info;
 
 	/*
@@ -185,7 +173,7 @@ cksGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	 */
 	if (baserel->tuples >= 0 && !cks_estimated_rows_is_set(table))
 	{
-		info->rows_per_region = baserel->tuples / Max(list_length(info->opts.regions), 1);
+		info->rows_per_region = baserel->tuples / Max(listed_pairs, 1);
 		baserel->rows = clamp_row_est(baserel->tuples *
 									  clauselist_selectivity(root, baserel->baserestrictinfo,
 															 0, JOIN_INNER, NULL));
@@ -198,7 +186,7 @@ cksGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	baserel->rows = clamp_row_est(per_region * info->nregions *
 								  clauselist_selectivity(root, baserel->baserestrictinfo,
 														 0, JOIN_INNER, NULL));
-	baserel->tuples = info->rows_per_region * list_length(info->opts.regions);
+	baserel->tuples = info->rows_per_region * listed_pairs;
 }
 
 static void
@@ -230,6 +218,7 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	List	   *fdw_private;
 	int			page_limit;
 	List	   *local_clauses;
+	char	   *explain_accounts;
 	ListCell   *lc;
 
 	/* scan_clauses includes the join clauses of a parameterized path */
@@ -266,9 +255,11 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 															page_limit, api_qual)),
 							 makeString(cks_explain_filters(root, info->kind, pushed)));
 	fdw_private = lappend(fdw_private,
-						  makeString(join_strings(cks_regions_for_plan(info->opts.regions,
+						  makeString(cks_join_strings(cks_regions_for_plan(info->opts.regions,
 																	   cks_find_pushed(pushed, CKS_PUSH_REGION)))));
 	fdw_private = lappend(fdw_private, makeInteger(page_limit));
+	(void) cks_accounts_for_plan(&info->opts, pushed, &explain_accounts);
+	fdw_private = lappend(fdw_private, makeString(explain_accounts));
 
 	return make_foreignscan(tlist,
 							extract_actual_clauses(local_clauses, false),
@@ -300,26 +291,6 @@ user_mapping_or_hint(Oid userid, ForeignServer *server)
 						 quote_identifier(server->servername))));
 	ReleaseSysCache(tuple);
 	return GetUserMapping(userid, server->serverid);
-}
-
-/*
- * KMS said the keys expired although we thought them fresh (revoked, or
- * an expiry we were told wrong): get new ones for the rest of the query,
- * in the query's context like the first ones.
- */
-static const SigV4Credentials *
-renew_scan_credentials(void *arg, const CksStream *stream)
-{
-	ForeignScanState *node = arg;
-	CksScanState *state = node->fdw_state;
-	MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
-
-	/* one account per scan so far: the mapping's (stream->account_id) */
-	state->credentials = cks_renew_credentials(state->user, &state->opts,
-											   &state->scan.settings,
-											   &state->sts_requests);
-	MemoryContextSwitchTo(old);
-	return state->credentials;
 }
 
 static void
@@ -355,135 +326,8 @@ cksBeginForeignScan(ForeignScanState *node, int eflags)
 	cks_scan_configure_for_kind(&state->scan, &state->opts, state->kind,
 								intVal(list_nth(plan->fdw_private, FdwPrivatePageLimit)));
 	state->scan.settings.credential_source = cks_user_credential_source(state->user);
-	state->scan.renew_credentials = renew_scan_credentials;
+	state->scan.renew_credentials = cks_renew_scan_credentials;
 	state->scan.renew_arg = node;
-}
-
-/* Evaluate the pushed value of one target: its distinct non-NULL texts. */
-static List *
-evaluate_values(ForeignScanState *node, CksScanState *state, int target,
-				bool *present)
-{
-	ExprContext *econtext = node->ss.ps.ps_ExprContext;
-	ListCell   *lc_col,
-			   *lc_arr,
-			   *lc_state;
-	List	   *values = NIL;
-
-	*present = false;
-	forthree(lc_col, state->pushed_targets, lc_arr, state->pushed_is_array,
-			 lc_state, state->value_states)
-	{
-		bool		isnull;
-		Datum		datum;
-
-		if (lfirst_int(lc_col) != target)
-			continue;
-		*present = true;
-		datum = ExecEvalExpr(lfirst(lc_state), econtext, &isnull);
-		if (!isnull)
-			values = cks_append_text_values(values, datum, lfirst_int(lc_arr));
-	}
-	return values;
-}
-
-static List *
-strings_to_cstrings(List *strings)
-{
-	List	   *result = NIL;
-	ListCell   *lc;
-
-	foreach(lc, strings)
-		result = lappend(result, strVal(lfirst(lc)));
-	return result;
-}
-
-/* The server's regions that a region qual (if any) keeps. */
-static List *
-regions_to_call(ForeignScanState *node, CksScanState *state)
-{
-	bool		filtered;
-	List	   *wanted = evaluate_values(node, state, CKS_PUSH_REGION, &filtered);
-
-	return filtered ? cks_filter_regions(state->opts.regions, wanted) :
-		state->opts.regions;
-}
-
-/*
- * The pushed request parameter and its values, if any.  A value the
- * parameter cannot take (a cluster state outside AWS's enum) matches
- * nothing, so it is not sent.
- */
-static int
-parameter_to_send(ForeignScanState *node, CksScanState *state, List **values)
-{
-	ListCell   *lc;
-
-	*values = NIL;
-	foreach(lc, state->pushed_targets)
-	{
-		int			target = lfirst_int(lc);
-		const CksPushdown *pushdown;
-		bool		present;
-		ListCell   *lv;
-
-		if (target < 0)
-			continue;
-		pushdown = cks_kind_pushdown_of_parameter(state->kind, target);
-		foreach(lv, strings_to_cstrings(evaluate_values(node, state, target, &present)))
-			if (cks_pushdown_value_is_valid(pushdown, lfirst(lv)))
-				*values = lappend(*values, lfirst(lv));
-		return target;
-	}
-	return -1;
-}
-
-/*
- * Everything that depends on parameter values, done at the first row of
- * each (re)scan: which regions and values, whether the account can match,
- * and the credentials to sign with.
- */
-static void
-start_scan(ForeignScanState *node, CksScanState *state)
-{
-	MemoryContext query_cxt = node->ss.ps.state->es_query_cxt;
-	MemoryContext old;
-	bool		has_account;
-	CksStreamSet set;
-
-	/*
-	 * The pushed values live in the current (per-tuple) context: the scan
-	 * copies what it keeps, so a nested loop's rescans leave nothing behind.
-	 */
-	List	   *accounts = evaluate_values(node, state, CKS_PUSH_ACCOUNT, &has_account);
-
-	memset(&set, 0, sizeof(set));
-	set.parameter = parameter_to_send(node, state, &set.values);
-	set.regions = regions_to_call(node, state);
-
-	/* the account and the credentials are fetched once per query */
-	old = MemoryContextSwitchTo(query_cxt);
-	if ((has_account || state->rows.needs_account_id) && state->account_id == NULL)
-		state->account_id = cks_get_account_id(state->user, &state->opts,
-											   &state->scan.settings, &state->sts_requests);
-	if (has_account && !list_member(accounts, makeString(state->account_id)))
-		set.regions = NIL;
-	if (set.regions != NIL && state->credentials == NULL)
-		state->credentials = cks_get_credentials(state->user, &state->opts,
-												 &state->scan.settings,
-												 &state->sts_requests);
-	MemoryContextSwitchTo(old);
-
-	/* a pushed parameter is a lookup, which replaces an expanded listing */
-	set.operation = set.parameter >= 0 ?
-		cks_lookup_operation(state->kind->operation) : state->kind->operation;
-	set.account_id = state->account_id;
-	set.credentials = state->credentials;
-	set.endpoint_template = cks_service_endpoint(&state->opts,
-											  set.operation->service->endpoint_option);
-	cks_scan_begin(&state->scan, query_cxt);
-	cks_scan_add_streams(&state->scan, &set);
-	state->started = true;
 }
 
 static TupleTableSlot *
@@ -495,7 +339,7 @@ cksIterateForeignScan(ForeignScanState *node)
 	const CksStream *stream;
 
 	if (!state->started)
-		start_scan(node, state);
+		cks_start_scan(node, state);
 
 	ExecClearTuple(slot);
 	entry = cks_scan_next(&state->scan, &stream, !state->nowait,
@@ -636,18 +480,6 @@ cksForeignAsyncNotify(AsyncRequest *areq)
 	produce_tuple_asynchronously(areq);
 }
 
-static char *
-join_strings(List *strings)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-
-	initStringInfo(&buf);
-	foreach(lc, strings)
-		appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", (char *) lfirst(lc));
-	return buf.data;
-}
-
 static void
 cksExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
@@ -655,13 +487,15 @@ cksExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	CksScanState *state = node->fdw_state;
 	const char *filters = strVal(list_nth(plan->fdw_private, FdwPrivateExplainFilters));
 	const char *regions = strVal(list_nth(plan->fdw_private, FdwPrivateExplainRegions));
-
+	const char *accounts = strVal(list_nth(plan->fdw_private, FdwPrivateExplainAccounts));
 	const CksTableKind *kind = cks_table_kind_of(RelationGetRelid(node->ss.ss_currentRelation));
 	char	   *label = psprintf("%s Request", kind->operation->service->display_name);
 
 	ExplainPropertyText(label,
 						strVal(list_nth(plan->fdw_private, FdwPrivateExplainRequest)), es);
 	ExplainPropertyText("Regions", regions[0] ? regions : "(none)", es);
+	if (accounts[0] != '\0')
+		ExplainPropertyText("Accounts", accounts, es);
 	if (filters[0] != '\0')
 		ExplainPropertyText("Call Filter", filters, es);
 
@@ -670,9 +504,11 @@ cksExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("Requests", NULL,
 							   state->scan.stats.requests + state->sts_requests, es);
 		ExplainPropertyInteger("Pages", NULL, state->scan.stats.pages, es);
+		if (state->opts.accounts)
+			ExplainPropertyInteger("Accounts Called", NULL, state->accounts_called, es);
 		if (state->scan.stats.failed_regions != NIL)
 			ExplainPropertyText("Failed Regions",
-								join_strings(state->scan.stats.failed_regions), es);
+								cks_join_strings(state->scan.stats.failed_regions), es);
 	}
 }
 

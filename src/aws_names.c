@@ -288,6 +288,70 @@ cks_is_role_arn(const char *arn)
 		all_word_chars_or(name, strlen(name), "+=,.@-");
 }
 
+/* Replace every occurrence of placeholder in text by value; palloc'd. */
+static char *
+substitute(const char *text, const char *placeholder, const char *value)
+{
+	StringInfoData buf;
+	const char *p = text;
+	const char *hit;
+
+	initStringInfo(&buf);
+	while ((hit = strstr(p, placeholder)) != NULL)
+	{
+		appendBinaryStringInfo(&buf, p, hit - p);
+		appendStringInfoString(&buf, value);
+		p = hit + strlen(placeholder);
+	}
+	appendStringInfoString(&buf, p);
+	return buf.data;
+}
+
+bool
+cks_has_account_placeholder(const char *arn)
+{
+	return strstr(arn, CKS_ACCOUNT_PLACEHOLDER) != NULL;
+}
+
+char *
+cks_role_arn_for_account(const char *arn_template, const char *account)
+{
+	return substitute(arn_template, CKS_ACCOUNT_PLACEHOLDER, account);
+}
+
+/*
+ * The same grammar as a role ARN, checked on what STS will see: the
+ * template with a sample account in place (the length limit included).
+ */
+bool
+cks_is_role_arn_template(const char *arn)
+{
+	char	   *sample = cks_role_arn_for_account(arn, CKS_SAMPLE_ACCOUNT);
+	bool		valid = cks_is_role_arn(sample);
+
+	pfree(sample);
+	return valid;
+}
+
+bool
+cks_check_account_list(const char *value, const char **bad, size_t *bad_len)
+{
+	const char *cursor = value;
+	const char *item;
+	size_t		len;
+
+	while (cks_list_next(&cursor, &item, &len))
+	{
+		if (len != CKS_ACCOUNT_ID_LEN || !all_digits(item, len))
+		{
+			*bad = item;
+			*bad_len = len;
+			return false;
+		}
+	}
+	return true;
+}
+
 char *
 cks_arn_account_id(const char *arn)
 {
@@ -330,20 +394,7 @@ cks_is_role_session_name(const char *value)
 char *
 cks_endpoint_for_region(const char *endpoint_template, const char *region)
 {
-	static const char placeholder[] = "{region}";
-	StringInfoData buf;
-	const char *p = endpoint_template;
-	const char *hit;
-
-	initStringInfo(&buf);
-	while ((hit = strstr(p, placeholder)) != NULL)
-	{
-		appendBinaryStringInfo(&buf, p, hit - p);
-		appendStringInfoString(&buf, region);
-		p = hit + strlen(placeholder);
-	}
-	appendStringInfoString(&buf, p);
-	return buf.data;
+	return substitute(endpoint_template, "{region}", region);
 }
 
 bool

@@ -83,6 +83,29 @@ extern char *cks_arn_account_id(const char *arn);
 /* Exactly twelve ASCII digits. */
 extern bool cks_is_account_id(const char *value);
 
+/*
+ * Role ARN templates for the server option "accounts": "{account}" stands
+ * for each account.  A template is valid when it names a role once a
+ * sample account is put in its place; a plain role ARN is a template too.
+ */
+#define CKS_ACCOUNT_PLACEHOLDER		"{account}"
+#define CKS_SAMPLE_ACCOUNT			"123456789012"
+extern bool cks_is_role_arn_template(const char *arn);
+extern bool cks_has_account_placeholder(const char *arn);
+/* The template with every "{account}" replaced; palloc'd. */
+extern char *cks_role_arn_for_account(const char *arn_template,
+									  const char *account);
+
+/* The value of "accounts" that asks AWS Organizations for the list. */
+#define CKS_ACCOUNTS_ORGANIZATION	"organization"
+
+/*
+ * An "accounts" list: comma-separated 12-digit ids.  Returns false with
+ * the bad element (*bad, *bad_len; an empty one for "a,,b") otherwise.
+ */
+extern bool cks_check_account_list(const char *value, const char **bad,
+								   size_t *bad_len);
+
 /* AssumeRole's grammars: ExternalId 2..1224 of [\w+=,.@:/-],
  * RoleSessionName 2..64 of [\w+=,.@-]. */
 extern bool cks_is_external_id(const char *value);

@@ -147,6 +147,26 @@ const CksOperation cks_op_describe_clusters = {
 	.build_request = aws_json_list_request,
 };
 
+/*
+ * Organizations ListAccounts: every account of the organization, 20 at
+ * most per page, NextToken in and out (no truncated flag).  Only the
+ * management account or a delegated administrator may call it.
+ */
+const CksOperation cks_op_organizations_list_accounts = {
+	.service = &cks_service_organizations,
+	.action = "ListAccounts",
+	.page = {
+		.entries_field = "Accounts",
+		.request_token = "NextToken",
+		.response_token = "NextToken",
+		.truncated_field = NULL,
+		.limit_field = "MaxResults",
+		.max_limit = 20,
+		.token_before_limit = true,
+	},
+	.build_request = aws_json_list_request,
+};
+
 /* Bodies of the STS calls come from sts.c; these say how to send them. */
 const CksOperation cks_op_sts_assume_role = {
 	.service = &cks_service_sts,

@@ -129,6 +129,7 @@ extern const CksOperation cks_op_describe_custom_key_stores;
 extern const CksOperation cks_op_list_keys;
 extern const CksOperation cks_op_describe_key;
 extern const CksOperation cks_op_describe_clusters;
+extern const CksOperation cks_op_organizations_list_accounts;
 extern const CksOperation cks_op_sts_assume_role;
 extern const CksOperation cks_op_sts_get_caller_identity;
 

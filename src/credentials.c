@@ -1,25 +1,25 @@
 /*-------------------------------------------------------------------------
  *
  * credentials.c
- *	  The per-backend cache of signing credentials and account ids, one
- *	  entry per user mapping.
+ *	  The per-backend cache of base keys and account ids, one entry per
+ *	  user mapping, and the one place that decides which keys sign.
  *
  *	  The base keys are the user mapping's static keys, read each time an
  *	  entry is (re)built, or the server's own identity from the mapping's
  *	  credential_source (credential_sources.c, which caches it once per
- *	  backend for every mapping).  A role_arn adds an STS AssumeRole call,
- *	  signed with the base keys, whose temporary keys are kept until
- *	  cks_credentials_refresh_at, so a long-lived session (a pg_cron worker,
- *	  a pooler) never signs with an expired token; an ExpiredToken answer
- *	  drops them and the source's keys for one more try.  ALTER/DROP of the
- *	  server or user mapping drops every entry at once through syscache
- *	  callbacks.
+ *	  backend for every mapping).  A role_arn puts an assumed role on top,
+ *	  per account (account_roles.c): its AssumeRole calls are signed with
+ *	  the base keys and cached per (user mapping, account).  An
+ *	  ExpiredToken answer drops the role's and the source's keys for one
+ *	  more try.  ALTER/DROP of the server or user mapping drops every entry
+ *	  at once through syscache callbacks.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "credential_sources.h"
+#include "account_roles.h"
 #include "credentials.h"
 #include "secrets.h"
 #include "sts.h"
@@ -35,9 +35,6 @@ typedef struct CredentialEntry
 	bool		valid;
 	MemoryContext cxt;			/* holds every string below */
 	SigV4Credentials static_keys;
-	SigV4Credentials assumed;	/* valid when assumed_expiration > 0 */
-	time_t		assumed_expiration;
-	time_t		assumed_refresh_at;
 	char	   *account_id;
 } CredentialEntry;
 
@@ -58,9 +55,8 @@ wipe_credentials(void *arg)
 	cks_secret_wipe((char *) creds->session_token);
 }
 
-/* Have cxt wipe creds' strings (which live in cxt) when it goes away. */
-static void
-wipe_with_context(MemoryContext cxt, SigV4Credentials *creds)
+void
+cks_credentials_wipe_with_context(MemoryContext cxt, SigV4Credentials *creds)
 {
 	MemoryContextCallback *callback = MemoryContextAlloc(cxt, sizeof(MemoryContextCallback));
 
@@ -116,6 +112,7 @@ cks_credentials_initialize(void)
 								   HASH_ELEM | HASH_BLOBS);
 	CacheRegisterSyscacheCallback(FOREIGNSERVEROID, invalidate_all_entries, (Datum) 0);
 	CacheRegisterSyscacheCallback(USERMAPPINGOID, invalidate_all_entries, (Datum) 0);
+	cks_account_roles_initialize();
 }
 
 static char *
@@ -156,13 +153,9 @@ fill_entry(CredentialEntry *entry, const CksUserOptions *uopts)
 	entry->static_keys.access_key_id = copy_or_null(entry->cxt, uopts->access_key_id);
 	entry->static_keys.secret_access_key = copy_or_null(entry->cxt, uopts->secret_access_key);
 	entry->static_keys.session_token = copy_or_null(entry->cxt, uopts->session_token);
-	memset(&entry->assumed, 0, sizeof(SigV4Credentials));
-	entry->assumed_expiration = 0;
-	entry->assumed_refresh_at = 0;
 	entry->account_id = NULL;
-	/* the entry never moves (dynahash), so the callbacks may point into it */
-	wipe_with_context(entry->cxt, &entry->static_keys);
-	wipe_with_context(entry->cxt, &entry->assumed);
+	/* the entry never moves (dynahash), so the callback may point into it */
+	cks_credentials_wipe_with_context(entry->cxt, &entry->static_keys);
 	entry->valid = true;
 }
 
@@ -225,8 +218,8 @@ get_base_keys(UserMapping *user, const CredentialEntry *entry,
 	cks_source_credentials(uopts->credential_source, &ctx, out);
 }
 
-static bool
-is_expired_token_error(const CksCall *call)
+bool
+cks_call_failed_as_expired(const CksCall *call)
 {
 	return cks_call_failed_with(call, "ExpiredToken") ||
 		cks_call_failed_with(call, "ExpiredTokenException");
@@ -266,7 +259,7 @@ run_sts_call(CksCall *call, const CksOperation *operation, const char *body,
 		if (call->state != CKS_CALL_FAILED)
 			return;
 		if (attempt == 1 && uopts->credential_source != CKS_SOURCE_NONE &&
-			is_expired_token_error(call))
+			cks_call_failed_as_expired(call))
 		{
 			cks_call_reset(call);
 			cks_source_forget(uopts->credential_source);
@@ -287,64 +280,55 @@ report_bad_sts_response(const CksAwsError *err, const char *what)
 								err->request_id ? err->request_id : "")));
 }
 
-static void
-assume_role(UserMapping *user, CredentialEntry *entry,
-			const CksUserOptions *uopts, const CksScanOptions *opts,
-			const CksCallSettings *settings, int *sts_requests)
-{
-	StsAssumeRoleParams params;
-	StsCredentials temp;
-	CksAwsError err;
-	CksCall		call;
-	const char *what = psprintf("STS AssumeRole of \"%s\"", uopts->role_arn);
-
-	params.role_arn = uopts->role_arn;
-	params.role_session_name = uopts->role_session_name;
-	params.external_id = uopts->external_id;
-	params.duration_seconds = uopts->duration_seconds;
-
-	run_sts_call(&call, &cks_op_sts_assume_role, sts_assume_role_body(&params),
-				 user, entry, uopts, opts, settings, what, sts_requests);
-	memset(&err, 0, sizeof(err));
-	if (!sts_parse_assume_role_response(call.response_body, call.response_len,
-										call.http_status, &temp, &err))
-	{
-		cks_call_reset(&call);
-		report_bad_sts_response(&err, what);
-	}
-	cks_call_reset(&call);
-
-	/* keys being refreshed: the expiring ones go first */
-	cks_secret_free((char *) entry->assumed.access_key_id);
-	cks_secret_free((char *) entry->assumed.secret_access_key);
-	cks_secret_free((char *) entry->assumed.session_token);
-	entry->assumed.access_key_id = MemoryContextStrdup(entry->cxt, temp.access_key_id);
-	entry->assumed.secret_access_key = MemoryContextStrdup(entry->cxt, temp.secret_access_key);
-	entry->assumed.session_token = MemoryContextStrdup(entry->cxt, temp.session_token);
-	entry->assumed_expiration = temp.expiration;
-	entry->assumed_refresh_at = cks_credentials_refresh_at(temp.expiration,
-														   time(NULL));
-	/* the cache holds the only copy the backend keeps */
-	sts_credentials_free(&temp);
-}
-
-static bool
-assumed_keys_fresh(const CredentialEntry *entry)
-{
-	return entry->assumed_expiration > 0 &&
-		time(NULL) < entry->assumed_refresh_at;
-}
-
-static SigV4Credentials *
-copy_credentials(const SigV4Credentials *src)
+SigV4Credentials *
+cks_credentials_copy(const SigV4Credentials *src)
 {
 	SigV4Credentials *copy = palloc0(sizeof(SigV4Credentials));
 
 	copy->access_key_id = pstrdup(src->access_key_id);
 	copy->secret_access_key = pstrdup(src->secret_access_key);
 	copy->session_token = src->session_token ? pstrdup(src->session_token) : NULL;
-	wipe_with_context(CurrentMemoryContext, copy);
+	cks_credentials_wipe_with_context(CurrentMemoryContext, copy);
 	return copy;
+}
+
+SigV4Credentials *
+cks_base_credentials(UserMapping *user, const CksScanOptions *opts,
+					 const CksCallSettings *settings, int *sts_requests)
+{
+	CksUserOptions uopts;
+	CredentialEntry *entry = get_entry(user, &uopts);
+	StsCredentials base;
+	SigV4Credentials *copy = palloc0(sizeof(SigV4Credentials));
+
+	/* the copy's strings are the caller's to keep */
+	get_base_keys(user, entry, &uopts, opts, settings, sts_requests, &base);
+	copy->access_key_id = base.access_key_id;
+	copy->secret_access_key = base.secret_access_key;
+	copy->session_token = base.session_token;
+	cks_credentials_wipe_with_context(CurrentMemoryContext, copy);
+	return copy;
+}
+
+void
+cks_mapping_role_options(UserMapping *user, CksUserOptions *uopts)
+{
+	cks_get_user_options(user, uopts);
+	free_user_secrets(uopts);
+}
+
+/* The one account a role_arn without {account} names. */
+static char *
+role_account(const char *role_arn)
+{
+	char	   *account_id = cks_arn_account_id(role_arn);
+
+	if (account_id == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("option \"role_arn\" names no single account"),
+				 errhint("A role_arn with {account} needs the server option accounts.")));
+	return account_id;
 }
 
 SigV4Credentials *
@@ -352,42 +336,30 @@ cks_get_credentials(UserMapping *user, const CksScanOptions *opts,
 					const CksCallSettings *settings, int *sts_requests)
 {
 	CksUserOptions uopts;
-	CredentialEntry *entry;
 
-	entry = get_entry(user, &uopts);
-
+	cks_mapping_role_options(user, &uopts);
 	if (uopts.role_arn == NULL)
-	{
-		StsCredentials base;
-		SigV4Credentials *copy = palloc0(sizeof(SigV4Credentials));
-
-		/* the copy's strings are the caller's to keep */
-		get_base_keys(user, entry, &uopts, opts, settings, sts_requests, &base);
-		copy->access_key_id = base.access_key_id;
-		copy->secret_access_key = base.secret_access_key;
-		copy->session_token = base.session_token;
-		wipe_with_context(CurrentMemoryContext, copy);
-		return copy;
-	}
-
-	if (!assumed_keys_fresh(entry))
-		assume_role(user, entry, &uopts, opts, settings, sts_requests);
-	return copy_credentials(&entry->assumed);
+		return cks_base_credentials(user, opts, settings, sts_requests);
+	return cks_role_credentials(user, role_account(uopts.role_arn), opts,
+								settings, sts_requests);
 }
 
 SigV4Credentials *
-cks_renew_credentials(UserMapping *user, const CksScanOptions *opts,
+cks_renew_credentials(UserMapping *user, const char *account_id,
+					  const CksScanOptions *opts,
 					  const CksCallSettings *settings, int *sts_requests)
 {
 	CksUserOptions uopts;
-	CredentialEntry *entry;
 
-	entry = get_entry(user, &uopts);
-	entry->assumed_expiration = 0;
-	entry->assumed_refresh_at = 0;
+	cks_mapping_role_options(user, &uopts);
 	if (uopts.credential_source != CKS_SOURCE_NONE)
 		cks_source_forget(uopts.credential_source);
-	return cks_get_credentials(user, opts, settings, sts_requests);
+	if (uopts.role_arn == NULL)
+		return cks_base_credentials(user, opts, settings, sts_requests);
+	if (account_id == NULL)
+		account_id = role_account(uopts.role_arn);
+	cks_forget_role_credentials(user, account_id);
+	return cks_role_credentials(user, account_id, opts, settings, sts_requests);
 }
 
 char *
@@ -405,7 +377,7 @@ cks_get_account_id(UserMapping *user, const CksScanOptions *opts,
 		return pstrdup(entry->account_id);
 
 	if (uopts.role_arn)
-		account_id = cks_arn_account_id(uopts.role_arn);
+		account_id = role_account(uopts.role_arn);
 	else
 	{
 		run_sts_call(&call, &cks_op_sts_get_caller_identity,
@@ -420,11 +392,6 @@ cks_get_account_id(UserMapping *user, const CksScanOptions *opts,
 		}
 		cks_call_reset(&call);
 	}
-	/* cannot happen: the reader checked role_arn with the same parser */
-	if (account_id == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("option \"role_arn\" has no account id")));
 	entry->account_id = MemoryContextStrdup(entry->cxt, account_id);
 	return account_id;
 }

@@ -17,6 +17,7 @@
 
 #include "commands/defrem.h"
 #include "lib/stringinfo.h"
+#include "nodes/value.h"
 #include "utils/guc.h"
 
 #include "option_values.h"
@@ -328,8 +329,53 @@ checked_name(DefElem *def, bool (*valid) (const char *), const char *hint)
 char *
 cks_option_role_arn(DefElem *def)
 {
-	return checked_name(def, cks_is_role_arn,
-						"A role ARN looks like \"arn:aws:iam::123456789012:role/name\"; the partition is aws, aws-cn, aws-us-gov or aws-iso*.");
+	return checked_name(def, cks_is_role_arn_template,
+						"A role ARN looks like \"arn:aws:iam::123456789012:role/name\" (or \"arn:aws:iam::{account}:role/name\" with a server option accounts); the partition is aws, aws-cn, aws-us-gov or aws-iso*.");
+}
+
+/*
+ * accounts: the ids a server covers, or "organization" for every ACTIVE
+ * account AWS Organizations lists.  Account ids are not secret, so a bad
+ * one is shown.
+ */
+char *
+cks_option_accounts(DefElem *def)
+{
+	const char *value = defGetString(def);
+	const char *bad;
+	size_t		bad_len;
+
+	if (strcmp(value, CKS_ACCOUNTS_ORGANIZATION) == 0)
+		return pstrdup(value);
+	if (!cks_check_account_list(value, &bad, &bad_len))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid account id \"%.*s\" in option \"%s\"",
+						(int) Min(bad_len, 64), bad, def->defname),
+				 errhint("List 12-digit account ids separated by commas, or use accounts 'organization' to list the organization's active accounts.")));
+	return pstrdup(value);
+}
+
+List *
+cks_account_list(const char *value)
+{
+	const char *cursor = value;
+	const char *item;
+	size_t		len;
+	List	   *ids = NIL;
+
+	while (cks_list_next(&cursor, &item, &len))
+	{
+		char	   *id = pnstrdup(item, len);
+		bool		seen = false;
+		ListCell   *lc;
+
+		foreach(lc, ids)
+			seen |= strcmp((char *) lfirst(lc), id) == 0;
+		if (!seen)
+			ids = lappend(ids, id);
+	}
+	return ids;
 }
 
 char *

@@ -34,6 +34,10 @@ extern char *cks_option_ca_file(DefElem *def);
 /* access_key_id, secret_access_key, session_token: never echoed. */
 extern char *cks_option_credential(DefElem *def);
 extern char *cks_option_role_arn(DefElem *def);
+/* accounts: 12-digit ids, or "organization". */
+extern char *cks_option_accounts(DefElem *def);
+/* The distinct ids of a checked "accounts" value, in order (char *). */
+extern List *cks_account_list(const char *value);
 extern char *cks_option_external_id(DefElem *def);
 extern char *cks_option_role_session_name(DefElem *def);
 extern char *cks_option_column_name(DefElem *def);

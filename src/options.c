@@ -67,7 +67,8 @@ typedef enum CksOptionKind
 	CKS_KIND_ON_ERROR,			/* bool: true for 'warn' */
 	CKS_KIND_CA_FILE,			/* char *, an absolute path */
 	CKS_KIND_CREDENTIAL,		/* char *, never shown */
-	CKS_KIND_ROLE_ARN,			/* char * */
+	CKS_KIND_ROLE_ARN,			/* char *, may hold {account} */
+	CKS_KIND_ACCOUNTS,			/* char *, account ids or "organization" */
 	CKS_KIND_EXTERNAL_ID,		/* char * */
 	CKS_KIND_ROLE_SESSION_NAME, /* char * */
 	CKS_KIND_COLUMN_NAME,		/* char * (read by cks_column_remote_name) */
@@ -128,6 +129,8 @@ static const CksOption cks_options[] = {
 		.kind = CKS_KIND_ENDPOINT, .offset = SCAN_FIELD(sts_endpoint),
 		.default_value = "https://sts.{region}.amazonaws.com",
 	.superuser_only = true},
+	{.keyword = "accounts", .where = CKS_ON_SERVER,
+	.kind = CKS_KIND_ACCOUNTS, .offset = SCAN_FIELD(accounts)},
 	{.keyword = "organizations_endpoint", .where = CKS_ON_SERVER,
 		.kind = CKS_KIND_ENDPOINT, .offset = SCAN_FIELD(organizations_endpoint),
 		.default_value = "https://organizations.us-east-1.amazonaws.com",
@@ -325,6 +328,9 @@ apply_option(const CksOption *opt, DefElem *def, void *target)
 			break;
 		case CKS_KIND_ROLE_ARN:
 			text = cks_option_role_arn(def);
+			break;
+		case CKS_KIND_ACCOUNTS:
+			text = cks_option_accounts(def);
 			break;
 		case CKS_KIND_EXTERNAL_ID:
 			text = cks_option_external_id(def);

@@ -38,7 +38,9 @@ typedef struct CksScanOptions
 	char	   *proxy;			/* NULL: no proxy, whatever the environment
 								 * of the server says */
 	char	   *no_proxy;		/* hosts that bypass proxy; NULL: none */
-	char	   *organizations_endpoint; /* not used yet */
+	char	   *accounts;		/* ids, or "organization"; NULL: the user
+								 * mapping's own account */
+	char	   *organizations_endpoint; /* ListAccounts for 'organization' */
 	char	   *cloudhsm_endpoint;	/* URL template; may contain {region} */
 	int			max_concurrent_requests;	/* requests in flight per scan */
 	bool		on_error_warn;	/* on_error 'warn' */
@@ -57,7 +59,7 @@ typedef struct CksUserOptions
 	char	   *access_key_id;	/* NULL when neither key is set */
 	char	   *secret_access_key;
 	char	   *session_token;
-	char	   *role_arn;		/* NULL: no AssumeRole */
+	char	   *role_arn;		/* NULL: no AssumeRole; may hold {account} */
 	char	   *external_id;
 	char	   *role_session_name;	/* defaulted */
 	int			duration_seconds;	/* defaulted */

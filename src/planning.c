@@ -92,6 +92,7 @@ add_path_for_join_clause(PlannerInfo *root, RelOptInfo *baserel,
 	Cost		startup_cost,
 				total_cost;
 	double		rows = info->nregions;
+	double		requests = info->nregions;
 
 	if (!join_clause_is_movable_to(rinfo, baserel))
 		return;
@@ -100,13 +101,19 @@ add_path_for_join_clause(PlannerInfo *root, RelOptInfo *baserel,
 	if (pushed == NIL)
 		return;
 	qual = linitial(pushed);
-	if (qual->target < 0)
+	/* an account_id join key calls one of the server's accounts per row */
+	if (qual->target == CKS_PUSH_ACCOUNT && info->naccounts > 1)
+	{
+		requests = Max(info->nregions / info->naccounts, 1);
+		rows = requests * info->rows_per_region;
+	}
+	else if (qual->target < 0)
 		return;
 	required_outer = bms_difference(rinfo->clause_relids, baserel->relids);
 	if (bms_is_empty(required_outer))
 		return;
 	ppi = get_baserel_parampathinfo(root, baserel, required_outer);
-	cks_estimate_costs(info, info->nregions, rows, &startup_cost, &total_cost);
+	cks_estimate_costs(info, requests, rows, &startup_cost, &total_cost);
 	add_path(baserel, (Path *)
 			 cks_create_foreignscan_path(root, baserel, Min(ppi->ppi_rows, rows),
 										 startup_cost, total_cost,
@@ -116,7 +123,8 @@ add_path_for_join_clause(PlannerInfo *root, RelOptInfo *baserel,
 /*
  * Parameterized paths: for a join on a column that becomes a request
  * parameter (custom_key_store_id, custom_key_store_name), a path that looks
- * up each outer row's key.  The
+ * up each outer row's key; on account_id, when the server covers several
+ * accounts, one that calls only each outer row's account.  The
  * planner weighs it (a request per outer row) against one full scan.
  * Inner-join equalities live in equivalence classes; outer-join clauses
  * only in joininfo, so both are searched, as postgres_fdw does.
@@ -135,8 +143,9 @@ cks_add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, CksRelInfo *
 		int			column = info->column_of_att[attno - 1];
 		JoinColumnSearch search = {baserel->relid, attno};
 		List	   *clauses;
+		int			target = cks_column_push_target(info->kind, column);
 
-		if (cks_column_push_target(info->kind, column) < 0)
+		if (target < 0 && !(target == CKS_PUSH_ACCOUNT && info->naccounts > 1))
 			continue;
 		clauses = generate_implied_equalities_for_column(root, baserel,
 														 ec_member_is_column,

@@ -23,7 +23,11 @@ typedef struct CksRelInfo
 	CksScanOptions opts;
 	int		   *column_of_att;
 	List	   *pushed;			/* CksPushedQual from baserestrictinfo */
-	int			nregions;		/* regions after constant region quals */
+	int			nregions;		/* (account, region) pairs called at once:
+								 * regions after constant region quals,
+								 * times naccounts */
+	int			naccounts;		/* accounts after constant account_id
+								 * quals; 1 without the accounts option */
 	double		rows_per_region;	/* ANALYZE's count, or estimated_rows */
 } CksRelInfo;
 

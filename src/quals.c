@@ -20,6 +20,7 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
 #include "parser/parse_coerce.h"
 #include "parser/parsetree.h"
 #include "quals.h"
@@ -246,6 +247,29 @@ cks_filter_regions(List *regions, List *wanted)
 		if (list_member(wanted, makeString(lfirst(lc))))
 			kept = lappend(kept, lfirst(lc));
 	return kept;
+}
+
+List *
+cks_copy_strings(List *strings)
+{
+	List	   *copy = NIL;
+	ListCell   *lc;
+
+	foreach(lc, strings)
+		copy = lappend(copy, pstrdup(lfirst(lc)));
+	return copy;
+}
+
+char *
+cks_join_strings(List *strings)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, strings)
+		appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", (char *) lfirst(lc));
+	return buf.data;
 }
 
 List *

@@ -72,6 +72,12 @@ extern List *cks_append_text_values(List *values, Datum datum, bool is_array);
  * in the server's order. */
 extern List *cks_filter_regions(List *regions, List *wanted);
 
+/* Copies of the strings (char *) of a list, in the current context. */
+extern List *cks_copy_strings(List *strings);
+
+/* "a, b, c": for EXPLAIN and messages. */
+extern char *cks_join_strings(List *strings);
+
 /* At planning time: the regions a constant region clause keeps (all of
  * them when there is none, or its value is known only at execution). */
 extern List *cks_regions_for_plan(List *regions, CksPushedQual *region_qual);

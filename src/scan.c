@@ -60,6 +60,7 @@ cks_scan_release(CksScan *scan)
 	if (scan->follow_ups != NULL)
 		for (i = 0; i < scan->max_in_flight; i++)
 			cks_follow_up_release(&scan->follow_ups[i]);
+	cks_scan_accounts_release(scan);
 	scan->nstreams = 0;
 	scan->allocated = 0;
 	scan->streams = NULL;
@@ -146,6 +147,7 @@ init_stream(CksScan *scan, const CksStreamSet *set, const char *region,
 	memset(stream, 0, sizeof(CksStream));
 	stream->operation = set->operation;
 	stream->account_id = set->account_id;
+	stream->name_account = set->name_account;
 	stream->credentials = set->credentials;
 	stream->region = region;
 	stream->url = cks_endpoint_for_region(set->endpoint_template, region);
@@ -162,6 +164,12 @@ cks_scan_add_streams(CksScan *scan, const CksStreamSet *set)
 	ListCell   *lr;
 
 	Assert(set->parameter < CKS_MAX_OPERATION_PARAMETERS);
+	if (set->credentials == NULL && scan->credential_calls != NULL)
+	{
+		MemoryContextSwitchTo(old);
+		cks_scan_defer_streams(scan, set);
+		return;
+	}
 	foreach(lr, set->regions)
 	{
 		const char *region = pstrdup(lfirst(lr));
@@ -217,7 +225,7 @@ cks_scan_requests_in_flight(CksScan *scan)
 		for (i = 0; i < scan->max_in_flight; i++)
 			if (scan->follow_ups[i].busy && !scan->follow_ups[i].has_page)
 				active++;
-	return active;
+	return active + cks_scan_accounts_in_flight(scan);
 }
 
 static void
@@ -232,82 +240,29 @@ start_due_streams(CksScan *scan)
 	}
 }
 
+/* "in region \"r\"", or "in account \"a\" region \"r\"" in a scan of
+ * several accounts, where the region alone does not say which failed. */
+char *
+cks_describe_place(const char *account_id, bool name_account,
+				   const char *region)
+{
+	if (name_account && account_id != NULL)
+		return psprintf("in account \"%s\" region \"%s\"", account_id, region);
+	return psprintf("in region \"%s\"", region);
+}
+
 char *
 cks_stream_describe(const CksStream *stream)
 {
 	int			p = stream->lookup_parameter;
+	char	   *place = cks_describe_place(stream->account_id,
+										   stream->name_account, stream->region);
 
 	if (p >= 0)
-		return psprintf("%s of %s \"%s\" in region \"%s\"",
-						stream->operation->action,
+		return psprintf("%s of %s \"%s\" %s", stream->operation->action,
 						stream->operation->parameters[p], stream->values[p],
-						stream->region);
-	return psprintf("%s in region \"%s\"", stream->operation->action,
-					stream->region);
-}
-
-static void
-note_failed_region(CksScanStats *stats, char *failure)
-{
-	ListCell   *lc;
-
-	foreach(lc, stats->failed_regions)
-	{
-		if (strcmp((const char *) lfirst(lc), failure) == 0)
-		{
-			pfree(failure);
-			return;
-		}
-	}
-	stats->failed_regions = lappend(stats->failed_regions, failure);
-}
-
-static void
-stream_failed(CksScan *scan, CksStream *stream)
-{
-	CksCall    *call = &stream->call;
-	const char *not_found = stream->operation->not_found_code;
-	const char *account = stream->account_id;
-
-	stream->finished = true;
-	/* an id or name that does not exist is zero rows, not an error */
-	if (stream->lookup_parameter >= 0 && not_found &&
-		cks_call_failed_with(call, not_found))
-	{
-		cks_call_reset(call);
-		return;
-	}
-	if (!scan->on_error_warn)
-		cks_call_report(call, ERROR, cks_stream_describe(stream), account);
-
-	cks_call_report(call, WARNING, cks_stream_describe(stream), account);
-	cks_scan_record_failure(scan, stream, call);
-	cks_call_reset(call);
-}
-
-/*
- * For EXPLAIN ANALYZE under on_error 'warn': "[account/]region (code)".
- * The stats outlive restarts (a nested loop's rescans reset scan->cxt),
- * so the list lives in the query's context, and a failure already listed
- * is not added again: thousands of rescans add nothing.
- */
-void
-cks_scan_record_failure(CksScan *scan, CksStream *stream, const CksCall *call)
-{
-	const char *account = stream->account_id;
-	MemoryContext old;
-
-	stream->failed = true;
-	if (stream->has_page)
-		aws_json_page_free(&stream->page);
-	stream->has_page = false;
-	old = MemoryContextSwitchTo(scan->stats_cxt);
-	note_failed_region(&scan->stats,
-					   psprintf("%s%s%s (%s)", account ? account : "",
-								account ? "/" : "", stream->region,
-								call->error.code ? call->error.code :
-								call->error.kind == CKS_ERR_TRANSPORT ? "unreachable" : "bad response"));
-	MemoryContextSwitchTo(old);
+						place);
+	return psprintf("%s %s", stream->operation->action, place);
 }
 
 static bool
@@ -379,7 +334,7 @@ page_arrived(CksScan *scan, CksStream *stream)
 		/* same treatment as an AWS error: the error is the call's */
 		cks_call_fail_bad_response(call, &err);
 		MemoryContextSwitchTo(old);
-		stream_failed(scan, stream);
+		cks_stream_failed(scan, stream);
 		return;
 	}
 	stream->has_page = true;
@@ -445,20 +400,30 @@ typedef struct PendingCalls
 {
 	int			n;
 	CksCall   **calls;
-	CksStream **streams;		/* NULL where a follow-up owns the call */
+	CksStream **streams;		/* NULL where another owns the call */
 	CksFollowUp **follow_ups;
+	CksScanAccount **accounts;	/* an account's credential call */
 } PendingCalls;
 
 static void
 collect_pending(CksScan *scan, PendingCalls *pending)
 {
-	int			size = Max(1, scan->nstreams + (scan->follow_ups ? scan->max_in_flight : 0));
+	int			size = Max(1, scan->nstreams + scan->naccounts +
+						   (scan->follow_ups ? scan->max_in_flight : 0));
 	int			i;
 
 	pending->n = 0;
 	pending->calls = palloc(sizeof(CksCall *) * size);
-	pending->streams = palloc(sizeof(CksStream *) * size);
-	pending->follow_ups = palloc(sizeof(CksFollowUp *) * size);
+	pending->streams = palloc0(sizeof(CksStream *) * size);
+	pending->follow_ups = palloc0(sizeof(CksFollowUp *) * size);
+	pending->accounts = palloc0(sizeof(CksScanAccount *) * size);
+	for (i = 0; i < scan->naccounts; i++)
+	{
+		if (!cks_scan_account_in_flight(&scan->accounts[i]))
+			continue;
+		pending->calls[pending->n] = &scan->accounts[i].call;
+		pending->accounts[pending->n++] = &scan->accounts[i];
+	}
 	for (i = 0; i < scan->nstreams; i++)
 	{
 		CksStream  *stream = &scan->streams[i];
@@ -489,45 +454,7 @@ free_pending(PendingCalls *pending)
 	pfree(pending->calls);
 	pfree(pending->streams);
 	pfree(pending->follow_ups);
-}
-
-static bool
-failed_as_expired(const CksCall *call)
-{
-	return cks_call_failed_with(call, "ExpiredTokenException") ||
-		cks_call_failed_with(call, "ExpiredToken");
-}
-
-/*
- * Credentials we thought fresh were refused as expired (revoked, or an
- * expiry we were told wrong).  Renew them once for the stream's account:
- * every stream that signs with the same credentials (the same account)
- * takes the new ones.  A stream whose request went out with credentials a
- * sibling has renewed since just asks again.  True: send the request
- * again; false: report the failure.
- */
-static bool
-renewed_credentials(CksScan *scan, CksStream *stream)
-{
-	const SigV4Credentials *old = stream->signed_with;
-	const SigV4Credentials *fresh;
-
-	if (scan->renew_credentials == NULL || !failed_as_expired(&stream->call))
-		return false;
-	if (stream->credentials != old)
-		return true;
-	if (stream->credentials_renewed)
-		return false;
-	fresh = scan->renew_credentials(scan->renew_arg, stream);
-	for (int i = 0; i < scan->nstreams; i++)
-	{
-		if (scan->streams[i].credentials == old)
-		{
-			scan->streams[i].credentials = fresh;
-			scan->streams[i].credentials_renewed = true;
-		}
-	}
-	return true;
+	pfree(pending->accounts);
 }
 
 /*
@@ -566,11 +493,13 @@ take_a_finished_call(CksScan *scan, bool wait, bool *would_block)
 	{
 		if (call->state == CKS_CALL_DONE)
 			page_arrived(scan, pending.streams[done]);
-		else if (renewed_credentials(scan, pending.streams[done]))
+		else if (cks_stream_renewed_credentials(scan, pending.streams[done]))
 			request_page(scan, pending.streams[done]);
 		else
-			stream_failed(scan, pending.streams[done]);
+			cks_stream_failed(scan, pending.streams[done]);
 	}
+	else if (pending.accounts[done] != NULL)
+		cks_scan_account_answered(scan, pending.accounts[done]);
 	else if (call->state == CKS_CALL_DONE)
 		cks_follow_up_answered(scan, pending.follow_ups[done]);
 	else
@@ -641,6 +570,7 @@ cks_scan_next(CksScan *scan, const CksStream **from, bool wait,
 	{
 		struct json_object *entry;
 
+		cks_scan_accounts_start(scan);
 		start_due_streams(scan);
 		cks_follow_ups_start(scan);
 		entry = ready_entry(scan, from);
@@ -654,7 +584,8 @@ cks_scan_next(CksScan *scan, const CksStream **from, bool wait,
 		if (*would_block)
 			return NULL;
 		/* nothing in flight: done, unless streams are left to start */
-		if (scan->next_to_start >= scan->nstreams)
+		if (scan->next_to_start >= scan->nstreams &&
+			!cks_scan_accounts_waiting(scan))
 			return NULL;
 	}
 }

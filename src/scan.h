@@ -13,6 +13,11 @@
  *	  soon as a page of the listing arrives, share the scan's cap on
  *	  requests in flight with the listings, and are emitted as they finish.
  *
+ *	  An account whose credentials are not known yet (a role to assume in
+ *	  it) has its streams held back while its credential call (AssumeRole)
+ *	  runs in the same loop, under the same cap (scan_accounts.c): the
+ *	  roles of many accounts are assumed at once.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef CKS_SCAN_H
@@ -48,6 +53,7 @@ typedef struct CksStream
 {
 	const CksOperation *operation;
 	const char *account_id;		/* for rows and messages; may be NULL */
+	bool		name_account;	/* messages name the account (several) */
 	const SigV4Credentials *credentials;
 	const SigV4Credentials *signed_with;	/* those of the call in flight */
 	bool		credentials_renewed;	/* renewed once already */
@@ -95,6 +101,41 @@ typedef struct CksScanStats
 								 * each once, in the query's context */
 } CksScanStats;
 
+/*
+ * How a scan gets the credentials of an account that has none yet, so
+ * that it can run the call in its own loop: 'cached' returns usable ones
+ * at once or NULL; 'prepare' sets up the call (cks_call_init); 'take'
+ * turns a DONE call into credentials, or returns NULL after making the
+ * call FAILED (a malformed answer); 'renew_signer' says whether a failed
+ * call is worth one more try with freshly fetched signing keys (they were
+ * refused as expired); 'describe' names the call for messages.
+ * Credentials are allocated in the current memory context.
+ */
+typedef struct CksCredentialCalls
+{
+	const SigV4Credentials *(*cached) (void *arg, const char *account_id);
+	void		(*prepare) (void *arg, const char *account_id, CksCall *call,
+							const CksCallSettings *settings);
+	const SigV4Credentials *(*take) (void *arg, const char *account_id,
+									 CksCall *call);
+	bool		(*renew_signer) (void *arg, const CksCall *call);
+	char	   *(*describe) (void *arg, const char *account_id);
+	void	   *arg;
+} CksCredentialCalls;
+
+/*
+ * Streams held back until their account's credentials arrive: the set to
+ * add then (its lists copied into the scan's context), and the call.
+ */
+typedef struct CksScanAccount
+{
+	struct CksStreamSet *streams;
+	CksCall		call;
+	bool		started;
+	bool		answered;		/* streams added, or the account failed */
+	bool		retried;		/* renew_signer said yes once */
+} CksScanAccount;
+
 typedef struct CksScan
 {
 	MemoryContext cxt;			/* streams, tokens; reset by begin */
@@ -115,6 +156,13 @@ typedef struct CksScan
 	const char *filter_value;	/* filter_value are skipped; NULL: none */
 	CksScanStats stats;			/* summed across restarts */
 
+	/* accounts whose credentials come from credential_calls */
+	const CksCredentialCalls *credential_calls;
+	CksScanAccount *accounts;
+	int			naccounts;
+	int			accounts_allocated;
+	int			next_account;	/* accounts before it have started */
+
 	/*
 	 * Called when AWS answers ExpiredToken to a stream's credentials that
 	 * we thought fresh: new credentials for that stream's account (to
@@ -130,11 +178,14 @@ typedef struct CksScan
  * 'parameter' is an index into the operation's parameters, one per region
  * and value (no values, e.g. only NULLs pushed: no stream at all).
  * Strings and credentials must outlive the scan; values are copied.
+ * Credentials NULL, with the scan's credential_calls set: the streams
+ * start once those calls have given the account's credentials.
  */
 typedef struct CksStreamSet
 {
 	const CksOperation *operation;
 	const char *account_id;		/* may be NULL */
+	bool		name_account;	/* messages name it: a scan of several */
 	const SigV4Credentials *credentials;
 	const char *endpoint_template;	/* {region} is replaced */
 	List	   *regions;		/* char * */

@@ -310,6 +310,40 @@ test_loopback_and_no_proxy(void)
 	CHECK(!cks_is_no_proxy_list("*.example.com"));
 }
 
+/* Role ARN templates and account lists of the server option accounts. */
+static void
+test_account_templates(void)
+{
+	const char *bad = NULL;
+	size_t		bad_len = 0;
+	char	   *arn;
+
+	CHECK(cks_is_role_arn_template("arn:aws:iam::{account}:role/kms-reader"));
+	CHECK(cks_is_role_arn_template("arn:aws:iam::{account}:role/path/reader-{account}"));
+	CHECK(cks_is_role_arn_template("arn:aws:iam::123456789012:role/plain"));
+	CHECK(!cks_is_role_arn_template("arn:aws:iam::{acct}:role/x"));
+	CHECK(!cks_is_role_arn_template("arn:aws:iam::{account}{account}:role/x"));
+	CHECK(!cks_is_role_arn_template("arn:aws:iam::{account}:user/x"));
+	CHECK(!cks_is_role_arn_template("arn:aws:iam::1{account}:role/x"));
+	CHECK(cks_has_account_placeholder("arn:aws:iam::{account}:role/x"));
+	CHECK(!cks_has_account_placeholder("arn:aws:iam::123456789012:role/x"));
+
+	arn = cks_role_arn_for_account("arn:aws:iam::{account}:role/r-{account}", "210987654321");
+	CHECK(strcmp(arn, "arn:aws:iam::210987654321:role/r-210987654321") == 0);
+	/* the account of a substituted template is the one put in */
+	CHECK(strcmp(cks_arn_account_id(arn), "210987654321") == 0);
+
+	CHECK(cks_check_account_list("111111111111", &bad, &bad_len));
+	CHECK(cks_check_account_list("111111111111, 222222222222,333333333333", &bad, &bad_len));
+	CHECK(!cks_check_account_list("111111111111,12345", &bad, &bad_len));
+	CHECK(bad_len == 5 && strncmp(bad, "12345", 5) == 0);
+	CHECK(!cks_check_account_list("111111111111,,222222222222", &bad, &bad_len));
+	CHECK(bad_len == 0);
+	CHECK(!cks_check_account_list("", &bad, &bad_len));
+	CHECK(!cks_check_account_list("organization", &bad, &bad_len));
+	CHECK(!cks_check_account_list("11111111111a", &bad, &bad_len));
+}
+
 void
 run_names_tests(void)
 {
@@ -318,6 +352,7 @@ run_names_tests(void)
 	test_arn_parse();
 	test_role_arn();
 	test_assume_role_names();
+	test_account_templates();
 	test_urls();
 	test_loopback_and_no_proxy();
 }

@@ -3,7 +3,7 @@
  * test_service.c
  *	  Unit tests of the descriptors (src/aws_service.c, src/table_kinds.c)
  *	  and of what makes a new list operation "a descriptor plus a column
- *	  table": an Organizations ListAccounts descriptor written here, with
+ *	  table": the Organizations ListAccounts descriptor, with
  *	  NextToken/MaxResults and no truncated flag, is served by the same
  *	  request builder and page parser as DescribeCustomKeyStores.
  *
@@ -18,22 +18,6 @@
 #include "table_kinds.h"
 #include "unit.h"
 
-/* Organizations ListAccounts, as its descriptor will read. */
-static const CksOperation list_accounts = {
-	.service = &cks_service_organizations,
-	.action = "ListAccounts",
-	.page = {
-		.entries_field = "Accounts",
-		.request_token = "NextToken",
-		.response_token = "NextToken",
-		.truncated_field = NULL,
-		.limit_field = "MaxResults",
-		.max_limit = 20,
-		.token_before_limit = true,
-	},
-	.build_request = aws_json_list_request,
-};
-
 static void
 test_targets_and_parameters(void)
 {
@@ -41,7 +25,7 @@ test_targets_and_parameters(void)
 
 	CHECK_STR(target, "TrentService.DescribeCustomKeyStores");
 	pfree(target);
-	target = cks_operation_target(&list_accounts);
+	target = cks_operation_target(&cks_op_organizations_list_accounts);
 	CHECK_STR(target, "AWSOrganizationsV20161128.ListAccounts");
 	pfree(target);
 	/* the Query protocol has no target header */
@@ -50,7 +34,7 @@ test_targets_and_parameters(void)
 	CHECK(cks_operation_parameter(&cks_op_describe_custom_key_stores, "CustomKeyStoreId") == 0);
 	CHECK(cks_operation_parameter(&cks_op_describe_custom_key_stores, "CustomKeyStoreName") == 1);
 	CHECK(cks_operation_parameter(&cks_op_describe_custom_key_stores, "Limit") == -1);
-	CHECK(cks_operation_parameter(&list_accounts, "CustomKeyStoreId") == -1);
+	CHECK(cks_operation_parameter(&cks_op_organizations_list_accounts, "CustomKeyStoreId") == -1);
 }
 
 /* Service descriptors: signing names and protocols the wire needs. */
@@ -94,7 +78,7 @@ static void
 check_list_accounts_body(const char *token, int limit, const char *want)
 {
 	const char *values[CKS_MAX_OPERATION_PARAMETERS] = {0};
-	char	   *body = list_accounts.build_request(&list_accounts, values,
+	char	   *body = cks_op_organizations_list_accounts.build_request(&cks_op_organizations_list_accounts, values,
 												   token, limit);
 
 	CHECK_STR(body, want);
@@ -114,7 +98,7 @@ static bool
 parse_accounts(const char *body, CksJsonPage *page, CksAwsError *err)
 {
 	memset(err, 0, sizeof(*err));
-	return aws_json_parse_page(&list_accounts.page, body, strlen(body), 200,
+	return aws_json_parse_page(&cks_op_organizations_list_accounts.page, body, strlen(body), 200,
 							   page, err);
 }
 

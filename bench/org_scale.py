@@ -1,0 +1,249 @@
+#!/usr/bin/python3
+"""Organization scale: the driver of bench/org (runs inside pg_virtualenv,
+with the local endpoint at CKS_ENDPOINT_URL).
+
+100 range accounts x 4 regions, 2 stores per (account, region), 100 ms
+added to every STS and every KMS request by the endpoint.  For each set-up
+and repetition a new psql session (a new backend, so nothing is cached)
+runs the same query twice:
+
+  first   every account's AssumeRole, then its KMS calls
+  second  the roles cached: KMS calls only
+
+Ideal: first = one STS + one KMS latency (200 ms), second = one KMS
+latency (100 ms).  Wall time is psql's \\timing of the query.
+"""
+import argparse
+import datetime
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "endpoint"))
+import ctl                                              # noqa: E402
+import fixtures                                         # noqa: E402
+
+ENDPOINT = os.environ["CKS_ENDPOINT_URL"]
+DB = "cks_org_bench"
+FIRST = 100000000000
+N_ACCOUNTS = 100
+REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"]
+STORES = 2
+LATENCY_MS = 100
+ACCOUNTS = [str(FIRST + i) for i in range(N_ACCOUNTS)]
+AKID, SECRET = fixtures.KEYS_BY_ACCOUNT[fixtures.ACCOUNT_1]
+ROWS = N_ACCOUNTS * len(REGIONS) * STORES
+QUERY = "SELECT count(*) FROM %s;"
+
+SETUPS = [
+    ("one server, accounts + {account}, max_concurrent_requests 1000", "org_one"),
+    ("one server, accounts + {account}, max_concurrent_requests 64 (default)", "org_one64"),
+    ("a server and partition per account (examples/multi_account.sql)", "org_parts"),
+]
+
+
+def psql(sql, db=DB):
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db],
+                   input=sql, text=True, check=True)
+
+
+def server(name, max_concurrent):
+    return """
+CREATE SERVER {n} FOREIGN DATA WRAPPER cks_fdw
+  OPTIONS (region '{r}', accounts '{a}', endpoint '{e}', sts_endpoint '{e}',
+           max_concurrent_requests '{m}');
+CREATE USER MAPPING FOR CURRENT_USER SERVER {n}
+  OPTIONS (access_key_id '{k}', secret_access_key '{s}',
+           role_arn 'arn:aws:iam::{{account}}:role/cks-reader');
+CREATE FOREIGN TABLE {n} (custom_key_store_name text, region text, account_id text)
+  SERVER {n};
+""".format(n=name, r=",".join(REGIONS), a=",".join(ACCOUNTS), e=ENDPOINT,
+           m=max_concurrent, k=AKID, s=SECRET)
+
+
+def create_objects():
+    subprocess.run(["dropdb", "--if-exists", DB], check=True)
+    subprocess.run(["createdb", DB], check=True)
+    with open(os.path.join(ROOT, "examples", "multi_account.sql")) as f:
+        example = f.read()
+    arns = ",".join("'arn:aws:iam::%s:role/cks-reader'" % a for a in ACCOUNTS)
+    psql("CREATE EXTENSION cks_fdw;\n" + server("org_one", 1000) +
+         server("org_one64", 64) + example + """
+CREATE TABLE org_parts (custom_key_store_name text, region text, account_id text)
+  PARTITION BY LIST (account_id);
+CALL cks_create_account_partitions('org_parts', ARRAY[%s], '%s', '%s', '%s',
+     endpoint => '%s', sts_endpoint => '%s');
+""" % (arns, ",".join(REGIONS), AKID, SECRET, ENDPOINT, ENDPOINT))
+
+
+def session_run(table):
+    """(first ms, second ms, rows) in a new session."""
+    out = subprocess.run(
+        ["psql", "-X", "-At", "-d", DB],
+        input="\\timing on\n" + (QUERY % table) + "\n" + (QUERY % table) + "\n",
+        stderr=subprocess.STDOUT,
+        stdout=subprocess.PIPE, text=True, check=True).stdout
+    times = [float(m.group(1)) for m in re.finditer(r"Time: ([0-9.]+) ms", out)]
+    counts = [int(l) for l in out.splitlines() if l.strip().isdigit()]
+    if len(times) != 2 or counts != [ROWS, ROWS]:
+        raise RuntimeError("unexpected output for %s:\n%s" % (table, out))
+    return times[0], times[1]
+
+
+def requests_since(seq):
+    records = ctl.call("GET", "/_cks/log?since=%d" % seq)["requests"]
+    sts = sum(1 for r in records if r["service"] == "sts")
+    kms = sum(1 for r in records if r["service"] == "kms")
+    last = max([r["seq"] for r in records] + [seq])
+    return sts, kms, last
+
+
+def endpoint_floor(n_requests):
+    """Wall ms for n_requests KMS requests sent all at once by the lightest
+    client possible (pre-signed with botocore, one thread and connection
+    each, no parsing): what the endpoint itself needs at this latency on
+    this machine, whatever the client."""
+    import threading
+    import http.client
+    import urllib.parse
+    import botocore.auth
+    import botocore.awsrequest
+    import botocore.credentials
+    body = b'{"Limit":1000}'
+    prepared = []
+    for i in range(n_requests):
+        region = REGIONS[i % len(REGIONS)]
+        req = botocore.awsrequest.AWSRequest(
+            method="POST", url=ENDPOINT + "/", data=body,
+            headers={"Content-Type": "application/x-amz-json-1.1",
+                     "X-Amz-Target": "TrentService.DescribeCustomKeyStores"})
+        botocore.auth.SigV4Auth(botocore.credentials.Credentials(AKID, SECRET),
+                                "kms", region).add_auth(req)
+        prepared.append(dict(req.headers.items()))
+    host = urllib.parse.urlparse(ENDPOINT)
+    conns = [http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+             for _ in range(n_requests)]
+    for c in conns:
+        c.connect()
+    barrier = threading.Barrier(n_requests + 1)
+    errors = []
+
+    def send(i):
+        barrier.wait()
+        try:
+            conns[i].request("POST", "/", body=body, headers=prepared[i])
+            resp = conns[i].getresponse()
+            resp.read()
+            if resp.status != 200:
+                errors.append(resp.status)
+        except Exception as e:                          # noqa: BLE001
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(n_requests)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    import time
+    t0 = time.monotonic()
+    for t in threads:
+        t.join()
+    elapsed = (time.monotonic() - t0) * 1000
+    for c in conns:
+        c.close()
+    if errors:
+        raise RuntimeError("endpoint floor: %d errors, e.g. %s" % (len(errors), errors[0]))
+    return elapsed
+
+
+def fmt(values):
+    return "%.0f (%.0f–%.0f)" % (statistics.median(values), min(values), max(values))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args()
+
+    ctl.reset()
+    ctl.accounts(str(FIRST), str(FIRST + N_ACCOUNTS - 1), stores_per_region=STORES)
+    create_objects()
+    ctl.config(sts_latency_ms=LATENCY_MS, kms_latency_ms=LATENCY_MS)
+    seq = requests_since(0)[2]
+    results = {}
+    # one warm-up session (the endpoint generates the accounts' data lazily)
+    for _, table in SETUPS:
+        session_run(table)
+    seq = requests_since(seq)[2]
+    for rep in range(args.reps):
+        order = SETUPS[rep % len(SETUPS):] + SETUPS[:rep % len(SETUPS)]
+        for label, table in order:
+            first, second = session_run(table)
+            sts, kms, seq = requests_since(seq)
+            r = results.setdefault(table, {"first": [], "second": [], "sts": [], "kms": []})
+            r["first"].append(first)
+            r["second"].append(second)
+            r["sts"].append(sts)
+            r["kms"].append(kms)
+
+    floors = [endpoint_floor(N_ACCOUNTS * len(REGIONS)) for _ in range(args.reps)]
+    ideal_first = 2 * LATENCY_MS
+    ideal_second = LATENCY_MS
+    lines = [
+        "## Organization scale: %d accounts × %d regions, %d ms per STS and KMS request (bench/org)"
+        % (N_ACCOUNTS, len(REGIONS), LATENCY_MS),
+        "",
+        "Produced by `bench/org` on %s: %d repetitions per set-up (after one warm-up session each), "
+        "set-ups interleaved; each repetition is a new psql session (new backend, nothing cached) "
+        "running `SELECT count(*)` twice (%d rows). Ideal: first query = one STS + one KMS latency "
+        "(%d ms), second = one KMS latency (%d ms). Wall ms from psql's `\\timing`: median (min–max); "
+        "ratio = median ÷ ideal. Requests per session from the endpoint's log."
+        % (datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+           args.reps, ROWS, ideal_first, ideal_second),
+        "",
+        "Endpoint floor, measured in the same run: %d KMS requests sent at once by a "
+        "minimal client (pre-signed, one thread and keep-alive connection each, nothing parsed) "
+        "take %s ms (%.2f× one latency). That is what the Python endpoint itself needs to "
+        "verify signatures and answer this many requests on this 2-core machine; no client "
+        "can do the second query faster here."
+        % (N_ACCOUNTS * len(REGIONS), fmt(floors), statistics.median(floors) / LATENCY_MS),
+        "",
+        "| set-up | first query ms | ratio | second query ms | ratio | second ÷ endpoint floor | STS / KMS requests |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, table in SETUPS:
+        r = results[table]
+        lines.append("| %s | %s | %.2f× | %s | %.2f× | %.2f× | %d / %d |" % (
+            label, fmt(r["first"]), statistics.median(r["first"]) / ideal_first,
+            fmt(r["second"]), statistics.median(r["second"]) / ideal_second,
+            statistics.median(r["second"]) / statistics.median(floors),
+            statistics.median(r["sts"]), statistics.median(r["kms"])))
+    lines += ["", "Goals (issue 12): first ≤ 3× ideal, second ≤ 3× ideal."]
+    for label, table in SETUPS:
+        r = results[table]
+        f = statistics.median(r["first"]) / ideal_first
+        s = statistics.median(r["second"]) / ideal_second
+        lines.append("- %s: first %s, second %s" % (
+            label, "**met**" if f <= 3 else "**missed**", "**met**" if s <= 3 else "**missed**"))
+    section = "\n".join(lines) + "\n"
+    print(section)
+
+    path = os.path.join(ROOT, "bench", "RESULTS.md")
+    with open(path) as f:
+        text = f.read()
+    begin, end = "<!-- bench/org begin -->\n", "<!-- bench/org end -->\n"
+    block = begin + section + end
+    if begin in text and end in text:
+        text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    with open(path, "w") as f:
+        f.write(text)
+    ctl.config(sts_latency_ms=0, kms_latency_ms=0)
+    subprocess.run(["dropdb", "--if-exists", DB], check=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,238 @@
+/*-------------------------------------------------------------------------
+ *
+ * organization.c
+ *	  The account list of a server with the option "accounts": the ids it
+ *	  lists, or the organization's, discovered with AWS Organizations
+ *	  ListAccounts (paginated, 20 per page, at most
+ *	  CKS_ORGANIZATION_MAX_PAGES pages) and signed with the user mapping's
+ *	  own credentials: the management account's or a delegated
+ *	  administrator's.  Only ACTIVE accounts are kept (the newer "State"
+ *	  field when AWS sends it, else "Status"): a suspended account's roles
+ *	  cannot be assumed.
+ *
+ *	  The list is cached per (server, user mapping) for
+ *	  cks_fdw.organization_cache_seconds, so a session's queries do not
+ *	  list the organization every time, and a new or closed account shows
+ *	  up within that time.  ALTER of the server or mapping forgets it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <json-c/json.h>
+
+#include "aws_json.h"
+#include "credentials.h"
+#include "option_values.h"
+#include "organization.h"
+#include "quals.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+/* Organizations is signed for us-east-1 in the aws partition. */
+#define ORGANIZATIONS_SIGNING_REGION	"us-east-1"
+
+typedef struct OrganizationKey
+{
+	Oid			serverid;
+	Oid			umid;
+} OrganizationKey;
+
+typedef struct OrganizationEntry
+{
+	OrganizationKey key;
+	MemoryContext cxt;			/* holds accounts; NULL: nothing cached */
+	List	   *accounts;		/* char * */
+	TimestampTz fetched_at;
+} OrganizationEntry;
+
+static HTAB *organization_cache = NULL;
+static int	organization_cache_seconds = 60;
+
+static void
+forget_organizations(Datum arg, int cacheid, uint32 hashvalue)
+{
+	HASH_SEQ_STATUS scan;
+	OrganizationEntry *entry;
+
+	if (organization_cache == NULL)
+		return;
+	hash_seq_init(&scan, organization_cache);
+	while ((entry = hash_seq_search(&scan)) != NULL)
+	{
+		if (entry->cxt)
+			MemoryContextDelete(entry->cxt);
+		(void) hash_search(organization_cache, &entry->key, HASH_REMOVE, NULL);
+	}
+}
+
+void
+cks_organization_initialize(void)
+{
+	HASHCTL		ctl;
+
+	DefineCustomIntVariable("cks_fdw.organization_cache_seconds",
+							"How long the account list of accounts 'organization' is reused.",
+							"Within this time a session's queries reuse the accounts AWS Organizations listed; 0 lists them for every query.",
+							&organization_cache_seconds,
+							60, 0, 86400,
+							PGC_USERSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	ctl.keysize = sizeof(OrganizationKey);
+	ctl.entrysize = sizeof(OrganizationEntry);
+	organization_cache = hash_create("cks_fdw organizations", 8, &ctl,
+									 HASH_ELEM | HASH_BLOBS);
+	CacheRegisterSyscacheCallback(FOREIGNSERVEROID, forget_organizations, (Datum) 0);
+	CacheRegisterSyscacheCallback(USERMAPPINGOID, forget_organizations, (Datum) 0);
+}
+
+/* An entry of ListAccounts that is an ACTIVE account: its id, else NULL. */
+static const char *
+active_account_id(struct json_object *entry)
+{
+	const char *id = aws_json_entry_string(entry, "Id", NULL);
+	const char *state = aws_json_entry_string(entry, "State", NULL);
+	const char *status = aws_json_entry_string(entry, "Status", NULL);
+
+	if (id == NULL || !cks_is_account_id(id))
+		return NULL;
+	if (state != NULL)
+		return strcmp(state, "ACTIVE") == 0 ? id : NULL;
+	return status != NULL && strcmp(status, "ACTIVE") == 0 ? id : NULL;
+}
+
+static void
+report_bad_page(const CksAwsError *err)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+			 errmsg("Organizations ListAccounts returned a malformed response"),
+			 errdetail_internal("%s (HTTP %ld%s%s).", err->message, err->http_status,
+								err->request_id ? ", request id " : "",
+								err->request_id ? err->request_id : "")));
+}
+
+/* Take one page's ACTIVE accounts; returns the next token or NULL. */
+static char *
+read_page(CksCall *call, List **accounts)
+{
+	const CksOperation *op = &cks_op_organizations_list_accounts;
+	CksJsonPage page;
+	CksAwsError err;
+	char	   *next = NULL;
+
+	memset(&err, 0, sizeof(err));
+	if (!aws_json_parse_page(&op->page, call->response_body, call->response_len,
+							 call->http_status, &page, &err))
+		report_bad_page(&err);
+	for (int i = 0; i < page.nentries; i++)
+	{
+		const char *id = active_account_id(json_object_array_get_idx(page.entries, i));
+		bool		seen = false;
+		ListCell   *lc;
+
+		if (id == NULL)
+			continue;
+		foreach(lc, *accounts)
+			seen |= strcmp((char *) lfirst(lc), id) == 0;
+		if (!seen)
+			*accounts = lappend(*accounts, pstrdup(id));
+	}
+	if (page.truncated)
+		next = pstrdup(page.next_token);
+	aws_json_page_free(&page);
+	return next;
+}
+
+/*
+ * ListAccounts, page after page, signed with the mapping's own keys.  A
+ * caller that is not the management account or a delegated administrator
+ * gets AccessDeniedException, reported with its hint.
+ */
+static List *
+list_organization(UserMapping *user, const CksScanOptions *opts,
+				  const CksCallSettings *settings, int *requests)
+{
+	const CksOperation *op = &cks_op_organizations_list_accounts;
+	const char *values[CKS_MAX_OPERATION_PARAMETERS] = {0};
+	SigV4Credentials *base = cks_base_credentials(user, opts, settings, requests);
+	List	   *accounts = NIL;
+	char	   *token = NULL;
+	int			pages = 0;
+
+	do
+	{
+		CksCall		call;
+		char	   *previous = token;
+
+		if (++pages > CKS_ORGANIZATION_MAX_PAGES)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("Organizations ListAccounts returned more than %d pages",
+							CKS_ORGANIZATION_MAX_PAGES),
+					 errhint("List the account ids in the server option accounts instead.")));
+		cks_call_init(&call, op, opts->organizations_endpoint,
+					  ORGANIZATIONS_SIGNING_REGION,
+					  op->build_request(op, values, token, op->page.max_limit),
+					  base, settings);
+		cks_call_run(&call);
+		*requests += call.requests_sent;
+		if (call.state == CKS_CALL_FAILED)
+			cks_call_report(&call, ERROR, "Organizations ListAccounts", NULL);
+		token = read_page(&call, &accounts);
+		cks_call_reset(&call);
+		if (token && previous && strcmp(token, previous) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+					 errmsg("Organizations ListAccounts returned the same NextToken twice"),
+					 errdetail("Paginating further would never end.")));
+	} while (token != NULL);
+	return accounts;
+}
+
+static List *
+organization_accounts(UserMapping *user, const CksScanOptions *opts,
+					  const CksCallSettings *settings, int *requests)
+{
+	OrganizationKey key;
+	OrganizationEntry *entry;
+	List	   *accounts;
+	MemoryContext old;
+	bool		found;
+
+	memset(&key, 0, sizeof(key));
+	key.serverid = user->serverid;
+	key.umid = user->umid;
+	entry = hash_search(organization_cache, &key, HASH_ENTER, &found);
+	if (!found)
+		entry->cxt = NULL;
+	if (entry->cxt != NULL &&
+		!TimestampDifferenceExceeds(entry->fetched_at, GetCurrentTimestamp(),
+									organization_cache_seconds * 1000))
+		return cks_copy_strings(entry->accounts);
+
+	accounts = list_organization(user, opts, settings, requests);
+	if (entry->cxt)
+		MemoryContextDelete(entry->cxt);
+	entry->cxt = AllocSetContextCreate(CacheMemoryContext,
+									   "cks_fdw organization accounts",
+									   ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(entry->cxt);
+	entry->accounts = cks_copy_strings(accounts);
+	MemoryContextSwitchTo(old);
+	entry->fetched_at = GetCurrentTimestamp();
+	return accounts;
+}
+
+List *
+cks_server_accounts(UserMapping *user, const CksScanOptions *opts,
+					const CksCallSettings *settings, int *requests)
+{
+	if (strcmp(opts->accounts, CKS_ACCOUNTS_ORGANIZATION) == 0)
+		return organization_accounts(user, opts, settings, requests);
+	return cks_account_list(opts->accounts);
+}

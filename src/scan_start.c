@@ -1,0 +1,253 @@
+/*-------------------------------------------------------------------------
+ *
+ * scan_start.c
+ *	  The start of each (re)scan of a foreign table: the pushed values are
+ *	  evaluated (parameters, generic plans and join keys are known only
+ *	  now), the accounts pruned by account_id, the regions by region, and
+ *	  each remaining account gets its streams and what signs them: the
+ *	  mapping's base keys, or a role assumed in the account, which the scan
+ *	  itself runs in its non-blocking loop (scan_accounts.c).
+ *
+ *	  Nothing here waits for AssumeRole.  Only Organizations discovery
+ *	  (cached per session) and, for a mapping without a role that must
+ *	  know its account, GetCallerIdentity (once per backend) block.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "account_roles.h"
+#include "aws_names.h"
+#include "credentials.h"
+#include "executor/executor.h"
+#include "organization.h"
+#include "quals.h"
+#include "scan_state.h"
+#include "utils/builtins.h"
+
+const SigV4Credentials *
+cks_renew_scan_credentials(void *arg, const CksStream *stream)
+{
+	ForeignScanState *node = arg;
+	CksScanState *state = node->fdw_state;
+	MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+	SigV4Credentials *fresh;
+
+	/* KMS said expired although we thought them fresh (revoked, or an
+	 * expiry we were told wrong): new ones for the rest of the query */
+	fresh = cks_renew_credentials(state->user,
+								  state->role_arn ? stream->account_id : NULL,
+								  &state->opts, &state->scan.settings,
+								  &state->sts_requests);
+	if (state->role_arn == NULL)
+		state->credentials = fresh;
+	MemoryContextSwitchTo(old);
+	return fresh;
+}
+
+/* Evaluate the pushed value of one target: its distinct non-NULL texts. */
+static List *
+evaluate_values(ForeignScanState *node, CksScanState *state, int target,
+				bool *present)
+{
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	ListCell   *lc_col,
+			   *lc_arr,
+			   *lc_state;
+	List	   *values = NIL;
+
+	*present = false;
+	forthree(lc_col, state->pushed_targets, lc_arr, state->pushed_is_array,
+			 lc_state, state->value_states)
+	{
+		bool		isnull;
+		Datum		datum;
+
+		if (lfirst_int(lc_col) != target)
+			continue;
+		*present = true;
+		datum = ExecEvalExpr(lfirst(lc_state), econtext, &isnull);
+		if (!isnull)
+			values = cks_append_text_values(values, datum, lfirst_int(lc_arr));
+	}
+	return values;
+}
+
+static List *
+strings_to_cstrings(List *strings)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, strings)
+		result = lappend(result, strVal(lfirst(lc)));
+	return result;
+}
+
+/* The server's regions that a region qual (if any) keeps. */
+static List *
+regions_to_call(ForeignScanState *node, CksScanState *state)
+{
+	bool		filtered;
+	List	   *wanted = evaluate_values(node, state, CKS_PUSH_REGION, &filtered);
+
+	return filtered ? cks_filter_regions(state->opts.regions, wanted) :
+		state->opts.regions;
+}
+
+/*
+ * The pushed request parameter and its values, if any.  A value the
+ * parameter cannot take (a cluster state outside AWS's enum) matches
+ * nothing, so it is not sent.
+ */
+static int
+parameter_to_send(ForeignScanState *node, CksScanState *state, List **values)
+{
+	ListCell   *lc;
+
+	*values = NIL;
+	foreach(lc, state->pushed_targets)
+	{
+		int			target = lfirst_int(lc);
+		const CksPushdown *pushdown;
+		bool		present;
+		ListCell   *lv;
+
+		if (target < 0)
+			continue;
+		pushdown = cks_kind_pushdown_of_parameter(state->kind, target);
+		foreach(lv, strings_to_cstrings(evaluate_values(node, state, target, &present)))
+			if (cks_pushdown_value_is_valid(pushdown, lfirst(lv)))
+				*values = lappend(*values, lfirst(lv));
+		return target;
+	}
+	return -1;
+}
+
+/*
+ * A server option "accounts" and a role_arn with {account} only make
+ * sense together; they live on different objects (the server, the user
+ * mapping), so this is checked when a scan sees both.
+ */
+static void
+check_account_template(CksScanState *state)
+{
+	ForeignServer *server = GetForeignServer(state->user->serverid);
+	bool		templated = state->role_arn &&
+		cks_has_account_placeholder(state->role_arn);
+
+	if (state->opts.accounts && !templated)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("server \"%s\" has option \"accounts\" but its user mapping has no role_arn containing {account}",
+						server->servername),
+				 errhint("Each account is read through a role assumed in it: ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD role_arn 'arn:aws:iam::{account}:role/NAME').",
+						 quote_identifier(server->servername))));
+	if (!state->opts.accounts && templated)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("user mapping for server \"%s\" has a role_arn containing {account} but the server has no option \"accounts\"",
+						server->servername),
+				 errhint("ALTER SERVER %s OPTIONS (ADD accounts '111111111111,222222222222') or (ADD accounts 'organization').",
+						 quote_identifier(server->servername))));
+}
+
+/*
+ * The accounts a scan reads, after the account_id quals: the server's
+ * "accounts" (listed or discovered), the role's account, or the mapping's
+ * own (from GetCallerIdentity, only when the query needs it; otherwise a
+ * single NULL: one account whose id nobody asked for).
+ */
+static List *
+accounts_to_call(CksScanState *state, List *wanted, bool filtered)
+{
+	List	   *accounts;
+
+	if (state->opts.accounts)
+		accounts = cks_server_accounts(state->user, &state->opts,
+									   &state->scan.settings, &state->sts_requests);
+	else if (state->role_arn)
+		accounts = list_make1(cks_arn_account_id(state->role_arn));
+	else if (filtered || state->rows.needs_account_id)
+	{
+		if (state->account_id == NULL)
+			state->account_id = cks_get_account_id(state->user, &state->opts,
+												   &state->scan.settings,
+												   &state->sts_requests);
+		accounts = list_make1(state->account_id);
+	}
+	else
+		return list_make1(NULL);
+	/* the same rule as regions: keep what the quals name */
+	return filtered ? cks_filter_regions(accounts, wanted) : accounts;
+}
+
+/*
+ * What signs, fetched once per query: with a role, the calls that assume
+ * it per account (in the scan's loop); without, the base keys -- only
+ * when some request will go out.
+ */
+static void
+prepare_signing(CksScanState *state, bool any_stream)
+{
+	if (state->role_arn && state->credential_calls == NULL)
+		state->credential_calls = cks_role_credential_calls(state->user, &state->opts,
+															&state->scan.settings,
+															&state->sts_requests);
+	else if (!state->role_arn && any_stream && state->credentials == NULL)
+		state->credentials = cks_get_credentials(state->user, &state->opts,
+												 &state->scan.settings,
+												 &state->sts_requests);
+}
+
+void
+cks_start_scan(ForeignScanState *node, CksScanState *state)
+{
+	MemoryContext query_cxt = node->ss.ps.state->es_query_cxt;
+	MemoryContext old;
+	bool		filtered;
+	List	   *accounts;
+	ListCell   *lc;
+	CksStreamSet set;
+
+	/*
+	 * The pushed values live in the current (per-tuple) context: the scan
+	 * copies what it keeps, so a nested loop's rescans leave nothing behind.
+	 */
+	List	   *wanted = evaluate_values(node, state, CKS_PUSH_ACCOUNT, &filtered);
+
+	memset(&set, 0, sizeof(set));
+	set.parameter = parameter_to_send(node, state, &set.values);
+	set.regions = regions_to_call(node, state);
+	/* a pushed parameter is a lookup, which replaces an expanded listing */
+	set.operation = set.parameter >= 0 ?
+		cks_lookup_operation(state->kind->operation) : state->kind->operation;
+	set.endpoint_template = cks_service_endpoint(&state->opts,
+												 set.operation->service->endpoint_option);
+	set.name_account = state->opts.accounts != NULL;
+
+	old = MemoryContextSwitchTo(query_cxt);
+	if (!state->mapping_read)
+	{
+		CksUserOptions uopts;
+
+		cks_mapping_role_options(state->user, &uopts);
+		state->role_arn = uopts.role_arn;
+		state->mapping_read = true;
+		check_account_template(state);
+	}
+	accounts = accounts_to_call(state, wanted, filtered);
+	state->accounts_called = list_length(accounts);
+	prepare_signing(state, set.regions != NIL && accounts != NIL);
+	MemoryContextSwitchTo(old);
+
+	cks_scan_begin(&state->scan, query_cxt);
+	state->scan.credential_calls = state->credential_calls;
+	foreach(lc, accounts)
+	{
+		set.account_id = lfirst(lc);
+		set.credentials = state->role_arn ? NULL : state->credentials;
+		cks_scan_add_streams(&state->scan, &set);
+	}
+	state->started = true;
+}
