@@ -21,6 +21,16 @@
 #include "http.h"
 #include "http_internal.h"
 
+/* The kept headers belong to one status line; drop them for the next. */
+static void
+forget_kept_headers(CksHttpResponse *response)
+{
+	free(response->request_id);
+	free(response->error_type);
+	free(response->date);
+	response->request_id = response->error_type = response->date = NULL;
+}
+
 /*
  * Bodies are wiped before they are freed: an STS body holds temporary
  * keys, and an error body may echo the session token.
@@ -31,9 +41,7 @@ cks_http_response_clear(CksHttpResponse *response)
 	if (response->body)
 		explicit_bzero(response->body, response->body_len);
 	free(response->body);
-	free(response->request_id);
-	free(response->error_type);
-	free(response->date);
+	forget_kept_headers(response);
 	memset(response, 0, sizeof(*response));
 }
 
@@ -138,18 +146,12 @@ header_is(const char *line, size_t len, const char *name, size_t *value_at)
 size_t
 cks_http_read_header(char *line, size_t size, size_t nitems, void *arg)
 {
-	CksHttpTransfer *transfer = arg;
-	CksHttpResponse *response = &transfer->response;
+	CksHttpResponse *response = &((CksHttpTransfer *) arg)->response;
 	size_t		len = size * nitems;
 	size_t		at;
 
 	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0)
-	{
-		free(response->request_id);
-		free(response->error_type);
-		free(response->date);
-		response->request_id = response->error_type = response->date = NULL;
-	}
+		forget_kept_headers(response);
 	else if (header_is(line, len, "x-amzn-RequestId", &at) ||
 			 header_is(line, len, "x-amz-request-id", &at))
 		keep_header_value(&response->request_id, line + at, len - at);
