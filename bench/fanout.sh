@@ -6,7 +6,8 @@
 #
 #   bench/fanout.sh                  # caps 64 and 256, 2 runs each
 #   bench/fanout.sh --caps 64 --reps 1
-#   bench/fanout.sh --accounts       # also try the 500-accounts shape
+#   bench/fanout.sh --accounts       # also 500 accounts x 17 regions (one
+#                                    # server, accounts + role_arn {account})
 #
 # Builds and installs the extension and runs bench/fanout.py in a
 # throwaway cluster, both under /tmp/pgvenv.lock; prints a markdown table

@@ -26,7 +26,8 @@
  *	  descriptor budget (fd.c's AcquireExternalFD), so a fan-out wider than
  *	  the backend may open fails those transfers with a clear reason
  *	  instead of starving PostgreSQL of fds or hanging.  The sockets, the
- *	  timer and the budget live in http_events.c.
+ *	  timer and the budget live in http_events.c; what a response's bytes
+ *	  become (body, kept headers) in http_response.c.
  *
  *	  Frontend-safe: uses malloc for everything curl touches, never palloc,
  *	  so no error can be thrown from inside a curl callback.  (The fd
@@ -45,21 +46,8 @@
 
 #include "http.h"
 #include "http_events.h"
+#include "http_internal.h"
 
-struct CksHttpTransfer
-{
-	CURL	   *easy;
-	struct curl_slist *headers;
-	CksHttpResponse response;
-	bool		done;
-	CksHttpId	id;
-	const void *owner;
-	size_t		body_capacity;
-	bool		body_too_large;
-	bool		out_of_fds;		/* a socket was refused: fd budget spent */
-	struct CksHttpTransfer *prev;
-	struct CksHttpTransfer *next;
-};
 
 /* Idle easy handles kept for reuse; connections live in the multi handle. */
 #define IDLE_HANDLES_MAX	16
@@ -120,145 +108,6 @@ cks_http_reserve_connections(long n)
 	cached_connections = n;
 	if (multi_handle != NULL)
 		curl_multi_setopt(multi_handle, CURLMOPT_MAXCONNECTS, cached_connections);
-}
-
-/*
- * Bodies are wiped before they are freed: an STS body holds temporary
- * keys, and an error body may echo the session token.
- */
-static void
-free_response(CksHttpResponse *response)
-{
-	if (response->body)
-		explicit_bzero(response->body, response->body_len);
-	free(response->body);
-	free(response->request_id);
-	free(response->error_type);
-	free(response->date);
-	memset(response, 0, sizeof(*response));
-}
-
-/*
- * The most body this response may have: a page for a 2xx, much less for an
- * error, whose body is only a code and a message.  The status is known
- * before the first body byte arrives.
- */
-static size_t
-body_limit(CksHttpTransfer *transfer)
-{
-	long		status = 0;
-
-	if (curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
-		status >= 200 && status < 300)
-		return CKS_HTTP_MAX_BODY;
-	return CKS_HTTP_MAX_ERROR_BODY;
-}
-
-/*
- * Append received bytes to the body.  Returning less than asked makes curl
- * fail the transfer, which is how an oversized or unallocatable body ends.
- */
-static size_t
-write_body(char *data, size_t size, size_t nmemb, void *arg)
-{
-	CksHttpTransfer *transfer = arg;
-	CksHttpResponse *response = &transfer->response;
-	size_t		len = size * nmemb;
-	size_t		needed = response->body_len + len + 1;
-
-	if (needed > body_limit(transfer))
-	{
-		transfer->body_too_large = true;
-		return 0;
-	}
-	if (needed > transfer->body_capacity)
-	{
-		size_t		capacity = transfer->body_capacity ? transfer->body_capacity : 16384;
-		char	   *grown;
-
-		while (capacity < needed)
-			capacity *= 2;
-		/* not realloc: the old buffer is wiped, see free_response */
-		grown = malloc(capacity);
-		if (grown == NULL)
-			return 0;
-		if (response->body)
-		{
-			memcpy(grown, response->body, response->body_len);
-			explicit_bzero(response->body, response->body_len);
-			free(response->body);
-		}
-		response->body = grown;
-		transfer->body_capacity = capacity;
-	}
-	memcpy(response->body + response->body_len, data, len);
-	response->body_len += len;
-	response->body[response->body_len] = '\0';
-	return len;
-}
-
-/* Copy a header's value (trimmed) into *slot, replacing an older one. */
-static void
-keep_header_value(char **slot, const char *value, size_t len)
-{
-	char	   *copy;
-
-	while (len > 0 && (*value == ' ' || *value == '\t'))
-	{
-		value++;
-		len--;
-	}
-	while (len > 0 && (value[len - 1] == '\r' || value[len - 1] == '\n' ||
-					   value[len - 1] == ' ' || value[len - 1] == '\t'))
-		len--;
-	copy = malloc(len + 1);
-	if (copy == NULL)
-		return;
-	memcpy(copy, value, len);
-	copy[len] = '\0';
-	free(*slot);
-	*slot = copy;
-}
-
-static bool
-header_is(const char *line, size_t len, const char *name, size_t *value_at)
-{
-	size_t		name_len = strlen(name);
-
-	if (len <= name_len || line[name_len] != ':' ||
-		strncasecmp(line, name, name_len) != 0)
-		return false;
-	*value_at = name_len + 1;
-	return true;
-}
-
-/*
- * Keep the few response headers the protocol layers need.  A new status
- * line (after a 100 Continue, say) starts the set afresh.
- */
-static size_t
-read_header(char *line, size_t size, size_t nitems, void *arg)
-{
-	CksHttpTransfer *transfer = arg;
-	CksHttpResponse *response = &transfer->response;
-	size_t		len = size * nitems;
-	size_t		at;
-
-	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0)
-	{
-		free(response->request_id);
-		free(response->error_type);
-		free(response->date);
-		response->request_id = response->error_type = response->date = NULL;
-	}
-	else if (header_is(line, len, "x-amzn-RequestId", &at) ||
-			 header_is(line, len, "x-amz-request-id", &at))
-		keep_header_value(&response->request_id, line + at, len - at);
-	else if (header_is(line, len, "X-Amzn-ErrorType", &at))
-		keep_header_value(&response->error_type, line + at, len - at);
-	else if (header_is(line, len, "Date", &at))
-		keep_header_value(&response->date, line + at, len - at);
-	return len;
 }
 
 static CURL *
@@ -411,9 +260,9 @@ configure_easy_handle(CksHttpTransfer *transfer, const CksHttpRequest *req,
 		curl_easy_setopt(easy, CURLOPT_USERAGENT, "cks_fdw/1.0"),
 		set_method_and_body(easy, req),
 		curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers),
-		curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_body),
+		curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, cks_http_write_body),
 		curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer),
-		curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, read_header),
+		curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, cks_http_read_header),
 		curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer),
 		curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, curl_errbuf),
 		curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer),
@@ -459,7 +308,7 @@ destroy_transfer(CksHttpTransfer *transfer)
 			curl_easy_cleanup(transfer->easy);
 	}
 	free_header_list(transfer->headers);
-	free_response(&transfer->response);
+	cks_http_response_clear(&transfer->response);
 	free(transfer);
 }
 
@@ -544,7 +393,7 @@ finish_transfer(CksHttpTransfer *transfer, CURLcode result)
 				 "could not watch a socket: %s", curl_easy_strerror(result));
 	else if (transfer->body_too_large)
 		snprintf(response->error, sizeof(response->error),
-				 "response body larger than %zu bytes", body_limit(transfer));
+				 "response body larger than %zu bytes", cks_http_body_limit(transfer));
 	else if (response->error[0] == '\0')
 		snprintf(response->error, sizeof(response->error), "%s",
 				 curl_easy_strerror(result));
