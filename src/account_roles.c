@@ -83,7 +83,8 @@ role_entry(Oid umid, const char *account_id, bool create)
 
 	memset(&key, 0, sizeof(key));
 	key.umid = umid;
-	strlcpy(key.account_id, account_id, sizeof(key.account_id));
+	/* not strlcpy: PostgreSQL 17 headers built on a newer libc do not declare it */
+	snprintf(key.account_id, sizeof(key.account_id), "%s", account_id);
 	entry = hash_search(role_cache, &key, create ? HASH_ENTER : HASH_FIND, &found);
 	if (entry && !found)
 	{
