@@ -315,6 +315,12 @@ check_page(const CksPageRule *rule, struct json_object *root, CksJsonPage *page)
 	if (token != NULL && !json_object_is_type(token, json_type_string))
 		return psprintf("response field \"%s\" is not a string",
 						rule->response_token);
+	/* a NUL would cut the token we send back: the next page would differ */
+	if (token != NULL &&
+		strlen(json_object_get_string(token)) !=
+		(size_t) json_object_get_string_len(token))
+		return psprintf("response field \"%s\" contains a NUL byte",
+						rule->response_token);
 
 	if (rule->truncated_field == NULL)
 		page->truncated = token != NULL && json_object_get_string_len(token) > 0;

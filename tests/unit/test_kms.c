@@ -364,6 +364,11 @@ test_parse_wrong_types(void)
 					   "response says \"Truncated\" but has no \"NextMarker\"");
 	check_bad_page_str("{\"CustomKeyStores\":[],\"NextMarker\":\"\",\"Truncated\":true}",
 					   "response says \"Truncated\" but has no \"NextMarker\"");
+	/* found by fuzz_kms: a marker cut at its NUL would not be the marker */
+	check_bad_page_str("{\"CustomKeyStores\":[],\"NextMarker\":\"\\u0000VyLTE=\",\"Truncated\":true}",
+					   "response field \"NextMarker\" contains a NUL byte");
+	check_bad_page_str("{\"CustomKeyStores\":[],\"NextMarker\":\"ab\\u0000c\"}",
+					   "response field \"NextMarker\" contains a NUL byte");
 }
 
 static void
