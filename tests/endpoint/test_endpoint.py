@@ -72,6 +72,10 @@ class EndpointProcess:
     """A kms_endpoint.py child process on a free port."""
 
     def __init__(self, extra_args=()):
+        # CKS_ENDPOINT_TEST_ARGS="--event-loop" runs every test against
+        # the event-loop serving mode
+        extra_args = (list(extra_args)
+                      + os.environ.get("CKS_ENDPOINT_TEST_ARGS", "").split())
         self.dir = tempfile.mkdtemp(prefix="cks-endpoint-test-")
         self.port_file = os.path.join(self.dir, "port")
         self.proc = subprocess.Popen(
