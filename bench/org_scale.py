@@ -11,7 +11,10 @@ runs the same query twice:
   second  the roles cached: KMS calls only
 
 Ideal: first = one STS + one KMS latency (200 ms), second = one KMS
-latency (100 ms).  Wall time is psql's \\timing of the query.
+latency (100 ms).  Wall time is psql's \\timing of the query.  bench/org
+runs the endpoint with --event-loop (latency by timers in one thread, not
+a sleeping thread per request); the mode used is asked of the endpoint
+(GET /_cks/info) and printed with the figures.
 """
 import argparse
 import datetime
@@ -167,6 +170,7 @@ def main():
     parser.add_argument("--reps", type=int, default=3)
     args = parser.parse_args()
 
+    mode = ctl.call("GET", "/_cks/info")["mode"]
     ctl.reset()
     ctl.accounts(str(FIRST), str(FIRST + N_ACCOUNTS - 1), stores_per_region=STORES)
     create_objects()
@@ -203,11 +207,15 @@ def main():
         % (datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
            args.reps, ROWS, ideal_first, ideal_second),
         "",
-        "Endpoint floor, measured in the same run: %d KMS requests sent at once by a "
-        "minimal client (pre-signed, one thread and keep-alive connection each, nothing parsed) "
-        "take %s ms (%.2f× one latency). That is what the Python endpoint itself needs to "
-        "verify signatures and answer this many requests on this 2-core machine; no client "
-        "can do the second query faster here."
+        "Endpoint: tests/endpoint/kms_endpoint.py in its %s mode%s."
+        % (mode, " (`--event-loop`: one asyncio thread, the latency applied by timers)"
+           if mode == "event-loop" else " (a sleeping thread per request)"),
+        "",
+        "Endpoint floor, measured in the same run against the same endpoint: %d KMS requests "
+        "sent at once by a minimal client (pre-signed, one thread and keep-alive connection "
+        "each, nothing parsed) take %s ms (%.2f× one latency). That is what the Python "
+        "endpoint itself needs to verify signatures and answer this many requests on this "
+        "2-core machine; no client can do the second query faster here."
         % (N_ACCOUNTS * len(REGIONS), fmt(floors), statistics.median(floors) / LATENCY_MS),
         "",
         "| set-up | first query ms | ratio | second query ms | ratio | second ÷ endpoint floor | STS / KMS requests |",
