@@ -230,6 +230,7 @@ def main():
     args = ap.parse_args()
     caps = [int(c) for c in args.caps.split(",")]
 
+    mode = ctl.call("GET", "/_cks/info")["mode"]
     ctl.reset()
     setup(caps)
     ctl.config(kms_latency_ms=LATENCY_MS)
@@ -239,6 +240,8 @@ def main():
     out = ["# Fan-out: %d DescribeCustomKeyStores in one query (%d regions x "
            "%d pushed-down ids, one account), %d ms per request" % (
                TOTAL, len(REGIONS), N_IDS, LATENCY_MS), "",
+           "Endpoint: tests/endpoint/kms_endpoint.py in its %s mode; the ceiling "
+           "is measured against it." % mode, "",
            "Backend VmRSS before the first query: %d kB" % rss0["VmRSS"], "",
            "| max_concurrent_requests | ideal (N/cap x latency) | endpoint ceiling "
            "(Python, cap threads) | cks_fdw runs | cks_fdw / max(ideal, ceiling) "

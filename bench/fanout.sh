@@ -11,11 +11,13 @@
 #
 # Builds and installs the extension and runs bench/fanout.py in a
 # throwaway cluster, both under /tmp/pgvenv.lock; prints a markdown table
-# (also written to bench/fanout-last.md).
+# (also written to bench/fanout-last.md).  The endpoint runs with
+# --event-loop (tests/endpoint/event_loop.py: latency by timers in one
+# thread); the tables say which mode was used.
 set -eu
 cd "$(dirname "$0")/.."
 . tools/endpoint.sh
-start_endpoint
+start_endpoint --event-loop
 export CKS_ENDPOINT_URL
 echo "== waiting for /tmp/pgvenv.lock, then install and the benchmark"
 flock /tmp/pgvenv.lock bash -c '

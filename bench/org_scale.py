@@ -11,7 +11,10 @@ runs the same query twice:
   second  the roles cached: KMS calls only
 
 Ideal: first = one STS + one KMS latency (200 ms), second = one KMS
-latency (100 ms).  Wall time is psql's \\timing of the query.
+latency (100 ms).  Wall time is psql's \\timing of the query.  bench/org
+runs the endpoint with --event-loop (latency by timers in one thread, not
+a sleeping thread per request); the mode used is asked of the endpoint
+(GET /_cks/info) and printed with the figures.
 """
 import argparse
 import datetime
@@ -103,17 +106,21 @@ def requests_since(seq):
 
 def endpoint_floor(n_requests):
     """Wall ms for n_requests KMS requests sent all at once by the lightest
-    client possible (pre-signed with botocore, one thread and connection
-    each, no parsing): what the endpoint itself needs at this latency on
-    this machine, whatever the client."""
-    import threading
-    import http.client
+    client possible (pre-signed with botocore, one keep-alive connection
+    each, all of them driven by one thread with selectors, only the status
+    line and Content-Length read): what the endpoint itself needs at this
+    latency on this machine, whatever the client.  (A thread per request
+    on the client side costs as much as on the endpoint's side.)"""
+    import selectors
+    import socket
+    import time
     import urllib.parse
     import botocore.auth
     import botocore.awsrequest
     import botocore.credentials
     body = b'{"Limit":1000}'
-    prepared = []
+    host = urllib.parse.urlparse(ENDPOINT)
+    wires = []
     for i in range(n_requests):
         region = REGIONS[i % len(REGIONS)]
         req = botocore.awsrequest.AWSRequest(
@@ -122,37 +129,48 @@ def endpoint_floor(n_requests):
                      "X-Amz-Target": "TrentService.DescribeCustomKeyStores"})
         botocore.auth.SigV4Auth(botocore.credentials.Credentials(AKID, SECRET),
                                 "kms", region).add_auth(req)
-        prepared.append(dict(req.headers.items()))
-    host = urllib.parse.urlparse(ENDPOINT)
-    conns = [http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+        lines = ["POST / HTTP/1.1", "Host: %s" % host.netloc,
+                 "Content-Length: %d" % len(body)]
+        lines += ["%s: %s" % kv for kv in req.headers.items()]
+        wires.append(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+    socks = [socket.create_connection((host.hostname, host.port), 30)
              for _ in range(n_requests)]
-    for c in conns:
-        c.connect()
-    barrier = threading.Barrier(n_requests + 1)
+    sel = selectors.DefaultSelector()
+    replies = {}
+    for s in socks:
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ)
+        replies[s] = b""
     errors = []
-
-    def send(i):
-        barrier.wait()
-        try:
-            conns[i].request("POST", "/", body=body, headers=prepared[i])
-            resp = conns[i].getresponse()
-            resp.read()
-            if resp.status != 200:
-                errors.append(resp.status)
-        except Exception as e:                          # noqa: BLE001
-            errors.append(repr(e))
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(n_requests)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    import time
     t0 = time.monotonic()
-    for t in threads:
-        t.join()
+    for s, wire in zip(socks, wires):
+        s.sendall(wire)         # a few hundred bytes: the buffer takes them
+    pending = n_requests
+    while pending:
+        events = sel.select(timeout=30)
+        if not events:
+            raise RuntimeError("endpoint floor: %d answers missing" % pending)
+        for key, _ in events:
+            s = key.fileobj
+            chunk = s.recv(65536)
+            replies[s] += chunk
+            head, sep, rest = replies[s].partition(b"\r\n\r\n")
+            if chunk and not sep:
+                continue
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            if chunk and len(rest) < length:
+                continue
+            if not head.startswith(b"HTTP/1.1 200 "):
+                errors.append(head.split(b"\r\n")[0] or b"closed")
+            sel.unregister(s)
+            pending -= 1
     elapsed = (time.monotonic() - t0) * 1000
-    for c in conns:
-        c.close()
+    for s in socks:
+        s.close()
     if errors:
         raise RuntimeError("endpoint floor: %d errors, e.g. %s" % (len(errors), errors[0]))
     return elapsed
@@ -167,6 +185,10 @@ def main():
     parser.add_argument("--reps", type=int, default=3)
     args = parser.parse_args()
 
+    mode = ctl.call("GET", "/_cks/info")["mode"]
+    max_files = subprocess.run(
+        ["psql", "-X", "-At", "-d", "postgres", "-c", "SHOW max_files_per_process"],
+        stdout=subprocess.PIPE, text=True, check=True).stdout.strip()
     ctl.reset()
     ctl.accounts(str(FIRST), str(FIRST + N_ACCOUNTS - 1), stores_per_region=STORES)
     create_objects()
@@ -203,11 +225,17 @@ def main():
         % (datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
            args.reps, ROWS, ideal_first, ideal_second),
         "",
-        "Endpoint floor, measured in the same run: %d KMS requests sent at once by a "
-        "minimal client (pre-signed, one thread and keep-alive connection each, nothing parsed) "
+        "Endpoint: tests/endpoint/kms_endpoint.py in its %s mode%s. Cluster: "
+        "max_files_per_process %s (a backend's connections may use a third of what it leaves)."
+        % (mode, " (`--event-loop`: one asyncio thread, the latency applied by timers)"
+           if mode == "event-loop" else " (a sleeping thread per request)", max_files),
+        "",
+        "Endpoint floor, measured in the same run against the same endpoint: %d KMS requests "
+        "sent at once by a minimal client (pre-signed, one keep-alive connection each, all "
+        "driven by one thread with selectors, nothing parsed but the status and length) "
         "take %s ms (%.2f× one latency). That is what the Python endpoint itself needs to "
         "verify signatures and answer this many requests on this 2-core machine; no client "
-        "can do the second query faster here."
+        "can do the second query much faster here."
         % (N_ACCOUNTS * len(REGIONS), fmt(floors), statistics.median(floors) / LATENCY_MS),
         "",
         "| set-up | first query ms | ratio | second query ms | ratio | second ÷ endpoint floor | STS / KMS requests |",

@@ -22,8 +22,17 @@ MATCH_KEYS = {"service", "operation", "region", "account"}
 MAX_FAULT_BYTES = 256 << 20
 
 
+# "threaded" (the default) or "event-loop"; set by kms_endpoint.main
+SERVING_MODE = "threaded"
+
+
 def ctl_health(args, query):
     return 200, {"ok": True}
+
+
+def ctl_info(args, query):
+    """How this endpoint serves, so benchmarks can report it."""
+    return 200, {"mode": SERVING_MODE}
 
 
 def ctl_log(args, query):
@@ -192,6 +201,7 @@ def ctl_get_clusters(args, query):
 
 ROUTES = {
     ("GET", "/_cks/health"): ctl_health,
+    ("GET", "/_cks/info"): ctl_info,
     ("GET", "/_cks/log"): ctl_log,
     ("POST", "/_cks/reset"): ctl_reset,
     ("POST", "/_cks/fault"): ctl_fault,

@@ -10,7 +10,8 @@ errors, signature checks, temporary credentials and every injected fault.
 
 It also runs test_services.py, test_inventory.py and test_keyless.py (the
 Organizations, CloudHSM, ListKeys/DescribeKey, IMDS, ECS and web identity
-checks), which share a second endpoint started with an account range.
+checks), which share a second endpoint started with an account range, and
+test_event_loop.py (the --event-loop serving mode beside the default one).
     /usr/bin/python3 -m unittest discover -s tests/endpoint -v
 
 Each run starts its own endpoint on a free port and stops it afterwards.
@@ -72,6 +73,10 @@ class EndpointProcess:
     """A kms_endpoint.py child process on a free port."""
 
     def __init__(self, extra_args=()):
+        # CKS_ENDPOINT_TEST_ARGS="--event-loop" runs every test against
+        # the event-loop serving mode
+        extra_args = (list(extra_args)
+                      + os.environ.get("CKS_ENDPOINT_TEST_ARGS", "").split())
         self.dir = tempfile.mkdtemp(prefix="cks-endpoint-test-")
         self.port_file = os.path.join(self.dir, "port")
         self.proc = subprocess.Popen(
@@ -1460,7 +1465,8 @@ def main():
         sys.modules[__name__])
     # the services of issues 12-14 (own endpoint with an account range)
     suite.addTests(unittest.defaultTestLoader.loadTestsFromNames(
-        ["test_services", "test_inventory", "test_keyless"]))
+        ["test_services", "test_inventory", "test_keyless",
+         "test_event_loop"]))
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     failed = len(result.failures) + len(result.errors)
     skipped = len(result.skipped)
