@@ -105,8 +105,13 @@ start_follow_up(CksScan *scan, CksFollowUp *follow_up, int stream_index)
 void
 cks_follow_ups_start(CksScan *scan)
 {
-	int			active = cks_scan_requests_in_flight(scan);
+	int			active;
 	int			i;
+
+	/* called for every row: a scan without expansion skips both walks */
+	if (!scan->expands)
+		return;
+	active = cks_scan_requests_in_flight(scan);
 
 	for (i = 0; i < scan->nstreams; i++)
 	{

@@ -65,6 +65,7 @@ cks_scan_release(CksScan *scan)
 	scan->allocated = 0;
 	scan->streams = NULL;
 	scan->follow_ups = NULL;
+	scan->expands = false;
 	scan->emitted_follow_up = -1;
 }
 
@@ -146,6 +147,8 @@ init_stream(CksScan *scan, const CksStreamSet *set, const char *region,
 	stream = &scan->streams[scan->nstreams++];
 	memset(stream, 0, sizeof(CksStream));
 	stream->operation = set->operation;
+	if (set->operation->expansion != NULL)
+		scan->expands = true;
 	stream->account_id = set->account_id;
 	stream->name_account = set->name_account;
 	stream->credentials = set->credentials;
@@ -228,11 +231,18 @@ cks_scan_requests_in_flight(CksScan *scan)
 	return active + cks_scan_accounts_in_flight(scan);
 }
 
+/*
+ * Called for every row: counting what is in flight walks every stream, so
+ * it is skipped once every stream has started.
+ */
 static void
 start_due_streams(CksScan *scan)
 {
-	int			active = cks_scan_requests_in_flight(scan);
+	int			active;
 
+	if (scan->next_to_start >= scan->nstreams)
+		return;
+	active = cks_scan_requests_in_flight(scan);
 	while (active < scan->max_in_flight && scan->next_to_start < scan->nstreams)
 	{
 		request_page(scan, &scan->streams[scan->next_to_start++]);

@@ -146,6 +146,7 @@ typedef struct CksScan
 	int			next_to_start;
 	int			current;
 	CksFollowUp *follow_ups;	/* max_in_flight slots, made when needed */
+	bool		expands;		/* a stream's operation has an expansion */
 	int			emitted_follow_up;	/* slot whose entry was returned last,
 									 * freed at the next call; or -1 */
 	CksCallSettings settings;
