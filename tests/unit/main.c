@@ -15,6 +15,7 @@
 
 extern void run_sigv4_tests(void);
 extern void run_kms_tests(void);
+extern void run_json_error_tests(void);
 extern void run_service_tests(void);
 extern void run_sts_tests(void);
 extern void run_http_tests(void);
@@ -123,6 +124,7 @@ main(void)
 {
 	run_sigv4_tests();
 	run_kms_tests();
+	run_json_error_tests();
 	run_service_tests();
 	run_sts_tests();
 	run_http_tests();
