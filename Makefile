@@ -76,7 +76,7 @@ UNIT_LIBS = -L$(shell $(PG_CONFIG) --pkglibdir) -L$(shell $(PG_CONFIG) --libdir)
 	-lpgcommon -lpgport \
 	$(shell pkg-config --libs $(DEPS_PKGS)) -lm
 
-tests/unit/run_unit: $(UNIT_SRCS) $(CORE_SRCS) $(call source_files,src/*.h) tests/unit/unit.h
+tests/unit/run_unit: $(UNIT_SRCS) $(CORE_SRCS) $(call source_files,src/*.h) $(wildcard tests/unit/*.h)
 	$(CC) $(UNIT_CFLAGS) $(if $(WERROR),-Werror) $(UNIT_EXTRA_CFLAGS) \
 		-o $@ $(UNIT_SRCS) $(CORE_SRCS) $(UNIT_LIBS)
 
