@@ -101,6 +101,7 @@ cks_row_builder_init(CksRowBuilder *builder, const CksTableKind *kind,
 	builder->typioparams = palloc0(sizeof(Oid) * Max(tupdesc->natts, 1));
 	builder->needs_account_id = false;
 	/* entries are the lookup operation's (DescribeKey's for keys) */
+	builder->show_sensitive = show_sensitive;
 	builder->nsensitive = show_sensitive ? 0 :
 		cks_entry_sensitive_paths(cks_lookup_operation(kind->operation),
 								  builder->sensitive_paths);
@@ -404,7 +405,7 @@ cks_build_row(CksRowBuilder *builder, struct json_object *entry,
 		if (!builder->wanted[i])
 			continue;
 		column = &builder->kind->columns[builder->column_of_att[i]];
-		if (column->sensitive && builder->nsensitive > 0)
+		if (column->sensitive && !builder->show_sensitive)
 			continue;			/* removed above; NULL whatever the path says */
 		pos.attname = NameStr(att->attname);
 		pos.field = column->json_path;

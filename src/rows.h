@@ -47,6 +47,7 @@ typedef struct CksRowBuilder
 	FmgrInfo   *input_functions;
 	Oid		   *typioparams;
 	bool		needs_account_id;
+	bool		show_sensitive; /* the table's option of that name */
 	/* the entry's sensitive fields, removed before any column reads it;
 	 * none when the table has show_sensitive 'true' */
 	const char *sensitive_paths[CKS_MAX_SENSITIVE_PATHS];
