@@ -19,8 +19,8 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "account_roles.h"
 #include "access/sysattr.h"
+#include "account_roles.h"
 #include "analyze.h"
 #include "commands/defrem.h"
 #include "credentials.h"

@@ -251,6 +251,11 @@ wipe_strings(struct json_object *value, int depth)
 	}
 }
 
+/*
+ * One step of aws_json_remove_path: the first dotted step of path in node.
+ * Steps the entry does not have, or of another type than the path says,
+ * remove nothing: an answer without the field has nothing to hide.
+ */
 static int
 remove_path(struct json_object *node, const char *path, int depth)
 {
