@@ -2,6 +2,7 @@
 #
 #   make && make install     build and install the extension (PGXS)
 #   make unitcheck           C unit runner: signing and protocol, no backend
+#   make sensitivecheck      sensitive fields of botocore's models are marked
 #   make installcheck        pg_regress suite (needs a running cluster and
 #                            the local KMS endpoint: use tests/run-all)
 
@@ -83,7 +84,12 @@ tests/unit/run_unit: $(UNIT_SRCS) $(CORE_SRCS) $(call source_files,src/*.h) $(wi
 unitcheck: tests/unit/run_unit
 	tests/unit/run_unit
 
-.PHONY: unitcheck
+# Fields botocore's models mark sensitive are all marked in the descriptors
+# (python3 with botocore; skipped with a message without one)
+sensitivecheck: tests/unit/run_unit
+	python3 tests/unit/check_sensitive.py tests/unit/run_unit
+
+.PHONY: unitcheck sensitivecheck
 
 # ---- Fuzzing (fuzz/, tests/suites/fuzz.sh) --------------------------------
 # libFuzzer targets on the response and error parsers and the option

@@ -18,6 +18,7 @@
 #include "commands/defrem.h"
 #include "lib/stringinfo.h"
 #include "nodes/value.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 
 #include "option_values.h"
@@ -439,6 +440,21 @@ cks_option_key_manager_all(DefElem *def)
 			 errmsg("invalid value for option \"%s\": \"%s\"", def->defname, value),
 			 errhint("Valid values are \"CUSTOMER\" (customer managed keys only) and \"ALL\".")));
 	return false;				/* keep compiler quiet */
+}
+
+/*
+ * True when def sets an option to its default value: the same text, or for
+ * a boolean any spelling of the same value ('off' for 'false'), so that
+ * the superuser-only check lets anyone state the default.
+ */
+bool
+cks_option_is_default(DefElem *def, const char *default_value, bool boolean)
+{
+	bool		default_bool;
+
+	if (boolean && parse_bool(default_value, &default_bool))
+		return defGetBoolean(def) == default_bool;
+	return strcmp(defGetString(def), default_value) == 0;
 }
 
 /*

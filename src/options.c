@@ -184,6 +184,10 @@ static const CksOption cks_options[] = {
 	{.keyword = "key_manager", .where = CKS_ON_TABLE,
 		.kind = CKS_KIND_KEY_MANAGER, .offset = SCAN_FIELD(all_key_managers),
 	.default_value = "CUSTOMER"},
+	{.keyword = "show_sensitive", .where = CKS_ON_TABLE, .kind = CKS_KIND_BOOL,
+		.offset = SCAN_FIELD(show_sensitive), .default_value = "false", .superuser_only = true,
+		.superuser_detail = "It shows fields that AWS marks sensitive, such as a CloudHSM cluster's PRECO password, to every role that can read the table.",
+	.superuser_hint = "Foreign tables with show_sensitive may only be created or modified by a superuser."},
 
 	{.keyword = "access_key_id", .where = CKS_ON_USER_MAPPING,
 	.kind = CKS_KIND_CREDENTIAL, .offset = USER_FIELD(access_key_id)},
@@ -534,7 +538,7 @@ check_privilege(const CksOption *opt, DefElem *def)
 	if (!opt->superuser_only || superuser())
 		return;
 	if (opt->default_value != NULL &&
-		strcmp(defGetString(def), opt->default_value) == 0)
+		cks_option_is_default(def, opt->default_value, opt->kind == CKS_KIND_BOOL))
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

@@ -237,6 +237,11 @@ class KeysAndClusters(ServiceTest):
                                               "states": ["UNINITIALIZED"]})
         self.assertEqual([c["State"] for c in both["Clusters"]],
                          ["UNINITIALIZED"])
+        # a PRECO password until initialized, none after (cks_fdw hides it)
+        self.assertRegex(both["Clusters"][0]["PreCoPassword"],
+                         r"^preco-[0-9a-f]{20}$")
+        self.assertEqual([c["State"] for c in every if "PreCoPassword" in c],
+                         ["UNINITIALIZED"])
         self.assertEqual(hsm.describe_clusters(Filters={"clusterIds": [
             "cluster-doesnotexist"]})["Clusters"], [])
         self.assertEqual(client("cloudhsmv2", fx.ACCOUNT_2,

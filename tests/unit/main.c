@@ -24,6 +24,8 @@ extern void run_xml_tests(void);
 extern void run_secrets_tests(void);
 extern void run_aws_error_tests(void);
 extern void run_keyless_tests(void);
+extern void run_sensitive_tests(void);
+extern void dump_descriptors(void);
 
 static int	passed;
 static int	failed;
@@ -119,9 +121,18 @@ unit_read_file(const char *path, size_t *len)
 	return buf;
 }
 
+/*
+ * "--descriptors": print the operation and column descriptors as JSON
+ * (tests/unit/check_sensitive.py reads them) instead of running tests.
+ */
 int
-main(void)
+main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "--descriptors") == 0)
+	{
+		dump_descriptors();
+		return 0;
+	}
 	run_sigv4_tests();
 	run_kms_tests();
 	run_json_error_tests();
@@ -133,6 +144,7 @@ main(void)
 	run_secrets_tests();
 	run_aws_error_tests();
 	run_keyless_tests();
+	run_sensitive_tests();
 
 	printf("%d passed, %d failed", passed, failed);
 	if (skipped > 0)
