@@ -89,7 +89,7 @@ unitcheck: tests/unit/run_unit
 # libFuzzer targets on the response and error parsers and the option
 # grammars, built with clang as frontend code like the unit runner, with
 # ASan and UBSan (any UB aborts).
-#   make fuzz                builds fuzz/build/fuzz_{kms,sts,names,keyless}
+#   make fuzz                builds fuzz/build/fuzz_{kms,sts,names,keyless,fetch}
 #   fuzz/build/fuzz_kms fuzz/corpus/kms     runs one (see tests/suites/fuzz.sh)
 FUZZ_CC = clang
 FUZZ_CFLAGS = -DFRONTEND -g -O1 -fno-omit-frame-pointer \
@@ -119,7 +119,13 @@ fuzz/build/fuzz_keyless: fuzz/fuzz_keyless.c fuzz/fuzz_common.c fuzz/fuzz_common
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_keyless.c fuzz/fuzz_common.c $(KEYLESS_FUZZ_SRCS) $(UNIT_LIBS)
 
-fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts fuzz/build/fuzz_names fuzz/build/fuzz_keyless
+FETCH_FUZZ_SRCS = src/source_fetch.c $(KEYLESS_FUZZ_SRCS)
+fuzz/build/fuzz_fetch: fuzz/fuzz_fetch.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(FETCH_FUZZ_SRCS) $(wildcard src/*.h)
+	@mkdir -p fuzz/build
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_fetch.c fuzz/fuzz_common.c $(FETCH_FUZZ_SRCS) $(UNIT_LIBS)
+
+fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts fuzz/build/fuzz_names fuzz/build/fuzz_keyless \
+	fuzz/build/fuzz_fetch
 
 .PHONY: fuzz
 

@@ -357,19 +357,56 @@ cks_fetch_container(CksFetchTransport *t, const char *url,
 
 /* How much of a token is enough to recognise it quoted in a message. */
 #define TOKEN_QUOTE_PREFIX	16
+/* The longest problem or AWS message a detail shows. */
+#define MAX_SHOWN_TEXT		1024
+
+/* Whether text quotes the start of the token (a hostile STS has it). */
+static bool
+quotes_token(const char *text, const char *token)
+{
+	char		prefix[TOKEN_QUOTE_PREFIX + 1];
+	bool		quotes;
+
+	snprintf(prefix, sizeof(prefix), "%s", token ? token : "");
+	quotes = prefix[0] != '\0' && strstr(text, prefix) != NULL;
+	explicit_bzero(prefix, sizeof(prefix));
+	return quotes;
+}
+
+/*
+ * A problem with STS's answer, made fit to show (aws_text_sanitize:
+ * bounded, control characters escaped, the token redacted), and withheld
+ * if it still quotes the start of the token: the XML parser's complaint
+ * may repeat an element name, which a hostile endpoint may make the
+ * token.  palloc'd.
+ */
+static char *
+shown_problem(const char *problem, const char *token)
+{
+	const char *secrets[1];
+	char	   *shown;
+
+	secrets[0] = token;
+	shown = aws_text_sanitize(problem, MAX_SHOWN_TEXT, secrets, lengthof(secrets));
+	if (quotes_token(shown, token))
+	{
+		pfree(shown);
+		shown = pstrdup("(withheld: it quotes the web identity token)");
+	}
+	return shown;
+}
 
 /*
  * The STS error of a refused AssumeRoleWithWebIdentity, sanitized and
- * bounded like every AWS error (aws_error_sanitize, which also redacts
- * the token), and withheld if it still quotes a piece of the token.
+ * bounded like every AWS error, the token kept out.
  */
 static char *
 web_identity_error_detail(const CksFetchAnswer *a, const char *token)
 {
 	CksAwsError err;
+	char	   *text;
+	char	   *withheld;
 	char	   *detail;
-	const char *message;
-	char		prefix[TOKEN_QUOTE_PREFIX + 1];
 	const char *secrets[1];
 
 	memset(&err, 0, sizeof(err));
@@ -377,15 +414,24 @@ web_identity_error_detail(const CksFetchAnswer *a, const char *token)
 					a->body_len, &err);
 	secrets[0] = token;
 	aws_error_sanitize(&err, secrets, lengthof(secrets));
-	snprintf(prefix, sizeof(prefix), "%s", token ? token : "");
-	message = err.message ? err.message : "(no message)";
-	if (prefix[0] != '\0' && strstr(message, prefix) != NULL)
-		message = "(withheld: it quotes the web identity token)";
-	explicit_bzero(prefix, sizeof(prefix));
-	detail = psprintf("AWS error %s: %s (HTTP %ld%s%s).",
-					  err.code ? err.code : "(no code)", message,
-					  a->status, err.request_id ? ", request id " : "",
-					  err.request_id ? err.request_id : "");
+	text = psprintf("AWS error %s: %s (HTTP %ld%s%s).",
+					err.code ? err.code : "(no code)",
+					err.message ? err.message : "(no message)",
+					a->status, err.request_id ? ", request id " : "",
+					err.request_id ? err.request_id : "");
+	withheld = psprintf("AWS error (withheld: it quotes the web identity token) (HTTP %ld).",
+						a->status);
+	/* the fields are sanitized already: withhold, do not escape again */
+	if (quotes_token(text, token))
+	{
+		detail = withheld;
+		pfree(text);
+	}
+	else
+	{
+		detail = text;
+		pfree(withheld);
+	}
 	aws_error_free(&err);
 	return detail;
 }
@@ -424,7 +470,8 @@ cks_fetch_web_identity(CksFetchTransport *t, const char *sts_url,
 	memset(&err, 0, sizeof(err));
 	if (!sts_parse_web_identity_response(a.body ? a.body : "", a.body_len,
 										 a.status, out, &err))
-		problem = pstrdup(err.message ? err.message : "it cannot be parsed");
+		problem = shown_problem(err.message ? err.message : "it cannot be parsed",
+								token);
 	else if (!cks_check_credentials(out, false, &problem))
 		sts_credentials_free(out);
 	aws_error_free(&err);
