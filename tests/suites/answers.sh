@@ -82,6 +82,12 @@ BEGIN
 END $$;
 SELECT make_keyless(s, :'ep')
   FROM unnest(ARRAY['instance', 'container', 'web_identity', 'chain']) s;
+-- STS AssumeRole on top of the instance role
+CREATE SERVER role FOREIGN DATA WRAPPER cks_fdw OPTIONS (region 'us-east-1',
+  endpoint :'ep', sts_endpoint :'ep', max_attempts '2');
+CREATE USER MAPPING FOR CURRENT_USER SERVER role OPTIONS (credential_source 'instance',
+  role_arn 'arn:aws:iam::111111111111:role/cks-reader');
+CREATE FOREIGN TABLE role_t (custom_key_store_id text) SERVER role;
 EOF
 	fail "servers, mappings and tables in the scratch cluster" "$(cat "$scratch/setup.out")"
 
@@ -98,10 +104,10 @@ print(len(ctl.call("GET", "/_cks/fault")["faults"]))'
 }
 
 played=0
-# play NAME TABLE SOURCE EXPECT SERVICE STEP...: run one scripted sequence.
-# EXPECT is a SQLSTATE, or "rows".
+# play NAME TABLE NAMED EXPECT SERVICE STEP...: run one scripted sequence.
+# EXPECT is a SQLSTATE, or "rows"; NAMED, what the error must name.
 play() {
-	local name=$1 table=$2 source=$3 expect=$4 service=$5 out state
+	local name=$1 table=$2 named=$3 expect=$4 service=$5 out state
 	shift 5
 	out="$scratch/$name.out"
 	$CTL reset
@@ -116,15 +122,16 @@ play() {
 		else
 			fail "$name: rows" "$(cat "$out")"
 		fi
-	elif [ "$state" = "$expect" ] &&
-		grep -q "could not get AWS credentials from credential_source \"$source\"" "$out"; then
-		ok "$name: $state, naming credential_source \"$source\""
+	elif [ "$state" = "$expect" ] && grep -qF -- "$named" "$out"; then
+		ok "$name: $state, naming $named"
 	else
-		fail "$name: $expect naming credential_source \"$source\"" "$(cat "$out")"
+		fail "$name: $expect naming $named" "$(cat "$out")"
 	fi
 	check_absent "$name: the backend did not crash" \
 		"server closed the connection unexpectedly" "$out"
-	check_eq "$name: every scripted answer was used" 0 "$(scripts_left)"
+	if [ -z "${SPARE:-}" ]; then
+		check_eq "$name: every scripted answer was used" 0 "$(scripts_left)"
+	fi
 }
 
 log_start=$(stat -c %s "$scratch/run/server.log")
@@ -132,42 +139,65 @@ log_start=$(stat -c %s "$scratch/run/server.log")
 # the issue 19 crash: a token, a GET refused (401), the new token refused
 # (403 / 404 / 405): IMDSv1 without a token, which the endpoint refuses
 for refused in 403 404 405; do
-	play "token, 401, token $refused" instance_t instance 28000 imds pass 401 "$refused"
+	play "token, 401, token $refused" instance_t 'credential_source "instance"' 28000 imds pass 401 "$refused"
 	check_contains "... the detail says the IMDSv1 GET was refused" \
 		"asked without a token, IMDSv1" "$scratch/token, 401, token $refused.out"
 done
 # the same where the endpoint allows IMDSv1: the fallback gets the rows
 CONFIG=imds_v1_allowed=true play "token, 401, token 403, IMDSv1 allowed" \
 	instance_t instance rows imds pass 401 403
-play "token refused at once" instance_t instance 28000 imds 403
-play "a new token refused too (401 twice)" instance_t instance 28000 imds pass 401 pass 401
+play "token refused at once" instance_t 'credential_source "instance"' 28000 imds 403
+play "a new token refused too (401 twice)" instance_t 'credential_source "instance"' 28000 imds pass 401 pass 401
 check_contains "... saying so" "a new IMDSv2 session token was refused too" \
 	"$scratch/a new token refused too (401 twice).out"
-play "token 500 twice" instance_t instance 28000 imds 500 500
-play "token: connection closed twice" instance_t instance HV00N imds close close
+play "token 500 twice" instance_t 'credential_source "instance"' 28000 imds 500 500
+play "token: connection closed twice" instance_t 'credential_source "instance"' HV00N imds close close
 start=$(now_ms)
-play "token: no answer twice" instance_t instance HV00N imds hang:4000 hang:4000
+play "token: no answer twice" instance_t 'credential_source "instance"' HV00N imds hang:4000 hang:4000
 check_lt "... within the metadata timeouts (ms)" "$(($(now_ms) - start))" 8000
-play "token not a token" instance_t instance HV004 imds "200:not a token"
-play "no role" instance_t instance 28000 imds pass 200:
-play "role name not a role" instance_t instance 28000 imds pass "200:../../etc"
-play "credentials not a document" instance_t instance HV004 imds pass pass "200:{}"
-play "credentials GET 404" instance_t instance 28000 imds pass pass 404
-play "credentials: connection closed twice" instance_t instance HV00N imds pass pass close close
+play "token not a token" instance_t 'credential_source "instance"' HV004 imds "200:not a token"
+play "no role" instance_t 'credential_source "instance"' 28000 imds pass 200:
+play "role name not a role" instance_t 'credential_source "instance"' 28000 imds pass "200:../../etc"
+play "credentials not a document" instance_t 'credential_source "instance"' HV004 imds pass pass "200:{}"
+play "credentials GET 404" instance_t 'credential_source "instance"' 28000 imds pass pass 404
+# A connection closed before any answer on a connection curl reused is
+# retried at once on a new one by curl itself: closes on a kept-alive
+# connection may cost one scripted step more per attempt (SPARE: some may
+# be left over)
+SPARE=1 play "credentials: connection closed" instance_t 'credential_source "instance"' HV00N imds pass pass close close close close
 
-play "container 401" container_t container 28000 ecs 401
-play "container 500 twice" container_t container 28000 ecs 500 500
-play "container: connection closed twice" container_t container HV00N ecs close reset
-play "container answer not JSON" container_t container HV004 ecs "200:<html>"
+play "container 401" container_t 'credential_source "container"' 28000 ecs 401
+play "container 500 twice" container_t 'credential_source "container"' 28000 ecs 500 500
+play "container: connection closed twice" container_t 'credential_source "container"' HV00N ecs close reset
+play "container answer not JSON" container_t 'credential_source "container"' HV004 ecs "200:<html>"
 
 error_xml="<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>token $web_token is bad</Message></Error><RequestId>r-1</RequestId></ErrorResponse>"
-play "web identity 403 quoting the token" web_identity_t web_identity 28000 sts "403:$error_xml"
+play "web identity 403 quoting the token" web_identity_t 'credential_source "web_identity"' 28000 sts "403:$error_xml"
 check_contains "... with the AWS error code" "InvalidIdentityToken" \
 	"$scratch/web identity 403 quoting the token.out"
-play "web identity 500 twice" web_identity_t web_identity 28000 sts 500 500
-play "web identity: connection closed twice" web_identity_t web_identity HV00N sts close close
-play "web identity answer not XML" web_identity_t web_identity HV004 sts "200:<$web_token"
-play "chain (web identity here): 403" chain_t web_identity 28000 sts "403:$error_xml"
+play "web identity 500 twice" web_identity_t 'credential_source "web_identity"' 28000 sts 500 500
+play "web identity: connection closed twice" web_identity_t 'credential_source "web_identity"' HV00N sts close close
+play "web identity answer not XML" web_identity_t 'credential_source "web_identity"' HV004 sts "200:<$web_token"
+play "chain (web identity here): 403" chain_t 'credential_source "web_identity"' 28000 sts "403:$error_xml"
+
+# STS AssumeRole, signed with the instance role's keys (which IMDS hands
+# out normally): refused, unreachable, malformed, failing, and keys
+# refused as expired (fetched again once, then an error: no loop)
+sts_error() {	# sts_error STATUS CODE: a Query-protocol error answer
+	echo "$1:<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>$2</Code><Message>scripted $2</Message></Error><RequestId>r-2</RequestId></ErrorResponse>"
+}
+assume='STS AssumeRole of "arn:aws:iam::111111111111:role/cks-reader"'
+play "assume role 403" role_t "$assume" 42501 sts "$(sts_error 403 AccessDenied)"
+SPARE=1 play "assume role: connection closed" role_t "$assume" HV00N sts close close close close
+play "assume role answer not XML" role_t "$assume" HV004 sts "200:<Assume"
+play "assume role 500 twice" role_t "$assume" HV000 sts \
+	"$(sts_error 500 InternalFailure)" "$(sts_error 500 InternalFailure)"
+play "assume role: keys expired, then refused" role_t "$assume" 42501 sts \
+	"$(sts_error 400 ExpiredToken)" "$(sts_error 403 AccessDenied)"
+play "assume role: keys expired twice" role_t "$assume" 28000 sts \
+	"$(sts_error 400 ExpiredToken)" "$(sts_error 400 ExpiredToken)"
+play "assume role: keys expired, then the role" role_t "$assume" rows sts \
+	"$(sts_error 400 ExpiredToken)" pass
 
 cat "$scratch"/*.out >"$scratch/all.out"
 tail -c +"$((log_start + 1))" "$scratch/run/server.log" >"$scratch/log.part"
