@@ -390,7 +390,7 @@ shown_problem(const char *problem, const char *token)
 	shown = aws_text_sanitize(problem, MAX_SHOWN_TEXT, secrets, lengthof(secrets));
 	if (quotes_token(shown, token))
 	{
-		pfree(shown);
+		cks_secret_free(shown);
 		shown = pstrdup("(withheld: it quotes the web identity token)");
 	}
 	return shown;
@@ -425,7 +425,7 @@ web_identity_error_detail(const CksFetchAnswer *a, const char *token)
 	if (quotes_token(text, token))
 	{
 		detail = withheld;
-		pfree(text);
+		cks_secret_free(text);
 	}
 	else
 	{
