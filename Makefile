@@ -33,7 +33,7 @@ CORE_SRCS = src/sigv4.c src/aws_json.c src/aws_json_fields.c \
 	src/aws_service.c src/table_kinds.c \
 	src/sts.c src/xml.c src/http.c src/http_events.c src/http_response.c src/aws_error.c \
 	src/aws_error_class.c src/secrets.c src/aws_names.c \
-	src/keyless.c src/imds.c src/container_creds.c
+	src/keyless.c src/imds.c src/container_creds.c src/source_fetch.c
 # Backend side: options, quals, rows, connections, the request driver.
 BACKEND_SRCS = $(filter-out $(CORE_SRCS),$(call source_files,src/*.c))
 
@@ -95,7 +95,7 @@ sensitivecheck: tests/unit/run_unit
 # libFuzzer targets on the response and error parsers and the option
 # grammars, built with clang as frontend code like the unit runner, with
 # ASan and UBSan (any UB aborts).
-#   make fuzz                builds fuzz/build/fuzz_{kms,sts,names,keyless}
+#   make fuzz                builds fuzz/build/fuzz_{kms,sts,names,keyless,fetch}
 #   fuzz/build/fuzz_kms fuzz/corpus/kms     runs one (see tests/suites/fuzz.sh)
 FUZZ_CC = clang
 FUZZ_CFLAGS = -DFRONTEND -g -O1 -fno-omit-frame-pointer \
@@ -125,7 +125,13 @@ fuzz/build/fuzz_keyless: fuzz/fuzz_keyless.c fuzz/fuzz_common.c fuzz/fuzz_common
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_keyless.c fuzz/fuzz_common.c $(KEYLESS_FUZZ_SRCS) $(UNIT_LIBS)
 
-fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts fuzz/build/fuzz_names fuzz/build/fuzz_keyless
+FETCH_FUZZ_SRCS = src/source_fetch.c $(KEYLESS_FUZZ_SRCS)
+fuzz/build/fuzz_fetch: fuzz/fuzz_fetch.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(FETCH_FUZZ_SRCS) $(wildcard src/*.h)
+	@mkdir -p fuzz/build
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_fetch.c fuzz/fuzz_common.c $(FETCH_FUZZ_SRCS) $(UNIT_LIBS)
+
+fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts fuzz/build/fuzz_names fuzz/build/fuzz_keyless \
+	fuzz/build/fuzz_fetch
 
 .PHONY: fuzz
 

@@ -220,7 +220,6 @@ PG_FUNCTION_INFO_V1(cks_fdw_validator);
 
 pg_noreturn static void report_misplaced_option(const char *keyword, int where);
 
-
 /*
  * The option's entry, whatever object it belongs on; NULL if cks_fdw does
  * not know it.
@@ -421,6 +420,7 @@ report_misplaced_option(const char *keyword, int where)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 				 errmsg("option \"%s\" belongs on a user mapping", keyword),
+				 errhidestmt(true),	/* the statement holds its value */
 				 errhint("Credentials and role settings are user mapping options, which other roles cannot read: CREATE USER MAPPING FOR ... SERVER ... OPTIONS (%s '...').",
 						 keyword)));
 	if (opt != NULL && opt->where == CKS_ON_SERVER)
@@ -569,7 +569,11 @@ cks_fdw_validator(PG_FUNCTION_ARGS)
 	CksColumnOptions column_scratch;
 	void	   *target = NULL;
 	ListCell   *lc;
+	ErrorContextCallback hide = {error_context_stack, cks_option_hide_statement};
 
+	/* a user mapping's statement holds its secrets: keep it out of the log */
+	if (where == CKS_ON_USER_MAPPING)
+		error_context_stack = &hide;
 	if (where & CKS_ON_SERVER_OR_TABLE)
 		target = &scan_scratch;
 	else if (where == CKS_ON_USER_MAPPING)
@@ -590,7 +594,7 @@ cks_fdw_validator(PG_FUNCTION_ARGS)
 
 	if (where == CKS_ON_USER_MAPPING)
 		check_user_mapping_combination(options);
-
+	error_context_stack = hide.previous;
 	PG_RETURN_VOID();
 }
 

@@ -12,6 +12,8 @@ or else the port in the file named by $CKS_ENDPOINT_PORT_FILE.
     ctl.py fault KIND [--count N] [--ms N] [--status N] [--bytes N]
                       [--service S] [--operation O] [--region R]
                       [--account A]
+    ctl.py script SERVICE STEP ...             (imds, ecs or sts; a STEP is
+               a status, STATUS:BODY, close, reset, pass or hang:MS)
     ctl.py config key=value ...
     ctl.py stores ACCOUNT REGION COUNT [--prefix P]
     ctl.py accounts [FIRST [LAST]] [--stores N]  (no FIRST: no range)
@@ -103,6 +105,25 @@ def fault(kind, count=1, ms=None, status=None, url=None, bytes=None,
     if bytes is not None:
         body["bytes"] = bytes
     return call("POST", "/_cks/fault", body, url=url)
+
+
+def script(service, answers, url=None):
+    """The next len(answers) requests to service (imds, ecs, sts) get these
+    answers in order: a status, {"status", "body"}, "close", "reset",
+    "pass" (the normal answer) or {"hang_ms": N}."""
+    return call("POST", "/_cks/script", {"service": service,
+                                         "answers": answers}, url=url)
+
+
+def parse_step(text):
+    """A script step of the command line: 401, 200:BODY, close, reset,
+    pass, hang:MS."""
+    head, sep, rest = text.partition(":")
+    if head == "hang":
+        return {"hang_ms": int(rest)}
+    if head.isdigit():
+        return {"status": int(head), "body": rest} if sep else int(head)
+    return text
 
 
 def config(url=None, **settings):
@@ -275,6 +296,9 @@ def main(argv=None):
     p.add_argument("--status", type=int)
     p.add_argument("--bytes", type=int)
     add_filters(p)
+    p = sub.add_parser("script")
+    p.add_argument("service")
+    p.add_argument("steps", nargs="+")
     p = sub.add_parser("config")
     p.add_argument("settings", nargs="+")
     p = sub.add_parser("stores")
@@ -321,6 +345,8 @@ def main(argv=None):
         elif args.cmd == "fault":
             fault(args.kind, count=args.count, ms=args.ms, status=args.status,
                   bytes=args.bytes, **filters_of(args))
+        elif args.cmd == "script":
+            script(args.service, [parse_step(t) for t in args.steps])
         elif args.cmd == "config":
             config(**dict(parse_setting(s) for s in args.settings))
         elif args.cmd == "stores":

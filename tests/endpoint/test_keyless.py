@@ -261,5 +261,58 @@ class WebIdentity(CleanEnvironment):
             WebIdentityToken=fx.WEB_IDENTITY_TOKEN_EXPIRED)
 
 
+class Script(CleanEnvironment):
+    """/_cks/script: answer sequences for the credential sources' state
+    machines (tests/suites/credentials.sh plays them against cks_fdw)."""
+
+    def test_imds_sequence_in_order(self):
+        ctl.script("imds", [401, {"status": 403, "body": "nope"}, "pass",
+                            {"status": 200, "body": "not-a-role\n"}],
+                   url=st.url())
+        token = {"X-aws-ec2-metadata-token": "whatever"}
+        self.assertEqual(raw_get(CREDS_PATH, headers=token)[:2],
+                         (401, b""))
+        self.assertEqual(raw_get("/latest/api/token", "PUT", {
+            "X-aws-ec2-metadata-token-ttl-seconds": "60"})[:2],
+            (403, b"nope"))
+        # "pass": the normal answer (a token), then the scripted body
+        self.assertEqual(raw_get("/latest/api/token", "PUT", {
+            "X-aws-ec2-metadata-token-ttl-seconds": "60"})[0], 200)
+        self.assertEqual(raw_get(CREDS_PATH, headers=token)[:2],
+                         (200, b"not-a-role\n"))
+        # the script is used up: normal answers again
+        self.assertEqual(raw_get(CREDS_PATH, headers=token)[0], 401)
+        self.assertEqual(ctl.call("GET", "/_cks/fault", url=st.url()),
+                         {"faults": []})
+
+    def test_close_and_other_services(self):
+        ctl.script("ecs", ["close"], url=st.url())
+        ctl.script("sts", [{"status": 500, "body": "<oops/>"}],
+                   url=st.url())
+        with self.assertRaises(Exception):
+            raw_get("/v2/credentials/x")
+        status, body, _ = raw_get(
+            "/", "POST", {"Content-Type": "application/x-www-form-"
+                          "urlencoded"},
+            "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn="
+            + fx.WEB_IDENTITY_ROLE + "&RoleSessionName=x&WebIdentityToken="
+            + fx.WEB_IDENTITY_TOKEN)
+        self.assertEqual((status, body), (500, b"<oops/>"))
+
+    def test_bad_scripts(self):
+        for body in ({"service": "kms", "answers": [401]},
+                     {"service": "imds", "answers": []},
+                     {"service": "imds", "answers": ["later"]},
+                     {"service": "imds", "answers": [99]},
+                     {"service": "imds", "answers": [True]}):
+            with self.assertRaises(ctl.CtlError, msg=body):
+                ctl.call("POST", "/_cks/script", body, url=st.url())
+        self.assertEqual(ctl.parse_step("200:a:b"),
+                         {"status": 200, "body": "a:b"})
+        self.assertEqual(ctl.parse_step("hang:50"), {"hang_ms": 50})
+        self.assertEqual(ctl.parse_step("403"), 403)
+        self.assertEqual(ctl.parse_step("pass"), "pass")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -26,6 +26,7 @@ extern void run_aws_error_tests(void);
 extern void run_keyless_tests(void);
 extern void run_sensitive_tests(void);
 extern void dump_descriptors(void);
+extern void run_source_fetch_tests(void);
 
 static int	passed;
 static int	failed;
@@ -145,6 +146,7 @@ main(int argc, char **argv)
 	run_aws_error_tests();
 	run_keyless_tests();
 	run_sensitive_tests();
+	run_source_fetch_tests();
 
 	printf("%d passed, %d failed", passed, failed);
 	if (skipped > 0)
