@@ -514,6 +514,7 @@ test_parse_dense_bodies(void)
  * ----------------------------------------------------------------
  */
 
+/* The string accessor: plain and dotted names; absent, null, wrongly typed. */
 static void
 test_entry_accessors(void)
 {
@@ -522,7 +523,6 @@ test_entry_accessors(void)
 	struct json_object *hsm;
 	struct json_object *xks;
 	bool		type_ok;
-	double		number;
 
 	if (!CHECK(parse_page(two_store_page, &page, &err)))
 		return;
@@ -569,6 +569,25 @@ test_entry_accessors(void)
 	/* type_ok may be NULL */
 	CHECK_STR(aws_json_entry_string(xks, "CustomKeyStoreType", NULL),
 			  "EXTERNAL_KEY_STORE");
+
+	aws_json_page_free(&page);
+}
+
+/* The numbers of a page's entries, their original text, the whole entry. */
+static void
+test_entry_numbers(void)
+{
+	CksJsonPage		page;
+	CksAwsError err;
+	struct json_object *hsm;
+	struct json_object *xks;
+	bool		type_ok = true;
+	double		number;
+
+	if (!CHECK(parse_page(two_store_page, &page, &err)))
+		return;
+	hsm = json_object_array_get_idx(page.entries, 0);
+	xks = json_object_array_get_idx(page.entries, 1);
 
 	/* numbers */
 	number = 0;
@@ -660,5 +679,6 @@ run_kms_tests(void)
 	test_parse_not_json();
 	test_parse_dense_bodies();
 	test_entry_accessors();
+	test_entry_numbers();
 	test_entry_accessor_edges();
 }
