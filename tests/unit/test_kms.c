@@ -16,6 +16,25 @@
 #include "aws_json.h"
 #include "unit.h"
 
+/*
+ * The XKS entry (over a VPC endpoint) of the page below, exactly as
+ * aws_json_entry_json must give it back.
+ */
+#define XKS_ENTRY \
+"{\"ConnectionErrorCode\":null," \
+"\"ConnectionState\":\"CONNECTED\"," \
+"\"CreationDate\":1700000000.123," \
+"\"CustomKeyStoreId\":\"cks-9876543210fedcba9\"," \
+"\"CustomKeyStoreName\":\"ExampleVPCExternalKeyStore\"," \
+"\"CustomKeyStoreType\":\"EXTERNAL_KEY_STORE\"," \
+"\"XksProxyConfiguration\":{" \
+"\"AccessKeyId\":\"ABCDE12345670EXAMPLE\"," \
+"\"Connectivity\":\"VPC_ENDPOINT_SERVICE\"," \
+"\"UriEndpoint\":\"https://myproxy-private.xks.example.com\"," \
+"\"UriPath\":\"/kms/xks/v1\"," \
+"\"VpcEndpointServiceName\":\"com.amazonaws.vpce.us-east-1.vpce-svc-example1\"," \
+"\"VpcEndpointServiceOwner\":\"111122223333\"}}"
+
 /* A realistic page: one CloudHSM key store, one XKS over a VPC endpoint. */
 static const char *two_store_page =
 "{\"CustomKeyStores\":["
@@ -26,37 +45,12 @@ static const char *two_store_page =
 "\"CustomKeyStoreName\":\"ExampleKeyStore\","
 "\"CustomKeyStoreType\":\"AWS_CLOUDHSM\","
 "\"TrustAnchorCertificate\":\"-----BEGIN CERTIFICATE-----\\nMIIDXTCCAkWgAwIBAgIJAJC1HiIAZAiIMA0G\\n-----END CERTIFICATE-----\"},"
-"{\"ConnectionErrorCode\":null,"
-"\"ConnectionState\":\"CONNECTED\","
-"\"CreationDate\":1700000000.123,"
-"\"CustomKeyStoreId\":\"cks-9876543210fedcba9\","
-"\"CustomKeyStoreName\":\"ExampleVPCExternalKeyStore\","
-"\"CustomKeyStoreType\":\"EXTERNAL_KEY_STORE\","
-"\"XksProxyConfiguration\":{"
-"\"AccessKeyId\":\"ABCDE12345670EXAMPLE\","
-"\"Connectivity\":\"VPC_ENDPOINT_SERVICE\","
-"\"UriEndpoint\":\"https://myproxy-private.xks.example.com\","
-"\"UriPath\":\"/kms/xks/v1\","
-"\"VpcEndpointServiceName\":\"com.amazonaws.vpce.us-east-1.vpce-svc-example1\","
-"\"VpcEndpointServiceOwner\":\"111122223333\"}}],"
+XKS_ENTRY "],"
 "\"NextMarker\":null,"
 "\"Truncated\":false}";
 
 /* The second entry above, as it must come back from aws_json_entry_json. */
-static const char *xks_entry_json =
-"{\"ConnectionErrorCode\":null,"
-"\"ConnectionState\":\"CONNECTED\","
-"\"CreationDate\":1700000000.123,"
-"\"CustomKeyStoreId\":\"cks-9876543210fedcba9\","
-"\"CustomKeyStoreName\":\"ExampleVPCExternalKeyStore\","
-"\"CustomKeyStoreType\":\"EXTERNAL_KEY_STORE\","
-"\"XksProxyConfiguration\":{"
-"\"AccessKeyId\":\"ABCDE12345670EXAMPLE\","
-"\"Connectivity\":\"VPC_ENDPOINT_SERVICE\","
-"\"UriEndpoint\":\"https://myproxy-private.xks.example.com\","
-"\"UriPath\":\"/kms/xks/v1\","
-"\"VpcEndpointServiceName\":\"com.amazonaws.vpce.us-east-1.vpce-svc-example1\","
-"\"VpcEndpointServiceOwner\":\"111122223333\"}}";
+static const char *xks_entry_json = XKS_ENTRY;
 
 /* ----------------------------------------------------------------
  * Request bodies
