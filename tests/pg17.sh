@@ -71,11 +71,7 @@ if ! chroot_mount "$root" tmp; then
   finish
 fi
 
-mkdir -p "$src"
-tar --exclude=./.git --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
-  --exclude=./results --exclude=./fuzz/build --exclude=./tmp_check \
-  --exclude=./log --exclude=./tests/unit/run_unit --exclude=./debian \
-  -cf - . | tar -C "$src" -xf -
+copy_checkout "$src"
 # the unit runner's SigV4 vectors ($CKS_SHARED_TESTDATA or
 # ../shared/testdata), copied in: the tree cannot see the checkout's parent
 testdata=${CKS_SHARED_TESTDATA:-../shared/testdata}
@@ -84,33 +80,9 @@ if [ -d "$testdata" ]; then
   export CKS_SHARED_TESTDATA=$work/testdata
 fi
 
-# in_tree SECONDS COMMAND: a shell command in the copy, inside the tree
-in_tree() { chroot_run "$root" "$1" bash -c "cd '$src' && $2"; }
-
-if in_tree 900 "make -s WERROR=1 PG_CONFIG=$pg_config" >"$log/pg17-make" 2>&1; then
-  ok "cks_fdw builds with -Werror against Debian 13's PostgreSQL 17"
-else
-  cat "$log/pg17-make"
-  not_ok "cks_fdw builds with -Werror against PostgreSQL 17 (log $log/pg17-make)"
-  finish
-fi
-
-# the C unit runner, linked with 17's libpgcommon (one count per check)
-in_tree 900 "make -s WERROR=1 PG_CONFIG=$pg_config unitcheck" >"$log/pg17-unit" 2>&1
-line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log/pg17-unit" | tail -n 1)
-if [ -n "$line" ]; then
-  echo "unit tests: $line"
-  add_line "$line"
-else
-  tail -n 20 "$log/pg17-unit"
-  not_ok "unit tests against PostgreSQL 17 (log $log/pg17-unit)"
-fi
-
-if ! in_tree 300 "make -s install PG_CONFIG=$pg_config" >"$log/pg17-install" 2>&1; then
-  cat "$log/pg17-install"
-  not_ok "make install into the tree's PostgreSQL 17"
-  finish
-fi
+# in_copy SECONDS COMMAND: a shell command in the copy, inside the tree
+in_copy() { chroot_run "$root" "$1" bash -c "cd '$src' && $2"; }
+build_unit_install pg17 "$pg_config" "Debian 13's PostgreSQL 17" || finish
 
 port=55417
 start_scratch_cluster pg17 "$bindir" "$data" "$sock" $port || finish

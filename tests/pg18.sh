@@ -3,7 +3,7 @@
 # from source by tools/pg-build (cached in /var/cache/cks-fdw/pg18), then
 #   1. cks_fdw built with -Werror against it, from a copy of the tree (the
 #      15 build's objects must never be reused for 18), and the C unit
-#      runner linked with 18's libpgcommon,
+#      runner linked with 18's libpgcommon (tests/lib/cluster.sh),
 #   2. installed into that prefix, a scratch cluster (initdb as postgres,
 #      a private Unix socket only, no TCP) started with its own pg_ctl,
 #   3. the pg_regress suite and every tests/suites/*.sh that does not need
@@ -51,39 +51,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkdir -p "$src"
-tar --exclude=./.git --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
-  --exclude=./results --exclude=./fuzz/build --exclude=./tmp_check \
-  --exclude=./log --exclude=./tests/unit/run_unit --exclude=./debian \
-  -cf - . | tar -C "$src" -xf -
+copy_checkout "$src"
 
 # the unit runner reads the SigV4 vectors from ../shared, as in the tree
 [ -d "$PWD/../shared" ] && ln -s "$PWD/../shared" "$work/shared"
 
-if make -C "$src" -s WERROR=1 PG_CONFIG="$pg_config" >"$log/pg18-make" 2>&1; then
-  ok "cks_fdw builds with -Werror against PostgreSQL 18"
-else
-  cat "$log/pg18-make"
-  not_ok "cks_fdw builds with -Werror against PostgreSQL 18 (log $log/pg18-make)"
-  finish
-fi
-
-# the C unit runner, linked with 18's libpgcommon (one count per check)
-make -C "$src" -s WERROR=1 PG_CONFIG="$pg_config" unitcheck >"$log/pg18-unit" 2>&1
-line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log/pg18-unit" | tail -n 1)
-if [ -n "$line" ]; then
-  echo "unit tests: $line"
-  add_line "$line"
-else
-  tail -n 20 "$log/pg18-unit"
-  not_ok "unit tests against PostgreSQL 18 (log $log/pg18-unit)"
-fi
-
-if ! make -C "$src" -s install PG_CONFIG="$pg_config" >"$log/pg18-install" 2>&1; then
-  cat "$log/pg18-install"
-  not_ok "make install into $prefix"
-  finish
-fi
+# in_copy SECONDS COMMAND: a shell command in the copy
+in_copy() { timeout -k 30 "$1" bash -c "cd '$src' && $2"; }
+build_unit_install pg18 "$pg_config" "PostgreSQL 18" || finish
 
 port=55418
 start_scratch_cluster pg18 "$prefix/bin" "$data" "$sock" $port || finish

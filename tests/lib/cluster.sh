@@ -1,12 +1,56 @@
-# The scratch cluster of tests/pg17.sh and tests/pg18.sh (a major other
-# than the machine's own 15): initdb as postgres, the cluster environment
-# file, a private Unix socket only (no TCP), started and stopped with that
-# major's own pg_ctl.  Sourced after tests/lib/counts.sh.
+# What tests/pg17.sh and tests/pg18.sh (a major other than the machine's
+# own 15) share: a copy of the checkout, built, unit-tested and installed
+# against that major, and a scratch cluster (initdb as postgres, the
+# cluster environment file, a private Unix socket only, no TCP) started
+# and stopped with that major's own pg_ctl.  Sourced after
+# tests/lib/counts.sh.
 #
-# The caller says how to act as postgres, since 17's cluster lives inside
-# the Debian 13 tree (its own postgres user) and 18's on the host:
+# The caller says how to run things, since 17 lives inside the Debian 13
+# tree (its own postgres user) and 18 on the host:
+#   in_copy SECONDS COMMAND      a shell command in the copy, time-limited
 #   as_postgres COMMAND...       run COMMAND as the postgres user
 #   give_to_postgres PATH...     chown PATH to that postgres user
+
+# copy_checkout DEST: the checkout without its build products, git data
+# and debian/ (the 15 build's objects must never be reused).
+copy_checkout() {
+  mkdir -p "$1"
+  tar --exclude=./.git --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
+    --exclude=./results --exclude=./fuzz/build --exclude=./tmp_check \
+    --exclude=./log --exclude=./tests/unit/run_unit --exclude=./debian \
+    -cf - . | tar -C "$1" -xf -
+}
+
+# build_unit_install TAG PG_CONFIG WHAT: in the copy, make -Werror, the C
+# unit runner (its "N passed, N failed" added to the counts) and make
+# install, logs in $CKS_TEST_LOG/TAG-make, TAG-unit, TAG-install.  WHAT
+# names the major in the checks.  Status 1 when the build or the install
+# fails (after its "not ok").
+build_unit_install() {
+  local tag=$1 pg_config=$2 what=$3 top=${CKS_TEST_LOG:?} line
+  if in_copy 900 "make -s WERROR=1 PG_CONFIG=$pg_config" >"$top/$tag-make" 2>&1; then
+    ok "cks_fdw builds with -Werror against $what"
+  else
+    cat "$top/$tag-make"
+    not_ok "cks_fdw builds with -Werror against $what (log $top/$tag-make)"
+    return 1
+  fi
+  # the C unit runner, linked with this major's libpgcommon
+  in_copy 900 "make -s WERROR=1 PG_CONFIG=$pg_config unitcheck" >"$top/$tag-unit" 2>&1
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$top/$tag-unit" | tail -n 1)
+  if [ -n "$line" ]; then
+    echo "unit tests: $line"
+    add_line "$line"
+  else
+    tail -n 20 "$top/$tag-unit"
+    not_ok "unit tests against $what (log $top/$tag-unit)"
+  fi
+  if ! in_copy 300 "make -s install PG_CONFIG=$pg_config" >"$top/$tag-install" 2>&1; then
+    cat "$top/$tag-install"
+    not_ok "make install ($what)"
+    return 1
+  fi
+}
 
 # start_scratch_cluster TAG BINDIR DATA SOCK PORT: logs go to
 # $CKS_TEST_LOG/TAG-initdb and TAG-start, the server's to SOCK/server.log.
