@@ -284,7 +284,8 @@ def parse_setting(text):
         return key, value
 
 
-def main(argv=None):
+def command_parser():
+    """The command line: one subcommand per control request."""
     parser = argparse.ArgumentParser(
         description="control the local KMS test endpoint")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -337,46 +338,52 @@ def main(argv=None):
     add_filters(p, with_status=True)
     p = sub.add_parser("wait-ready")
     p.add_argument("--timeout", type=float, default=10.0)
-    args = parser.parse_args(argv)
+    return parser
 
+
+def run_command(args):
+    """Carry out one parsed command, printing what it reports."""
+    if args.cmd == "reset":
+        reset()
+    elif args.cmd == "fault":
+        fault(args.kind, count=args.count, ms=args.ms, status=args.status,
+              bytes=args.bytes, **filters_of(args))
+    elif args.cmd == "config":
+        config(**dict(parse_setting(s) for s in args.settings))
+    elif args.cmd == "stores":
+        stores(args.account, args.region, args.count, args.prefix)
+    elif args.cmd == "accounts":
+        accounts(args.first, args.last, args.stores)
+    elif args.cmd == "org":
+        delegated = (None if args.delegated is None else
+                     [a for a in args.delegated.split(",") if a])
+        organization(args.members or None, args.management, delegated,
+                     enabled=not args.disabled, default=args.default)
+    elif args.cmd == "keys":
+        print("keys: %d" % keys(args.account, args.region,
+                                args.count)["keys"])
+    elif args.cmd == "delete-key":
+        delete_key(args.account, args.region, args.key_id)
+    elif args.cmd == "count":
+        print("requests: %d" % count(**filters_of(args)))
+    elif args.cmd == "requests":
+        records = select(log(), **filters_of(args))
+        for line in request_lines(records, args.fields.split(",")):
+            print(line)
+    elif args.cmd == "connections":
+        print("connections: %d" % connections(**filters_of(args)))
+    elif args.cmd == "overlap":
+        records = select(log(), **filters_of(args))
+        print("overlapping: %s" % ("yes" if overlapping(records)
+                                   else "no"))
+    elif args.cmd == "wait-ready":
+        wait_ready(args.timeout)
+
+
+def main(argv=None):
+    args = command_parser().parse_args(argv)
     try:
-        if args.cmd == "reset":
-            reset()
-        elif args.cmd == "fault":
-            fault(args.kind, count=args.count, ms=args.ms, status=args.status,
-                  bytes=args.bytes, **filters_of(args))
-        elif args.cmd == "script":
-            script(args.service, [parse_step(t) for t in args.steps])
-        elif args.cmd == "config":
-            config(**dict(parse_setting(s) for s in args.settings))
-        elif args.cmd == "stores":
-            stores(args.account, args.region, args.count, args.prefix)
-        elif args.cmd == "accounts":
-            accounts(args.first, args.last, args.stores)
-        elif args.cmd == "org":
-            delegated = (None if args.delegated is None else
-                         [a for a in args.delegated.split(",") if a])
-            organization(args.members or None, args.management, delegated,
-                         enabled=not args.disabled, default=args.default)
-        elif args.cmd == "keys":
-            print("keys: %d" % keys(args.account, args.region,
-                                    args.count)["keys"])
-        elif args.cmd == "delete-key":
-            delete_key(args.account, args.region, args.key_id)
-        elif args.cmd == "count":
-            print("requests: %d" % count(**filters_of(args)))
-        elif args.cmd == "requests":
-            records = select(log(), **filters_of(args))
-            for line in request_lines(records, args.fields.split(",")):
-                print(line)
-        elif args.cmd == "connections":
-            print("connections: %d" % connections(**filters_of(args)))
-        elif args.cmd == "overlap":
-            records = select(log(), **filters_of(args))
-            print("overlapping: %s" % ("yes" if overlapping(records)
-                                       else "no"))
-        elif args.cmd == "wait-ready":
-            wait_ready(args.timeout)
+        run_command(args)
     except CtlError as e:
         print("ctl.py %s: %s" % (args.cmd, e), file=sys.stderr)
         return 1
