@@ -348,6 +348,8 @@ def run_command(args):
     elif args.cmd == "fault":
         fault(args.kind, count=args.count, ms=args.ms, status=args.status,
               bytes=args.bytes, **filters_of(args))
+    elif args.cmd == "script":
+        script(args.service, [parse_step(t) for t in args.steps])
     elif args.cmd == "config":
         config(**dict(parse_setting(s) for s in args.settings))
     elif args.cmd == "stores":
