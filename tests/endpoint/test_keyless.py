@@ -268,7 +268,7 @@ class Script(CleanEnvironment):
     def test_imds_sequence_in_order(self):
         ctl.script("imds", [401, {"status": 403, "body": "nope"}, "pass",
                             {"status": 200, "body": "not-a-role\n"}],
-                   url=st.url())
+                   url=h.url())
         token = {"X-aws-ec2-metadata-token": "whatever"}
         self.assertEqual(raw_get(CREDS_PATH, headers=token)[:2],
                          (401, b""))
@@ -282,13 +282,13 @@ class Script(CleanEnvironment):
                          (200, b"not-a-role\n"))
         # the script is used up: normal answers again
         self.assertEqual(raw_get(CREDS_PATH, headers=token)[0], 401)
-        self.assertEqual(ctl.call("GET", "/_cks/fault", url=st.url()),
+        self.assertEqual(ctl.call("GET", "/_cks/fault", url=h.url()),
                          {"faults": []})
 
     def test_close_and_other_services(self):
-        ctl.script("ecs", ["close"], url=st.url())
+        ctl.script("ecs", ["close"], url=h.url())
         ctl.script("sts", [{"status": 500, "body": "<oops/>"}],
-                   url=st.url())
+                   url=h.url())
         with self.assertRaises(Exception):
             raw_get("/v2/credentials/x")
         status, body, _ = raw_get(
@@ -306,7 +306,7 @@ class Script(CleanEnvironment):
                      {"service": "imds", "answers": [99]},
                      {"service": "imds", "answers": [True]}):
             with self.assertRaises(ctl.CtlError, msg=body):
-                ctl.call("POST", "/_cks/script", body, url=st.url())
+                ctl.call("POST", "/_cks/script", body, url=h.url())
         self.assertEqual(ctl.parse_step("200:a:b"),
                          {"status": 200, "body": "a:b"})
         self.assertEqual(ctl.parse_step("hang:50"), {"hang_ms": 50})
