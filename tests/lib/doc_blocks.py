@@ -11,7 +11,8 @@ Markers, HTML comments on the lines right above a block (blank lines
 between are allowed):
   <!-- fails: 42501 -->         the block must fail with this SQLSTATE
   <!-- as: report_owner -->     run it as that role (SET ROLE; the harness
-                                creates the roles it names, without login)
+                                creates the roles of ROLES; the examples
+                                connect as report_owner with psql -U)
   <!-- db: postgres -->         run it in that database, not the page's
   <!-- endpoints: default -->   leave CREATE SERVER as written (for blocks
                                 about the endpoint options themselves)
@@ -42,6 +43,7 @@ import tempfile
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DB = "reports"
 ROLES = ("report_owner", "dashboard_reader")
+PASSWORD = "cks-docs-test"       # the roles log in with it (psql -U), as users do
 ACCESS_KEY = "AKIDCKSTEST111111111"
 SECRET_KEY = "cks/test/secret/111111111111/AAAAAAAAAAAA"
 ENDPOINT_OPTIONS = ("endpoint", "sts_endpoint", "cloudhsm_endpoint",
@@ -117,12 +119,17 @@ class Runner:
         for line in evidence.strip().split("\n")[:30]:
             print("    " + line)
 
-    def psql(self, db, sql, env=None, variables=()):
-        """Run sql (a string) with ON_ERROR_STOP; (rc, output)."""
+    def psql(self, db, sql, env=None, variables=(), user=None):
+        """Run sql (a string) with ON_ERROR_STOP, connected as user (a
+        role of ROLES, with its password) or as the cluster's superuser;
+        (rc, output)."""
         path = os.path.join(self.tmp, "block.sql")
         with open(path, "w") as f:
             f.write("\\set VERBOSITY verbose\n" + sql)
         args = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db, "-f", path]
+        if user:
+            args[1:1] = ["-U", user]
+            env = dict(env or {}, PGPASSWORD=PASSWORD)
         for v in variables:
             args[1:1] = ["-v", v]
         p = subprocess.run(args, capture_output=True, text=True,
@@ -206,8 +213,7 @@ IMPORT FOREIGN SCHEMA cloudhsm FROM SERVER kms_prod INTO public;
     def example(self, name, role=None, db=DB, env=None, variables=()):
         """Load examples/NAME as a user does (psql -f), as role."""
         sql = open(os.path.join(ROOT, "examples", name)).read()
-        prefix = "SET ROLE %s;\n" % role if role else ""
-        return self.psql(db, prefix + sql, env=env, variables=variables)
+        return self.psql(db, sql, env=env, variables=variables, user=role)
 
     def check_example(self, what, rc_out, want_ok=True, needle=None):
         rc, out = rc_out
@@ -222,6 +228,14 @@ IMPORT FOREIGN SCHEMA cloudhsm FROM SERVER kms_prod INTO public;
         again"); 00_server.sql also without keys."""
         self.fresh_db(prepared=False)
         keys = {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
+        # without AWS_ACCESS_KEY_ID, even as a superuser: an error that says
+        # what to set, and no server or mapping left behind
+        self.check_example("examples/00_server.sql without AWS_ACCESS_KEY_ID says what to set",
+                           self.example_without_key(role=None), False,
+                           "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+        left = self.scalar(DB, "SELECT count(*) FROM pg_foreign_server")
+        (self.ok if left == "0" else self.fail)(
+            "examples/00_server.sql without a key leaves no server behind", "servers: " + left)
         # what a superuser does once (examples/00_server.sql's header), and
         # the one difference from AWS: where it is
         rc, out = self.psql(DB, localize("""
@@ -235,7 +249,7 @@ GRANT USAGE ON FOREIGN SERVER kms_prod TO report_owner;
         if rc != 0:
             self.fail("examples: the superuser's preparation", out)
             return
-        self.check_example("examples/00_server.sql without AWS_ACCESS_KEY_ID says what to set",
+        self.check_example("examples/00_server.sql as report_owner without AWS_ACCESS_KEY_ID fails",
                            self.example_without_key(), False,
                            "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
         left = self.scalar(DB, "SELECT count(*) FROM pg_user_mappings WHERE srvname = 'kms_prod'")
@@ -277,13 +291,16 @@ GRANT USAGE ON FOREIGN SERVER kms_prod TO report_owner;
             self.ok("examples/cron.sql # skip: the cron extension is not preloaded here")
         self.run_multi_account()
 
-    def example_without_key(self):
+    def example_without_key(self, role="report_owner"):
         env = dict(os.environ, AWS_SECRET_ACCESS_KEY=SECRET_KEY)
         env.pop("AWS_ACCESS_KEY_ID", None)
         path = os.path.join(ROOT, "examples", "00_server.sql")
-        p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB,
-                            "-c", "SET ROLE report_owner", "-f", path],
-                           capture_output=True, text=True, env=env, cwd=ROOT)
+        user = []
+        if role:
+            user = ["-U", role]
+            env["PGPASSWORD"] = PASSWORD
+        p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB] + user
+                           + ["-f", path], capture_output=True, text=True, env=env, cwd=ROOT)
         return p.returncode, p.stdout + p.stderr
 
     def run_multi_account(self):
@@ -389,7 +406,8 @@ CALL cks_create_account_partitions('key_stores',
     def run(self):
         for role in ROLES:
             self.scalar("postgres", "DO $$ BEGIN CREATE ROLE %s; EXCEPTION WHEN duplicate_object"
-                        " THEN NULL; END $$" % role)
+                        " THEN NULL; END $$; ALTER ROLE %s LOGIN PASSWORD '%s'"
+                        % (role, role, PASSWORD))
         count = sum(len(blocks_of_page(p)) for p in pages())
         examples = sorted(glob.glob(os.path.join(ROOT, "examples", "*.sql")))
         print("# %d sql blocks in README.md and doc/*.md, %d files in examples/"
