@@ -43,7 +43,7 @@ CALL cks_create_account_partitions(
     cloudhsm_endpoint => :'endpoint');
 SELECT srvname, (SELECT option_value FROM pg_options_to_table(srvoptions)
                   WHERE option_name = 'cloudhsm_endpoint') = :'endpoint' AS cloudhsm_endpoint_set
-  FROM pg_foreign_server WHERE srvname LIKE 'kms\_%' ORDER BY 1;
+  FROM pg_foreign_server WHERE srvname ~ '^kms_[0-9]{12}$' ORDER BY 1;
 -- "which key stores are not connected, in which account and region?"
 SELECT account_id, region, custom_key_store_name, connection_state
   FROM key_stores WHERE connection_state <> 'CONNECTED'
