@@ -12,7 +12,10 @@
 --   shared_preload_libraries = 'pg_cron'
 --   cron.use_background_workers = on    -- jobs need no password/pg_hba entry
 --
--- A job runs as the role that scheduled it, in report_db: that role needs
+-- A job runs as the role that scheduled it, in report_db.  A non-superuser
+-- needs USAGE on schema cron and EXECUTE on cron.schedule_in_database
+-- (doc/reports.md, step 0); or a superuser loads this file with
+-- -v job_owner=ROLE and the jobs run as ROLE.  That role needs
 -- the user mapping of examples/00_server.sql (CREATE USER MAPPING FOR it)
 -- and the right to write key_store_history and refresh key_stores_cached
 -- (owning them is simplest).  Scheduling again under the same job name
@@ -28,21 +31,28 @@ DO $$ BEGIN RAISE EXCEPTION 'psql variable report_db is not set'; END $$;
 
 CREATE EXTENSION IF NOT EXISTS pg_cron;
 
+-- job_owner: empty means the role running this file (pg_cron takes a
+-- username only from a superuser)
+\if :{?job_owner}
+\else
+\set job_owner ''
+\endif
+
 -- A snapshot every 15 minutes: 96 scans a day, each one request per page
 -- (1000 stores) per region.
 SELECT cron.schedule_in_database('cks-snapshot', '*/15 * * * *',
-                                 'SELECT snapshot_key_stores()', :'report_db');
+                                 'SELECT snapshot_key_stores()', :'report_db', NULLIF(:'job_owner', ''));
 
 -- The dashboard copy, every 5 minutes; readers are not blocked.
 SELECT cron.schedule_in_database('cks-refresh', '*/5 * * * *',
                                  'REFRESH MATERIALIZED VIEW CONCURRENTLY key_stores_cached',
-                                 :'report_db');
+                                 :'report_db', NULLIF(:'job_owner', ''));
 
 -- Keep 90 days of history, trimmed daily at 03:30 (GMT, pg_cron's clock).
 SELECT cron.schedule_in_database('cks-history-retention', '30 3 * * *',
                                  $$DELETE FROM key_store_history
                                     WHERE captured_at < now() - interval '90 days'$$,
-                                 :'report_db');
+                                 :'report_db', NULLIF(:'job_owner', ''));
 
 -- What ran, and how it went:
 --   SELECT j.jobname, d.status, d.return_message, d.start_time, d.end_time

@@ -24,7 +24,10 @@
 --
 -- The keys are those of the identity allowed to assume each role
 -- (sts:AssumeRole); each role needs kms:DescribeCustomKeyStores.  Calling
--- it again with more ARNs adds the new accounts and leaves the others.
+-- it again with more ARNs adds the new accounts; for accounts it already
+-- has, it brings the servers and user mappings up to date with the options
+-- given (a new cloudhsm_endpoint, other regions, new keys) and leaves the
+-- options not given as they are.
 --
 -- remote_table makes the partitions read another table of cks_fdw over the
 -- same per-account servers (keys, cloudhsm_clusters; the roles then need
@@ -37,6 +40,23 @@
 --                                      remote_table => 'cloudhsm_clusters');
 --
 -- examples/console.sql builds the console page on such tables.
+
+-- cks_option_changes(have, wanted, for_alter): the OPTIONS list that
+-- turns the options "have" (pg_foreign_server.srvoptions or a
+-- pg_user_mappings.umoptions) into "wanted" (a jsonb object; NULL values
+-- are left out): every option for CREATE, only the changed ones with ADD or
+-- SET for ALTER (NULL when nothing changes).
+CREATE OR REPLACE FUNCTION cks_option_changes(have text[], wanted jsonb,
+                                              for_alter boolean)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT string_agg(CASE WHEN NOT for_alter THEN ''
+                           WHEN c.option_name IS NULL THEN 'ADD '
+                           ELSE 'SET ' END
+                      || format('%I %L', w.key, w.value), ', ')
+      FROM jsonb_each_text(jsonb_strip_nulls(wanted)) w
+      LEFT JOIN pg_options_to_table(have) c ON c.option_name = w.key
+     WHERE NOT for_alter OR c.option_value IS DISTINCT FROM w.value
+$$;
 
 CREATE OR REPLACE PROCEDURE cks_create_account_partitions(
     parent regclass,
@@ -55,8 +75,10 @@ DECLARE
     account text;
     server_name text;
     partition_name text;
-    server_options text;
-    mapping_options text;
+    server_wanted jsonb;
+    mapping_wanted jsonb;
+    have text[];
+    changes text;
 BEGIN
     FOREACH arn IN ARRAY role_arns LOOP
         account := substring(arn FROM '^arn:[a-z-]+:iam::([0-9]{12}):role/');
@@ -67,27 +89,35 @@ BEGIN
         server_name := 'kms_' || account;
         partition_name := format('%s_%s', parent::text, account);
 
-        server_options := format('region %L', regions);
-        IF endpoint IS NOT NULL THEN
-            server_options := server_options || format(', endpoint %L', endpoint);
-        END IF;
-        IF sts_endpoint IS NOT NULL THEN
-            server_options := server_options || format(', sts_endpoint %L', sts_endpoint);
-        END IF;
-        IF cloudhsm_endpoint IS NOT NULL THEN
-            server_options := server_options || format(', cloudhsm_endpoint %L', cloudhsm_endpoint);
-        END IF;
-        mapping_options := format('access_key_id %L, secret_access_key %L, role_arn %L',
-                                  access_key_id, secret_access_key, arn);
-        IF external_id IS NOT NULL THEN
-            mapping_options := mapping_options || format(', external_id %L', external_id);
+        server_wanted := jsonb_build_object(
+            'region', regions, 'endpoint', endpoint,
+            'sts_endpoint', sts_endpoint, 'cloudhsm_endpoint', cloudhsm_endpoint);
+        mapping_wanted := jsonb_build_object(
+            'access_key_id', access_key_id, 'secret_access_key', secret_access_key,
+            'role_arn', arn, 'external_id', external_id);
+
+        SELECT srvoptions INTO have FROM pg_foreign_server WHERE srvname = server_name;
+        IF NOT FOUND THEN
+            EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER cks_fdw OPTIONS (%s)',
+                           server_name, cks_option_changes(NULL, server_wanted, false));
+        ELSE
+            changes := cks_option_changes(have, server_wanted, true);
+            IF changes IS NOT NULL THEN
+                EXECUTE format('ALTER SERVER %I OPTIONS (%s)', server_name, changes);
+            END IF;
         END IF;
 
-        IF NOT EXISTS (SELECT 1 FROM pg_foreign_server WHERE srvname = server_name) THEN
-            EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER cks_fdw OPTIONS (%s)',
-                           server_name, server_options);
+        SELECT umoptions INTO have FROM pg_user_mappings
+         WHERE srvname = server_name AND usename = current_user;
+        IF NOT FOUND THEN
             EXECUTE format('CREATE USER MAPPING FOR CURRENT_USER SERVER %I OPTIONS (%s)',
-                           server_name, mapping_options);
+                           server_name, cks_option_changes(NULL, mapping_wanted, false));
+        ELSE
+            changes := cks_option_changes(have, mapping_wanted, true);
+            IF changes IS NOT NULL THEN
+                EXECUTE format('ALTER USER MAPPING FOR CURRENT_USER SERVER %I OPTIONS (%s)',
+                               server_name, changes);
+            END IF;
         END IF;
         IF to_regclass(partition_name) IS NULL THEN
             EXECUTE format('CREATE FOREIGN TABLE %s PARTITION OF %s FOR VALUES IN (%L) SERVER %I%s',

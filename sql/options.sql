@@ -73,6 +73,15 @@ CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (region 'u-east-1');
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (region 'us-east-1a');
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (region 'us--east-1');
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (region 'us-east-1 eu-west-1');
+-- well-formed but no AWS region: the last word must be a compass direction
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (region 'us-est-1');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (region 'eu-west-1,ap-sotheast-2');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (region 'us-gov-1x-1');
+-- a region AWS opens later has the same shape and is accepted
+CREATE SERVER opt_future FOREIGN DATA WRAPPER cks_fdw OPTIONS (region 'xx-central-9');
+DROP SERVER opt_future;
+-- a mistyped option name: the closest one is suggested
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (region 'us-east-1', page_sise '10');
 
 -- endpoint and sts_endpoint
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (endpoint '');
@@ -297,6 +306,14 @@ CREATE FOREIGN TABLE opt_bad_table (id text) SERVER opt_all
 CREATE FOREIGN TABLE opt_kind_table (id text OPTIONS (column_name 'custom_key_store_id'))
     SERVER opt_all OPTIONS (table 'custom_key_stores');
 ALTER FOREIGN TABLE opt_kind_table OPTIONS (SET table 'CUSTOM_KEY_STORES');
+-- key_manager applies to keys only: elsewhere it is refused, not ignored
+ALTER FOREIGN TABLE opt_kind_table OPTIONS (ADD key_manager 'ALL');
+CREATE FOREIGN TABLE opt_bad_table (id text) SERVER opt_all
+    OPTIONS (key_manager 'ALL');
+CREATE FOREIGN TABLE opt_keys_table (key_id text) SERVER opt_all
+    OPTIONS (table 'keys', key_manager 'ALL');
+ALTER FOREIGN TABLE opt_keys_table OPTIONS (SET table 'cloudhsm_clusters');
+DROP FOREIGN TABLE opt_keys_table;
 DROP FOREIGN TABLE opt_kind_table;
 CREATE FOREIGN TABLE opt_bad_table (id text OPTIONS (column_name '')) SERVER opt_all;
 CREATE FOREIGN TABLE opt_bad_table (id text OPTIONS (name 'x')) SERVER opt_all;

@@ -142,6 +142,10 @@ SELECT count(*) FROM custom_key_stores WHERE account_id = '111111111111';
 CREATE SCHEMA import_test;
 IMPORT FOREIGN SCHEMA kms EXCEPT (custom_key_stores) FROM SERVER kms_push INTO import_test;
 IMPORT FOREIGN SCHEMA kms LIMIT TO (other_table) FROM SERVER kms_push INTO import_test;
+-- a table the remote schema does not have is named, with the closest one
+IMPORT FOREIGN SCHEMA kms LIMIT TO (custom_key_store) FROM SERVER kms_push INTO import_test;
+IMPORT FOREIGN SCHEMA kms EXCEPT (clusters) FROM SERVER kms_push INTO import_test;
+IMPORT FOREIGN SCHEMA kms LIMIT TO (cloudhsm_clusters) FROM SERVER kms_push INTO import_test;
 SELECT count(*) FROM pg_foreign_table ft JOIN pg_class c ON c.oid = ft.ftrelid
  WHERE c.relnamespace = 'import_test'::regnamespace;
 IMPORT FOREIGN SCHEMA public FROM SERVER kms_push INTO import_test;

@@ -154,6 +154,43 @@ cks_is_region_name(const char *name)
 	return cks_is_region_name_n(name, strlen(name));
 }
 
+const char *const cks_region_directions[] = {
+	"east", "west", "north", "south", "central",
+	"northeast", "northwest", "southeast", "southwest", NULL
+};
+
+/*
+ * The last word of a region name (the one before "-number") must be a
+ * compass direction.  AWS has named every region this way since 2006
+ * (us-gov-west-1, cn-northwest-1, ap-southeast-7, il-central-1), and a
+ * list of directions does not go stale the way a list of regions would.
+ */
+bool
+cks_region_direction_known(const char *name, size_t len)
+{
+	const char *end = name + len;
+	const char *word_end;
+	const char *word;
+
+	while (end > name && is_digit(end[-1]))
+		end--;
+	if (end == name || end[-1] != '-')
+		return false;
+	word_end = end - 1;
+	word = word_end;
+	while (word > name && word[-1] != '-')
+		word--;
+	for (int i = 0; cks_region_directions[i] != NULL; i++)
+	{
+		size_t		n = strlen(cks_region_directions[i]);
+
+		if ((size_t) (word_end - word) == n &&
+			strncmp(word, cks_region_directions[i], n) == 0)
+			return true;
+	}
+	return false;
+}
+
 CksRegionListProblem
 cks_check_region_list(const char *value, const char **bad, size_t *bad_len)
 {
@@ -172,6 +209,12 @@ cks_check_region_list(const char *value, const char **bad, size_t *bad_len)
 			*bad = item;
 			*bad_len = len;
 			return CKS_REGION_LIST_BAD_REGION;
+		}
+		if (!cks_region_direction_known(item, len))
+		{
+			*bad = item;
+			*bad_len = len;
+			return CKS_REGION_LIST_UNKNOWN_DIRECTION;
 		}
 		first = false;
 	}

@@ -40,10 +40,27 @@ typedef enum CksRegionListProblem
 	CKS_REGION_LIST_OK,
 	CKS_REGION_LIST_NONE,		/* nothing but blanks */
 	CKS_REGION_LIST_EMPTY_ELEMENT,	/* "a,,b", ",a", "a," */
-	CKS_REGION_LIST_BAD_REGION	/* *bad, *bad_len: the element */
+	CKS_REGION_LIST_BAD_REGION,	/* *bad, *bad_len: the element */
+	CKS_REGION_LIST_UNKNOWN_DIRECTION	/* well-formed, but its last word is
+										 * no compass direction: *bad is the
+										 * element */
 } CksRegionListProblem;
 
-/* Check a region option value; on BAD_REGION, point at the bad element. */
+/*
+ * True if the word before a region's number is one of the compass
+ * directions every AWS region name ends in ("east", "southeast",
+ * "central", ...), so that "us-est-1" is caught while a region AWS opens
+ * later ("xx-central-9") is still accepted.  name must be a region name.
+ */
+extern bool cks_region_direction_known(const char *name, size_t len);
+
+/* The compass directions, NULL-terminated, for "perhaps you meant". */
+extern const char *const cks_region_directions[];
+
+/*
+ * Check a region option value; on BAD_REGION or UNKNOWN_DIRECTION, point
+ * at the element.
+ */
 extern CksRegionListProblem cks_check_region_list(const char *value,
 												  const char **bad,
 												  size_t *bad_len);

@@ -3,12 +3,16 @@
  * import_schema.c
  *	  IMPORT FOREIGN SCHEMA: the CREATE FOREIGN TABLE statements for the
  *	  table kinds of a remote schema (kms, cloudhsm), every column as the
- *	  kind's column table gives it, honouring LIMIT TO and EXCEPT.
+ *	  kind's column table gives it, honouring LIMIT TO and EXCEPT.  A
+ *	  table LIMIT TO or EXCEPT names that the remote schema does not have
+ *	  is an error (PostgreSQL itself would ignore it): a typo in LIMIT TO
+ *	  would otherwise import nothing, and one in EXCEPT import too much.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "closest_name.h"
 #include "import_schema.h"
 #include "lib/stringinfo.h"
 #include "table_kinds.h"
@@ -53,6 +57,52 @@ import_statement(const CksTableKind *kind, ForeignServer *server)
 }
 
 /*
+ * Every table LIMIT TO or EXCEPT lists must be one of the remote schema's,
+ * or the statement is refused, naming the table, with the schema's tables
+ * (or the closest one) as hint.
+ */
+static void
+check_listed_tables(ImportForeignSchemaStmt *stmt)
+{
+	const char *names[16];
+	int			n = 0;
+	StringInfoData known;
+	ListCell   *lc;
+
+	initStringInfo(&known);
+	for (int i = 0; cks_table_kinds[i] != NULL && n < lengthof(names) - 1; i++)
+		if (strcmp(cks_table_kinds[i]->remote_schema, stmt->remote_schema) == 0)
+		{
+			names[n++] = cks_table_kinds[i]->name;
+			appendStringInfo(&known, "%s%s", known.len > 0 ? ", " : "",
+							 cks_table_kinds[i]->name);
+		}
+	names[n] = NULL;
+
+	foreach(lc, stmt->table_list)
+	{
+		const char *name = ((RangeVar *) lfirst(lc))->relname;
+		const char *closest;
+		bool		found = false;
+
+		for (int i = 0; i < n; i++)
+			found |= strcmp(names[i], name) == 0;
+		if (found)
+			continue;
+		closest = cks_closest_name(name, names, 4);
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
+				 errmsg("remote schema \"%s\" has no table \"%s\"",
+						stmt->remote_schema, name),
+				 closest ?
+				 errhint("Perhaps you meant \"%s\". Remote schema \"%s\" has: %s.",
+						 closest, stmt->remote_schema, known.data) :
+				 errhint("Remote schema \"%s\" has: %s.",
+						 stmt->remote_schema, known.data)));
+	}
+}
+
+/*
  * An unknown remote schema is an error, as in postgres_fdw, rather than an
  * empty import that looks like success.
  */
@@ -68,6 +118,7 @@ cks_import_statements(ImportForeignSchemaStmt *stmt, ForeignServer *server)
 				 errmsg("remote schema \"%s\" does not exist", stmt->remote_schema),
 				 errhint("cks_fdw's remote schemas are kms and cloudhsm: IMPORT FOREIGN SCHEMA kms FROM SERVER %s INTO ...",
 						 quote_identifier(server->servername))));
+	check_listed_tables(stmt);
 	for (i = 0; cks_table_kinds[i] != NULL; i++)
 	{
 		const CksTableKind *kind = cks_table_kinds[i];

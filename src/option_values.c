@@ -13,6 +13,7 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
 #include <math.h>
 
 #include "commands/defrem.h"
@@ -21,6 +22,8 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
+#include "closest_name.h"
+#include "compat.h"
 #include "option_values.h"
 #include "table_kinds.h"
 
@@ -99,6 +102,40 @@ cks_option_on_error_warn(DefElem *def)
 }
 
 /*
+ * A well-formed region whose last word is no compass direction
+ * ("us-est-1"): no AWS region, so say so now rather than with a DNS
+ * failure at the first query, and suggest the region with the closest
+ * direction.
+ */
+pg_noreturn static void report_unknown_region(const char *region);
+
+static void
+report_unknown_region(const char *region)
+{
+	const char *number = region + strlen(region);
+	const char *word_end;
+	const char *word;
+	const char *closest;
+
+	while (number > region && isdigit((unsigned char) number[-1]))
+		number--;
+	word_end = number - 1;
+	word = word_end;
+	while (word > region && word[-1] != '-')
+		word--;
+	closest = cks_closest_name(pnstrdup(word, word_end - word),
+							   cks_region_directions, 3);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown region \"%s\" in option \"region\"", region),
+			 errdetail("AWS region names end in a compass direction and a number, like \"us-east-1\" or \"ap-southeast-2\"."),
+			 closest ?
+			 errhint("Perhaps you meant \"%.*s%s-%s\".", (int) (word - region),
+					 region, closest, number) :
+			 errhint("See the list of regions your account has enabled: aws account list-regions.")));
+}
+
+/*
  * The region option: a comma-separated list, each element trimmed of
  * blanks.  Duplicates are dropped (a scan would otherwise return a
  * region's rows twice), the first occurrence keeping its place.
@@ -136,6 +173,9 @@ cks_option_region_list(DefElem *def)
 					 errmsg("invalid region \"%s\" in option \"region\"",
 							pnstrdup(bad, bad_len)),
 					 errhint("A region name is lower-case letters, digits and hyphens, like \"us-east-1\".")));
+			break;
+		case CKS_REGION_LIST_UNKNOWN_DIRECTION:
+			report_unknown_region(pnstrdup(bad, bad_len));
 			break;
 	}
 

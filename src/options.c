@@ -41,6 +41,8 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
+#include "closest_name.h"
+#include "option_rules.h"
 #include "option_values.h"
 #include "options.h"
 
@@ -91,6 +93,8 @@ typedef struct CksOption
 	const char *superuser_hint;
 	int			min;			/* CKS_KIND_INT only */
 	int			max;
+	const char *only_table;		/* a table option that applies to foreign
+								 * tables of this remote table only */
 } CksOption;
 
 /* A foreign table column's options. */
@@ -183,7 +187,7 @@ static const CksOption cks_options[] = {
 	/* keys: describe customer managed keys only, or every key */
 	{.keyword = "key_manager", .where = CKS_ON_TABLE,
 		.kind = CKS_KIND_KEY_MANAGER, .offset = SCAN_FIELD(all_key_managers),
-	.default_value = "CUSTOMER"},
+	.default_value = "CUSTOMER", .only_table = "keys"},
 	{.keyword = "show_sensitive", .where = CKS_ON_TABLE, .kind = CKS_KIND_BOOL,
 		.offset = SCAN_FIELD(show_sensitive), .default_value = "false", .superuser_only = true,
 		.superuser_detail = "It shows fields that AWS marks sensitive, such as a CloudHSM cluster's PRECO password, to every role that can read the table.",
@@ -219,6 +223,7 @@ static const CksOption cks_options[] = {
 PG_FUNCTION_INFO_V1(cks_fdw_validator);
 
 pg_noreturn static void report_misplaced_option(const char *keyword, int where);
+static const char *closest_option(const char *keyword, int where);
 
 /*
  * The option's entry, whatever object it belongs on; NULL if cks_fdw does
@@ -415,6 +420,7 @@ report_misplaced_option(const char *keyword, int where)
 {
 	const CksOption *opt = find_option(keyword);
 	StringInfoData valid;
+	const char *closest;
 
 	if (opt != NULL && opt->where == CKS_ON_USER_MAPPING)
 		ereport(ERROR,
@@ -451,79 +457,69 @@ report_misplaced_option(const char *keyword, int where)
 			appendStringInfo(&valid, "%s%s", valid.len > 0 ? ", " : "",
 							 cks_options[i].keyword);
 	}
+	closest = closest_option(keyword, where);
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 			 errmsg("invalid option \"%s\"", keyword),
-			 valid.len > 0
+			 closest != NULL
+			 ? errhint("Perhaps you meant the option \"%s\".", closest)
+			 : valid.len > 0
 			 ? errhint("Valid options in this context are: %s", valid.data)
 			 : errhint("There are no valid options in this context.")));
 }
 
-/* True if the option list has an option of that name. */
-static bool
-has_option(List *options, const char *keyword)
+/*
+ * The option of this object whose name is closest to a mistyped one, as
+ * PostgreSQL 16's own option checks suggest ("Perhaps you meant the
+ * option ..."); NULL when none is close.
+ */
+static const char *
+closest_option(const char *keyword, int where)
 {
+	const char *names[lengthof(cks_options) + 1];
+	int			n = 0;
+
+	for (int i = 0; i < lengthof(cks_options); i++)
+		if (cks_options[i].where & where)
+			names[n++] = cks_options[i].keyword;
+	names[n] = NULL;
+	return cks_closest_name(keyword, names, 4);
+}
+
+/*
+ * Table options that mean something for one remote table only (key_manager
+ * for keys): on a foreign table of another remote table they would be
+ * accepted and silently ignored, so refuse them.  The table option's
+ * default is custom_key_stores, as at scan time.
+ */
+static void
+check_table_specific_options(List *options)
+{
+	const char *table = "custom_key_stores";
 	ListCell   *lc;
 
 	foreach(lc, options)
 	{
-		if (strcmp(((DefElem *) lfirst(lc))->defname, keyword) == 0)
-			return true;
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "table") == 0)
+			table = defGetString(def);
 	}
-	return false;
-}
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+		const CksOption *opt = find_option(def->defname);
 
-/* One option of a user mapping that needs another one to mean anything. */
-static void
-require_partner(List *options, const char *keyword, const char *partner,
-				const char *hint)
-{
-	if (has_option(options, keyword) && !has_option(options, partner))
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("option \"%s\" requires option \"%s\"",
-						keyword, partner),
-				 errhint("%s", hint)));
-}
-
-/*
- * The combinations of user mapping options that cannot work: half a key
- * pair, a session token without its keys, AssumeRole parameters without a
- * role.  Checked on the complete option list, which is what the validator
- * gets for ALTER too, and again when a scan reads the mapping.
- */
-static void
-check_user_mapping_combination(List *options)
-{
-	static const char *const assume_role_options[] = {
-		"external_id", "role_session_name", "duration_seconds"
-	};
-	const char *key_pair_hint = "Set both access_key_id and secret_access_key, or neither.";
-
-	require_partner(options, "access_key_id", "secret_access_key",
-					key_pair_hint);
-	require_partner(options, "secret_access_key", "access_key_id",
-					key_pair_hint);
-	if (has_option(options, "session_token") &&
-		!has_option(options, "access_key_id"))
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("option \"session_token\" requires options \"access_key_id\" and \"secret_access_key\""),
-				 errhint("A session token is only valid with the temporary access key it was issued with.")));
-
-	for (int i = 0; i < lengthof(assume_role_options); i++)
-		require_partner(options, assume_role_options[i], "role_arn",
-						"It is passed to STS AssumeRole, which is only called when role_arn is set.");
-
-	/* credential_source replaces the keys; both would be ambiguous */
-	if (has_option(options, "credential_source") &&
-		(has_option(options, "access_key_id") ||
-		 has_option(options, "secret_access_key") ||
-		 has_option(options, "session_token")))
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-				 errmsg("option \"credential_source\" cannot be combined with access_key_id, secret_access_key or session_token"),
-				 errhint("A user mapping takes its credentials either from its keys or from the server's credential source; drop one of them.")));
+		if (opt != NULL && opt->only_table != NULL &&
+			strcmp(opt->only_table, table) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("option \"%s\" applies only to foreign tables of remote table \"%s\"",
+							def->defname, opt->only_table),
+					 errdetail("This foreign table reads remote table \"%s\".", table),
+					 errhint("Drop the option: ALTER FOREIGN TABLE ... OPTIONS (DROP %s).",
+							 def->defname)));
+	}
 }
 
 /*
@@ -593,7 +589,9 @@ cks_fdw_validator(PG_FUNCTION_ARGS)
 	}
 
 	if (where == CKS_ON_USER_MAPPING)
-		check_user_mapping_combination(options);
+		cks_check_user_mapping_combination(options);
+	if (where == CKS_ON_TABLE)
+		check_table_specific_options(options);
 	error_context_stack = hide.previous;
 	PG_RETURN_VOID();
 }
@@ -638,7 +636,7 @@ void
 cks_get_user_options(UserMapping *user, CksUserOptions *opts)
 {
 	memset(opts, 0, sizeof(*opts));
-	check_user_mapping_combination(user->options);
+	cks_check_user_mapping_combination(user->options);
 	apply_defaults(CKS_ON_USER_MAPPING, opts);
 	apply_options(user->options, CKS_ON_USER_MAPPING, opts);
 }

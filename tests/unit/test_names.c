@@ -81,6 +81,17 @@ test_regions(void)
 	check_region_list("us-east-1, eu_west_1 ,x", CKS_REGION_LIST_BAD_REGION, "eu_west_1");
 	check_region_list("us-east-1 eu-west-1", CKS_REGION_LIST_BAD_REGION,
 					  "us-east-1 eu-west-1");
+
+	/* well-formed, but no AWS region: the last word is no direction */
+	check_region_list("us-east-1,us-est-1", CKS_REGION_LIST_UNKNOWN_DIRECTION,
+					  "us-est-1");
+	check_region_list("eu-wset-1", CKS_REGION_LIST_UNKNOWN_DIRECTION, "eu-wset-1");
+	CHECK(!cks_region_direction_known("us-gov-1x-1", 11));
+	/* unknown regions of the same shape are accepted: nothing goes stale */
+	check_region_list("xx-central-9,ap-southeast-7,cn-northwest-1,us-isob-east-1",
+					  CKS_REGION_LIST_OK, NULL);
+	CHECK(cks_region_direction_known("us-gov-west-1", 13));
+	CHECK(cks_region_direction_known("us-east-1,eu", 9));
 }
 
 static void
