@@ -13,7 +13,7 @@
 top := $(dir $(firstword $(MAKEFILE_LIST)))
 source_files = $(patsubst $(top)%,%,$(wildcard $(addprefix $(top),$(1))))
 ifneq ($(top),./)
-$(shell mkdir -p src tests/unit)
+$(shell mkdir -p src/aws src/net src/credentials src/scan tests/unit)
 endif
 
 MODULE_big = cks_fdw
@@ -29,13 +29,13 @@ PGFILEDESC = "cks_fdw - foreign data wrapper for AWS KMS custom key stores"
 # Client core: no backend needed, also built into the unit runner
 # (signing, the AWS JSON and Query protocols, the service, operation and
 # table-kind descriptors, the HTTP client).
-CORE_SRCS = src/sigv4.c src/aws_json.c src/aws_json_fields.c \
-	src/aws_service.c src/table_kinds.c \
-	src/sts.c src/xml.c src/http.c src/http_events.c src/http_response.c src/aws_error.c \
-	src/aws_error_class.c src/secrets.c src/aws_names.c \
-	src/keyless.c src/imds.c src/container_creds.c src/source_fetch.c
+CORE_SRCS = src/aws/sigv4.c src/aws/aws_json.c src/aws/aws_json_fields.c \
+	src/aws/aws_service.c src/table_kinds.c \
+	src/aws/sts.c src/aws/xml.c src/net/http.c src/net/http_events.c src/net/http_response.c src/aws/aws_error.c \
+	src/aws/aws_error_class.c src/aws/secrets.c src/aws/aws_names.c \
+	src/credentials/keyless.c src/credentials/imds.c src/credentials/container_creds.c src/credentials/source_fetch.c
 # Backend side: options, quals, rows, connections, the request driver.
-BACKEND_SRCS = $(filter-out $(CORE_SRCS),$(call source_files,src/*.c))
+BACKEND_SRCS = $(filter-out $(CORE_SRCS),$(call source_files,src/*.c src/*/*.c))
 
 OBJS = cks_fdw.o $(CORE_SRCS:.c=.o) $(BACKEND_SRCS:.c=.o)
 
@@ -60,7 +60,7 @@ include $(PGXS)
 
 # PGXS tracks no header dependencies; structs are shared across files, so
 # every object is rebuilt when any header changes.
-$(OBJS): $(call source_files,src/*.h)
+$(OBJS): $(call source_files,src/*.h src/*/*.h)
 # the version is compiled in from the control file
 cks_fdw.o: cks_fdw.control
 
@@ -77,7 +77,7 @@ UNIT_LIBS = -L$(shell $(PG_CONFIG) --pkglibdir) -L$(shell $(PG_CONFIG) --libdir)
 	-lpgcommon -lpgport \
 	$(shell pkg-config --libs $(DEPS_PKGS)) -lm
 
-tests/unit/run_unit: $(UNIT_SRCS) $(CORE_SRCS) $(call source_files,src/*.h) $(wildcard tests/unit/*.h)
+tests/unit/run_unit: $(UNIT_SRCS) $(CORE_SRCS) $(call source_files,src/*.h src/*/*.h) $(wildcard tests/unit/*.h)
 	$(CC) $(UNIT_CFLAGS) $(if $(WERROR),-Werror) $(UNIT_EXTRA_CFLAGS) \
 		-o $@ $(UNIT_SRCS) $(CORE_SRCS) $(UNIT_LIBS)
 
@@ -104,29 +104,29 @@ FUZZ_CFLAGS = -DFRONTEND -g -O1 -fno-omit-frame-pointer \
 	-I$(srcdir)/src -I$(shell $(PG_CONFIG) --includedir-server) \
 	$(shell pkg-config --cflags $(DEPS_PKGS))
 
-FUZZ_KMS_SRCS = src/aws_json.c src/aws_json_fields.c src/aws_service.c \
-	src/sts.c src/xml.c src/aws_error.c src/secrets.c src/aws_names.c
+FUZZ_KMS_SRCS = src/aws/aws_json.c src/aws/aws_json_fields.c src/aws/aws_service.c \
+	src/aws/sts.c src/aws/xml.c src/aws/aws_error.c src/aws/secrets.c src/aws/aws_names.c
 
-fuzz/build/fuzz_kms: fuzz/fuzz_kms.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(FUZZ_KMS_SRCS) $(wildcard src/*.h)
+fuzz/build/fuzz_kms: fuzz/fuzz_kms.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(FUZZ_KMS_SRCS) $(wildcard src/*.h src/*/*.h)
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_kms.c fuzz/fuzz_common.c $(FUZZ_KMS_SRCS) $(UNIT_LIBS)
 
-fuzz/build/fuzz_sts: fuzz/fuzz_sts.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/sts.c src/sts.h src/xml.c src/xml.h src/aws_error.c src/aws_error.h src/secrets.c src/secrets.h
+fuzz/build/fuzz_sts: fuzz/fuzz_sts.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/aws/sts.c src/aws/sts.h src/aws/xml.c src/aws/xml.h src/aws/aws_error.c src/aws/aws_error.h src/aws/secrets.c src/aws/secrets.h
 	@mkdir -p fuzz/build
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_sts.c fuzz/fuzz_common.c src/sts.c src/xml.c src/aws_error.c src/secrets.c src/aws_names.c $(UNIT_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_sts.c fuzz/fuzz_common.c src/aws/sts.c src/aws/xml.c src/aws/aws_error.c src/aws/secrets.c src/aws/aws_names.c $(UNIT_LIBS)
 
-fuzz/build/fuzz_names: fuzz/fuzz_names.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/aws_names.c src/aws_names.h src/aws_error.c src/aws_error.h src/secrets.c src/secrets.h
+fuzz/build/fuzz_names: fuzz/fuzz_names.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/aws/aws_names.c src/aws/aws_names.h src/aws/aws_error.c src/aws/aws_error.h src/aws/secrets.c src/aws/secrets.h
 	@mkdir -p fuzz/build
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_names.c fuzz/fuzz_common.c src/aws_names.c src/aws_error.c src/secrets.c $(UNIT_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_names.c fuzz/fuzz_common.c src/aws/aws_names.c src/aws/aws_error.c src/aws/secrets.c $(UNIT_LIBS)
 
-KEYLESS_FUZZ_SRCS = src/keyless.c src/imds.c src/aws_json.c \
-	src/aws_json_fields.c src/aws_service.c src/sts.c src/xml.c src/aws_error.c src/secrets.c src/aws_names.c
-fuzz/build/fuzz_keyless: fuzz/fuzz_keyless.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(KEYLESS_FUZZ_SRCS) $(wildcard src/*.h)
+KEYLESS_FUZZ_SRCS = src/credentials/keyless.c src/credentials/imds.c src/aws/aws_json.c \
+	src/aws/aws_json_fields.c src/aws/aws_service.c src/aws/sts.c src/aws/xml.c src/aws/aws_error.c src/aws/secrets.c src/aws/aws_names.c
+fuzz/build/fuzz_keyless: fuzz/fuzz_keyless.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(KEYLESS_FUZZ_SRCS) $(wildcard src/*.h src/*/*.h)
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_keyless.c fuzz/fuzz_common.c $(KEYLESS_FUZZ_SRCS) $(UNIT_LIBS)
 
-FETCH_FUZZ_SRCS = src/source_fetch.c $(KEYLESS_FUZZ_SRCS)
-fuzz/build/fuzz_fetch: fuzz/fuzz_fetch.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(FETCH_FUZZ_SRCS) $(wildcard src/*.h)
+FETCH_FUZZ_SRCS = src/credentials/source_fetch.c $(KEYLESS_FUZZ_SRCS)
+fuzz/build/fuzz_fetch: fuzz/fuzz_fetch.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(FETCH_FUZZ_SRCS) $(wildcard src/*.h src/*/*.h)
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_fetch.c fuzz/fuzz_common.c $(FETCH_FUZZ_SRCS) $(UNIT_LIBS)
 

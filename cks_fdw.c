@@ -20,11 +20,11 @@
 #include "access/table.h"
 #include "account_pruning.h"
 #include "analyze.h"
-#include "async_wait.h"
+#include "net/async_wait.h"
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
 #include "compat.h"
-#include "credentials.h"
+#include "credentials/credentials.h"
 #include "executor/execAsync.h"
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
@@ -42,7 +42,7 @@
 #include "planning.h"
 #include "quals.h"
 #include "rows.h"
-#include "scan.h"
+#include "scan/scan.h"
 #include "scan_state.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -453,7 +453,7 @@ async_wakeup_ms(CksScanState *state)
 
 /*
  * An Append gives each waiting subplan room for one event: the scan offers
- * the fd of its CksWaitSet (src/async_wait.c), readable when the timer
+ * the fd of its CksWaitSet (src/net/async_wait.c), readable when the timer
  * armed here ends and, for the one scan that watches, on socket activity
  * of any transfer.
  */

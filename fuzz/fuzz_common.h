@@ -9,7 +9,7 @@
 #ifndef CKS_FUZZ_COMMON_H
 #define CKS_FUZZ_COMMON_H
 
-#include "aws_error.h"
+#include "aws/aws_error.h"
 
 /* Report a violated promise of the code under test; libFuzzer keeps the
  * input as a crash reproducer. */

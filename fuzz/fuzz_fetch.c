@@ -2,7 +2,7 @@
  *
  * fuzz_fetch.c
  *	  libFuzzer target for the credential sources' state machines
- *	  (src/source_fetch.c): the instance metadata service (IMDSv2 and its
+ *	  (src/credentials/source_fetch.c): the instance metadata service (IMDSv2 and its
  *	  IMDSv1 fallback), the container endpoint and AssumeRoleWithWebIdentity,
  *	  each driven through a transport that answers with what the input
  *	  says -- any status, any body, no answer -- in any order.
@@ -33,8 +33,8 @@
 #include <stdint.h>
 
 #include "fuzz_common.h"
-#include "keyless.h"
-#include "source_fetch.h"
+#include "credentials/keyless.h"
+#include "credentials/source_fetch.h"
 
 #define ENDPOINT		"http://127.0.0.1:1338"
 #define CONTAINER_URL	"http://127.0.0.1:1338/v2/credentials/task"

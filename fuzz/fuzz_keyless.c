@@ -2,7 +2,7 @@
  *
  * fuzz_keyless.c
  *	  libFuzzer target for the answers of the metadata services that the
- *	  keyless credential sources read (src/keyless.c, src/imds.c): whatever
+ *	  keyless credential sources read (src/credentials/keyless.c, src/credentials/imds.c): whatever
  *	  bytes IMDS or an ECS / EKS credentials endpoint (or whoever answers
  *	  in their place) sends must be refused or parsed without a crash, a
  *	  leak or undefined behaviour, and what is accepted must be safe to put
@@ -20,8 +20,8 @@
 #include <stdint.h>
 
 #include "fuzz_common.h"
-#include "imds.h"
-#include "keyless.h"
+#include "credentials/imds.h"
+#include "credentials/keyless.h"
 
 /* Accepted credentials are non-empty, bounded, without blanks or controls. */
 static void

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * fuzz_kms.c
- *	  libFuzzer target for the AWS JSON side of the wire (src/aws_json.c,
- *	  src/aws_json_fields.c), as KMS uses it: whatever bytes a KMS endpoint (or something
+ *	  libFuzzer target for the AWS JSON side of the wire (src/aws/aws_json.c,
+ *	  src/aws/aws_json_fields.c), as KMS uses it: whatever bytes a KMS endpoint (or something
  *	  pretending to be one) sends back must be refused or parsed without a
  *	  crash, a leak or undefined behaviour, and the promises of aws_json.h
  *	  must hold on every input.
@@ -32,7 +32,7 @@
 #include <json-c/json.h>
 
 #include "fuzz_common.h"
-#include "aws_json.h"
+#include "aws/aws_json.h"
 
 /* The JSON paths of the custom_key_stores columns (src/table_kinds.c),
  * and odd ones. */

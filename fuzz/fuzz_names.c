@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * fuzz_names.c
- *	  libFuzzer target for the grammars of src/aws_names.c: any bytes a
+ *	  libFuzzer target for the grammars of src/aws/aws_names.c: any bytes a
  *	  user can put into an option must be refused or accepted without a
  *	  crash or undefined behaviour, and what is accepted must keep the
  *	  module's promises:
@@ -21,7 +21,7 @@
 
 #include <curl/curl.h>
 
-#include "aws_names.h"
+#include "aws/aws_names.h"
 #include "fuzz_common.h"
 
 static void

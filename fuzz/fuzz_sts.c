@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * fuzz_sts.c
- *	  libFuzzer target for the STS side of the wire (src/sts.c): whatever
+ *	  libFuzzer target for the STS side of the wire (src/aws/sts.c): whatever
  *	  bytes an STS endpoint (or a proxy in front of it) sends back must be
  *	  refused or parsed without a crash, a leak or undefined behaviour, and
  *	  the promises of sts.h must hold on every input.
@@ -23,8 +23,8 @@
 #include <stdlib.h>
 
 #include "fuzz_common.h"
-#include "secrets.h"
-#include "sts.h"
+#include "aws/secrets.h"
+#include "aws/sts.h"
 
 /* What every refused 2xx body must look like. */
 static void

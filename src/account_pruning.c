@@ -13,7 +13,7 @@
 #include "postgres.h"
 
 #include "account_pruning.h"
-#include "aws_names.h"
+#include "aws/aws_names.h"
 #include "option_values.h"
 #include "quals.h"
 

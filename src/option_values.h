@@ -15,8 +15,8 @@
 #include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
 
-#include "aws_names.h"
-#include "keyless.h"
+#include "aws/aws_names.h"
+#include "credentials/keyless.h"
 
 /* A plain decimal integer in [min, max]; the value is shown in the
  * message only when echo is true. */

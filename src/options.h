@@ -13,10 +13,10 @@
 #include "postgres.h"
 
 #include "foreign/foreign.h"
-#include "keyless.h"
+#include "credentials/keyless.h"
 #include "nodes/pg_list.h"
 
-#include "aws_names.h"
+#include "aws/aws_names.h"
 
 /*
  * Everything a scan needs from the server, with the foreign table's

@@ -21,8 +21,8 @@
 
 #include <json-c/json.h>
 
-#include "aws_json.h"
-#include "credentials.h"
+#include "aws/aws_json.h"
+#include "credentials/credentials.h"
 #include "option_values.h"
 #include "organization.h"
 #include "quals.h"

@@ -13,7 +13,7 @@
 
 #include "postgres.h"
 
-#include "aws_call.h"
+#include "aws/aws_call.h"
 #include "foreign/foreign.h"
 #include "options.h"
 

@@ -15,7 +15,7 @@
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "datatype/timestamp.h"
-#include "aws_json.h"
+#include "aws/aws_json.h"
 #include "lib/stringinfo.h"
 #include "options.h"
 #include "raw_jsonb.h"

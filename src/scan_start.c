@@ -16,9 +16,9 @@
  */
 #include "postgres.h"
 
-#include "account_roles.h"
-#include "aws_names.h"
-#include "credentials.h"
+#include "credentials/account_roles.h"
+#include "aws/aws_names.h"
+#include "credentials/credentials.h"
 #include "executor/executor.h"
 #include "organization.h"
 #include "quals.h"

@@ -11,12 +11,12 @@
 
 #include "postgres.h"
 
-#include "async_wait.h"
+#include "net/async_wait.h"
 #include "foreign/foreign.h"
 #include "nodes/execnodes.h"
 #include "options.h"
 #include "rows.h"
-#include "scan.h"
+#include "scan/scan.h"
 #include "table_kinds.h"
 
 /* Executor-side state (ForeignScanState.fdw_state). */

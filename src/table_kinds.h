@@ -18,7 +18,7 @@
 #ifndef CKS_TABLE_KINDS_H
 #define CKS_TABLE_KINDS_H
 
-#include "aws_service.h"
+#include "aws/aws_service.h"
 
 /* How a column gets its value from an entry. */
 typedef enum CksConversion

@@ -121,7 +121,7 @@ else
   tail -n 20 "$log/package-cluster"
   not_ok "pg_regress against the installed package (log $log/package-cluster)"
 fi
-if [ -e "$work/test/cks_fdw.so" ] || ls "$work"/test/src/*.o >/dev/null 2>&1; then
+if [ -e "$work/test/cks_fdw.so" ] || [ -n "$(find "$work/test/src" -name "*.o" 2>/dev/null)" ]; then
   not_ok "the test copy was never built (it holds build products)"
 else
   ok "the test copy was never built: only the package's cks_fdw was loaded"

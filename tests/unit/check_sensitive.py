@@ -2,7 +2,7 @@
 """Sensitive fields: compare cks_fdw's descriptors with botocore's models.
 
 Reads the operation and column descriptors from the code itself
-(`run_unit --descriptors`, built from src/aws_service.c and
+(`run_unit --descriptors`, built from src/aws/aws_service.c and
 src/table_kinds.c) and each operation's output shape from botocore's
 service model (data/<service>/<version>/service-2.json[.gz]), and fails when
 

@@ -1,16 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * test_aws_error.c
- *	  Unit tests of src/aws_error.c (the sanitizer every endpoint-supplied
+ *	  Unit tests of src/aws/aws_error.c (the sanitizer every endpoint-supplied
  *	  error string goes through: cut, redact, escape, cap) and of
- *	  src/aws_error_class.c (the error-code tables, categories and hints).
+ *	  src/aws/aws_error_class.c (the error-code tables, categories and hints).
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres_fe.h"
 
-#include "aws_error.h"
-#include "aws_error_class.h"
+#include "aws/aws_error.h"
+#include "aws/aws_error_class.h"
 #include "unit.h"
 
 #define TOKEN	"IQoJb3JpZ2luX2VjEcks-unit-test-token/AAAA+BBBB=="

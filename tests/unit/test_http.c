@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "http.h"
+#include "net/http.h"
 #include "unit.h"
 
 static void

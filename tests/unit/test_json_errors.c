@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * test_json_errors.c
- *	  Unit tests of the AWS JSON 1.1 error rules in src/aws_json.c: where
+ *	  Unit tests of the AWS JSON 1.1 error rules in src/aws/aws_json.c: where
  *	  the code comes from (header or body, namespaces and suffixes cut),
  *	  how it is bounded and sanitized, and what a hostile or broken error
  *	  body becomes.
@@ -12,7 +12,7 @@
 
 #include <json-c/json.h>
 
-#include "aws_json.h"
+#include "aws/aws_json.h"
 #include "unit.h"
 
 static void

@@ -2,11 +2,11 @@
  *
  * test_keyless.c
  *	  Unit tests of the keyless credential sources' backend-free parts:
- *	  src/keyless.c (option values, the chain's order, credential checks,
+ *	  src/credentials/keyless.c (option values, the chain's order, credential checks,
  *	  the metadata services' JSON document, token files, environment keys),
- *	  src/imds.c (endpoint selection, timeouts, token and role answers),
- *	  src/container_creds.c (URL and host rules, authorization token) and
- *	  the AssumeRoleWithWebIdentity body and response of src/sts.c.
+ *	  src/credentials/imds.c (endpoint selection, timeouts, token and role answers),
+ *	  src/credentials/container_creds.c (URL and host rules, authorization token) and
+ *	  the AssumeRoleWithWebIdentity body and response of src/aws/sts.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -15,10 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "container_creds.h"
-#include "imds.h"
-#include "keyless.h"
-#include "sts.h"
+#include "credentials/container_creds.h"
+#include "credentials/imds.h"
+#include "credentials/keyless.h"
+#include "aws/sts.h"
 #include "unit.h"
 
 /* ---- a fake environment ------------------------------------------------ */

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * test_kms.c
- *	  Unit tests of src/aws_json.c and src/aws_json_fields.c as
+ *	  Unit tests of src/aws/aws_json.c and src/aws/aws_json_fields.c as
  *	  DescribeCustomKeyStores's descriptor drives them: the request body
  *	  (byte for byte, against botocore's golden bodies when ../shared is
  *	  there), the strict page parse and the entry accessors.  The AWS JSON
@@ -13,7 +13,7 @@
 
 #include <json-c/json.h>
 
-#include "aws_json.h"
+#include "aws/aws_json.h"
 #include "unit.h"
 
 /*

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * test_names.c
- *	  Unit tests of src/aws_names.c, the grammars behind the option values:
+ *	  Unit tests of src/aws/aws_names.c, the grammars behind the option values:
  *	  region lists, the one ARN parser and what is built on it (role ARNs,
  *	  account ids), AssumeRole's external id and session name, endpoint
  *	  and proxy URLs with the loopback rule for http://, no_proxy lists.
@@ -10,7 +10,7 @@
  */
 #include "postgres_fe.h"
 
-#include "aws_names.h"
+#include "aws/aws_names.h"
 #include "unit.h"
 
 static void

@@ -1,14 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * test_secrets.c
- *	  Unit tests of src/secrets.c: wiping, the credential character rule
+ *	  Unit tests of src/aws/secrets.c: wiping, the credential character rule
  *	  and redaction.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres_fe.h"
 
-#include "secrets.h"
+#include "aws/secrets.h"
 #include "unit.h"
 
 /* Every byte of buf[0..len) is zero. */

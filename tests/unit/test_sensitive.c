@@ -14,8 +14,8 @@
 
 #include <json-c/json.h>
 
-#include "aws_json.h"
-#include "aws_service.h"
+#include "aws/aws_json.h"
+#include "aws/aws_service.h"
 #include "table_kinds.h"
 #include "unit.h"
 

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * test_service.c
- *	  Unit tests of the descriptors (src/aws_service.c, src/table_kinds.c)
+ *	  Unit tests of the descriptors (src/aws/aws_service.c, src/table_kinds.c)
  *	  and of what makes a new list operation "a descriptor plus a column
  *	  table": the Organizations ListAccounts descriptor, with
  *	  NextToken/MaxResults and no truncated flag, is served by the same
@@ -13,8 +13,8 @@
 
 #include <json-c/json.h>
 
-#include "aws_json.h"
-#include "aws_service.h"
+#include "aws/aws_json.h"
+#include "aws/aws_service.h"
 #include "table_kinds.h"
 #include "unit.h"
 

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * test_sigv4.c
- *	  Checks src/sigv4.c against signatures computed by others: AWS's own
+ *	  Checks src/aws/sigv4.c against signatures computed by others: AWS's own
  *	  SigV4 test suite (aws-c-auth vectors) and KMS requests signed by
  *	  botocore, both read in place from ../shared; test_sigv4_cases.c has
  *	  a few botocore results written down, so that a clone without
@@ -20,7 +20,7 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
-#include "sigv4.h"
+#include "aws/sigv4.h"
 #include "test_sigv4.h"
 #include "unit.h"
 

@@ -8,7 +8,7 @@
 #ifndef CKS_TEST_SIGV4_H
 #define CKS_TEST_SIGV4_H
 
-#include "sigv4.h"
+#include "aws/sigv4.h"
 
 /*
  * Compare what signing produced with an independent signer's results,

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * test_sigv4_cases.c
- *	  Signatures of src/sigv4.c against botocore results written down here
+ *	  Signatures of src/aws/sigv4.c against botocore results written down here
  *	  (they need no ../shared, so a bare clone still checks signing), plus
  *	  the properties no vector covers: header order, an impossible time,
  *	  SHA-256 itself.
@@ -12,7 +12,7 @@
 
 #include <time.h>
 
-#include "sigv4.h"
+#include "aws/sigv4.h"
 #include "test_sigv4.h"
 #include "unit.h"
 

@@ -2,7 +2,7 @@
  *
  * test_source_fetch.c
  *	  Unit tests of the credential sources' state machines
- *	  (src/source_fetch.c): every answer sequence a source can be driven
+ *	  (src/credentials/source_fetch.c): every answer sequence a source can be driven
  *	  through, played to its end against a scripted transport.
  *
  *	  The answers are the ten of ANSWER_NAMES: a 200 with the body the
@@ -22,7 +22,7 @@
  */
 #include "postgres_fe.h"
 
-#include "source_fetch.h"
+#include "credentials/source_fetch.h"
 #include "unit.h"
 
 enum

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * test_sts.c
- *	  Unit tests of src/sts.c: Query-protocol form bodies (byte for byte as
+ *	  Unit tests of src/aws/sts.c: Query-protocol form bodies (byte for byte as
  *	  botocore sends them), AssumeRole and GetCallerIdentity responses, STS
  *	  error documents, hostile XML (DTDs, entity bombs), and the account id
  *	  of an ARN.
@@ -12,7 +12,7 @@
 
 #include <time.h>
 
-#include "sts.h"
+#include "aws/sts.h"
 #include "unit.h"
 
 #define SECRET_KEY		"wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"

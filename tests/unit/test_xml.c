@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * test_xml.c
- *	  Unit tests of src/xml.c, the hardened libxml2 reading every XML
+ *	  Unit tests of src/aws/xml.c, the hardened libxml2 reading every XML
  *	  protocol shares: what is refused before and during parsing (empty,
  *	  NUL bytes, DTDs, entities, junk), namespaces, paths, trimmed text,
  *	  and wiping the text of a document that held secrets.
@@ -13,7 +13,7 @@
 #include <libxml/parser.h>
 
 #include "unit.h"
-#include "xml.h"
+#include "aws/xml.h"
 
 static const CksXmlNamespace test_ns = {"urn:cks:test", "test"};
 

@@ -1,0 +1,143 @@
+/*-------------------------------------------------------------------------
+ *
+ * aws_call.h
+ *	  One AWS API call as the backend runs it: signed, sent, retried in
+ *	  AWS's "standard" retry mode, corrected for clock skew, and turned into
+ *	  a PostgreSQL error when it finally fails.
+ *
+ *	  Calls are state machines so that many can be in flight at once (one
+ *	  per region or account); cks_calls_step() drives any set of them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CKS_AWS_CALL_H
+#define CKS_AWS_CALL_H
+
+#include "postgres.h"
+
+#include "aws/aws_error.h"
+#include "aws/aws_service.h"
+#include "datatype/timestamp.h"
+#include "net/http.h"
+#include "aws/sigv4.h"
+
+typedef enum CksCallState
+{
+	CKS_CALL_IDLE,				/* not started */
+	CKS_CALL_IN_FLIGHT,
+	CKS_CALL_BACKOFF,			/* waiting to retry */
+	CKS_CALL_DONE,				/* 2xx response in body */
+	CKS_CALL_FAILED				/* error describes why */
+} CksCallState;
+
+/* Per-call transport settings (from the server / table options). */
+typedef struct CksCallSettings
+{
+	int			connect_timeout_ms;
+	int			request_timeout_ms;
+	int			max_attempts;
+	const char *ca_file;		/* NULL: the system bundle */
+	const char *proxy;			/* NULL: no proxy at all */
+	const char *no_proxy;
+	/* the user mapping's credential_source, for hints; NULL: its keys */
+	const char *credential_source;
+} CksCallSettings;
+
+typedef struct CksCall
+{
+	/* what to send; strings must outlive the call */
+	const CksOperation *operation;
+	const CksService *service;	/* operation->service */
+	const char *url;
+	const char *region;
+	char	   *target;			/* X-Amz-Target (JSON protocol), or NULL */
+	char	   *body;
+	const SigV4Credentials *credentials;
+	const CksCallSettings *settings;
+	MemoryContext mcxt;			/* where the outcome's strings live: the
+								 * context current at cks_call_init, which
+								 * must outlive the call */
+
+	/* progress */
+	CksCallState state;
+	int			attempts;		/* attempts made so far */
+	bool		skew_corrected;
+	TimestampTz retry_at;
+	CksHttpId	transfer;		/* the attempt in flight, 0 if none */
+	int			curl_code;		/* of the last attempt, for retry decisions */
+	int			requests_sent;	/* for EXPLAIN ANALYZE */
+
+	/* outcome */
+	long		http_status;
+	char	   *response_body;	/* palloc'd, when DONE */
+	size_t		response_len;
+	char	   *request_id;
+	CksAwsError error;			/* when FAILED */
+} CksCall;
+
+/* Register the cancel hook and abort callbacks; called from _PG_init. */
+extern void cks_calls_initialize(void);
+
+/*
+ * Prepare a call of any operation of any service; it starts at the next
+ * cks_calls_step / cks_calls_poll / cks_call_run, so calls of different
+ * services can share one loop.
+ */
+extern void cks_call_init(CksCall *call, const CksOperation *operation,
+						  const char *url, const char *region, char *body,
+						  const SigV4Credentials *credentials,
+						  const CksCallSettings *settings);
+
+/*
+ * Drive calls until at least one of them is DONE or FAILED (returns its
+ * index) -- or, if none is active, return -1 at once.  Waits honour query
+ * cancel and statement_timeout.
+ */
+extern int	cks_calls_step(CksCall **calls, int ncalls);
+
+/*
+ * The same without ever waiting: moves transfers forward once and returns
+ * a finished call's index, -1 if none is active, or CKS_CALLS_WOULD_BLOCK.
+ */
+#define CKS_CALLS_WOULD_BLOCK	(-2)
+extern int	cks_calls_poll(CksCall **calls, int ncalls);
+
+/* Milliseconds until a backoff ends or curl needs a timeout serviced;
+ * -1 when nothing is due. */
+extern long cks_calls_next_wakeup_ms(CksCall **calls, int ncalls);
+
+/* True when the call has something to hand over without waiting: an
+ * outcome, or an attempt whose transfer has finished (or vanished). */
+extern bool cks_call_ready(const CksCall *call);
+
+/* Run one call to its end. */
+extern void cks_call_run(CksCall *call);
+
+/* Forget a call's transfer and response (before reuse or at scan end). */
+extern void cks_call_reset(CksCall *call);
+
+/*
+ * ereport a FAILED call at elevel with the right SQLSTATE, the AWS code,
+ * message and request id in errdetail, and a hint.  'what' names the call
+ * for the message, e.g. "DescribeCustomKeyStores in region \"us-east-1\"".
+ */
+extern void cks_call_report(const CksCall *call, int elevel, const char *what,
+							const char *account_id);
+
+/* True when the failure is AWS saying the id/name does not exist. */
+extern bool cks_call_failed_with(const CksCall *call, const char *code);
+
+/*
+ * A DONE call whose body turned out not to be what the protocol promises
+ * becomes FAILED with that error, to be reported like any other failure.
+ */
+extern void cks_call_fail_bad_response(CksCall *call, const CksAwsError *err);
+
+/*
+ * True when cks_calls_poll would return one of these calls at once: one has
+ * ended, or its transfer has (moved along while another scan drove the
+ * shared transfers).  Moves every transfer forward once, without waiting.
+ */
+extern bool cks_calls_any_ready(CksCall **calls, int ncalls);
+
+#endif							/* CKS_AWS_CALL_H */

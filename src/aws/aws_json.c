@@ -1,0 +1,511 @@
+/*-------------------------------------------------------------------------
+ *
+ * aws_json.c
+ *	  The AWS JSON 1.1 protocol, without the networking: the request body of
+ *	  one page of a list operation, the strict and cost-bounded parse of a
+ *	  response body, the check of a page by the operation's page rule, and
+ *	  the AWS JSON 1.1 error shape.  Reading the fields of one entry is in
+ *	  aws_json_fields.c.
+ *
+ *	  Everything JSON goes through json-c.  This file needs no backend: it
+ *	  reports failures through return values and CksAwsError, never ereport,
+ *	  so the unit runner can exercise it as frontend code.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifdef FRONTEND
+#include "postgres_fe.h"
+#else
+#include "postgres.h"
+#endif
+
+#include <ctype.h>
+#include <limits.h>
+
+#include <json-c/json.h>
+
+#include "aws/aws_json.h"
+
+static void
+add_string_member(struct json_object *obj, const char *key, const char *value)
+{
+	json_object_object_add(obj, key, json_object_new_string(value));
+}
+
+/*
+ * Parameters are added in the operation's order and the page fields in its
+ * page rule's (the order botocore's model lists them), so the body is
+ * deterministic and identical to botocore's for the same parameters.  An
+ * operation with a filter object (CloudHSM's "Filters") gets its
+ * parameters there, each a one-value list.
+ */
+char *
+aws_json_list_request(const CksOperation *op, const char *const *values,
+					  const char *token, int limit)
+{
+	const CksPageRule *rule = &op->page;
+	struct json_object *request = json_object_new_object();
+	char	   *body;
+	int			i;
+
+	for (i = 0; op->parameters[i] != NULL; i++)
+	{
+		if (values[i] == NULL)
+			continue;
+		if (op->filter_field == NULL)
+			add_string_member(request, op->parameters[i], values[i]);
+		else
+		{
+			struct json_object *filters;
+			struct json_object *list = json_object_new_array();
+
+			if (!json_object_object_get_ex(request, op->filter_field, &filters))
+			{
+				filters = json_object_new_object();
+				json_object_object_add(request, op->filter_field, filters);
+			}
+			json_object_array_add(list, json_object_new_string(values[i]));
+			json_object_object_add(filters, op->parameters[i], list);
+		}
+	}
+	if (token != NULL && rule->token_before_limit)
+		add_string_member(request, rule->request_token, token);
+	if (limit > 0)
+		json_object_object_add(request, rule->limit_field,
+							   json_object_new_int(limit));
+	if (token != NULL && !rule->token_before_limit)
+		add_string_member(request, rule->request_token, token);
+
+	body = pstrdup(json_object_to_json_string_ext(request,
+												  AWS_JSON_PRINT_FLAGS));
+	json_object_put(request);
+	return body;
+}
+
+/*
+ * What json-c costs per piece of parsed JSON, in bytes of heap, rounded up
+ * from measurements of json-c 0.16 on x86-64: an object (with its 16-slot
+ * hash table) ~800, an array ~150, a scalar or member ~90.  Two empty
+ * braces cost 400 times their size, which is how an 8 MiB page of "{}"
+ * once took 3 GB.  A body is refused before parsing when its estimated
+ * cost exceeds PARSE_COST_FACTOR times its size plus PARSE_COST_SLACK.
+ * Real pages stay far below: 1,000 XKS entries (2 objects and ~30 members
+ * each, ~600 KB) estimate ~7 MB against a 12.8 MB budget, and long
+ * certificates only make the ratio smaller.  So a 16 MiB body can cost at
+ * most ~136 MB, whatever it holds.
+ */
+#define PARSE_COST_OBJECT		1024
+#define PARSE_COST_ARRAY		256
+#define PARSE_COST_SEPARATOR	128		/* each ',' and ':' (a value/member) */
+#define PARSE_COST_FACTOR		8
+#define PARSE_COST_SLACK		(8 * 1024 * 1024)
+
+/* Nesting beyond this is refused by the tokenizer (a page needs 4). */
+#define PARSE_MAX_DEPTH			32
+
+/*
+ * Estimate the heap json-c would use for body by one pass over it,
+ * counting braces, brackets and separators outside strings.  Returns
+ * false, with *problem set, when the body is too dense to parse.
+ */
+static bool
+parse_cost_acceptable(const char *body, size_t len, char **problem)
+{
+	uint64		objects = 0;
+	uint64		arrays = 0;
+	uint64		separators = 0;
+	uint64		cost;
+	bool		in_string = false;
+	size_t		i;
+
+	for (i = 0; i < len; i++)
+	{
+		char		c = body[i];
+
+		if (in_string)
+		{
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+			continue;
+		}
+		if (c == '"')
+			in_string = true;
+		else if (c == '{')
+			objects++;
+		else if (c == '[')
+			arrays++;
+		else if (c == ',' || c == ':')
+			separators++;
+	}
+	cost = objects * PARSE_COST_OBJECT + arrays * PARSE_COST_ARRAY +
+		separators * PARSE_COST_SEPARATOR + len;
+	if (cost <= (uint64) len * PARSE_COST_FACTOR + PARSE_COST_SLACK)
+		return true;
+	*problem = psprintf("response body is too dense to parse: %llu objects, %llu arrays and %llu values in %zu bytes",
+						(unsigned long long) objects, (unsigned long long) arrays,
+						(unsigned long long) separators, len);
+	return false;
+}
+
+static bool
+is_blank(const char *body, size_t len)
+{
+	const char *end = body + len;
+
+	while (body < end &&
+		   (*body == ' ' || *body == '\t' || *body == '\n' || *body == '\r'))
+		body++;
+	return body == end;
+}
+
+/*
+ * Parse a whole response body into one JSON value, or explain why not.
+ *
+ * json-c alone would accept a valid prefix and ignore the rest (it stops at
+ * a NUL byte, and a complete value followed by junk can look fine), and it
+ * reports a body cut short as "continue".  A truncated or padded HTTP body
+ * means something went wrong on the way, so we insist that the value spans
+ * the whole body.  Strict mode and UTF-8 validation keep anything that is
+ * not RFC 8259 JSON, or not UTF-8 that PostgreSQL could store, out.  A
+ * body whose parse would cost too much memory for its size is refused
+ * before json-c sees it (parse_cost_acceptable).
+ *
+ * On failure returns NULL and sets *problem (palloc'd); nothing to free.
+ */
+struct json_object *
+aws_json_parse_body(const char *body, size_t len, char **problem)
+{
+	struct json_tokener *tok;
+	struct json_object *root;
+	enum json_tokener_error jerr;
+	size_t		end;
+
+	*problem = NULL;
+	if (body == NULL || len == 0)
+	{
+		*problem = pstrdup("response body is empty");
+		return NULL;
+	}
+	if (len > (size_t) INT_MAX)
+	{
+		*problem = psprintf("response body is too large to parse (%zu bytes)",
+							len);
+		return NULL;
+	}
+
+	if (!parse_cost_acceptable(body, len, problem))
+		return NULL;
+
+	tok = json_tokener_new_ex(PARSE_MAX_DEPTH);
+	if (tok == NULL)
+	{
+		*problem = pstrdup("out of memory creating a JSON parser");
+		return NULL;
+	}
+	json_tokener_set_flags(tok,
+						   JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	root = json_tokener_parse_ex(tok, body, (int) len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+
+	if (root == NULL)
+	{
+		if (jerr == json_tokener_continue)
+			*problem = pstrdup("response body is not valid JSON: "
+							   "unexpected end of input");
+		else
+			*problem = psprintf("response body is not valid JSON: %s at offset %zu",
+								json_tokener_error_desc(jerr), end);
+		return NULL;
+	}
+	if (end < len && !is_blank(body + end, len - end))
+	{
+		json_object_put(root);
+		*problem = psprintf("response body has unexpected data after the JSON value at offset %zu",
+							end);
+		return NULL;
+	}
+	return root;
+}
+
+/* Fill err for a body that is not what the protocol promises. */
+static void
+set_bad_response(CksAwsError *err, long http_status, char *message,
+				 char *request_id)
+{
+	err->kind = CKS_ERR_BAD_RESPONSE;
+	err->http_status = http_status;
+	err->code = NULL;
+	err->message = message;
+	err->request_id = request_id;
+}
+
+/*
+ * A JSON null counts as absent: AWS and botocore treat the two alike, and
+ * the row builder turns both into SQL NULL.
+ */
+struct json_object *
+aws_json_member(struct json_object *obj, const char *key)
+{
+	struct json_object *value = NULL;
+
+	if (!json_object_object_get_ex(obj, key, &value))
+		return NULL;
+	return value;				/* NULL for a JSON null too */
+}
+
+/*
+ * Check the documented shape of a page and fill page from it; returns a
+ * palloc'd description of the first violation, or NULL when the page is
+ * sound.
+ *
+ * Besides types we also refuse a truncated flag without a next token:
+ * asking for the next page without a token would restart the listing and
+ * a scan would loop forever.  For a rule without a truncated flag, a
+ * non-empty next token is what says another page follows.
+ */
+static char *
+check_page(const CksPageRule *rule, struct json_object *root, CksJsonPage *page)
+{
+	struct json_object *entries;
+	struct json_object *token;
+	struct json_object *truncated;
+	size_t		n;
+	size_t		i;
+
+	if (!json_object_is_type(root, json_type_object))
+		return pstrdup("response body is not a JSON object");
+
+	entries = aws_json_member(root, rule->entries_field);
+	if (rule->single_entry)
+	{
+		if (entries == NULL)
+			return NULL;		/* no entry: an empty page */
+		if (!json_object_is_type(entries, json_type_object))
+			return psprintf("response field \"%s\" is not an object",
+							rule->entries_field);
+		/* an array of the one entry, so callers see one shape */
+		page->owned_entries = json_object_new_array();
+		json_object_array_add(page->owned_entries, json_object_get(entries));
+		page->entries = page->owned_entries;
+		page->nentries = 1;
+		return NULL;
+	}
+	if (entries != NULL)
+	{
+		if (!json_object_is_type(entries, json_type_array))
+			return psprintf("response field \"%s\" is not an array",
+							rule->entries_field);
+		n = json_object_array_length(entries);
+		for (i = 0; i < n; i++)
+		{
+			if (!json_object_is_type(json_object_array_get_idx(entries, i),
+									 json_type_object))
+				return psprintf("response field \"%s[%zu]\" is not an object",
+								rule->entries_field, i);
+		}
+		page->entries = entries;
+		page->nentries = (int) n;
+	}
+
+	token = aws_json_member(root, rule->response_token);
+	if (token != NULL && !json_object_is_type(token, json_type_string))
+		return psprintf("response field \"%s\" is not a string",
+						rule->response_token);
+	/* a NUL would cut the token we send back: the next page would differ */
+	if (token != NULL &&
+		strlen(json_object_get_string(token)) !=
+		(size_t) json_object_get_string_len(token))
+		return psprintf("response field \"%s\" contains a NUL byte",
+						rule->response_token);
+
+	if (rule->truncated_field == NULL)
+		page->truncated = token != NULL && json_object_get_string_len(token) > 0;
+	else if ((truncated = aws_json_member(root, rule->truncated_field)) != NULL)
+	{
+		if (!json_object_is_type(truncated, json_type_boolean))
+			return psprintf("response field \"%s\" is not a boolean",
+							rule->truncated_field);
+		page->truncated = json_object_get_boolean(truncated);
+	}
+
+	if (page->truncated &&
+		(token == NULL || json_object_get_string_len(token) == 0))
+		return psprintf("response says \"%s\" but has no \"%s\"",
+						rule->truncated_field, rule->response_token);
+
+	if (token != NULL)
+		page->next_token = pstrdup(json_object_get_string(token));
+	return NULL;
+}
+
+bool
+aws_json_parse_page(const CksPageRule *rule, const char *body, size_t len,
+					long http_status, CksJsonPage *page, CksAwsError *err)
+{
+	struct json_object *root;
+	char	   *problem;
+
+	memset(page, 0, sizeof(*page));
+
+	root = aws_json_parse_body(body, len, &problem);
+	if (root == NULL)
+	{
+		set_bad_response(err, http_status, problem, NULL);
+		return false;
+	}
+
+	problem = check_page(rule, root, page);
+	if (problem != NULL)
+	{
+		json_object_put(root);
+		if (page->owned_entries != NULL)
+			json_object_put(page->owned_entries);
+		if (page->next_token != NULL)
+			pfree(page->next_token);
+		memset(page, 0, sizeof(*page));
+		set_bad_response(err, http_status, problem, NULL);
+		return false;
+	}
+
+	page->root = root;
+	return true;
+}
+
+void
+aws_json_page_free(CksJsonPage *page)
+{
+	if (page == NULL)
+		return;
+	if (page->owned_entries != NULL)
+		json_object_put(page->owned_entries);
+	if (page->root != NULL)
+		json_object_put(page->root);
+	if (page->next_token != NULL)
+		pfree(page->next_token);
+	memset(page, 0, sizeof(*page));
+}
+
+/*
+ * The AWS JSON 1.1 rule for error codes (Smithy awsJson1_1): cut at the
+ * first ':' (a URI suffix some services append), then keep what follows the
+ * last '#' (the Smithy namespace).  Surrounding whitespace from a header is
+ * dropped too.
+ */
+char *
+aws_sanitize_error_code(const char *raw)
+{
+	const char *start;
+	const char *end;
+	const char *hash;
+
+	if (raw == NULL)
+		return NULL;
+
+	end = strchr(raw, ':');
+	if (end == NULL)
+		end = raw + strlen(raw);
+
+	start = raw;
+	for (hash = raw; hash < end; hash++)
+	{
+		if (*hash == '#')
+			start = hash + 1;
+	}
+
+	while (start < end && isspace((unsigned char) *start))
+		start++;
+	while (end > start && isspace((unsigned char) end[-1]))
+		end--;
+
+	return pnstrdup(start, end - start);
+}
+
+/* A string member of obj, or NULL when absent or not a string. */
+static const char *
+get_string_member(struct json_object *obj, const char *key)
+{
+	struct json_object *value = aws_json_member(obj, key);
+
+	if (value == NULL || !json_object_is_type(value, json_type_string))
+		return NULL;
+	return json_object_get_string(value);
+}
+
+/* Sanitized code, or NULL when raw is absent or sanitizes to nothing. */
+static char *
+usable_error_code(const char *raw)
+{
+	char	   *code = aws_sanitize_error_code(raw);
+
+	if (code != NULL && code[0] == '\0')
+	{
+		pfree(code);
+		code = NULL;
+	}
+	return code;
+}
+
+/*
+ * Error responses are where the least trustworthy bodies show up: load
+ * balancers and proxies answer with HTML or nothing at all.  The header code
+ * (when there is one) is enough to call it an AWS error; without a code
+ * anywhere we report the status and what kind of body came back, never the
+ * body itself.
+ */
+void
+aws_json_parse_error(long http_status, const char *error_type_header,
+					 const char *request_id_header, const char *body,
+					 size_t len, CksAwsError *err)
+{
+	struct json_object *root = NULL;
+	char	   *problem = NULL;
+	char	   *code;
+	const char *message = NULL;
+	bool		empty = (body == NULL || is_blank(body, len));
+
+	err->http_status = http_status;
+	err->request_id = request_id_header ? pstrdup(request_id_header) : NULL;
+	err->code = NULL;
+	err->message = NULL;
+
+	if (!empty)
+		root = aws_json_parse_body(body, len, &problem);
+	if (problem != NULL)
+		pfree(problem);
+
+	code = usable_error_code(error_type_header);
+	if (root != NULL && json_object_is_type(root, json_type_object))
+	{
+		if (code == NULL)
+			code = usable_error_code(get_string_member(root, "__type"));
+		if (code == NULL)
+			code = usable_error_code(get_string_member(root, "code"));
+		message = get_string_member(root, "message");
+		if (message == NULL)
+			message = get_string_member(root, "Message");
+	}
+
+	if (code != NULL)
+	{
+		err->kind = CKS_ERR_AWS;
+		err->code = code;
+		err->message = message ? pstrdup(message) : NULL;
+	}
+	else
+	{
+		err->kind = CKS_ERR_BAD_RESPONSE;
+		err->message = aws_error_without_code(http_status,
+											  empty ? "an empty body" :
+											  root == NULL ? "a non-JSON body" :
+											  !json_object_is_type(root, json_type_object) ?
+											  "a JSON body that is not an object" : NULL,
+											  message);
+	}
+
+	if (root != NULL)
+		json_object_put(root);
+}

@@ -1,0 +1,135 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.h
+ *	  The HTTP client: libcurl's multi interface, shared by every request a
+ *	  backend makes, so that transfers to several endpoints run at once and
+ *	  connections stay alive across pages and queries.
+ *
+ *	  Frontend-safe.  Nothing here pallocs or throws while curl is running:
+ *	  response data lives in malloc'd memory owned by the transfer, and the
+ *	  only way out of a wait besides returning is the interrupt hook, which
+ *	  is called between curl calls (never inside a curl callback).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CKS_HTTP_H
+#define CKS_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aws/sigv4.h"
+
+/*
+ * Responses larger than these are cut off and reported as a transport
+ * error.  A 2xx body is a page: 1,000 key stores with 5 kB certificates
+ * are ~6 MB, so 16 MiB leaves room to spare.  An error body is a code and
+ * a message; nothing legitimate comes near 64 KiB.  The status line is
+ * known before the first body byte, so the cap is chosen per response.
+ */
+#define CKS_HTTP_MAX_BODY		(16 * 1024 * 1024)
+#define CKS_HTTP_MAX_ERROR_BODY	(64 * 1024)
+
+typedef struct CksHttpRequest
+{
+	const char *url;
+	const char *method;			/* "POST"; "GET" and "PUT" may have no body */
+	const CksHeader *headers;	/* sent as given (Host comes from the URL) */
+	int			nheaders;
+	const char *body;			/* NULL: none (GET, PUT only) */
+	size_t		body_len;
+	long		connect_timeout_ms;
+	long		timeout_ms;		/* the whole attempt */
+	const char *ca_file;		/* NULL: the system bundle */
+	const char *proxy;			/* NULL: no proxy, whatever the environment
+								 * (http_proxy, https_proxy, all_proxy) says */
+	const char *no_proxy;		/* hosts that bypass proxy; NULL: none */
+	const void *owner;			/* tag for cks_http_release_owner() */
+} CksHttpRequest;
+
+typedef struct CksHttpResponse
+{
+	long		status;			/* HTTP status; 0 when no response */
+	char	   *body;			/* malloc'd, NUL-terminated, may be "" */
+	size_t		body_len;
+	char	   *request_id;		/* x-amzn-RequestId / x-amz-request-id */
+	char	   *error_type;		/* X-Amzn-ErrorType */
+	char	   *date;			/* Date, for clock-skew correction */
+	/* transport failures (status == 0) */
+	int			curl_code;		/* CURLcode */
+	bool		out_of_fds;		/* the backend's fd budget was spent */
+	char		error[256];		/* curl's reason, for errdetail */
+} CksHttpResponse;
+
+typedef struct CksHttpTransfer CksHttpTransfer;
+
+/*
+ * Callers hold a transfer by its id, never by pointer: a transfer can be
+ * released behind its caller's back (its owner went away, the transaction
+ * aborted), and an id that is never reused then simply finds nothing.
+ * 0 is no transfer.
+ */
+typedef uint64_t CksHttpId;
+
+/* Called first on every cks_http_wait and on every pass of its loop;
+ * may longjmp. */
+typedef void (*CksHttpInterruptHook) (void);
+
+extern void cks_http_set_interrupt_hook(CksHttpInterruptHook hook);
+
+/*
+ * Start a transfer.  Returns 0 when curl cannot even set it up, with the
+ * reason in errbuf (size 256).
+ */
+extern CksHttpId cks_http_start(const CksHttpRequest *req, char *errbuf);
+
+/* The live transfer with this id, or NULL once it has been released. */
+extern CksHttpTransfer *cks_http_find(CksHttpId id);
+
+/*
+ * Move every transfer forward, waiting up to timeout_ms for one of them to
+ * finish.  Returns true if at least one transfer finished.  The interrupt
+ * hook runs first on every call, even one that returns at once.  A backend
+ * calls it with 0 after its own wait on cks_http_wait_fd() and its latch.
+ */
+extern bool cks_http_wait(int timeout_ms);
+
+extern bool cks_http_is_done(const CksHttpTransfer *transfer);
+extern const CksHttpResponse *cks_http_response(const CksHttpTransfer *transfer);
+
+/* Detach a transfer from the multi handle and free it with its response;
+ * nothing happens when it is already gone. */
+extern void cks_http_release(CksHttpId id);
+
+/* Drop every transfer started with this owner tag (its owner is ending). */
+extern void cks_http_release_owner(const void *owner);
+
+/* Drop every transfer (the transaction is aborting). */
+extern void cks_http_release_all(void);
+
+/* Milliseconds until curl needs to be driven even without socket
+ * activity (its own timeouts); -1 when it does not. */
+extern long cks_http_timeout_ms(void);
+
+/*
+ * One fd, readable whenever a socket of any transfer is: an epoll set that
+ * follows curl's sockets as they come and go (-1 before the first
+ * transfer).  It lives as long as the backend; wait on it, never close it.
+ */
+extern int	cks_http_wait_fd(void);
+
+/* Connections curl holds open now, in flight or idle (each one fd). */
+extern int	cks_http_open_sockets(void);
+
+/* Let curl keep at least n idle connections (for a fan-out of n). */
+extern void cks_http_reserve_connections(long n);
+
+/*
+ * Split an endpoint URL into the Host header value SigV4 signs (host, plus
+ * ":port" when the port is not the scheme's default, as curl sends it) and
+ * the path.  Writes malloc'd strings; false on a URL curl cannot parse.
+ */
+extern bool cks_url_host_and_path(const char *url, char **host, char **path);
+
+#endif							/* CKS_HTTP_H */
