@@ -135,9 +135,10 @@ fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts fuzz/build/fuzz_names fuzz/build/f
 
 .PHONY: fuzz
 
-# ---- Release tarball (README "Packaging") ---------------------------------
+# ---- Release tarball --------------------------------------------------------
 # make dist: cks_fdw-VERSION.tar.gz of the committed tree (git archive), for
-# PGXN and for distributions; VERSION is cks_fdw.control's default_version.
+# PGXN and for distributions (debian/ builds the Debian package from the
+# same tree); VERSION is cks_fdw.control's default_version.
 DIST_NAME = cks_fdw-$(EXTVERSION)
 
 dist:

@@ -112,8 +112,8 @@ typedef struct CksColumnOptions
 
 /*
  * Every option cks_fdw knows, in the order the "valid options" hint lists
- * them, with the defaults of ../shared/design/interface.md.  Each keyword
- * appears here and nowhere else in this file.
+ * them, with their defaults (default_value).  Each keyword appears here
+ * and nowhere else in this file.
  *
  * The superuser-only options decide where the server process connects,
  * through what, and whom it trusts.  Anyone with USAGE on the wrapper can

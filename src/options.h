@@ -20,9 +20,9 @@
 
 /*
  * Everything a scan needs from the server, with the foreign table's
- * overrides of the tuning options already applied, over the defaults of
- * the interface page (../shared/design/interface.md), which options.c's
- * table states.  palloc'd in the caller's context.
+ * overrides of the tuning options already applied, over the defaults
+ * that options.c's cks_options[] table states.  palloc'd in the caller's
+ * context.
  */
 typedef struct CksScanOptions
 {
