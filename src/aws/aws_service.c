@@ -5,8 +5,9 @@
  *	  the two small functions that derive a target header and a parameter
  *	  index from them.
  *
- *	  CloudHSM v2 and Organizations are described already so that their
- *	  list operations, when added, are descriptors like DescribeCustomKeyStores.
+ *	  Four services (KMS, STS, CloudHSM v2, Organizations) and the
+ *	  operations cks_fdw calls on them: a new table's listing is one more
+ *	  descriptor here and a column table in table_kinds.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -69,6 +70,22 @@ const CksService cks_service_organizations = {"organizations", "organizations_en
 		.limit_field = "Limit", \
 		.max_limit = 1000, \
 		.token_before_limit = false, \
+	}
+
+/*
+ * How CloudHSM v2 and Organizations page a listing: MaxResults and
+ * NextToken in (the token first), NextToken out, no truncated flag; only
+ * the field holding the entries and the page's size differ.
+ */
+#define NEXT_TOKEN_PAGING(entries, max) \
+	{ \
+		.entries_field = (entries), \
+		.request_token = "NextToken", \
+		.response_token = "NextToken", \
+		.truncated_field = NULL, \
+		.limit_field = "MaxResults", \
+		.max_limit = (max), \
+		.token_before_limit = true, \
 	}
 
 /*
@@ -137,15 +154,7 @@ const CksOperation cks_op_describe_clusters = {
 	.action = "DescribeClusters",
 	.parameters = {"clusterIds", "states", "vpcIds"},
 	.filter_field = "Filters",
-	.page = {
-		.entries_field = "Clusters",
-		.request_token = "NextToken",
-		.response_token = "NextToken",
-		.truncated_field = NULL,
-		.limit_field = "MaxResults",
-		.max_limit = 25,
-		.token_before_limit = true,
-	},
+	.page = NEXT_TOKEN_PAGING("Clusters", 25),
 	.build_request = aws_json_list_request,
 	/* the password of the cluster's Pre-Crypto Officer: botocore's model
 	 * leaves it unmarked, but it is a password */
@@ -160,15 +169,7 @@ const CksOperation cks_op_describe_clusters = {
 const CksOperation cks_op_organizations_list_accounts = {
 	.service = &cks_service_organizations,
 	.action = "ListAccounts",
-	.page = {
-		.entries_field = "Accounts",
-		.request_token = "NextToken",
-		.response_token = "NextToken",
-		.truncated_field = NULL,
-		.limit_field = "MaxResults",
-		.max_limit = 20,
-		.token_before_limit = true,
-	},
+	.page = NEXT_TOKEN_PAGING("Accounts", 20),
 	.build_request = aws_json_list_request,
 	/* discovery reads the ids only; these never reach a row */
 	.sensitive_paths = {"Accounts[].Email", "Accounts[].Name"},
