@@ -127,6 +127,9 @@ extern void cks_call_report(const CksCall *call, int elevel, const char *what,
 /* True when the failure is AWS saying the id/name does not exist. */
 extern bool cks_call_failed_with(const CksCall *call, const char *code);
 
+/* AWS refused the call's keys as expired (ExpiredToken[Exception]). */
+extern bool cks_call_failed_as_expired(const CksCall *call);
+
 /*
  * A DONE call whose body turned out not to be what the protocol promises
  * becomes FAILED with that error, to be reported like any other failure.

@@ -5,7 +5,8 @@
  *	  its error category, an errdetail with the AWS code, the sanitized
  *	  message, the HTTP status and the request id, and an errhint that names
  *	  the IAM permission or the credential source to fix.  Also which AWS
- *	  code a failure carries (a lookup's "not found" is zero rows), and a
+ *	  code a failure carries (a lookup's "not found" is zero rows; expired
+ *	  keys are fetched again), and a
  *	  2xx body that did not parse recorded as a failure like any other.
  *
  *	  The categories and hint texts themselves are backend-free
@@ -25,6 +26,18 @@ cks_call_failed_with(const CksCall *call, const char *code)
 {
 	return call->state == CKS_CALL_FAILED && call->error.code != NULL &&
 		strcmp(call->error.code, code) == 0;
+}
+
+/*
+ * AWS refused the call's keys as expired: the one failure a caller answers
+ * by fetching credentials again.  A call's error class, so that the scan
+ * can ask it without knowing where credentials come from.
+ */
+bool
+cks_call_failed_as_expired(const CksCall *call)
+{
+	return cks_call_failed_with(call, "ExpiredToken") ||
+		cks_call_failed_with(call, "ExpiredTokenException");
 }
 
 /* The SQLSTATE of a category: the one place categories meet ERRCODEs. */

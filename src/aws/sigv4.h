@@ -16,12 +16,7 @@
 #include <stddef.h>
 #include <time.h>
 
-/* One HTTP header as the caller will send it. */
-typedef struct CksHeader
-{
-	const char *name;
-	const char *value;
-} CksHeader;
+#include "net/http.h"			/* CksHeader */
 
 typedef struct SigV4Credentials
 {

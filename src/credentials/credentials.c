@@ -218,13 +218,6 @@ get_base_keys(UserMapping *user, const CredentialEntry *entry,
 	cks_source_credentials(uopts->credential_source, &ctx, out);
 }
 
-bool
-cks_call_failed_as_expired(const CksCall *call)
-{
-	return cks_call_failed_with(call, "ExpiredToken") ||
-		cks_call_failed_with(call, "ExpiredTokenException");
-}
-
 /*
  * Run one STS call signed with the base keys; ereport on failure.  When
  * AWS says the source's keys expired (we trusted an expiry that was

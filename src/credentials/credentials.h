@@ -79,9 +79,6 @@ extern SigV4Credentials *cks_credentials_copy(const SigV4Credentials *creds);
 extern void cks_credentials_wipe_with_context(MemoryContext cxt,
 											  SigV4Credentials *creds);
 
-/* AWS refused the call's keys as expired. */
-extern bool cks_call_failed_as_expired(const CksCall *call);
-
 /*
  * The AWS account the mapping's requests act in: from the role ARN when a
  * role (without {account}) is assumed, else from STS GetCallerIdentity, called at most once per

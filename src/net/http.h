@@ -19,7 +19,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aws/sigv4.h"
+/*
+ * One HTTP header as the caller will send it.  The transport's type: the
+ * signer (aws/sigv4.h) fills and signs these, the transport never needs
+ * the signer.
+ */
+typedef struct CksHeader
+{
+	const char *name;
+	const char *value;
+} CksHeader;
 
 /*
  * Responses larger than these are cut off and reported as a transport

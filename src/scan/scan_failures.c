@@ -11,7 +11,6 @@
  */
 #include "postgres.h"
 
-#include "credentials/credentials.h"
 #include "scan/scan.h"
 #include "scan/scan_internal.h"
 
