@@ -197,6 +197,35 @@ cks_option_region_list(DefElem *def)
 }
 
 /*
+ * The message of a URL problem whose only variable is the option's name
+ * and whose hint is the shape of a good URL; NULL for the problems that
+ * say more (cks_option_url reports those itself).
+ */
+static const char *
+url_problem_message(CksUrlProblem problem)
+{
+	switch (problem)
+	{
+		case CKS_URL_BAD_CHARACTER:
+			return "option \"%s\" contains a space, a control character or a non-ASCII character";
+		case CKS_URL_UNKNOWN_PLACEHOLDER:
+			return "option \"%s\" contains a brace that is not part of \"{region}\"";
+		case CKS_URL_BAD_SCHEME:
+			return "option \"%s\" must be an http:// or https:// URL";
+		case CKS_URL_NO_HOST:
+			return "URL in option \"%s\" has no host";
+		case CKS_URL_QUERY:
+			return "URL in option \"%s\" must not contain a query string";
+		case CKS_URL_FRAGMENT:
+			return "URL in option \"%s\" must not contain a fragment";
+		case CKS_URL_PATH:
+			return "URL in option \"%s\" must not contain a path";
+		default:
+			return NULL;
+	}
+}
+
+/*
  * The endpoint options and proxy: http:// or https:// URLs with a host and
  * nothing else a signed request cannot carry; plain http:// only to this
  * machine.  The value is never echoed: a malformed URL may still carry a
@@ -212,84 +241,36 @@ cks_option_url(DefElem *def, CksUrlUse use)
 	const char *hint = proxy ?
 		"A proxy looks like \"http://proxy.example.com:3128\"." :
 		"An endpoint looks like \"https://kms.{region}.amazonaws.com\" or \"http://127.0.0.1:8080\".";
+	CksUrlProblem problem = cks_url_problem(value, use, &curl_message);
 
-	switch (cks_url_problem(value, use, &curl_message))
-	{
-		case CKS_URL_OK:
-			break;
-		case CKS_URL_BAD_CHARACTER:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option \"%s\" contains a space, a control character or a non-ASCII character",
-							name),
-					 errhint("%s", hint)));
-			break;
-		case CKS_URL_UNKNOWN_PLACEHOLDER:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option \"%s\" contains a brace that is not part of \"{region}\"",
-							name),
-					 errhint("%s", hint)));
-			break;
-		case CKS_URL_UNPARSABLE:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option \"%s\" is not a valid URL", name),
-					 errdetail("libcurl: %s.", curl_message),
-					 errhint("%s", hint)));
-			break;
-		case CKS_URL_BAD_SCHEME:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option \"%s\" must be an http:// or https:// URL",
-							name),
-					 errhint("%s", hint)));
-			break;
-		case CKS_URL_NO_HOST:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("URL in option \"%s\" has no host", name),
-					 errhint("%s", hint)));
-			break;
-		case CKS_URL_USERINFO:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("URL in option \"%s\" must not contain a user name or password",
-							name),
-					 proxy ?
-					 errdetail("Server options are readable by every role; cks_fdw supports no proxy authentication.") :
-					 errhint("Credentials belong in a user mapping: CREATE USER MAPPING ... OPTIONS (access_key_id '...', secret_access_key '...').")));
-			break;
-		case CKS_URL_QUERY:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("URL in option \"%s\" must not contain a query string",
-							name),
-					 errhint("%s", hint)));
-			break;
-		case CKS_URL_FRAGMENT:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("URL in option \"%s\" must not contain a fragment",
-							name),
-					 errhint("%s", hint)));
-			break;
-		case CKS_URL_PATH:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("URL in option \"%s\" must not contain a path", name),
-					 errhint("%s", hint)));
-			break;
-		case CKS_URL_HTTP_NOT_LOOPBACK:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option \"%s\" may use http:// only for a loopback address",
-							name),
-					 errdetail("Signed requests and session tokens would cross the network unencrypted."),
-					 errhint("Use https://, or http://127.0.0.1, http://[::1] or http://localhost for a local test endpoint.")));
-			break;
-	}
-	return pstrdup(value);
+	if (problem == CKS_URL_OK)
+		return pstrdup(value);
+	if (problem == CKS_URL_UNPARSABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" is not a valid URL", name),
+				 errdetail("libcurl: %s.", curl_message),
+				 errhint("%s", hint)));
+	if (problem == CKS_URL_USERINFO)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("URL in option \"%s\" must not contain a user name or password",
+						name),
+				 proxy ?
+				 errdetail("Server options are readable by every role; cks_fdw supports no proxy authentication.") :
+				 errhint("Credentials belong in a user mapping: CREATE USER MAPPING ... OPTIONS (access_key_id '...', secret_access_key '...').")));
+	if (problem == CKS_URL_HTTP_NOT_LOOPBACK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" may use http:// only for a loopback address",
+						name),
+				 errdetail("Signed requests and session tokens would cross the network unencrypted."),
+				 errhint("Use https://, or http://127.0.0.1, http://[::1] or http://localhost for a local test endpoint.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg(url_problem_message(problem), name),
+			 errhint("%s", hint)));
+	return NULL;				/* keep the compiler quiet */
 }
 
 /* no_proxy: host names, domains, addresses; libcurl reads the list. */

@@ -269,6 +269,44 @@ may_echo(const CksOption *opt)
 }
 
 /*
+ * The checked value of an option whose kind is a string (a URL, a name,
+ * a list written as text), palloc'd; the kinds of other types are
+ * apply_option's.
+ */
+static char *
+checked_text(const CksOption *opt, DefElem *def)
+{
+	switch (opt->kind)
+	{
+		case CKS_KIND_ENDPOINT:
+			return cks_option_url(def, CKS_URL_ENDPOINT);
+		case CKS_KIND_PROXY:
+			return cks_option_url(def, CKS_URL_PROXY);
+		case CKS_KIND_NO_PROXY:
+			return cks_option_no_proxy(def);
+		case CKS_KIND_CA_FILE:
+			return cks_option_ca_file(def);
+		case CKS_KIND_CREDENTIAL:
+			return cks_option_credential(def);
+		case CKS_KIND_ROLE_ARN:
+			return cks_option_role_arn(def);
+		case CKS_KIND_ACCOUNTS:
+			return cks_option_accounts(def);
+		case CKS_KIND_EXTERNAL_ID:
+			return cks_option_external_id(def);
+		case CKS_KIND_ROLE_SESSION_NAME:
+			return cks_option_role_session_name(def);
+		case CKS_KIND_COLUMN_NAME:
+			return cks_option_column_name(def);
+		case CKS_KIND_TABLE:
+			return cks_option_table(def);
+		default:
+			elog(ERROR, "option \"%s\" has no text value", opt->keyword);
+	}
+	return NULL;				/* keep the compiler quiet */
+}
+
+/*
  * Check one option's value with its kind's function and store it in the
  * option's field of target (CksScanOptions or CksUserOptions, as the
  * option's place says), or only check it when target is NULL.  The
@@ -278,7 +316,7 @@ static void
 apply_option(const CksOption *opt, DefElem *def, void *target)
 {
 	char	   *field = target ? (char *) target + opt->offset : NULL;
-	char	   *text = NULL;
+	char	   *text;
 
 	switch (opt->kind)
 	{
@@ -319,39 +357,6 @@ apply_option(const CksOption *opt, DefElem *def, void *target)
 					*(bool *) field = b;
 				return;
 			}
-		case CKS_KIND_ENDPOINT:
-			text = cks_option_url(def, CKS_URL_ENDPOINT);
-			break;
-		case CKS_KIND_PROXY:
-			text = cks_option_url(def, CKS_URL_PROXY);
-			break;
-		case CKS_KIND_NO_PROXY:
-			text = cks_option_no_proxy(def);
-			break;
-		case CKS_KIND_CA_FILE:
-			text = cks_option_ca_file(def);
-			break;
-		case CKS_KIND_CREDENTIAL:
-			text = cks_option_credential(def);
-			break;
-		case CKS_KIND_ROLE_ARN:
-			text = cks_option_role_arn(def);
-			break;
-		case CKS_KIND_ACCOUNTS:
-			text = cks_option_accounts(def);
-			break;
-		case CKS_KIND_EXTERNAL_ID:
-			text = cks_option_external_id(def);
-			break;
-		case CKS_KIND_ROLE_SESSION_NAME:
-			text = cks_option_role_session_name(def);
-			break;
-		case CKS_KIND_COLUMN_NAME:
-			text = cks_option_column_name(def);
-			break;
-		case CKS_KIND_TABLE:
-			text = cks_option_table(def);
-			break;
 		case CKS_KIND_CREDENTIAL_SOURCE:
 			{
 				CksCredentialSource source = cks_option_credential_source(def);
@@ -360,7 +365,10 @@ apply_option(const CksOption *opt, DefElem *def, void *target)
 					*(CksCredentialSource *) field = source;
 				return;
 			}
+		default:
+			break;
 	}
+	text = checked_text(opt, def);
 	if (field)
 		*(char **) field = text;
 	else

@@ -130,25 +130,21 @@ cks_call_reset(CksCall *call)
 }
 
 /*
- * Sign and send one attempt.  Signing happens per attempt so that a retry
- * after a long backoff, or after a skew correction, carries a fresh date.
+ * Sign the call's body for this attempt: Content-Type, Host and (JSON
+ * protocol) X-Amz-Target, dated now as corrected for the endpoint's clock
+ * skew.  sig's strings are palloc'd; its canonical request holds the
+ * session token.
  */
 static void
-start_attempt(CksCall *call)
+sign_attempt(CksCall *call, SigV4Signature *sig)
 {
 	char	   *host = NULL;
 	char	   *path = NULL;
 	SigV4Request sreq;
-	SigV4Signature sig;
 	CksHeader	sign_headers[3];
-	CksHeader	send_headers[5];
 	int			nsign = 0;
-	int			nsend = 0;
-	CksHttpRequest hreq;
-	char		errbuf[256];
+	bool		signed_ok;
 
-	cks_http_release(call->transfer);
-	call->transfer = 0;
 	if (!cks_url_host_and_path(call->url, &host, &path))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
@@ -167,17 +163,33 @@ start_attempt(CksCall *call)
 	sreq.body = call->body;
 	sreq.body_len = strlen(call->body);
 	sreq.normalize_path = true;
-	if (!sigv4_sign(&sreq, call->credentials, call->region, call->service->signing_name,
-					time(NULL) + cks_clock_skew_for(call->url), &sig))
-	{
-		free(host);
-		free(path);
+	signed_ok = sigv4_sign(&sreq, call->credentials, call->region,
+						   call->service->signing_name,
+						   time(NULL) + cks_clock_skew_for(call->url), sig);
+	free(host);
+	free(path);
+	if (!signed_ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not sign a request to %s", call->url)));
-	}
-	free(host);
-	free(path);
+}
+
+/*
+ * Sign and send one attempt.  Signing happens per attempt so that a retry
+ * after a long backoff, or after a skew correction, carries a fresh date.
+ */
+static void
+start_attempt(CksCall *call)
+{
+	SigV4Signature sig;
+	CksHeader	send_headers[5];
+	int			nsend = 0;
+	CksHttpRequest hreq;
+	char		errbuf[256];
+
+	cks_http_release(call->transfer);
+	call->transfer = 0;
+	sign_attempt(call, &sig);
 
 	send_headers[nsend++] = (CksHeader) {"Content-Type", call->service->content_type};
 	if (call->target)
@@ -193,7 +205,7 @@ start_attempt(CksCall *call)
 	hreq.headers = send_headers;
 	hreq.nheaders = nsend;
 	hreq.body = call->body;
-	hreq.body_len = sreq.body_len;
+	hreq.body_len = strlen(call->body);
 	hreq.connect_timeout_ms = call->settings->connect_timeout_ms;
 	hreq.timeout_ms = call->settings->request_timeout_ms;
 	hreq.ca_file = call->settings->ca_file;
