@@ -20,7 +20,7 @@
 #include "credentials/account_roles.h"
 #include "aws/aws_names.h"
 #include "credentials/credential_sources.h"
-#include "credentials/credentials.h"
+#include "credentials/static_keys.h"
 #include "aws/sts.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"

@@ -28,7 +28,6 @@
 #include "aws/aws_names.h"
 #include "credentials/container_creds.h"
 #include "credentials/credential_sources.h"
-#include "credentials/credentials.h"
 #include "credentials/imds.h"
 #include "net/plain_http.h"
 #include "aws/secrets.h"

@@ -10,7 +10,7 @@
  *	  Each source's credentials are cached once per backend, whatever the
  *	  number of user mappings, servers or partitions that use them, and
  *	  fetched again only when they come near their expiry (see
- *	  cks_credentials_refresh_at in credentials.h) or AWS says they expired.
+ *	  cks_credentials_refresh_at in keyless.h) or AWS says they expired.
  *
  *-------------------------------------------------------------------------
  */

@@ -1,221 +1,40 @@
 /*-------------------------------------------------------------------------
  *
  * credentials.c
- *	  The per-backend cache of base keys and account ids, one entry per
- *	  user mapping, and the one place that decides which keys sign.
+ *	  The facade: the one place that decides which keys sign a mapping's
+ *	  requests, and which account they act in.  It calls down a one-way
+ *	  chain and nothing calls back up into it:
  *
- *	  The base keys are the user mapping's static keys, read each time an
- *	  entry is (re)built, or the server's own identity from the mapping's
- *	  credential_source (credential_sources.c, which caches it once per
- *	  backend for every mapping).  A role_arn puts an assumed role on top,
- *	  per account (account_roles.c): its AssumeRole calls are signed with
- *	  the base keys and cached per (user mapping, account).  An
- *	  ExpiredToken answer drops the role's and the source's keys for one
- *	  more try.  ALTER/DROP of the server or user mapping drops every entry
- *	  at once through syscache callbacks.
+ *	    credentials.c         which keys, which account (this file)
+ *	    account_roles.c       a role_arn's AssumeRole per account, cached
+ *	    static_keys.c         the mapping's own keys or its source's
+ *	    credential_sources.c  the server's own identity (keyless sources)
+ *
+ *	  An ExpiredToken answer drops the role's and the source's keys for one
+ *	  more try.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "credentials/credential_sources.h"
-#include "credentials/account_roles.h"
-#include "credentials/credentials.h"
-#include "aws/secrets.h"
 #include "aws/sts.h"
-#include "utils/builtins.h"
-#include "utils/hsearch.h"
-#include "utils/inval.h"
-#include "utils/memutils.h"
-#include "utils/syscache.h"
-
-typedef struct CredentialEntry
-{
-	Oid			umid;			/* hash key: the user mapping's OID */
-	bool		valid;
-	MemoryContext cxt;			/* holds every string below */
-	SigV4Credentials static_keys;
-	char	   *account_id;
-} CredentialEntry;
-
-static HTAB *credential_cache = NULL;
-
-/*
- * Memory-context reset callback: wipe the strings of a SigV4Credentials
- * before the context holding them is reset or deleted, whichever path
- * gets there (invalidation, end of query, error, rollback).
- */
-static void
-wipe_credentials(void *arg)
-{
-	SigV4Credentials *creds = (SigV4Credentials *) arg;
-
-	cks_secret_wipe((char *) creds->access_key_id);
-	cks_secret_wipe((char *) creds->secret_access_key);
-	cks_secret_wipe((char *) creds->session_token);
-}
-
-void
-cks_credentials_wipe_with_context(MemoryContext cxt, SigV4Credentials *creds)
-{
-	MemoryContextCallback *callback = MemoryContextAlloc(cxt, sizeof(MemoryContextCallback));
-
-	callback->func = wipe_credentials;
-	callback->arg = creds;
-	MemoryContextRegisterResetCallback(cxt, callback);
-}
-
-/*
- * cks_get_user_options hands out fresh copies of the mapping's secrets;
- * once the cache has its own, those copies are wiped.
- */
-static void
-free_user_secrets(CksUserOptions *uopts)
-{
-	cks_secret_free(uopts->access_key_id);
-	cks_secret_free(uopts->secret_access_key);
-	cks_secret_free(uopts->session_token);
-	uopts->access_key_id = uopts->secret_access_key = uopts->session_token = NULL;
-}
-
-/*
- * Any change to a server or user mapping may change keys, role or region;
- * entries are cheap to rebuild, so forget them all rather than work out
- * which one changed.
- */
-static void
-invalidate_all_entries(Datum arg, int cacheid, uint32 hashvalue)
-{
-	HASH_SEQ_STATUS scan;
-	CredentialEntry *entry;
-
-	if (credential_cache == NULL)
-		return;
-	hash_seq_init(&scan, credential_cache);
-	while ((entry = hash_seq_search(&scan)) != NULL)
-	{
-		if (entry->cxt)
-			MemoryContextDelete(entry->cxt);
-		entry->cxt = NULL;
-		entry->valid = false;
-	}
-}
+#include "credentials/account_roles.h"
+#include "credentials/credential_sources.h"
+#include "credentials/credentials.h"
+#include "credentials/static_keys.h"
 
 void
 cks_credentials_initialize(void)
 {
-	HASHCTL		ctl;
-
-	ctl.keysize = sizeof(Oid);
-	ctl.entrysize = sizeof(CredentialEntry);
-	credential_cache = hash_create("cks_fdw credentials", 8, &ctl,
-								   HASH_ELEM | HASH_BLOBS);
-	CacheRegisterSyscacheCallback(FOREIGNSERVEROID, invalidate_all_entries, (Datum) 0);
-	CacheRegisterSyscacheCallback(USERMAPPINGOID, invalidate_all_entries, (Datum) 0);
+	cks_static_keys_initialize();
 	cks_account_roles_initialize();
 }
 
-static char *
-copy_or_null(MemoryContext cxt, const char *s)
-{
-	return s ? MemoryContextStrdup(cxt, s) : NULL;
-}
-
-static void fill_entry(CredentialEntry *entry, const CksUserOptions *uopts);
-
-/*
- * Read the mapping's options into *uopts (without its keys, which only the
- * entry keeps), and return its cache entry.
- */
-static CredentialEntry *
-get_entry(UserMapping *user, CksUserOptions *uopts)
-{
-	CredentialEntry *entry;
-	bool		found;
-
-	cks_get_user_options(user, uopts);
-	entry = hash_search(credential_cache, &user->umid, HASH_ENTER, &found);
-	if (!(found && entry->valid))
-		fill_entry(entry, uopts);
-	/* the entry has its own copies of the keys now */
-	free_user_secrets(uopts);
-	return entry;
-}
-
-/* Build a (new or invalidated) entry from the mapping's options. */
-static void
-fill_entry(CredentialEntry *entry, const CksUserOptions *uopts)
-{
-
-	entry->cxt = AllocSetContextCreate(CacheMemoryContext,
-									   "cks_fdw credential entry",
-									   ALLOCSET_SMALL_SIZES);
-	entry->static_keys.access_key_id = copy_or_null(entry->cxt, uopts->access_key_id);
-	entry->static_keys.secret_access_key = copy_or_null(entry->cxt, uopts->secret_access_key);
-	entry->static_keys.session_token = copy_or_null(entry->cxt, uopts->session_token);
-	entry->account_id = NULL;
-	/* the entry never moves (dynahash), so the callback may point into it */
-	cks_credentials_wipe_with_context(entry->cxt, &entry->static_keys);
-	entry->valid = true;
-}
-
-time_t
-cks_credentials_refresh_at(time_t expiration, time_t now)
-{
-	if (expiration == 0)
-		return 0;
-	if (expiration - now > CKS_CREDENTIAL_REFRESH_MARGIN_SECS)
-		return expiration - CKS_CREDENTIAL_REFRESH_MARGIN_SECS;
-	return now + (expiration - now) / 2;
-}
-
-/* Error out, with the statement to fix it, when the mapping has no keys. */
-static void
-require_static_keys(UserMapping *user, const CredentialEntry *entry)
-{
-	ForeignServer *server;
-
-	if (entry->static_keys.access_key_id && entry->static_keys.secret_access_key)
-		return;
-	server = GetForeignServer(user->serverid);
-	ereport(ERROR,
-			(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-			 errmsg("user mapping for server \"%s\" has no AWS credentials",
-					server->servername),
-			 errhint("ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD access_key_id '...', ADD secret_access_key '...'), or have a superuser add credential_source.",
-					 quote_identifier(server->servername))));
-}
-
+/* STS is asked in the server's first region. */
 static const char *
 sts_region(const CksScanOptions *opts)
 {
 	return (const char *) linitial(opts->regions);
-}
-
-/* The base keys: the mapping's own, or its credential source's. */
-static void
-get_base_keys(UserMapping *user, const CredentialEntry *entry,
-			  const CksUserOptions *uopts, const CksScanOptions *opts,
-			  const CksCallSettings *settings, int *sts_requests,
-			  StsCredentials *out)
-{
-	CksSourceContext ctx;
-
-	if (uopts->credential_source == CKS_SOURCE_NONE)
-	{
-		require_static_keys(user, entry);
-		out->access_key_id = pstrdup(entry->static_keys.access_key_id);
-		out->secret_access_key = pstrdup(entry->static_keys.secret_access_key);
-		out->session_token = entry->static_keys.session_token ?
-			pstrdup(entry->static_keys.session_token) : NULL;
-		out->expiration = 0;
-		return;
-	}
-	ctx.sts_region = sts_region(opts);
-	ctx.sts_url = cks_endpoint_for_region(opts->sts_endpoint, ctx.sts_region);
-	ctx.settings = settings;
-	ctx.sts_requests = sts_requests;
-	cks_source_credentials(uopts->credential_source, &ctx, out);
 }
 
 /*
@@ -226,7 +45,7 @@ get_base_keys(UserMapping *user, const CredentialEntry *entry,
  */
 static void
 run_sts_call(CksCall *call, const CksOperation *operation, const char *body,
-			 UserMapping *user, const CredentialEntry *entry,
+			 UserMapping *user, const CksMappingEntry *entry,
 			 const CksUserOptions *uopts, const CksScanOptions *opts,
 			 const CksCallSettings *settings, const char *what,
 			 int *sts_requests)
@@ -239,7 +58,7 @@ run_sts_call(CksCall *call, const CksOperation *operation, const char *body,
 		StsCredentials base;
 		SigV4Credentials signer;
 
-		get_base_keys(user, entry, uopts, opts, settings, sts_requests, &base);
+		cks_base_keys(user, entry, uopts, opts, settings, sts_requests, &base);
 		signer.access_key_id = base.access_key_id;
 		signer.secret_access_key = base.secret_access_key;
 		signer.session_token = base.session_token;
@@ -271,43 +90,6 @@ report_bad_sts_response(const CksAwsError *err, const char *what)
 			 errdetail_internal("%s (HTTP %ld%s%s).", err->message, err->http_status,
 								err->request_id ? ", request id " : "",
 								err->request_id ? err->request_id : "")));
-}
-
-SigV4Credentials *
-cks_credentials_copy(const SigV4Credentials *src)
-{
-	SigV4Credentials *copy = palloc0(sizeof(SigV4Credentials));
-
-	copy->access_key_id = pstrdup(src->access_key_id);
-	copy->secret_access_key = pstrdup(src->secret_access_key);
-	copy->session_token = src->session_token ? pstrdup(src->session_token) : NULL;
-	cks_credentials_wipe_with_context(CurrentMemoryContext, copy);
-	return copy;
-}
-
-SigV4Credentials *
-cks_base_credentials(UserMapping *user, const CksScanOptions *opts,
-					 const CksCallSettings *settings, int *sts_requests)
-{
-	CksUserOptions uopts;
-	CredentialEntry *entry = get_entry(user, &uopts);
-	StsCredentials base;
-	SigV4Credentials *copy = palloc0(sizeof(SigV4Credentials));
-
-	/* the copy's strings are the caller's to keep */
-	get_base_keys(user, entry, &uopts, opts, settings, sts_requests, &base);
-	copy->access_key_id = base.access_key_id;
-	copy->secret_access_key = base.secret_access_key;
-	copy->session_token = base.session_token;
-	cks_credentials_wipe_with_context(CurrentMemoryContext, copy);
-	return copy;
-}
-
-void
-cks_mapping_role_options(UserMapping *user, CksUserOptions *uopts)
-{
-	cks_get_user_options(user, uopts);
-	free_user_secrets(uopts);
 }
 
 /* The one account a role_arn without {account} names. */
@@ -360,12 +142,12 @@ cks_get_account_id(UserMapping *user, const CksScanOptions *opts,
 				   const CksCallSettings *settings, int *sts_requests)
 {
 	CksUserOptions uopts;
-	CredentialEntry *entry;
+	CksMappingEntry *entry;
 	CksCall		call;
 	CksAwsError err;
 	char	   *account_id = NULL;
 
-	entry = get_entry(user, &uopts);
+	entry = cks_mapping_entry(user, &uopts);
 	if (entry->account_id)
 		return pstrdup(entry->account_id);
 

@@ -376,3 +376,13 @@ cks_read_token_file(const char *path, size_t max_len, bool spaces_ok,
 	}
 	return buf;
 }
+
+time_t
+cks_credentials_refresh_at(time_t expiration, time_t now)
+{
+	if (expiration == 0)
+		return 0;
+	if (expiration - now > CKS_CREDENTIAL_REFRESH_MARGIN_SECS)
+		return expiration - CKS_CREDENTIAL_REFRESH_MARGIN_SECS;
+	return now + (expiration - now) / 2;
+}

@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "aws/secrets.h"
 #include "aws/sts.h"
@@ -126,5 +127,18 @@ extern bool cks_parse_credentials_document(const char *body, size_t len,
 extern char *cks_read_token_file(const char *path, size_t max_len,
 								 bool spaces_ok, char **problem,
 								 bool *missing);
+
+/* Temporary credentials are replaced this long before they expire. */
+#define CKS_CREDENTIAL_REFRESH_MARGIN_SECS	300
+
+/*
+ * When to stop using temporary credentials that expire at 'expiration',
+ * obtained at 'now': CKS_CREDENTIAL_REFRESH_MARGIN_SECS before they
+ * expire, or, for credentials that came with less than that left,
+ * halfway through what they had -- so short-lived ones are still reused
+ * for a while rather than fetched again for every scan.  0 (never
+ * expires) stays 0.
+ */
+extern time_t cks_credentials_refresh_at(time_t expiration, time_t now);
 
 #endif							/* CKS_KEYLESS_H */

@@ -1,0 +1,236 @@
+/*-------------------------------------------------------------------------
+ *
+ * static_keys.c
+ *	  The keys a user mapping signs with itself: its static keys, cached
+ *	  per user mapping for the life of the backend (with the account id
+ *	  they act in, once known), or, for a mapping with a credential_source,
+ *	  the server's own identity (credential_sources.c).  Everything above
+ *	  (assumed roles, the facade in credentials.c) signs with these; this
+ *	  file calls nothing above it.
+ *
+ *	  ALTER/DROP of a server or user mapping drops every entry at once
+ *	  through syscache callbacks; every copy of a key is wiped with the
+ *	  memory context that holds it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "aws/secrets.h"
+#include "credentials/credential_sources.h"
+#include "credentials/static_keys.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+static HTAB *credential_cache = NULL;
+
+/*
+ * Memory-context reset callback: wipe the strings of a SigV4Credentials
+ * before the context holding them is reset or deleted, whichever path
+ * gets there (invalidation, end of query, error, rollback).
+ */
+static void
+wipe_credentials(void *arg)
+{
+	SigV4Credentials *creds = (SigV4Credentials *) arg;
+
+	cks_secret_wipe((char *) creds->access_key_id);
+	cks_secret_wipe((char *) creds->secret_access_key);
+	cks_secret_wipe((char *) creds->session_token);
+}
+
+void
+cks_credentials_wipe_with_context(MemoryContext cxt, SigV4Credentials *creds)
+{
+	MemoryContextCallback *callback = MemoryContextAlloc(cxt, sizeof(MemoryContextCallback));
+
+	callback->func = wipe_credentials;
+	callback->arg = creds;
+	MemoryContextRegisterResetCallback(cxt, callback);
+}
+
+/*
+ * cks_get_user_options hands out fresh copies of the mapping's secrets;
+ * once the cache has its own, those copies are wiped.
+ */
+static void
+free_user_secrets(CksUserOptions *uopts)
+{
+	cks_secret_free(uopts->access_key_id);
+	cks_secret_free(uopts->secret_access_key);
+	cks_secret_free(uopts->session_token);
+	uopts->access_key_id = uopts->secret_access_key = uopts->session_token = NULL;
+}
+
+/*
+ * Any change to a server or user mapping may change keys, role or region;
+ * entries are cheap to rebuild, so forget them all rather than work out
+ * which one changed.
+ */
+static void
+invalidate_all_entries(Datum arg, int cacheid, uint32 hashvalue)
+{
+	HASH_SEQ_STATUS scan;
+	CksMappingEntry *entry;
+
+	if (credential_cache == NULL)
+		return;
+	hash_seq_init(&scan, credential_cache);
+	while ((entry = hash_seq_search(&scan)) != NULL)
+	{
+		if (entry->cxt)
+			MemoryContextDelete(entry->cxt);
+		entry->cxt = NULL;
+		entry->valid = false;
+	}
+}
+
+void
+cks_static_keys_initialize(void)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(CksMappingEntry);
+	credential_cache = hash_create("cks_fdw mapping keys", 8, &ctl,
+								   HASH_ELEM | HASH_BLOBS);
+	CacheRegisterSyscacheCallback(FOREIGNSERVEROID, invalidate_all_entries, (Datum) 0);
+	CacheRegisterSyscacheCallback(USERMAPPINGOID, invalidate_all_entries, (Datum) 0);
+}
+
+static char *
+copy_or_null(MemoryContext cxt, const char *s)
+{
+	return s ? MemoryContextStrdup(cxt, s) : NULL;
+}
+
+static void fill_entry(CksMappingEntry *entry, const CksUserOptions *uopts);
+
+/*
+ * Read the mapping's options into *uopts (without its keys, which only the
+ * entry keeps), and return its cache entry.
+ */
+CksMappingEntry *
+cks_mapping_entry(UserMapping *user, CksUserOptions *uopts)
+{
+	CksMappingEntry *entry;
+	bool		found;
+
+	cks_get_user_options(user, uopts);
+	entry = hash_search(credential_cache, &user->umid, HASH_ENTER, &found);
+	if (!(found && entry->valid))
+		fill_entry(entry, uopts);
+	/* the entry has its own copies of the keys now */
+	free_user_secrets(uopts);
+	return entry;
+}
+
+/* Build a (new or invalidated) entry from the mapping's options. */
+static void
+fill_entry(CksMappingEntry *entry, const CksUserOptions *uopts)
+{
+
+	entry->cxt = AllocSetContextCreate(CacheMemoryContext,
+									   "cks_fdw credential entry",
+									   ALLOCSET_SMALL_SIZES);
+	entry->static_keys.access_key_id = copy_or_null(entry->cxt, uopts->access_key_id);
+	entry->static_keys.secret_access_key = copy_or_null(entry->cxt, uopts->secret_access_key);
+	entry->static_keys.session_token = copy_or_null(entry->cxt, uopts->session_token);
+	entry->account_id = NULL;
+	/* the entry never moves (dynahash), so the callback may point into it */
+	cks_credentials_wipe_with_context(entry->cxt, &entry->static_keys);
+	entry->valid = true;
+}
+
+/* Error out, with the statement to fix it, when the mapping has no keys. */
+static void
+require_static_keys(UserMapping *user, const CksMappingEntry *entry)
+{
+	ForeignServer *server;
+
+	if (entry->static_keys.access_key_id && entry->static_keys.secret_access_key)
+		return;
+	server = GetForeignServer(user->serverid);
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+			 errmsg("user mapping for server \"%s\" has no AWS credentials",
+					server->servername),
+			 errhint("ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD access_key_id '...', ADD secret_access_key '...'), or have a superuser add credential_source.",
+					 quote_identifier(server->servername))));
+}
+
+/* STS is asked in the server's first region. */
+static const char *
+sts_region(const CksScanOptions *opts)
+{
+	return (const char *) linitial(opts->regions);
+}
+
+/*
+ * The base keys: the mapping's own, or its credential source's (fetched
+ * with the STS endpoint of the server's first region).
+ */
+void
+cks_base_keys(UserMapping *user, const CksMappingEntry *entry,
+			  const CksUserOptions *uopts, const CksScanOptions *opts,
+			  const CksCallSettings *settings, int *sts_requests,
+			  StsCredentials *out)
+{
+	CksSourceContext ctx;
+
+	if (uopts->credential_source == CKS_SOURCE_NONE)
+	{
+		require_static_keys(user, entry);
+		out->access_key_id = pstrdup(entry->static_keys.access_key_id);
+		out->secret_access_key = pstrdup(entry->static_keys.secret_access_key);
+		out->session_token = entry->static_keys.session_token ?
+			pstrdup(entry->static_keys.session_token) : NULL;
+		out->expiration = 0;
+		return;
+	}
+	ctx.sts_region = sts_region(opts);
+	ctx.sts_url = cks_endpoint_for_region(opts->sts_endpoint, ctx.sts_region);
+	ctx.settings = settings;
+	ctx.sts_requests = sts_requests;
+	cks_source_credentials(uopts->credential_source, &ctx, out);
+}
+
+SigV4Credentials *
+cks_credentials_copy(const SigV4Credentials *src)
+{
+	SigV4Credentials *copy = palloc0(sizeof(SigV4Credentials));
+
+	copy->access_key_id = pstrdup(src->access_key_id);
+	copy->secret_access_key = pstrdup(src->secret_access_key);
+	copy->session_token = src->session_token ? pstrdup(src->session_token) : NULL;
+	cks_credentials_wipe_with_context(CurrentMemoryContext, copy);
+	return copy;
+}
+
+SigV4Credentials *
+cks_base_credentials(UserMapping *user, const CksScanOptions *opts,
+					 const CksCallSettings *settings, int *sts_requests)
+{
+	CksUserOptions uopts;
+	CksMappingEntry *entry = cks_mapping_entry(user, &uopts);
+	StsCredentials base;
+	SigV4Credentials *copy = palloc0(sizeof(SigV4Credentials));
+
+	/* the copy's strings are the caller's to keep */
+	cks_base_keys(user, entry, &uopts, opts, settings, sts_requests, &base);
+	copy->access_key_id = base.access_key_id;
+	copy->secret_access_key = base.secret_access_key;
+	copy->session_token = base.session_token;
+	cks_credentials_wipe_with_context(CurrentMemoryContext, copy);
+	return copy;
+}
+
+void
+cks_mapping_role_options(UserMapping *user, CksUserOptions *uopts)
+{
+	cks_get_user_options(user, uopts);
+	free_user_secrets(uopts);
+}
