@@ -23,14 +23,13 @@
 
 #include "aws/aws_json.h"
 #include "credentials/credentials.h"
+#include "mapping_cache.h"
 #include "option_values.h"
 #include "organization.h"
 #include "quals.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
-#include "utils/inval.h"
 #include "utils/memutils.h"
-#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 /* Organizations is signed for us-east-1 in the aws partition. */
@@ -53,28 +52,9 @@ typedef struct OrganizationEntry
 static HTAB *organization_cache = NULL;
 static int	organization_cache_seconds = 60;
 
-static void
-forget_organizations(Datum arg, int cacheid, uint32 hashvalue)
-{
-	HASH_SEQ_STATUS scan;
-	OrganizationEntry *entry;
-
-	if (organization_cache == NULL)
-		return;
-	hash_seq_init(&scan, organization_cache);
-	while ((entry = hash_seq_search(&scan)) != NULL)
-	{
-		if (entry->cxt)
-			MemoryContextDelete(entry->cxt);
-		(void) hash_search(organization_cache, &entry->key, HASH_REMOVE, NULL);
-	}
-}
-
 void
 cks_organization_initialize(void)
 {
-	HASHCTL		ctl;
-
 	DefineCustomIntVariable("cks_fdw.organization_cache_seconds",
 							"How long the account list of accounts 'organization' is reused.",
 							"Within this time a session's queries reuse the accounts AWS Organizations listed; 0 lists them for every query.",
@@ -82,12 +62,10 @@ cks_organization_initialize(void)
 							60, 0, 86400,
 							PGC_USERSET, GUC_UNIT_S,
 							NULL, NULL, NULL);
-	ctl.keysize = sizeof(OrganizationKey);
-	ctl.entrysize = sizeof(OrganizationEntry);
-	organization_cache = hash_create("cks_fdw organizations", 8, &ctl,
-									 HASH_ELEM | HASH_BLOBS);
-	CacheRegisterSyscacheCallback(FOREIGNSERVEROID, forget_organizations, (Datum) 0);
-	CacheRegisterSyscacheCallback(USERMAPPINGOID, forget_organizations, (Datum) 0);
+	organization_cache = cks_mapping_cache_create("cks_fdw organizations", 8,
+												  sizeof(OrganizationKey),
+												  sizeof(OrganizationEntry),
+												  offsetof(OrganizationEntry, cxt));
 }
 
 /* An entry of ListAccounts that is an ACTIVE account: its id, else NULL. */

@@ -23,10 +23,8 @@
 #include "credentials/static_keys.h"
 #include "aws/sts.h"
 #include "utils/builtins.h"
-#include "utils/hsearch.h"
-#include "utils/inval.h"
+#include "mapping_cache.h"
 #include "utils/memutils.h"
-#include "utils/syscache.h"
 
 typedef struct RoleKey
 {
@@ -44,35 +42,12 @@ typedef struct RoleEntry
 
 static HTAB *role_cache = NULL;
 
-/* A change to a server or user mapping may change the role: forget all. */
-static void
-forget_all_roles(Datum arg, int cacheid, uint32 hashvalue)
-{
-	HASH_SEQ_STATUS scan;
-	RoleEntry  *entry;
-
-	if (role_cache == NULL)
-		return;
-	hash_seq_init(&scan, role_cache);
-	while ((entry = hash_seq_search(&scan)) != NULL)
-	{
-		if (entry->cxt)
-			MemoryContextDelete(entry->cxt);
-		(void) hash_search(role_cache, &entry->key, HASH_REMOVE, NULL);
-	}
-}
-
 void
 cks_account_roles_initialize(void)
 {
-	HASHCTL		ctl;
-
-	ctl.keysize = sizeof(RoleKey);
-	ctl.entrysize = sizeof(RoleEntry);
-	role_cache = hash_create("cks_fdw assumed roles", 64, &ctl,
-							 HASH_ELEM | HASH_BLOBS);
-	CacheRegisterSyscacheCallback(FOREIGNSERVEROID, forget_all_roles, (Datum) 0);
-	CacheRegisterSyscacheCallback(USERMAPPINGOID, forget_all_roles, (Datum) 0);
+	role_cache = cks_mapping_cache_create("cks_fdw assumed roles", 64,
+										  sizeof(RoleKey), sizeof(RoleEntry),
+										  offsetof(RoleEntry, cxt));
 }
 
 static RoleEntry *
@@ -130,11 +105,8 @@ cks_forget_role_credentials(UserMapping *user, const char *account_id)
 {
 	RoleEntry  *entry = role_entry(user->umid, account_id, false);
 
-	if (entry == NULL)
-		return;
-	if (entry->cxt)
-		MemoryContextDelete(entry->cxt);
-	(void) hash_search(role_cache, &entry->key, HASH_REMOVE, NULL);
+	if (entry != NULL)
+		cks_mapping_cache_remove(role_cache, entry, offsetof(RoleEntry, cxt));
 }
 
 /* What the AssumeRole calls of one scan (or one blocking call) need. */

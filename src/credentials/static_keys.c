@@ -9,7 +9,7 @@
  *	  file calls nothing above it.
  *
  *	  ALTER/DROP of a server or user mapping drops every entry at once
- *	  through syscache callbacks; every copy of a key is wiped with the
+ *	  (mapping_cache.c); every copy of a key is wiped with the
  *	  memory context that holds it.
  *
  *-------------------------------------------------------------------------
@@ -19,11 +19,9 @@
 #include "aws/secrets.h"
 #include "credentials/credential_sources.h"
 #include "credentials/static_keys.h"
+#include "mapping_cache.h"
 #include "utils/builtins.h"
-#include "utils/hsearch.h"
-#include "utils/inval.h"
 #include "utils/memutils.h"
-#include "utils/syscache.h"
 
 static HTAB *credential_cache = NULL;
 
@@ -65,40 +63,13 @@ free_user_secrets(CksUserOptions *uopts)
 	uopts->access_key_id = uopts->secret_access_key = uopts->session_token = NULL;
 }
 
-/*
- * Any change to a server or user mapping may change keys, role or region;
- * entries are cheap to rebuild, so forget them all rather than work out
- * which one changed.
- */
-static void
-invalidate_all_entries(Datum arg, int cacheid, uint32 hashvalue)
-{
-	HASH_SEQ_STATUS scan;
-	CksMappingEntry *entry;
-
-	if (credential_cache == NULL)
-		return;
-	hash_seq_init(&scan, credential_cache);
-	while ((entry = hash_seq_search(&scan)) != NULL)
-	{
-		if (entry->cxt)
-			MemoryContextDelete(entry->cxt);
-		entry->cxt = NULL;
-		entry->valid = false;
-	}
-}
-
 void
 cks_static_keys_initialize(void)
 {
-	HASHCTL		ctl;
-
-	ctl.keysize = sizeof(Oid);
-	ctl.entrysize = sizeof(CksMappingEntry);
-	credential_cache = hash_create("cks_fdw mapping keys", 8, &ctl,
-								   HASH_ELEM | HASH_BLOBS);
-	CacheRegisterSyscacheCallback(FOREIGNSERVEROID, invalidate_all_entries, (Datum) 0);
-	CacheRegisterSyscacheCallback(USERMAPPINGOID, invalidate_all_entries, (Datum) 0);
+	credential_cache = cks_mapping_cache_create("cks_fdw mapping keys", 8,
+												sizeof(Oid),
+												sizeof(CksMappingEntry),
+												offsetof(CksMappingEntry, cxt));
 }
 
 static char *
