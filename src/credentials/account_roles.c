@@ -86,6 +86,7 @@ static void
 remember_role_keys(Oid umid, const char *account_id, const StsCredentials *temp)
 {
 	RoleEntry  *entry = role_entry(umid, account_id, true);
+	SigV4Credentials keys;
 
 	/* keys being refreshed: the expiring ones go first (wiped by callback) */
 	if (entry->cxt)
@@ -93,11 +94,9 @@ remember_role_keys(Oid umid, const char *account_id, const StsCredentials *temp)
 	entry->cxt = AllocSetContextCreate(CacheMemoryContext,
 									   "cks_fdw assumed role",
 									   ALLOCSET_SMALL_SIZES);
-	entry->assumed.access_key_id = MemoryContextStrdup(entry->cxt, temp->access_key_id);
-	entry->assumed.secret_access_key = MemoryContextStrdup(entry->cxt, temp->secret_access_key);
-	entry->assumed.session_token = MemoryContextStrdup(entry->cxt, temp->session_token);
+	keys = cks_signing_keys(temp);
+	cks_credentials_keep(entry->cxt, &entry->assumed, &keys);
 	entry->refresh_at = cks_credentials_refresh_at(temp->expiration, time(NULL));
-	cks_credentials_wipe_with_context(entry->cxt, &entry->assumed);
 }
 
 void
@@ -176,9 +175,7 @@ take_assumed_role(void *arg, const char *account_id, CksCall *call)
 		return NULL;
 	}
 	remember_role_keys(source->user->umid, account_id, &temp);
-	view.access_key_id = temp.access_key_id;
-	view.secret_access_key = temp.secret_access_key;
-	view.session_token = temp.session_token;
+	view = cks_signing_keys(&temp);
 	/* the caller's copy even when the answer is too short-lived to cache */
 	keys = cks_credentials_copy(&view);
 	sts_credentials_free(&temp);

@@ -59,9 +59,7 @@ run_sts_call(CksCall *call, const CksOperation *operation, const char *body,
 		SigV4Credentials signer;
 
 		cks_base_keys(user, entry, uopts, opts, settings, sts_requests, &base);
-		signer.access_key_id = base.access_key_id;
-		signer.secret_access_key = base.secret_access_key;
-		signer.session_token = base.session_token;
+		signer = cks_signing_keys(&base);
 		cks_call_init(call, operation, url, region, pstrdup(body), &signer,
 					  settings);
 		cks_call_run(call);

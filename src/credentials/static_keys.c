@@ -72,12 +72,6 @@ cks_static_keys_initialize(void)
 												offsetof(CksMappingEntry, cxt));
 }
 
-static char *
-copy_or_null(MemoryContext cxt, const char *s)
-{
-	return s ? MemoryContextStrdup(cxt, s) : NULL;
-}
-
 static void fill_entry(CksMappingEntry *entry, const CksUserOptions *uopts);
 
 /*
@@ -103,16 +97,17 @@ cks_mapping_entry(UserMapping *user, CksUserOptions *uopts)
 static void
 fill_entry(CksMappingEntry *entry, const CksUserOptions *uopts)
 {
+	SigV4Credentials keys;
 
 	entry->cxt = AllocSetContextCreate(CacheMemoryContext,
 									   "cks_fdw credential entry",
 									   ALLOCSET_SMALL_SIZES);
-	entry->static_keys.access_key_id = copy_or_null(entry->cxt, uopts->access_key_id);
-	entry->static_keys.secret_access_key = copy_or_null(entry->cxt, uopts->secret_access_key);
-	entry->static_keys.session_token = copy_or_null(entry->cxt, uopts->session_token);
-	entry->account_id = NULL;
+	keys.access_key_id = uopts->access_key_id;
+	keys.secret_access_key = uopts->secret_access_key;
+	keys.session_token = uopts->session_token;
 	/* the entry never moves (dynahash), so the callback may point into it */
-	cks_credentials_wipe_with_context(entry->cxt, &entry->static_keys);
+	cks_credentials_keep(entry->cxt, &entry->static_keys, &keys);
+	entry->account_id = NULL;
 	entry->valid = true;
 }
 
@@ -169,15 +164,39 @@ cks_base_keys(UserMapping *user, const CksMappingEntry *entry,
 	cks_source_credentials(uopts->credential_source, &ctx, out);
 }
 
+static char *
+copy_or_null(MemoryContext cxt, const char *s)
+{
+	return s ? MemoryContextStrdup(cxt, s) : NULL;
+}
+
+SigV4Credentials
+cks_signing_keys(const StsCredentials *temp)
+{
+	SigV4Credentials keys;
+
+	keys.access_key_id = temp->access_key_id;
+	keys.secret_access_key = temp->secret_access_key;
+	keys.session_token = temp->session_token;
+	return keys;
+}
+
+void
+cks_credentials_keep(MemoryContext cxt, SigV4Credentials *dst,
+					 const SigV4Credentials *src)
+{
+	dst->access_key_id = copy_or_null(cxt, src->access_key_id);
+	dst->secret_access_key = copy_or_null(cxt, src->secret_access_key);
+	dst->session_token = copy_or_null(cxt, src->session_token);
+	cks_credentials_wipe_with_context(cxt, dst);
+}
+
 SigV4Credentials *
 cks_credentials_copy(const SigV4Credentials *src)
 {
 	SigV4Credentials *copy = palloc0(sizeof(SigV4Credentials));
 
-	copy->access_key_id = pstrdup(src->access_key_id);
-	copy->secret_access_key = pstrdup(src->secret_access_key);
-	copy->session_token = src->session_token ? pstrdup(src->session_token) : NULL;
-	cks_credentials_wipe_with_context(CurrentMemoryContext, copy);
+	cks_credentials_keep(CurrentMemoryContext, copy, src);
 	return copy;
 }
 
@@ -192,9 +211,7 @@ cks_base_credentials(UserMapping *user, const CksScanOptions *opts,
 
 	/* the copy's strings are the caller's to keep */
 	cks_base_keys(user, entry, &uopts, opts, settings, sts_requests, &base);
-	copy->access_key_id = base.access_key_id;
-	copy->secret_access_key = base.secret_access_key;
-	copy->session_token = base.session_token;
+	*copy = cks_signing_keys(&base);
 	cks_credentials_wipe_with_context(CurrentMemoryContext, copy);
 	return copy;
 }

@@ -66,6 +66,16 @@ extern SigV4Credentials *cks_base_credentials(UserMapping *user,
  * hold {account}), role settings, credential_source. */
 extern void cks_mapping_role_options(UserMapping *user, CksUserOptions *uopts);
 
+/* The keys of temporary credentials as a signer sees them (not copied). */
+extern SigV4Credentials cks_signing_keys(const StsCredentials *temp);
+
+/*
+ * Copy src's strings into cxt as *dst, wiped when cxt goes away; dst must
+ * not move while cxt lives.
+ */
+extern void cks_credentials_keep(MemoryContext cxt, SigV4Credentials *dst,
+								 const SigV4Credentials *src);
+
 /* A copy of creds in the current memory context, wiped with it. */
 extern SigV4Credentials *cks_credentials_copy(const SigV4Credentials *creds);
 
