@@ -326,7 +326,6 @@ cksBeginForeignScan(ForeignScanState *node, int eflags)
 	state->value_states = ExecInitExprList(plan->fdw_exprs, (PlanState *) node);
 	cks_scan_configure_for_kind(&state->scan, &state->opts, state->kind,
 								intVal(list_nth(plan->fdw_private, FdwPrivatePageLimit)));
-	state->scan.settings.credential_source = cks_user_credential_source(state->user);
 	state->scan.renew_credentials = cks_renew_scan_credentials;
 	state->scan.renew_arg = node;
 }

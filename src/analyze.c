@@ -103,29 +103,24 @@ sample_slot(SampleState *sample)
  * query's scan does, scan_start.c).
  */
 static void
-add_account_streams(CksScan *scan, CksStreamSet *set, UserMapping *user,
-					const CksScanOptions *opts, bool needs_account_id)
+add_account_streams(CksScan *scan, CksStreamSet *set,
+					const CksCredentialContext *cred, bool needs_account_id)
 {
-	CksUserOptions uopts;
 	const CksCredentialCalls *calls;
 	List	   *accounts;
 	ListCell   *lc;
-	int			sts_requests = 0;
 
-	cks_mapping_role_options(user, &uopts);
-	cks_check_account_template(user, opts, uopts.role_arn);
-	if (opts->accounts == NULL)
+	cks_check_account_template(cred);
+	if (cred->opts->accounts == NULL)
 	{
 		if (needs_account_id)
-			set->account_id = cks_get_account_id(user, opts, &scan->settings,
-												 &sts_requests);
-		set->credentials = cks_get_credentials(user, opts, &scan->settings,
-											   &sts_requests);
+			set->account_id = cks_get_account_id(cred);
+		set->credentials = cks_get_credentials(cred);
 		cks_scan_add_streams(scan, set);
 		return;
 	}
-	accounts = cks_server_accounts(user, opts, &scan->settings, &sts_requests);
-	calls = cks_role_credential_calls(user, opts, &scan->settings, &sts_requests);
+	accounts = cks_server_accounts(cred);
+	calls = cks_role_credential_calls(cred);
 	scan->credential_calls = calls;
 	set->name_account = true;
 	set->credentials = NULL;
@@ -150,6 +145,9 @@ begin_listing(Relation relation, MemoryContext cxt, CksRowBuilder *builder)
 	const CksTableKind *kind = cks_table_kind_of(table->relid);
 	CksScanOptions *opts = palloc0(sizeof(CksScanOptions));
 	CksScan    *scan = palloc0(sizeof(CksScan));
+	CksCredentialContext *cred = palloc0(sizeof(CksCredentialContext));
+	/* counted into while the listing's loop assumes roles: outlives this call */
+	int		   *sts_requests = palloc0(sizeof(int));
 	UserMapping *user;
 	CksStreamSet set;
 
@@ -168,8 +166,13 @@ begin_listing(Relation relation, MemoryContext cxt, CksRowBuilder *builder)
 	set.regions = opts->regions;
 	set.endpoint_template = cks_service_endpoint(opts,
 												 set.operation->service->endpoint_option);
+	cks_credential_context_init(cred, user, opts, &scan->settings,
+								sts_requests);
+	if (cred->mapping.credential_source != CKS_SOURCE_NONE)
+		scan->settings.credential_source =
+			cks_credential_source_name(cred->mapping.credential_source);
 	cks_scan_begin(scan, cxt);
-	add_account_streams(scan, &set, user, opts, builder->needs_account_id);
+	add_account_streams(scan, &set, cred, builder->needs_account_id);
 	return scan;
 }
 

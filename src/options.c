@@ -688,23 +688,3 @@ cks_service_endpoint(const CksScanOptions *opts, const char *endpoint_option)
 		elog(ERROR, "no endpoint option \"%s\"", endpoint_option);
 	return *(char *const *) ((const char *) opts + opt->offset);
 }
-
-const char *
-cks_user_credential_source(UserMapping *user)
-{
-	const CksOption *opt = find_option("credential_source");
-	CksUserOptions scratch;
-	ListCell   *lc;
-
-	foreach(lc, user->options)
-	{
-		DefElem    *def = (DefElem *) lfirst(lc);
-
-		if (strcmp(def->defname, opt->keyword) != 0)
-			continue;
-		memset(&scratch, 0, sizeof(scratch));
-		apply_option(opt, def, &scratch);
-		return cks_credential_source_name(scratch.credential_source);
-	}
-	return NULL;
-}

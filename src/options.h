@@ -75,12 +75,6 @@ extern void cks_get_scan_options(Oid serverid, Oid foreigntableid,
 
 extern void cks_get_user_options(UserMapping *user, CksUserOptions *opts);
 
-/*
- * The name of the mapping's credential_source ("instance", ...), or NULL
- * when it signs with its keys.  Reads no secret.
- */
-extern const char *cks_user_credential_source(UserMapping *user);
-
 /* Remote name of a foreign table column: its column_name option, or the
  * attribute name.  palloc'd. */
 extern char *cks_column_remote_name(Oid relid, AttrNumber attnum);

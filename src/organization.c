@@ -132,12 +132,11 @@ read_page(CksCall *call, List **accounts)
  * gets AccessDeniedException, reported with its hint.
  */
 static List *
-list_organization(UserMapping *user, const CksScanOptions *opts,
-				  const CksCallSettings *settings, int *requests)
+list_organization(const CksCredentialContext *ctx)
 {
 	const CksOperation *op = &cks_op_organizations_list_accounts;
 	const char *values[CKS_MAX_OPERATION_PARAMETERS] = {0};
-	SigV4Credentials *base = cks_base_credentials(user, opts, settings, requests);
+	SigV4Credentials *base = cks_base_credentials(ctx);
 	List	   *accounts = NIL;
 	char	   *token = NULL;
 	int			pages = 0;
@@ -153,12 +152,13 @@ list_organization(UserMapping *user, const CksScanOptions *opts,
 					 errmsg("Organizations ListAccounts returned more than %d pages",
 							CKS_ORGANIZATION_MAX_PAGES),
 					 errhint("List the account ids in the server option accounts instead.")));
-		cks_call_init(&call, op, opts->organizations_endpoint,
+		cks_call_init(&call, op, ctx->opts->organizations_endpoint,
 					  ORGANIZATIONS_SIGNING_REGION,
 					  op->build_request(op, values, token, op->page.max_limit),
-					  base, settings);
+					  base, ctx->settings);
 		cks_call_run(&call);
-		*requests += call.requests_sent;
+		if (ctx->sts_requests)
+			*ctx->sts_requests += call.requests_sent;
 		if (call.state == CKS_CALL_FAILED)
 			cks_call_report(&call, ERROR, "Organizations ListAccounts", NULL);
 		token = read_page(&call, &accounts);
@@ -173,8 +173,7 @@ list_organization(UserMapping *user, const CksScanOptions *opts,
 }
 
 static List *
-organization_accounts(UserMapping *user, const CksScanOptions *opts,
-					  const CksCallSettings *settings, int *requests)
+organization_accounts(const CksCredentialContext *ctx)
 {
 	OrganizationKey key;
 	OrganizationEntry *entry;
@@ -183,8 +182,8 @@ organization_accounts(UserMapping *user, const CksScanOptions *opts,
 	bool		found;
 
 	memset(&key, 0, sizeof(key));
-	key.serverid = user->serverid;
-	key.umid = user->umid;
+	key.serverid = ctx->user->serverid;
+	key.umid = ctx->user->umid;
 	entry = hash_search(organization_cache, &key, HASH_ENTER, &found);
 	if (!found)
 		entry->cxt = NULL;
@@ -193,7 +192,7 @@ organization_accounts(UserMapping *user, const CksScanOptions *opts,
 									organization_cache_seconds * 1000))
 		return cks_copy_strings(entry->accounts);
 
-	accounts = list_organization(user, opts, settings, requests);
+	accounts = list_organization(ctx);
 	if (entry->cxt)
 		MemoryContextDelete(entry->cxt);
 	entry->cxt = AllocSetContextCreate(CacheMemoryContext,
@@ -207,10 +206,9 @@ organization_accounts(UserMapping *user, const CksScanOptions *opts,
 }
 
 List *
-cks_server_accounts(UserMapping *user, const CksScanOptions *opts,
-					const CksCallSettings *settings, int *requests)
+cks_server_accounts(const CksCredentialContext *ctx)
 {
-	if (strcmp(opts->accounts, CKS_ACCOUNTS_ORGANIZATION) == 0)
-		return organization_accounts(user, opts, settings, requests);
-	return cks_account_list(opts->accounts);
+	if (strcmp(ctx->opts->accounts, CKS_ACCOUNTS_ORGANIZATION) == 0)
+		return organization_accounts(ctx);
+	return cks_account_list(ctx->opts->accounts);
 }

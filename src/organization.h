@@ -13,9 +13,7 @@
 
 #include "postgres.h"
 
-#include "aws/aws_call.h"
-#include "foreign/foreign.h"
-#include "options.h"
+#include "credentials/credential_context.h"
 
 /* ListAccounts pages read at most: 20 accounts each. */
 #define CKS_ORGANIZATION_MAX_PAGES	1000
@@ -26,11 +24,9 @@ extern void cks_organization_initialize(void);
 /*
  * The account ids (char *, palloc'd, in AWS's order) of the server's
  * "accounts" option: the listed ones, or the organization's ACTIVE ones,
- * listed with the mapping's own (base) credentials.  *requests counts the
- * ListAccounts requests sent.
+ * listed with the mapping's own (base) credentials.  ctx->sts_requests
+ * counts the ListAccounts requests sent.
  */
-extern List *cks_server_accounts(UserMapping *user, const CksScanOptions *opts,
-								 const CksCallSettings *settings,
-								 int *requests);
+extern List *cks_server_accounts(const CksCredentialContext *ctx);
 
 #endif							/* CKS_ORGANIZATION_H */

@@ -35,11 +35,9 @@ cks_renew_scan_credentials(void *arg, const CksStream *stream)
 
 	/* KMS said expired although we thought them fresh (revoked, or an
 	 * expiry we were told wrong): new ones for the rest of the query */
-	fresh = cks_renew_credentials(state->user,
-								  state->role_arn ? stream->account_id : NULL,
-								  &state->opts, &state->scan.settings,
-								  &state->sts_requests);
-	if (state->role_arn == NULL)
+	fresh = cks_renew_credentials(&state->cred,
+								  state->cred.mapping.role_arn ? stream->account_id : NULL);
+	if (state->cred.mapping.role_arn == NULL)
 		state->credentials = fresh;
 	MemoryContextSwitchTo(old);
 	return fresh;
@@ -136,22 +134,37 @@ accounts_to_call(CksScanState *state, List *wanted, bool filtered)
 	List	   *accounts;
 
 	if (state->opts.accounts)
-		accounts = cks_server_accounts(state->user, &state->opts,
-									   &state->scan.settings, &state->sts_requests);
-	else if (state->role_arn)
-		accounts = list_make1(cks_arn_account_id(state->role_arn));
+		accounts = cks_server_accounts(&state->cred);
+	else if (state->cred.mapping.role_arn)
+		accounts = list_make1(cks_arn_account_id(state->cred.mapping.role_arn));
 	else if (filtered || state->rows.needs_account_id)
 	{
 		if (state->account_id == NULL)
-			state->account_id = cks_get_account_id(state->user, &state->opts,
-												   &state->scan.settings,
-												   &state->sts_requests);
+			state->account_id = cks_get_account_id(&state->cred);
 		accounts = list_make1(state->account_id);
 	}
 	else
 		return list_make1(NULL);
 	/* the same rule as regions: keep what the quals name */
 	return filtered ? cks_filter_regions(accounts, wanted) : accounts;
+}
+
+/*
+ * The user mapping's options, read once a query (in the query's context)
+ * into the credentials context every later call is handed; the call
+ * reports name its credential_source in their hints.
+ */
+static void
+read_mapping(CksScanState *state)
+{
+	CksCredentialSource source;
+
+	cks_credential_context_init(&state->cred, state->user, &state->opts,
+								&state->scan.settings, &state->sts_requests);
+	source = state->cred.mapping.credential_source;
+	state->scan.settings.credential_source = source == CKS_SOURCE_NONE ? NULL :
+		cks_credential_source_name(source);
+	state->mapping_read = true;
 }
 
 /*
@@ -162,14 +175,12 @@ accounts_to_call(CksScanState *state, List *wanted, bool filtered)
 static void
 prepare_signing(CksScanState *state, bool any_stream)
 {
-	if (state->role_arn && state->credential_calls == NULL)
-		state->credential_calls = cks_role_credential_calls(state->user, &state->opts,
-															&state->scan.settings,
-															&state->sts_requests);
-	else if (!state->role_arn && any_stream && state->credentials == NULL)
-		state->credentials = cks_get_credentials(state->user, &state->opts,
-												 &state->scan.settings,
-												 &state->sts_requests);
+	const char *role_arn = state->cred.mapping.role_arn;
+
+	if (role_arn && state->credential_calls == NULL)
+		state->credential_calls = cks_role_credential_calls(&state->cred);
+	else if (!role_arn && any_stream && state->credentials == NULL)
+		state->credentials = cks_get_credentials(&state->cred);
 }
 
 void
@@ -201,12 +212,8 @@ cks_start_scan(ForeignScanState *node, CksScanState *state)
 	old = MemoryContextSwitchTo(query_cxt);
 	if (!state->mapping_read)
 	{
-		CksUserOptions uopts;
-
-		cks_mapping_role_options(state->user, &uopts);
-		state->role_arn = uopts.role_arn;
-		state->mapping_read = true;
-		cks_check_account_template(state->user, &state->opts, state->role_arn);
+		read_mapping(state);
+		cks_check_account_template(&state->cred);
 	}
 	accounts = accounts_to_call(state, wanted, filtered);
 	state->accounts_called = list_length(accounts);
@@ -218,7 +225,7 @@ cks_start_scan(ForeignScanState *node, CksScanState *state)
 	foreach(lc, accounts)
 	{
 		set.account_id = lfirst(lc);
-		set.credentials = state->role_arn ? NULL : state->credentials;
+		set.credentials = state->cred.mapping.role_arn ? NULL : state->credentials;
 		cks_scan_add_streams(&state->scan, &set);
 	}
 	state->started = true;

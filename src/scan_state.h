@@ -11,6 +11,7 @@
 
 #include "postgres.h"
 
+#include "credentials/credential_context.h"
 #include "net/async_wait.h"
 #include "foreign/foreign.h"
 #include "nodes/execnodes.h"
@@ -30,8 +31,9 @@ typedef struct CksScanState
 	List	   *pushed_is_array;
 	List	   *value_states;	/* ExprState per pushed value */
 	bool		started;
-	bool		mapping_read;	/* role_arn below is read (once a query) */
-	char	   *role_arn;		/* the mapping's; may hold {account} */
+	bool		mapping_read;	/* cred is set up (once a query) */
+	CksCredentialContext cred;	/* the mapping's options, read once; its
+								 * role_arn may hold {account} */
 	char	   *account_id;		/* the mapping's own, without a role */
 	SigV4Credentials *credentials;	/* base keys, without a role */
 	const CksCredentialCalls *credential_calls; /* with a role */

@@ -111,15 +111,9 @@ cks_forget_role_credentials(UserMapping *user, const char *account_id)
 /* What the AssumeRole calls of one scan (or one blocking call) need. */
 typedef struct RoleSource
 {
-	UserMapping *user;
-	CksUserOptions uopts;		/* role settings; no keys */
-	const CksScanOptions *opts;
-	const CksCallSettings *settings;
-	int		   *sts_requests;
+	const CksCredentialContext *ctx;	/* the mapping, its role settings */
 	MemoryContext cxt;			/* outlives the calls: holds base */
 	SigV4Credentials *base;		/* signs AssumeRole; NULL: not fetched */
-	const char *sts_region;
-	char	   *sts_url;
 	CksCredentialCalls calls;
 } RoleSource;
 
@@ -128,7 +122,7 @@ cached_role(void *arg, const char *account_id)
 {
 	RoleSource *source = arg;
 
-	return fresh_role_keys(source->user->umid, account_id);
+	return fresh_role_keys(source->ctx->user->umid, account_id);
 }
 
 /* The base keys are fetched at the first call that needs them: a scan
@@ -144,17 +138,16 @@ prepare_assume_role(void *arg, const char *account_id, CksCall *call,
 	{
 		MemoryContext old = MemoryContextSwitchTo(source->cxt);
 
-		source->base = cks_base_credentials(source->user, source->opts,
-											source->settings, source->sts_requests);
+		source->base = cks_base_credentials(source->ctx);
 		MemoryContextSwitchTo(old);
 	}
 	memset(&params, 0, sizeof(params));
-	params.role_arn = cks_role_arn_for_account(source->uopts.role_arn, account_id);
-	params.role_session_name = source->uopts.role_session_name;
-	params.external_id = source->uopts.external_id;
-	params.duration_seconds = source->uopts.duration_seconds;
-	cks_call_init(call, &cks_op_sts_assume_role, source->sts_url,
-				  source->sts_region, sts_assume_role_body(&params),
+	params.role_arn = cks_role_arn_for_account(source->ctx->mapping.role_arn, account_id);
+	params.role_session_name = source->ctx->mapping.role_session_name;
+	params.external_id = source->ctx->mapping.external_id;
+	params.duration_seconds = source->ctx->mapping.duration_seconds;
+	cks_call_init(call, &cks_op_sts_assume_role, source->ctx->sts_url,
+				  source->ctx->sts_region, sts_assume_role_body(&params),
 				  source->base, settings);
 }
 
@@ -174,7 +167,7 @@ take_assumed_role(void *arg, const char *account_id, CksCall *call)
 		cks_call_fail_bad_response(call, &err);
 		return NULL;
 	}
-	remember_role_keys(source->user->umid, account_id, &temp);
+	remember_role_keys(source->ctx->user->umid, account_id, &temp);
 	view = cks_signing_keys(&temp);
 	/* the caller's copy even when the answer is too short-lived to cache */
 	keys = cks_credentials_copy(&view);
@@ -188,10 +181,10 @@ renew_signer(void *arg, const CksCall *call)
 {
 	RoleSource *source = arg;
 
-	if (source->uopts.credential_source == CKS_SOURCE_NONE ||
+	if (source->ctx->mapping.credential_source == CKS_SOURCE_NONE ||
 		!cks_call_failed_as_expired(call))
 		return false;
-	cks_source_forget(source->uopts.credential_source);
+	cks_source_forget(source->ctx->mapping.credential_source);
 	source->base = NULL;
 	return true;
 }
@@ -202,23 +195,16 @@ describe_assume_role(void *arg, const char *account_id)
 	RoleSource *source = arg;
 
 	return psprintf("STS AssumeRole of \"%s\"",
-					cks_role_arn_for_account(source->uopts.role_arn, account_id));
+					cks_role_arn_for_account(source->ctx->mapping.role_arn, account_id));
 }
 
 const CksCredentialCalls *
-cks_role_credential_calls(UserMapping *user, const CksScanOptions *opts,
-						  const CksCallSettings *settings, int *sts_requests)
+cks_role_credential_calls(const CksCredentialContext *ctx)
 {
 	RoleSource *source = palloc0(sizeof(RoleSource));
 
-	source->user = user;
-	cks_mapping_role_options(user, &source->uopts);
-	source->opts = opts;
-	source->settings = settings;
-	source->sts_requests = sts_requests;
+	source->ctx = ctx;
 	source->cxt = CurrentMemoryContext;
-	source->sts_region = (const char *) linitial(opts->regions);
-	source->sts_url = cks_endpoint_for_region(opts->sts_endpoint, source->sts_region);
 	source->calls.cached = cached_role;
 	source->calls.prepare = prepare_assume_role;
 	source->calls.take = take_assumed_role;
@@ -229,23 +215,21 @@ cks_role_credential_calls(UserMapping *user, const CksScanOptions *opts,
 }
 
 SigV4Credentials *
-cks_role_credentials(UserMapping *user, const char *account_id,
-					 const CksScanOptions *opts,
-					 const CksCallSettings *settings, int *sts_requests)
+cks_role_credentials(const CksCredentialContext *ctx, const char *account_id)
 {
-	SigV4Credentials *keys = fresh_role_keys(user->umid, account_id);
+	SigV4Credentials *keys = fresh_role_keys(ctx->user->umid, account_id);
 	const CksCredentialCalls *calls;
 	CksCall		call;
 
 	if (keys != NULL)
 		return keys;
-	calls = cks_role_credential_calls(user, opts, settings, sts_requests);
+	calls = cks_role_credential_calls(ctx);
 	for (int attempt = 1;; attempt++)
 	{
-		calls->prepare(calls->arg, account_id, &call, settings);
+		calls->prepare(calls->arg, account_id, &call, ctx->settings);
 		cks_call_run(&call);
-		if (sts_requests)
-			*sts_requests += call.requests_sent;
+		if (ctx->sts_requests)
+			*ctx->sts_requests += call.requests_sent;
 		if (call.state == CKS_CALL_DONE)
 			keys = (SigV4Credentials *) calls->take(calls->arg, account_id, &call);
 		if (keys != NULL)
@@ -267,20 +251,20 @@ cks_role_credentials(UserMapping *user, const char *account_id,
  * mapping), so this is checked when a scan (or ANALYZE) sees both.
  */
 void
-cks_check_account_template(UserMapping *user, const CksScanOptions *opts,
-						   const char *role_arn)
+cks_check_account_template(const CksCredentialContext *ctx)
 {
-	ForeignServer *server = GetForeignServer(user->serverid);
+	ForeignServer *server = GetForeignServer(ctx->user->serverid);
+	const char *role_arn = ctx->mapping.role_arn;
 	bool		templated = role_arn && cks_has_account_placeholder(role_arn);
 
-	if (opts->accounts && !templated)
+	if (ctx->opts->accounts && !templated)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
 				 errmsg("server \"%s\" has option \"accounts\" but its user mapping has no role_arn containing {account}",
 						server->servername),
 				 errhint("Each account is read through a role assumed in it: ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD role_arn 'arn:aws:iam::{account}:role/NAME').",
 						 quote_identifier(server->servername))));
-	if (!opts->accounts && templated)
+	if (!ctx->opts->accounts && templated)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
 				 errmsg("user mapping for server \"%s\" has a role_arn containing {account} but the server has no option \"accounts\"",

@@ -14,8 +14,7 @@
 #include "postgres.h"
 
 #include "aws/aws_call.h"
-#include "foreign/foreign.h"
-#include "options.h"
+#include "credentials/credential_context.h"
 #include "scan/scan.h"
 #include "aws/sigv4.h"
 
@@ -25,21 +24,14 @@ extern void cks_account_roles_initialize(void);
 /*
  * How a scan assumes the mapping's role in its accounts, in its own
  * non-blocking loop.  Allocated in the current memory context, which must
- * outlive the scan; settings and *sts_requests (blocking fetches of the
- * base keys from a credential source) too.
+ * outlive the scan; ctx too.
  */
-extern const CksCredentialCalls *cks_role_credential_calls(UserMapping *user,
-														   const CksScanOptions *opts,
-														   const CksCallSettings *settings,
-														   int *sts_requests);
+extern const CksCredentialCalls *cks_role_credential_calls(const CksCredentialContext *ctx);
 
 /* The role's keys in the account, cached or from one blocking AssumeRole;
  * copied into the current memory context. */
-extern SigV4Credentials *cks_role_credentials(UserMapping *user,
-											  const char *account_id,
-											  const CksScanOptions *opts,
-											  const CksCallSettings *settings,
-											  int *sts_requests);
+extern SigV4Credentials *cks_role_credentials(const CksCredentialContext *ctx,
+											  const char *account_id);
 
 /* Drop the cached keys of the role in the account (AWS said expired). */
 extern void cks_forget_role_credentials(UserMapping *user,
@@ -49,8 +41,6 @@ extern void cks_forget_role_credentials(UserMapping *user,
  * The server's "accounts" and a role_arn with {account} go together: an
  * error with the fix when only one of them is set.
  */
-extern void cks_check_account_template(UserMapping *user,
-									   const CksScanOptions *opts,
-									   const char *role_arn);
+extern void cks_check_account_template(const CksCredentialContext *ctx);
 
 #endif							/* CKS_ACCOUNT_ROLES_H */

@@ -308,7 +308,7 @@ web_identity_role(void)
  * file is read on every fetch because the kubelet rotates it.
  */
 static void
-fetch_web_identity(const CksSourceContext *ctx, StsCredentials *out)
+fetch_web_identity(const CksCredentialContext *ctx, StsCredentials *out)
 {
 	StsWebIdentityParams params;
 	const char *path;
@@ -385,7 +385,7 @@ resolve(CksCredentialSource source)
  * wiped old one.
  */
 static void
-refresh(CksCredentialSource source, const CksSourceContext *ctx)
+refresh(CksCredentialSource source, const CksCredentialContext *ctx)
 {
 	SourceCache *cache = &source_cache[source];
 	StsCredentials fresh;
@@ -435,7 +435,7 @@ is_fresh(const SourceCache *cache)
 }
 
 void
-cks_source_credentials(CksCredentialSource source, const CksSourceContext *ctx,
+cks_source_credentials(CksCredentialSource source, const CksCredentialContext *ctx,
 					   StsCredentials *out)
 {
 	SourceCache *cache;

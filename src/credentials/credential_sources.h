@@ -22,26 +22,19 @@
 #include <time.h>
 
 #include "aws/aws_call.h"
+#include "credentials/credential_context.h"
 #include "credentials/keyless.h"
 #include "aws/sts.h"
-
-/* What a fetch may need besides the process environment. */
-typedef struct CksSourceContext
-{
-	const char *sts_url;		/* for AssumeRoleWithWebIdentity */
-	const char *sts_region;
-	const CksCallSettings *settings;	/* STS timeouts, CA file */
-	int		   *sts_requests;	/* counts STS requests; may be NULL */
-} CksSourceContext;
 
 /*
  * The source's current credentials, copied into the current memory
  * context (release them with sts_credentials_free of sts.h).  Fetches only when the
- * backend has none that are fresh.  ereports, naming the source, when it
+ * backend has none that are fresh; web identity uses ctx's STS endpoint
+ * and call settings.  ereports, naming the source, when it
  * is not available.
  */
 extern void cks_source_credentials(CksCredentialSource source,
-								   const CksSourceContext *ctx,
+								   const CksCredentialContext *ctx,
 								   StsCredentials *out);
 
 /* Drop the cached credentials of a source (AWS said they expired). */

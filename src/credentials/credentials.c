@@ -30,13 +30,6 @@ cks_credentials_initialize(void)
 	cks_account_roles_initialize();
 }
 
-/* STS is asked in the server's first region. */
-static const char *
-sts_region(const CksScanOptions *opts)
-{
-	return (const char *) linitial(opts->regions);
-}
-
 /*
  * Run one STS call signed with the base keys; ereport on failure.  When
  * AWS says the source's keys expired (we trusted an expiry that was
@@ -45,34 +38,31 @@ sts_region(const CksScanOptions *opts)
  */
 static void
 run_sts_call(CksCall *call, const CksOperation *operation, const char *body,
-			 UserMapping *user, const CksMappingEntry *entry,
-			 const CksUserOptions *uopts, const CksScanOptions *opts,
-			 const CksCallSettings *settings, const char *what,
-			 int *sts_requests)
+			 const CksCredentialContext *ctx, const CksMappingEntry *entry,
+			 const char *what)
 {
-	const char *region = sts_region(opts);
-	const char *url = cks_endpoint_for_region(opts->sts_endpoint, region);
+	CksCredentialSource source = ctx->mapping.credential_source;
 
 	for (int attempt = 1;; attempt++)
 	{
 		StsCredentials base;
 		SigV4Credentials signer;
 
-		cks_base_keys(user, entry, uopts, opts, settings, sts_requests, &base);
+		cks_base_keys(ctx, entry, &base);
 		signer = cks_signing_keys(&base);
-		cks_call_init(call, operation, url, region, pstrdup(body), &signer,
-					  settings);
+		cks_call_init(call, operation, ctx->sts_url, ctx->sts_region,
+					  pstrdup(body), &signer, ctx->settings);
 		cks_call_run(call);
 		sts_credentials_free(&base);
-		if (sts_requests)
-			*sts_requests += call->requests_sent;
+		if (ctx->sts_requests)
+			*ctx->sts_requests += call->requests_sent;
 		if (call->state != CKS_CALL_FAILED)
 			return;
-		if (attempt == 1 && uopts->credential_source != CKS_SOURCE_NONE &&
+		if (attempt == 1 && source != CKS_SOURCE_NONE &&
 			cks_call_failed_as_expired(call))
 		{
 			cks_call_reset(call);
-			cks_source_forget(uopts->credential_source);
+			cks_source_forget(source);
 			continue;
 		}
 		cks_call_report(call, ERROR, what, NULL);
@@ -105,57 +95,48 @@ role_account(const char *role_arn)
 }
 
 SigV4Credentials *
-cks_get_credentials(UserMapping *user, const CksScanOptions *opts,
-					const CksCallSettings *settings, int *sts_requests)
+cks_get_credentials(const CksCredentialContext *ctx)
 {
-	CksUserOptions uopts;
+	const char *role_arn = ctx->mapping.role_arn;
 
-	cks_mapping_role_options(user, &uopts);
-	if (uopts.role_arn == NULL)
-		return cks_base_credentials(user, opts, settings, sts_requests);
-	return cks_role_credentials(user, role_account(uopts.role_arn), opts,
-								settings, sts_requests);
+	if (role_arn == NULL)
+		return cks_base_credentials(ctx);
+	return cks_role_credentials(ctx, role_account(role_arn));
 }
 
 SigV4Credentials *
-cks_renew_credentials(UserMapping *user, const char *account_id,
-					  const CksScanOptions *opts,
-					  const CksCallSettings *settings, int *sts_requests)
+cks_renew_credentials(const CksCredentialContext *ctx, const char *account_id)
 {
-	CksUserOptions uopts;
+	const char *role_arn = ctx->mapping.role_arn;
 
-	cks_mapping_role_options(user, &uopts);
-	if (uopts.credential_source != CKS_SOURCE_NONE)
-		cks_source_forget(uopts.credential_source);
-	if (uopts.role_arn == NULL)
-		return cks_base_credentials(user, opts, settings, sts_requests);
+	if (ctx->mapping.credential_source != CKS_SOURCE_NONE)
+		cks_source_forget(ctx->mapping.credential_source);
+	if (role_arn == NULL)
+		return cks_base_credentials(ctx);
 	if (account_id == NULL)
-		account_id = role_account(uopts.role_arn);
-	cks_forget_role_credentials(user, account_id);
-	return cks_role_credentials(user, account_id, opts, settings, sts_requests);
+		account_id = role_account(role_arn);
+	cks_forget_role_credentials(ctx->user, account_id);
+	return cks_role_credentials(ctx, account_id);
 }
 
 char *
-cks_get_account_id(UserMapping *user, const CksScanOptions *opts,
-				   const CksCallSettings *settings, int *sts_requests)
+cks_get_account_id(const CksCredentialContext *ctx)
 {
-	CksUserOptions uopts;
-	CksMappingEntry *entry;
+	CksMappingEntry *entry = cks_mapping_entry(ctx);
 	CksCall		call;
 	CksAwsError err;
 	char	   *account_id = NULL;
 
-	entry = cks_mapping_entry(user, &uopts);
 	if (entry->account_id)
 		return pstrdup(entry->account_id);
 
-	if (uopts.role_arn)
-		account_id = role_account(uopts.role_arn);
+	if (ctx->mapping.role_arn)
+		account_id = role_account(ctx->mapping.role_arn);
 	else
 	{
 		run_sts_call(&call, &cks_op_sts_get_caller_identity,
-					 sts_get_caller_identity_body(), user, entry, &uopts,
-					 opts, settings, "STS GetCallerIdentity", sts_requests);
+					 sts_get_caller_identity_body(), ctx, entry,
+					 "STS GetCallerIdentity");
 		memset(&err, 0, sizeof(err));
 		if (!sts_parse_caller_identity_response(call.response_body, call.response_len,
 												call.http_status, &account_id, &err))

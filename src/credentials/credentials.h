@@ -17,11 +17,9 @@
 
 #include "postgres.h"
 
-#include "aws/aws_call.h"
-#include "foreign/foreign.h"
-#include "options.h"
 #include "aws/sigv4.h"
-#include "credentials/static_keys.h"	/* cks_base_credentials and copies */
+#include "credentials/credential_context.h"
+#include "credentials/static_keys.h"	/* the context's set-up, base keys */
 
 /*
  * Credentials to sign with, copied into the current memory context so a
@@ -30,31 +28,22 @@
  * cached ones are missing or about to expire).  Blocking; a scan gets its
  * accounts' roles through cks_role_credential_calls instead.
  */
-extern SigV4Credentials *cks_get_credentials(UserMapping *user,
-											 const CksScanOptions *opts,
-											 const CksCallSettings *settings,
-											 int *sts_requests);
+extern SigV4Credentials *cks_get_credentials(const CksCredentialContext *ctx);
 
 /*
  * The same after AWS answered ExpiredToken: forget the keys of the role
  * in account_id (NULL: the role_arn's one account) and the credential
  * source's keys, and get new ones.
  */
-extern SigV4Credentials *cks_renew_credentials(UserMapping *user,
-											   const char *account_id,
-											   const CksScanOptions *opts,
-											   const CksCallSettings *settings,
-											   int *sts_requests);
+extern SigV4Credentials *cks_renew_credentials(const CksCredentialContext *ctx,
+											   const char *account_id);
 
 /*
  * The AWS account the mapping's requests act in: from the role ARN when a
  * role (without {account}) is assumed, else from STS GetCallerIdentity, called at most once per
  * user mapping per backend.  palloc'd copy.
  */
-extern char *cks_get_account_id(UserMapping *user,
-								const CksScanOptions *opts,
-								const CksCallSettings *settings,
-								int *sts_requests);
+extern char *cks_get_account_id(const CksCredentialContext *ctx);
 
 /* Create the caches of the chain and their invalidation callbacks (_PG_init). */
 extern void cks_credentials_initialize(void);

@@ -16,6 +16,7 @@
  */
 #include "postgres.h"
 
+#include "aws/aws_names.h"
 #include "aws/secrets.h"
 #include "credentials/credential_sources.h"
 #include "credentials/static_keys.h"
@@ -52,7 +53,8 @@ cks_credentials_wipe_with_context(MemoryContext cxt, SigV4Credentials *creds)
 
 /*
  * cks_get_user_options hands out fresh copies of the mapping's secrets;
- * once the cache has its own, those copies are wiped.
+ * the context never keeps them, and once the cache has its own, those
+ * copies are wiped.
  */
 static void
 free_user_secrets(CksUserOptions *uopts)
@@ -72,24 +74,45 @@ cks_static_keys_initialize(void)
 												offsetof(CksMappingEntry, cxt));
 }
 
+void
+cks_credential_context_init(CksCredentialContext *ctx, UserMapping *user,
+							const CksScanOptions *opts,
+							const CksCallSettings *settings, int *sts_requests)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->user = user;
+	cks_get_user_options(user, &ctx->mapping);
+	free_user_secrets(&ctx->mapping);
+	ctx->opts = opts;
+	ctx->settings = settings;
+	ctx->sts_requests = sts_requests;
+	/* STS is asked in the server's first region */
+	ctx->sts_region = (const char *) linitial(opts->regions);
+	ctx->sts_url = cks_endpoint_for_region(opts->sts_endpoint, ctx->sts_region);
+}
+
 static void fill_entry(CksMappingEntry *entry, const CksUserOptions *uopts);
 
 /*
- * Read the mapping's options into *uopts (without its keys, which only the
- * entry keeps), and return its cache entry.
+ * The mapping's cache entry.  Only a new (or invalidated) entry reads the
+ * mapping's options again, for its keys; the copies are wiped once the
+ * entry has its own.
  */
 CksMappingEntry *
-cks_mapping_entry(UserMapping *user, CksUserOptions *uopts)
+cks_mapping_entry(const CksCredentialContext *ctx)
 {
 	CksMappingEntry *entry;
 	bool		found;
 
-	cks_get_user_options(user, uopts);
-	entry = hash_search(credential_cache, &user->umid, HASH_ENTER, &found);
+	entry = hash_search(credential_cache, &ctx->user->umid, HASH_ENTER, &found);
 	if (!(found && entry->valid))
-		fill_entry(entry, uopts);
-	/* the entry has its own copies of the keys now */
-	free_user_secrets(uopts);
+	{
+		CksUserOptions uopts;
+
+		cks_get_user_options(ctx->user, &uopts);
+		fill_entry(entry, &uopts);
+		free_user_secrets(&uopts);
+	}
 	return entry;
 }
 
@@ -128,28 +151,17 @@ require_static_keys(UserMapping *user, const CksMappingEntry *entry)
 					 quote_identifier(server->servername))));
 }
 
-/* STS is asked in the server's first region. */
-static const char *
-sts_region(const CksScanOptions *opts)
-{
-	return (const char *) linitial(opts->regions);
-}
-
 /*
  * The base keys: the mapping's own, or its credential source's (fetched
  * with the STS endpoint of the server's first region).
  */
 void
-cks_base_keys(UserMapping *user, const CksMappingEntry *entry,
-			  const CksUserOptions *uopts, const CksScanOptions *opts,
-			  const CksCallSettings *settings, int *sts_requests,
+cks_base_keys(const CksCredentialContext *ctx, const CksMappingEntry *entry,
 			  StsCredentials *out)
 {
-	CksSourceContext ctx;
-
-	if (uopts->credential_source == CKS_SOURCE_NONE)
+	if (ctx->mapping.credential_source == CKS_SOURCE_NONE)
 	{
-		require_static_keys(user, entry);
+		require_static_keys(ctx->user, entry);
 		out->access_key_id = pstrdup(entry->static_keys.access_key_id);
 		out->secret_access_key = pstrdup(entry->static_keys.secret_access_key);
 		out->session_token = entry->static_keys.session_token ?
@@ -157,11 +169,7 @@ cks_base_keys(UserMapping *user, const CksMappingEntry *entry,
 		out->expiration = 0;
 		return;
 	}
-	ctx.sts_region = sts_region(opts);
-	ctx.sts_url = cks_endpoint_for_region(opts->sts_endpoint, ctx.sts_region);
-	ctx.settings = settings;
-	ctx.sts_requests = sts_requests;
-	cks_source_credentials(uopts->credential_source, &ctx, out);
+	cks_source_credentials(ctx->mapping.credential_source, ctx, out);
 }
 
 static char *
@@ -201,24 +209,15 @@ cks_credentials_copy(const SigV4Credentials *src)
 }
 
 SigV4Credentials *
-cks_base_credentials(UserMapping *user, const CksScanOptions *opts,
-					 const CksCallSettings *settings, int *sts_requests)
+cks_base_credentials(const CksCredentialContext *ctx)
 {
-	CksUserOptions uopts;
-	CksMappingEntry *entry = cks_mapping_entry(user, &uopts);
+	CksMappingEntry *entry = cks_mapping_entry(ctx);
 	StsCredentials base;
 	SigV4Credentials *copy = palloc0(sizeof(SigV4Credentials));
 
 	/* the copy's strings are the caller's to keep */
-	cks_base_keys(user, entry, &uopts, opts, settings, sts_requests, &base);
+	cks_base_keys(ctx, entry, &base);
 	*copy = cks_signing_keys(&base);
 	cks_credentials_wipe_with_context(CurrentMemoryContext, copy);
 	return copy;
-}
-
-void
-cks_mapping_role_options(UserMapping *user, CksUserOptions *uopts)
-{
-	cks_get_user_options(user, uopts);
-	free_user_secrets(uopts);
 }

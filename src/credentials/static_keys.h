@@ -17,8 +17,7 @@
 #include "aws/aws_call.h"
 #include "aws/sigv4.h"
 #include "aws/sts.h"
-#include "foreign/foreign.h"
-#include "options.h"
+#include "credentials/credential_context.h"
 
 /* One user mapping's cache entry. */
 typedef struct CksMappingEntry
@@ -34,22 +33,27 @@ typedef struct CksMappingEntry
 extern void cks_static_keys_initialize(void);
 
 /*
- * Read the mapping's options into *uopts (without its keys, which only the
- * entry keeps), and return its cache entry, (re)built if needed.
+ * Gather what the chain needs for one query into *ctx: the mapping's
+ * options read once (its keys wiped at once), the STS endpoint of the
+ * server's first region.  opts, settings and *sts_requests must outlive
+ * every use of ctx.
  */
-extern CksMappingEntry *cks_mapping_entry(UserMapping *user,
-										  CksUserOptions *uopts);
+extern void cks_credential_context_init(CksCredentialContext *ctx,
+										UserMapping *user,
+										const CksScanOptions *opts,
+										const CksCallSettings *settings,
+										int *sts_requests);
+
+/* The mapping's cache entry, (re)built (reading its keys) if needed. */
+extern CksMappingEntry *cks_mapping_entry(const CksCredentialContext *ctx);
 
 /*
  * The base keys of an entry into *out (palloc'd; sts_credentials_free):
  * its static keys, or its credential source's.  An error with the fix
  * when the mapping has neither.
  */
-extern void cks_base_keys(UserMapping *user, const CksMappingEntry *entry,
-						  const CksUserOptions *uopts,
-						  const CksScanOptions *opts,
-						  const CksCallSettings *settings, int *sts_requests,
-						  StsCredentials *out);
+extern void cks_base_keys(const CksCredentialContext *ctx,
+						  const CksMappingEntry *entry, StsCredentials *out);
 
 /*
  * The keys the mapping itself signs with: its static keys, or its
@@ -57,14 +61,7 @@ extern void cks_base_keys(UserMapping *user, const CksMappingEntry *entry,
  * Organizations caller's) is signed with these.  Copied into the current
  * memory context, wiped with it; an error with the fix when there are none.
  */
-extern SigV4Credentials *cks_base_credentials(UserMapping *user,
-											  const CksScanOptions *opts,
-											  const CksCallSettings *settings,
-											  int *sts_requests);
-
-/* The mapping's options with its keys already wiped: role_arn (which may
- * hold {account}), role settings, credential_source. */
-extern void cks_mapping_role_options(UserMapping *user, CksUserOptions *uopts);
+extern SigV4Credentials *cks_base_credentials(const CksCredentialContext *ctx);
 
 /* The keys of temporary credentials as a signer sees them (not copied). */
 extern SigV4Credentials cks_signing_keys(const StsCredentials *temp);
