@@ -17,6 +17,7 @@
 #include "nodes/pg_list.h"
 
 #include "aws/aws_names.h"
+#include "net/http.h"			/* CksTransport */
 
 /*
  * Everything a scan needs from the server, with the foreign table's
@@ -30,14 +31,9 @@ typedef struct CksScanOptions
 								 * duplicates removed */
 	char	   *endpoint;		/* URL template; may contain {region} */
 	char	   *sts_endpoint;	/* URL template; may contain {region} */
-	int			connect_timeout_ms;
-	int			request_timeout_ms;
-	int			max_attempts;
+	CksTransport transport;		/* connect_timeout_ms, request_timeout_ms,
+								 * max_attempts, ca_file, proxy, no_proxy */
 	int			page_size;
-	char	   *ca_file;		/* NULL: system bundle */
-	char	   *proxy;			/* NULL: no proxy, whatever the environment
-								 * of the server says */
-	char	   *no_proxy;		/* hosts that bypass proxy; NULL: none */
 	char	   *accounts;		/* ids, or "organization"; NULL: the user
 								 * mapping's own account */
 	char	   *organizations_endpoint; /* ListAccounts for 'organization' */

@@ -206,11 +206,7 @@ start_attempt(CksCall *call)
 	hreq.nheaders = nsend;
 	hreq.body = call->body;
 	hreq.body_len = strlen(call->body);
-	hreq.connect_timeout_ms = call->settings->connect_timeout_ms;
-	hreq.timeout_ms = call->settings->request_timeout_ms;
-	hreq.ca_file = call->settings->ca_file;
-	hreq.proxy = call->settings->proxy;
-	hreq.no_proxy = call->settings->no_proxy;
+	hreq.transport = call->settings->transport;
 	hreq.owner = CurrentResourceOwner;
 
 	call->transfer = cks_http_start(&hreq, errbuf);
@@ -361,7 +357,7 @@ handle_finished_attempt(CksCall *call, CksHttpTransfer *transfer)
 		return;
 	}
 
-	if (call->attempts < call->settings->max_attempts && is_retryable(call))
+	if (call->attempts < call->settings->transport.max_attempts && is_retryable(call))
 		schedule_retry(call);
 	else
 		call->state = CKS_CALL_FAILED;

@@ -33,12 +33,8 @@ typedef enum CksCallState
 /* Per-call transport settings (from the server / table options). */
 typedef struct CksCallSettings
 {
-	int			connect_timeout_ms;
-	int			request_timeout_ms;
-	int			max_attempts;
-	const char *ca_file;		/* NULL: the system bundle */
-	const char *proxy;			/* NULL: no proxy at all */
-	const char *no_proxy;
+	CksTransport transport;		/* the server's timeouts, tries, CA file
+								 * and proxy */
 	/* the user mapping's credential_source, for hints; NULL: its keys */
 	const char *credential_source;
 } CksCallSettings;

@@ -143,20 +143,14 @@ backend_send(void *arg, const CksFetchRequest *req, CksFetchAnswer *answer)
 	preq.nheaders = req->nheaders;
 	preq.body = req->body;
 	preq.body_len = req->body_len;
-	preq.max_attempts = 1;		/* the state machine retries */
 	if (req->to_sts)
-	{
-		preq.connect_timeout_ms = bt->settings->connect_timeout_ms;
-		preq.timeout_ms = bt->settings->request_timeout_ms;
-		preq.ca_file = bt->settings->ca_file;
-		preq.proxy = bt->settings->proxy;
-		preq.no_proxy = bt->settings->no_proxy;
-	}
+		preq.transport = bt->settings->transport;
 	else
 	{
-		preq.connect_timeout_ms = bt->metadata_timeout_ms;
-		preq.timeout_ms = 2 * bt->metadata_timeout_ms;
+		preq.transport.connect_timeout_ms = bt->metadata_timeout_ms;
+		preq.transport.request_timeout_ms = 2 * bt->metadata_timeout_ms;
 	}
+	preq.transport.max_attempts = 1;	/* the state machine retries */
 	cks_plain_request(&preq, &r);
 	answer->status = r.status;
 	answer->body = r.body;
@@ -176,7 +170,7 @@ backend_transport(CksFetchTransport *t, BackendTransport *bt,
 	metadata_timeouts(server_env, &bt->metadata_timeout_ms,
 					  &t->metadata_attempts);
 	bt->settings = settings;
-	t->sts_attempts = settings ? settings->max_attempts : 1;
+	t->sts_attempts = settings ? settings->transport.max_attempts : 1;
 	t->send = backend_send;
 	t->arg = bt;
 	t->now = time(NULL);

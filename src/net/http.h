@@ -40,6 +40,22 @@ typedef struct CksHeader
 #define CKS_HTTP_MAX_BODY		(16 * 1024 * 1024)
 #define CKS_HTTP_MAX_ERROR_BODY	(64 * 1024)
 
+/*
+ * How a server's requests travel, set once from its options and embedded
+ * as one value wherever a request is described (call settings, plain
+ * requests, the transfer itself).
+ */
+typedef struct CksTransport
+{
+	int			connect_timeout_ms;
+	int			request_timeout_ms; /* the whole attempt */
+	int			max_attempts;	/* for the retrying caller; >= 1 */
+	const char *ca_file;		/* NULL: the system bundle */
+	const char *proxy;			/* NULL: no proxy, whatever the environment
+								 * (http_proxy, https_proxy, all_proxy) says */
+	const char *no_proxy;		/* hosts that bypass proxy; NULL: none */
+} CksTransport;
+
 typedef struct CksHttpRequest
 {
 	const char *url;
@@ -48,12 +64,7 @@ typedef struct CksHttpRequest
 	int			nheaders;
 	const char *body;			/* NULL: none (GET, PUT only) */
 	size_t		body_len;
-	long		connect_timeout_ms;
-	long		timeout_ms;		/* the whole attempt */
-	const char *ca_file;		/* NULL: the system bundle */
-	const char *proxy;			/* NULL: no proxy, whatever the environment
-								 * (http_proxy, https_proxy, all_proxy) says */
-	const char *no_proxy;		/* hosts that bypass proxy; NULL: none */
+	CksTransport transport;
 	const void *owner;			/* tag for cks_http_release_owner() */
 } CksHttpRequest;
 

@@ -59,11 +59,7 @@ run_attempt(const CksPlainRequest *req, CksPlainResponse *response)
 	hreq.nheaders = req->nheaders;
 	hreq.body = req->body;
 	hreq.body_len = req->body_len;
-	hreq.connect_timeout_ms = req->connect_timeout_ms;
-	hreq.timeout_ms = req->timeout_ms;
-	hreq.ca_file = req->ca_file;
-	hreq.proxy = req->proxy;
-	hreq.no_proxy = req->no_proxy;
+	hreq.transport = req->transport;
 	/* a cancel or an error releases it with the resource owner, too */
 	hreq.owner = CurrentResourceOwner;
 
@@ -110,7 +106,7 @@ cks_plain_request(const CksPlainRequest *req, CksPlainResponse *response)
 	for (;;)
 	{
 		run_attempt(req, response);
-		if (!worth_retrying(response) || response->attempts >= req->max_attempts)
+		if (!worth_retrying(response) || response->attempts >= req->transport.max_attempts)
 			return;
 		if (response->body)
 		{

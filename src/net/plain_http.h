@@ -23,12 +23,8 @@ typedef struct CksPlainRequest
 	int			nheaders;
 	const char *body;			/* may be NULL */
 	size_t		body_len;
-	int			connect_timeout_ms;
-	int			timeout_ms;		/* per attempt */
-	int			max_attempts;	/* >= 1; retried on no answer or a 5xx */
-	const char *ca_file;		/* NULL: the system bundle */
-	const char *proxy;			/* NULL: no proxy (see CksHttpRequest) */
-	const char *no_proxy;
+	CksTransport transport;		/* retried up to max_attempts on no
+								 * answer or a 5xx */
 } CksPlainRequest;
 
 typedef struct CksPlainResponse

@@ -78,12 +78,7 @@ release_at_context_reset(void *arg)
 void
 cks_scan_configure(CksScan *scan, const CksScanOptions *opts, int page_size)
 {
-	scan->settings.connect_timeout_ms = opts->connect_timeout_ms;
-	scan->settings.request_timeout_ms = opts->request_timeout_ms;
-	scan->settings.max_attempts = opts->max_attempts;
-	scan->settings.ca_file = opts->ca_file;
-	scan->settings.proxy = opts->proxy;
-	scan->settings.no_proxy = opts->no_proxy;
+	scan->settings.transport = opts->transport;
 	scan->page_size = page_size;
 	scan->max_in_flight = opts->max_concurrent_requests;
 	scan->on_error_warn = opts->on_error_warn;

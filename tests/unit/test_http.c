@@ -126,8 +126,8 @@ test_wait_sleeps_until_timeout(void)
 	req.method = "POST";
 	req.body = "{}";
 	req.body_len = 2;
-	req.connect_timeout_ms = 1000;
-	req.timeout_ms = 1000;
+	req.transport.connect_timeout_ms = 1000;
+	req.transport.request_timeout_ms = 1000;
 	id = cks_http_start(&req, errbuf);
 	if (!CHECK(id != 0))
 		return;
@@ -185,8 +185,8 @@ test_release_in_flight_gives_back(void)
 	req.method = "POST";
 	req.body = "{}";
 	req.body_len = 2;
-	req.connect_timeout_ms = 5000;
-	req.timeout_ms = 5000;
+	req.transport.connect_timeout_ms = 5000;
+	req.transport.request_timeout_ms = 5000;
 	for (i = 0; i < 20; i++)
 		ids[i] = cks_http_start(&req, errbuf);
 	for (i = 0; i < 5; i++)
