@@ -479,7 +479,7 @@ cks_option_is_default(DefElem *def, const char *default_value, bool boolean)
 }
 
 /*
- * credential_source (keyless.h): one of the exact lower-case words, like
+ * credential_source (aws_names.h): one of the exact lower-case words, like
  * on_error.
  */
 CksCredentialSource

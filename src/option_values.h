@@ -16,7 +16,6 @@
 #include "nodes/pg_list.h"
 
 #include "aws/aws_names.h"
-#include "credentials/keyless.h"
 
 /* A plain decimal integer in [min, max]; the value is shown in the
  * message only when echo is true. */

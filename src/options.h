@@ -13,7 +13,6 @@
 #include "postgres.h"
 
 #include "foreign/foreign.h"
-#include "credentials/keyless.h"
 #include "nodes/pg_list.h"
 
 #include "aws/aws_names.h"

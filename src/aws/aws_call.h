@@ -139,4 +139,28 @@ extern void cks_call_fail_bad_response(CksCall *call, const CksAwsError *err);
  */
 extern bool cks_calls_any_ready(CksCall **calls, int ncalls);
 
+/*
+ * How a caller that runs calls in its own loop (a scan) gets the
+ * credentials of an account that has none yet, through calls it runs
+ * itself; implemented by the assumed roles (credentials/account_roles.c),
+ * so neither side includes the other: 'cached' returns usable ones
+ * at once or NULL; 'prepare' sets up the call (cks_call_init); 'take'
+ * turns a DONE call into credentials, or returns NULL after making the
+ * call FAILED (a malformed answer); 'renew_signer' says whether a failed
+ * call is worth one more try with freshly fetched signing keys (they were
+ * refused as expired); 'describe' names the call for messages.
+ * Credentials are allocated in the current memory context.
+ */
+typedef struct CksCredentialCalls
+{
+	const SigV4Credentials *(*cached) (void *arg, const char *account_id);
+	void		(*prepare) (void *arg, const char *account_id, CksCall *call,
+							const CksCallSettings *settings);
+	const SigV4Credentials *(*take) (void *arg, const char *account_id,
+									 CksCall *call);
+	bool		(*renew_signer) (void *arg, const CksCall *call);
+	char	   *(*describe) (void *arg, const char *account_id);
+	void	   *arg;
+} CksCredentialCalls;
+
 #endif							/* CKS_AWS_CALL_H */

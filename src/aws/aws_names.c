@@ -616,3 +616,42 @@ cks_is_no_proxy_list(const char *value)
 	}
 	return true;
 }
+
+/* credential_source's words, in the order hints list them. */
+static const struct
+{
+	const char *name;
+	CksCredentialSource source;
+}			source_names[] =
+{
+	{"instance", CKS_SOURCE_INSTANCE},
+	{"container", CKS_SOURCE_CONTAINER},
+	{"web_identity", CKS_SOURCE_WEB_IDENTITY},
+	{"environment", CKS_SOURCE_ENVIRONMENT},
+	{"chain", CKS_SOURCE_CHAIN},
+};
+
+bool
+cks_credential_source_from_name(const char *name, CksCredentialSource *source)
+{
+	for (int i = 0; i < lengthof(source_names); i++)
+	{
+		if (strcmp(source_names[i].name, name) == 0)
+		{
+			*source = source_names[i].source;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *
+cks_credential_source_name(CksCredentialSource source)
+{
+	for (int i = 0; i < lengthof(source_names); i++)
+	{
+		if (source_names[i].source == source)
+			return source_names[i].name;
+	}
+	return "none";
+}

@@ -176,4 +176,32 @@ extern bool cks_host_is_loopback(const char *host);
  * IP addresses or CIDR blocks, or "*". */
 extern bool cks_is_no_proxy_list(const char *value);
 
+/*
+ * The values of the user mapping option credential_source, each naming
+ * one of the database server's own identities (credentials/keyless.h
+ * says how each is fetched).
+ */
+typedef enum CksCredentialSource
+{
+	CKS_SOURCE_NONE = 0,		/* keys in the user mapping */
+	CKS_SOURCE_ENVIRONMENT,		/* the postmaster's AWS_ACCESS_KEY_ID ... */
+	CKS_SOURCE_WEB_IDENTITY,	/* token file + AssumeRoleWithWebIdentity */
+	CKS_SOURCE_CONTAINER,		/* ECS / EKS Pod Identity endpoint */
+	CKS_SOURCE_INSTANCE,		/* EC2 IMDSv2 */
+	CKS_SOURCE_CHAIN			/* the first of the above that is set up */
+} CksCredentialSource;
+
+#define CKS_SOURCE_COUNT	(CKS_SOURCE_CHAIN + 1)
+
+/* For hints: the values credential_source takes. */
+#define CKS_CREDENTIAL_SOURCE_VALUES \
+	"\"instance\", \"container\", \"web_identity\", \"environment\" and \"chain\""
+
+/* 'instance' -> CKS_SOURCE_INSTANCE ...; false for any other word. */
+extern bool cks_credential_source_from_name(const char *name,
+											CksCredentialSource *source);
+
+/* The option value that names a source ("instance"). */
+extern const char *cks_credential_source_name(CksCredentialSource source);
+
 #endif							/* CKS_AWS_NAMES_H */

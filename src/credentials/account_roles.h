@@ -15,7 +15,6 @@
 
 #include "aws/aws_call.h"
 #include "credentials/credential_context.h"
-#include "scan/scan.h"
 #include "aws/sigv4.h"
 
 /* Create the cache and its invalidation callbacks (from credentials.c). */

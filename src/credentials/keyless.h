@@ -21,24 +21,9 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "aws/aws_names.h"		/* CksCredentialSource and its names */
 #include "aws/secrets.h"
 #include "aws/sts.h"
-
-typedef enum CksCredentialSource
-{
-	CKS_SOURCE_NONE = 0,		/* keys in the user mapping */
-	CKS_SOURCE_ENVIRONMENT,		/* the postmaster's AWS_ACCESS_KEY_ID ... */
-	CKS_SOURCE_WEB_IDENTITY,	/* token file + AssumeRoleWithWebIdentity */
-	CKS_SOURCE_CONTAINER,		/* ECS / EKS Pod Identity endpoint */
-	CKS_SOURCE_INSTANCE,		/* EC2 IMDSv2 */
-	CKS_SOURCE_CHAIN			/* the first of the above that is set up */
-} CksCredentialSource;
-
-#define CKS_SOURCE_COUNT	(CKS_SOURCE_CHAIN + 1)
-
-/* For hints: the values credential_source takes. */
-#define CKS_CREDENTIAL_SOURCE_VALUES \
-	"\"instance\", \"container\", \"web_identity\", \"environment\" and \"chain\""
 
 /* Bounds on what a source may hand us (AWS's own are far lower). */
 #define CKS_MAX_ACCESS_KEY_ID_LEN	128
@@ -53,13 +38,6 @@ typedef enum CksCredentialSource
 
 /* The environment lookup: getenv() in the backend, a table in tests. */
 typedef const char *(*CksGetenv) (const char *name);
-
-/* 'instance' -> CKS_SOURCE_INSTANCE ...; false for any other word. */
-extern bool cks_credential_source_from_name(const char *name,
-											CksCredentialSource *source);
-
-/* The option value that names a source ("instance"). */
-extern const char *cks_credential_source_name(CksCredentialSource source);
 
 /*
  * Which source 'chain' uses, in the AWS SDKs' order: environment keys,

@@ -102,28 +102,6 @@ typedef struct CksScanStats
 } CksScanStats;
 
 /*
- * How a scan gets the credentials of an account that has none yet, so
- * that it can run the call in its own loop: 'cached' returns usable ones
- * at once or NULL; 'prepare' sets up the call (cks_call_init); 'take'
- * turns a DONE call into credentials, or returns NULL after making the
- * call FAILED (a malformed answer); 'renew_signer' says whether a failed
- * call is worth one more try with freshly fetched signing keys (they were
- * refused as expired); 'describe' names the call for messages.
- * Credentials are allocated in the current memory context.
- */
-typedef struct CksCredentialCalls
-{
-	const SigV4Credentials *(*cached) (void *arg, const char *account_id);
-	void		(*prepare) (void *arg, const char *account_id, CksCall *call,
-							const CksCallSettings *settings);
-	const SigV4Credentials *(*take) (void *arg, const char *account_id,
-									 CksCall *call);
-	bool		(*renew_signer) (void *arg, const CksCall *call);
-	char	   *(*describe) (void *arg, const char *account_id);
-	void	   *arg;
-} CksCredentialCalls;
-
-/*
  * Streams held back until their account's credentials arrive: the set to
  * add then (its lists copied into the scan's context), and the call.
  */
