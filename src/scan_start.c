@@ -71,17 +71,6 @@ evaluate_values(ForeignScanState *node, CksScanState *state, int target,
 	return values;
 }
 
-static List *
-strings_to_cstrings(List *strings)
-{
-	List	   *result = NIL;
-	ListCell   *lc;
-
-	foreach(lc, strings)
-		result = lappend(result, strVal(lfirst(lc)));
-	return result;
-}
-
 /* The server's regions that a region qual (if any) keeps. */
 static List *
 regions_to_call(ForeignScanState *node, CksScanState *state)
@@ -114,9 +103,13 @@ parameter_to_send(ForeignScanState *node, CksScanState *state, List **values)
 		if (target < 0)
 			continue;
 		pushdown = cks_kind_pushdown_of_parameter(state->kind, target);
-		foreach(lv, strings_to_cstrings(evaluate_values(node, state, target, &present)))
-			if (cks_pushdown_value_is_valid(pushdown, lfirst(lv)))
-				*values = lappend(*values, lfirst(lv));
+		foreach(lv, evaluate_values(node, state, target, &present))
+		{
+			char	   *value = strVal(lfirst(lv));
+
+			if (cks_pushdown_value_is_valid(pushdown, value))
+				*values = lappend(*values, value);
+		}
 		return target;
 	}
 	return -1;
