@@ -7,10 +7,11 @@
  *	  A foreign table has a kind (table_kinds.c): the list operation that
  *	  fills it and its column table.  Planning decides which clauses become
  *	  API parameters (quals.c) and prices the scan in requests (planning.c);
- *	  execution hands the pushed values to a scan (scan.c), which streams
- *	  entries page by page, and turns each entry into a row (rows.c).
- *	  Options live in options.c, credentials in credentials.c, the wire in
- *	  aws_call/http/aws_json/sts.
+ *	  execution hands the pushed values to a scan (scan_start.c, then
+ *	  scan/), which streams entries page by page, and turns each entry into
+ *	  a row (rows.c).  Options live in options.c, credentials behind the
+ *	  facade credentials/credentials.c, AWS's wire format and the call
+ *	  engine in aws/, the transport in net/.
  *
  *-------------------------------------------------------------------------
  */
