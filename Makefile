@@ -30,7 +30,7 @@ PGFILEDESC = "cks_fdw - foreign data wrapper for AWS KMS custom key stores"
 # table-kind descriptors, the HTTP client).
 CORE_SRCS = src/sigv4.c src/aws_json.c src/aws_json_fields.c \
 	src/aws_service.c src/table_kinds.c \
-	src/sts.c src/xml.c src/http.c src/http_events.c src/http_response.c src/aws_error.c \
+	src/sts.c src/xml.c src/parse_guard.c src/mem_budget.c src/http.c src/http_events.c src/http_response.c src/aws_error.c \
 	src/aws_error_class.c src/secrets.c src/aws_names.c \
 	src/keyless.c src/imds.c src/container_creds.c
 # Backend side: options, quals, rows, connections, the request driver.
@@ -82,6 +82,7 @@ tests/unit/run_unit: $(UNIT_SRCS) $(CORE_SRCS) $(call source_files,src/*.h) $(wi
 
 unitcheck: tests/unit/run_unit
 	tests/unit/run_unit
+	$(srcdir)/tests/unit/parse-doorway.sh $(srcdir)
 
 .PHONY: unitcheck
 
@@ -99,7 +100,7 @@ FUZZ_CFLAGS = -DFRONTEND -g -O1 -fno-omit-frame-pointer \
 	$(shell pkg-config --cflags $(DEPS_PKGS))
 
 FUZZ_KMS_SRCS = src/aws_json.c src/aws_json_fields.c src/aws_service.c \
-	src/sts.c src/xml.c src/aws_error.c src/secrets.c src/aws_names.c
+	src/sts.c src/xml.c src/parse_guard.c src/mem_budget.c src/aws_error.c src/secrets.c src/aws_names.c
 
 fuzz/build/fuzz_kms: fuzz/fuzz_kms.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(FUZZ_KMS_SRCS) $(wildcard src/*.h)
 	@mkdir -p fuzz/build
@@ -107,14 +108,14 @@ fuzz/build/fuzz_kms: fuzz/fuzz_kms.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(FUZ
 
 fuzz/build/fuzz_sts: fuzz/fuzz_sts.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/sts.c src/sts.h src/xml.c src/xml.h src/aws_error.c src/aws_error.h src/secrets.c src/secrets.h
 	@mkdir -p fuzz/build
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_sts.c fuzz/fuzz_common.c src/sts.c src/xml.c src/aws_error.c src/secrets.c src/aws_names.c $(UNIT_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_sts.c fuzz/fuzz_common.c src/sts.c src/xml.c src/parse_guard.c src/mem_budget.c src/aws_error.c src/secrets.c src/aws_names.c $(UNIT_LIBS)
 
 fuzz/build/fuzz_names: fuzz/fuzz_names.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/aws_names.c src/aws_names.h src/aws_error.c src/aws_error.h src/secrets.c src/secrets.h
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_names.c fuzz/fuzz_common.c src/aws_names.c src/aws_error.c src/secrets.c $(UNIT_LIBS)
 
 KEYLESS_FUZZ_SRCS = src/keyless.c src/imds.c src/aws_json.c \
-	src/aws_json_fields.c src/aws_service.c src/sts.c src/xml.c src/aws_error.c src/secrets.c src/aws_names.c
+	src/aws_json_fields.c src/aws_service.c src/sts.c src/xml.c src/parse_guard.c src/mem_budget.c src/aws_error.c src/secrets.c src/aws_names.c
 fuzz/build/fuzz_keyless: fuzz/fuzz_keyless.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(KEYLESS_FUZZ_SRCS) $(wildcard src/*.h)
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_keyless.c fuzz/fuzz_common.c $(KEYLESS_FUZZ_SRCS) $(UNIT_LIBS)
