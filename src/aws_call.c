@@ -524,7 +524,8 @@ cks_calls_next_wakeup_ms(CksCall **calls, int ncalls)
 	int			i;
 
 	/* the executor sleeps next: see cks_http_settle_memory */
-	cks_http_settle_memory(true);
+	if (cks_http_settle_memory(true))
+		return 0;
 	next_ms = cks_http_timeout_ms();
 
 	for (i = 0; i < ncalls; i++)

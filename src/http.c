@@ -450,7 +450,7 @@ cks_http_wait(int timeout_ms)
 			interrupt_hook();
 		if (multi_handle == NULL)
 			return false;
-		cks_http_settle_memory(false);
+		(void) cks_http_settle_memory(false);
 		cks_http_events_drive(multi_handle);
 		if (collect_finished())
 			return true;
@@ -642,22 +642,26 @@ oldest_transfer(void)
 }
 
 /*
- * Resume a paused transfer.  curl delivers the bytes it kept at once,
- * which may pause the transfer again; it is driven again by the next
- * curl_multi_socket_action (curl arms its timer for that).
+ * Resume a paused transfer.  curl may deliver the bytes it kept at once,
+ * which may pause the transfer again.  It then wants to be run at once,
+ * but libcurl 7.88 does not always tell the timer callback so: a timeout
+ * action makes it run the transfer now.
  */
 static void
 resume(CksHttpTransfer *transfer)
 {
+	int			running;
+
 	transfer->paused = false;
 	(void) curl_easy_pause(transfer->easy, CURLPAUSE_CONT);
+	(void) curl_multi_socket_action(multi_handle, CURL_SOCKET_TIMEOUT, 0, &running);
 }
 
 /*
  * Oldest first, so that memory goes where it is closest to being given
  * back.  The list is newest first: walk it from its tail.
  */
-void
+bool
 cks_http_settle_memory(bool about_to_sleep)
 {
 	CksHttpTransfer *t;
@@ -682,10 +686,16 @@ cks_http_settle_memory(bool about_to_sleep)
 		else if (first_paused == NULL)
 			first_paused = t;
 	}
-	if (about_to_sleep && !any_running && first_paused != NULL)
-	{
-		/* the write callback fails it at once (see over_budget) */
-		first_paused->over_budget = true;
-		resume(first_paused);
-	}
+	if (!about_to_sleep || any_running || first_paused == NULL)
+		return false;
+
+	/*
+	 * Ended here and now: a write callback failing it as it is resumed
+	 * would fail inside curl_easy_pause, which libcurl 7.88 never reports
+	 * to the multi handle.  Removed mid-transfer, its connection is closed.
+	 */
+	first_paused->over_budget = true;
+	curl_multi_remove_handle(multi_handle, first_paused->easy);
+	finish_transfer(first_paused, CURLE_WRITE_ERROR);
+	return true;
 }

@@ -123,9 +123,10 @@ extern void cks_http_release_all(void);
  * now (the oldest first).  With about_to_sleep (the caller sleeps next,
  * so nothing can give memory back meanwhile): when every unfinished
  * transfer waits for memory, the oldest fails with over_budget instead of
- * all of them waiting forever.
+ * all of them waiting forever; returns true then (a transfer finished:
+ * do not sleep).
  */
-extern void cks_http_settle_memory(bool about_to_sleep);
+extern bool cks_http_settle_memory(bool about_to_sleep);
 
 /* Milliseconds until curl needs to be driven even without socket
  * activity (its own timeouts); -1 when it does not. */

@@ -185,7 +185,8 @@ admit(CksBodyFormat format, const char *body, size_t len, char **problem)
 	}
 	cost = format == CKS_BODY_JSON ? json_cost(body, len, counts) :
 		xml_cost(body, len, counts);
-	if (cost > (uint64_t) len * CKS_PARSE_COST_FACTOR + CKS_PARSE_COST_SLACK)
+	if (cost > (uint64_t) len * (format == CKS_BODY_JSON ? CKS_PARSE_COST_FACTOR_JSON :
+								 CKS_PARSE_COST_FACTOR_XML) + CKS_PARSE_COST_SLACK)
 	{
 		*problem = too_dense(format, counts, len);
 		return NULL;

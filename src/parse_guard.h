@@ -9,7 +9,8 @@
  *	  Before json-c or libxml2 sees a body, one pass over it estimates the
  *	  heap the parsed tree will take (from measured per-node costs, see
  *	  parse_guard.c).  A body is refused when the estimate is more than
- *	  CKS_PARSE_COST_FACTOR times its size plus CKS_PARSE_COST_SLACK, or
+ *	  its format's CKS_PARSE_COST_FACTOR_* times its size plus
+ *	  CKS_PARSE_COST_SLACK, or
  *	  more than CKS_PARSE_MAX_COST with the body itself, or more than the
  *	  backend's response memory budget (mem_budget.h) could ever hold.
  *	  What is accepted is counted against that budget until it is freed.
@@ -33,8 +34,14 @@ struct json_object;
 
 /* No answer may cost a backend more than this, body included. */
 #define CKS_PARSE_MAX_COST		((size_t) 256 * 1024 * 1024)
-/* ... nor, parsed, more than FACTOR times its size plus SLACK. */
-#define CKS_PARSE_COST_FACTOR	8
+/*
+ * ... nor, parsed, more than FACTOR times its size plus SLACK.  XML's
+ * estimate counts a text node before every tag, which a real page has only
+ * sometimes, so its factor is higher: an element with 40 characters of
+ * text estimates 10 times its size (it takes 5.4).
+ */
+#define CKS_PARSE_COST_FACTOR_JSON	8
+#define CKS_PARSE_COST_FACTOR_XML	16
 #define CKS_PARSE_COST_SLACK	((size_t) 8 * 1024 * 1024)
 
 typedef enum CksBodyFormat

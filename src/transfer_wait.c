@@ -72,7 +72,8 @@ cks_wait_for_transfers(long timeout_ms)
 	if (cks_http_wait_fd() < 0)
 		return false;			/* no transfer was ever started */
 	/* nothing gives response memory back while we sleep */
-	cks_http_settle_memory(true);
+	if (cks_http_settle_memory(true))
+		return true;
 	curl_ms = cks_http_timeout_ms();
 	if (curl_ms >= 0 && (timeout_ms < 0 || curl_ms < timeout_ms))
 		timeout_ms = curl_ms;

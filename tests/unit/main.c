@@ -24,6 +24,8 @@ extern void run_xml_tests(void);
 extern void run_secrets_tests(void);
 extern void run_aws_error_tests(void);
 extern void run_keyless_tests(void);
+extern void run_parse_guard_tests(void);
+extern void run_http_budget_tests(void);
 
 static int	passed;
 static int	failed;
@@ -133,6 +135,8 @@ main(void)
 	run_secrets_tests();
 	run_aws_error_tests();
 	run_keyless_tests();
+	run_parse_guard_tests();
+	run_http_budget_tests();
 
 	printf("%d passed, %d failed", passed, failed);
 	if (skipped > 0)
