@@ -14,7 +14,7 @@ FAULT_KINDS = (
     "throttle", "status500", "status503", "status", "close", "reset", "hang",
     "malformed", "empty", "html502", "wrongtypes", "latency", "accessdenied",
     "loop_marker", "truncated_no_marker", "key_deleted", "crlf_token",
-    "empty_entries", "big_error",
+    "empty_entries", "big_error", "empty_elements", "padded_page",
 )
 MATCH_KEYS = {"service", "operation", "region", "account"}
 
