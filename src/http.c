@@ -605,21 +605,7 @@ cks_http_timeout_ms(void)
  * ---------------------------------------------------------------------
  */
 
-/* Most a body can hold at once while it grows: the cap and half of it. */
-#define HEAD_RESERVE	(CKS_HTTP_MAX_BODY + CKS_HTTP_MAX_BODY / 2)
-
-/*
- * The oldest transfer still unfinished may always use what the others
- * leave free: enough for a whole body while it grows (or half the budget
- * when that is smaller), so that it can finish, be consumed and give its
- * memory back, whatever the others hold.
- */
-size_t
-cks_http_head_reserve(const CksMemBudget *budget)
-{
-	return Min((size_t) HEAD_RESERVE, budget->limit / 2);
-}
-
+/* The oldest unfinished transfer: see cks_http_head_reserve. */
 bool
 cks_http_is_head(const CksHttpTransfer *transfer)
 {
@@ -659,7 +645,8 @@ resume(CksHttpTransfer *transfer)
 
 /*
  * Oldest first, so that memory goes where it is closest to being given
- * back.  The list is newest first: walk it from its tail.
+ * back.  The list is newest first: walk it from its tail; the first
+ * unfinished transfer met is the head.
  */
 bool
 cks_http_settle_memory(bool about_to_sleep)
@@ -667,18 +654,19 @@ cks_http_settle_memory(bool about_to_sleep)
 	CksHttpTransfer *t;
 	CksHttpTransfer *first_paused = NULL;
 	bool		any_running = false;
+	bool		head = true;
 
 	for (t = oldest_transfer(); t != NULL; t = t->prev)
 	{
 		size_t		keep_free;
 
-		if (t->done || !t->paused)
-		{
-			any_running |= !t->done;
+		if (t->done)
 			continue;
-		}
-		keep_free = cks_http_is_head(t) ? 0 : cks_http_head_reserve(t->budget);
-		if (cks_budget_fits(t->budget, t->wants, keep_free))
+		keep_free = head ? 0 : cks_http_head_reserve(t->budget);
+		head = false;
+		if (!t->paused)
+			any_running = true;
+		else if (cks_budget_fits(t->budget, t->wants, keep_free))
 		{
 			resume(t);
 			any_running = true;

@@ -71,6 +71,21 @@ cks_http_body_limit(CksHttpTransfer *transfer)
 	return CKS_HTTP_MAX_ERROR_BODY;
 }
 
+/* Most a body can hold at once while it grows: the cap and half of it. */
+#define HEAD_RESERVE	(CKS_HTTP_MAX_BODY + CKS_HTTP_MAX_BODY / 2)
+
+/*
+ * The oldest transfer still unfinished may always use what the others
+ * leave free: enough for a whole body while it grows (or half the budget
+ * when that is smaller), so that it can finish, be consumed and give its
+ * memory back, whatever the others hold.
+ */
+size_t
+cks_http_head_reserve(const CksMemBudget *budget)
+{
+	return Min((size_t) HEAD_RESERVE, budget->limit / 2);
+}
+
 /*
  * The next capacity of a body that needs 'needed' bytes: doubled from
  * 16 kB, at most the cap.  Growing holds the old and the new buffer for a

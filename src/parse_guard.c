@@ -295,7 +295,17 @@ cks_parse_json(const char *body, size_t len, char **problem)
 							end);
 		return NULL;
 	}
-	json_object_set_userdata(root, charge, give_back_json);
+
+	/*
+	 * The charge goes with the root, freed by json_object_put.  A scalar
+	 * root costs nothing worth counting, and json-c keeps a double's
+	 * original text in its userdata, which must stay.
+	 */
+	if (json_object_is_type(root, json_type_object) ||
+		json_object_is_type(root, json_type_array))
+		json_object_set_userdata(root, charge, give_back_json);
+	else
+		give_back(charge);
 	return root;
 }
 
