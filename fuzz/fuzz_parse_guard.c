@@ -7,8 +7,10 @@
  *	  budget whose limit the input's first byte picks:
  *	  - the estimate is at least the body's size, and a body is parsed only
  *	    when it is within the factor, the 256 MB ceiling and the budget;
- *	  - a parse result is counted at exactly its estimate while it lives,
- *	    and the budget is back to zero once it is freed (or refused);
+ *	  - a parse is counted at exactly its estimate, its result at that less
+ *	    the parser's own copy of the body while it lives (nothing for a
+ *	    scalar JSON root), and the budget
+ *	    is back to zero once it is freed (or refused);
  *	  - a refusal always says why, and the budget's hook is told exactly
  *	    when the estimate is more than the budget could hold.
  *
@@ -40,7 +42,7 @@ note_refusal(size_t need, size_t limit)
 /* What must hold of one parse attempt, whatever its outcome. */
 static void
 check_attempt(CksMemBudget *budget, CksBodyFormat format, const char *body,
-			  size_t len, bool parsed, char *problem)
+			  size_t len, bool parsed, bool kept, char *problem)
 {
 	uint64_t	cost = cks_parse_cost(format, body, len);
 	uint64_t	factor = format == CKS_BODY_JSON ? CKS_PARSE_COST_FACTOR_JSON :
@@ -52,8 +54,11 @@ check_attempt(CksMemBudget *budget, CksBodyFormat format, const char *body,
 	{
 		if (problem != NULL)
 			broken_promise("fuzz_parse_guard", "parsed with a problem");
-		if (budget->used != cost || budget->parsed != cost)
-			broken_promise("fuzz_parse_guard", "parse result not counted at its estimate");
+		if (budget->peak != cost)
+			broken_promise("fuzz_parse_guard", "parse not counted at its estimate");
+		if (budget->used != (kept ? cost - len : 0) ||
+			budget->parsed != budget->used)
+			broken_promise("fuzz_parse_guard", "parse result not counted at its estimate less the parser's copy");
 		if (cost > len * factor + CKS_PARSE_COST_SLACK ||
 			cost + len > CKS_PARSE_MAX_COST || cost > budget->limit)
 			broken_promise("fuzz_parse_guard", "parsed past a bound");
@@ -88,15 +93,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	refusals = 0;
 	root = cks_parse_json(body, len, &problem);
-	check_attempt(&budget, CKS_BODY_JSON, body, len, root != NULL, problem);
+	check_attempt(&budget, CKS_BODY_JSON, body, len, root != NULL,
+				  json_object_is_type(root, json_type_object) ||
+				  json_object_is_type(root, json_type_array), problem);
 	json_object_put(root);
 	if (budget.used != 0)
 		broken_promise("fuzz_parse_guard", "JSON result freed, memory still counted");
 
 	refusals = 0;
 	problem = NULL;
+	budget.peak = 0;
 	doc = cks_parse_xml(body, len, &problem);
-	check_attempt(&budget, CKS_BODY_XML, body, len, doc != NULL, problem);
+	check_attempt(&budget, CKS_BODY_XML, body, len, doc != NULL, true, problem);
 	cks_parse_xml_free(doc);
 	if (budget.used != 0)
 		broken_promise("fuzz_parse_guard", "XML document freed, memory still counted");

@@ -52,6 +52,12 @@
 #define JSON_COST_OBJECT		1024
 #define JSON_COST_ARRAY			256
 #define JSON_COST_SEPARATOR		128 /* each ',' and ':' (a value/member) */
+/*
+ * Text is copied into the tree, through the tokenizer's buffer, which
+ * holds the longest string once more while it is read (a 12 MiB string:
+ * 24 MB at the peak, 12 MB after).
+ */
+#define JSON_COST_PER_BYTE		2
 
 /* Nesting beyond this is refused by the tokenizer (a page needs 4). */
 #define JSON_MAX_DEPTH			32
@@ -67,6 +73,13 @@
 #define XML_COST_END_TAG		128
 #define XML_COST_ATTRIBUTE		256
 #define XML_COST_PER_BYTE		2
+
+/*
+ * Of the estimate, what goes with the parser rather than staying with the
+ * result, per byte of body: json-c's string buffer, libxml2's copy of
+ * the input.  It is given back once the parse is over.
+ */
+#define COST_TRANSIENT_PER_BYTE	1
 
 /* What a parse result was counted at, and where; freed with the result. */
 typedef struct ParseCharge
@@ -104,7 +117,7 @@ json_cost(const char *body, size_t len, uint64_t counts[3])
 			counts[2]++;
 	}
 	return counts[0] * JSON_COST_OBJECT + counts[1] * JSON_COST_ARRAY +
-		counts[2] * JSON_COST_SEPARATOR + len;
+		counts[2] * JSON_COST_SEPARATOR + (uint64_t) len * JSON_COST_PER_BYTE;
 }
 
 /*
@@ -225,6 +238,16 @@ give_back(ParseCharge *charge)
 	free(charge);
 }
 
+/* The parse is over: what only the parser needed goes back. */
+static void
+parse_done(ParseCharge *charge, size_t len)
+{
+	size_t		transient = Min(charge->cost, len * COST_TRANSIENT_PER_BYTE);
+
+	cks_budget_give(charge->budget, transient, true);
+	charge->cost -= transient;
+}
+
 /* json-c calls this when the root it was attached to is freed. */
 static void
 give_back_json(struct json_object *root, void *userdata)
@@ -301,6 +324,7 @@ cks_parse_json(const char *body, size_t len, char **problem)
 	 * root costs nothing worth counting, and json-c keeps a double's
 	 * original text in its userdata, which must stay.
 	 */
+	parse_done(charge, len);
 	if (json_object_is_type(root, json_type_object) ||
 		json_object_is_type(root, json_type_array))
 		json_object_set_userdata(root, charge, give_back_json);
@@ -446,6 +470,7 @@ cks_parse_xml(const char *body, size_t len, char **problem)
 		give_back(charge);
 		return NULL;
 	}
+	parse_done(charge, len);
 	doc->_private = charge;
 	return doc;
 }

@@ -98,7 +98,7 @@ cks_response_memory_exhausted(size_t need)
 	ereport(ERROR,
 			(errcode(ERRCODE_OUT_OF_MEMORY),
 			 errmsg("an answer does not fit in this backend's response memory"),
-			 errdetail("It needs %zu bytes; cks_fdw.max_response_memory is %zu bytes, of which %zu are held by other answers.",
+			 errdetail("It needs %zu bytes; cks_fdw.max_response_memory is %zu bytes, and %zu bytes are in use.",
 					   need, budget.limit, budget.used),
 			 errhint("Raise cks_fdw.max_response_memory (superuser), or lower max_concurrent_requests.")));
 }
