@@ -55,7 +55,7 @@ extern char *cks_xml_element_text(xmlNodePtr node);
 
 /*
  * Zero the text of every text and CDATA node of doc, for documents that
- * carry secrets (temporary keys), before xmlFreeDoc frees them.
+ * carry secrets (temporary keys), before cks_parse_xml_free frees them.
  */
 extern void cks_xml_wipe_text(xmlDocPtr doc);
 

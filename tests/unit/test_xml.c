@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * test_xml.c
- *	  Unit tests of src/xml.c, the hardened libxml2 reading every XML
- *	  protocol shares: what is refused before and during parsing (empty,
+ *	  Unit tests of the hardened libxml2 reading every XML protocol shares
+ *	  (src/parse_guard.c's cks_parse_xml) and of src/xml.c's helpers:
+ *	  what is refused before and during parsing (empty,
  *	  NUL bytes, DTDs, entities, junk), namespaces, paths, trimmed text,
  *	  and wiping the text of a document that held secrets.
  *
