@@ -76,14 +76,17 @@ cks_http_body_limit(CksHttpTransfer *transfer)
 
 /*
  * The oldest transfer still unfinished may always use what the others
- * leave free: enough for a whole body while it grows (or half the budget
- * when that is smaller), so that it can finish, be consumed and give its
- * memory back, whatever the others hold.
+ * leave free: enough for the largest body while it grows (24 MiB), so
+ * that it can finish, be consumed and give its memory back, whatever the
+ * others hold.  (Half the budget was not enough: with 32MB, the others
+ * took 15 MiB, the head stopped at 8 MiB short of the 16 more it needed,
+ * and every transfer waited for memory.)  A budget under 24 MiB leaves
+ * the others nothing: transfers then grow one at a time.
  */
 size_t
 cks_http_head_reserve(const CksMemBudget *budget)
 {
-	return Min((size_t) HEAD_RESERVE, budget->limit / 2);
+	return Min((size_t) HEAD_RESERVE, budget->limit);
 }
 
 /*
