@@ -42,6 +42,7 @@
 #include "planning.h"
 #include "quals.h"
 #include "rows.h"
+#include "response_memory.h"
 #include "scan.h"
 #include "scan_state.h"
 #include "utils/builtins.h"
@@ -98,6 +99,7 @@ void
 _PG_init(void)
 {
 	cks_calls_initialize();
+	cks_response_memory_initialize();
 	cks_scan_initialize();
 	cks_credentials_initialize();
 	cks_organization_initialize();

@@ -29,6 +29,7 @@
 
 #include "keyless.h"
 #include "aws_json.h"
+#include "parse_guard.h"
 #include "aws_names.h"
 #include "secrets.h"
 
@@ -260,7 +261,7 @@ cks_parse_credentials_document(const char *body, size_t len,
 							CKS_MAX_CREDENTIALS_DOCUMENT);
 		return false;
 	}
-	root = aws_json_parse_body(body, len, problem);
+	root = cks_parse_json(body, len, problem);
 	if (root == NULL)
 		return false;
 	if (!json_object_is_type(root, json_type_object))
