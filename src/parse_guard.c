@@ -267,6 +267,94 @@ is_blank(const char *body, size_t len)
 }
 
 /*
+ * One run of json-c's tokenizer over the whole body with the given flags;
+ * NULL with *jerr set when it refuses, *end where it stopped either way.
+ * json-c has no error code for a tokenizer it could not allocate, so that
+ * case is told apart by *end == SIZE_MAX.
+ */
+static struct json_object *
+tokenize_json(const char *body, size_t len, int flags,
+			  enum json_tokener_error *jerr, size_t *end)
+{
+	struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+	struct json_object *root;
+
+	if (tok == NULL)
+	{
+		*jerr = json_tokener_error_parse_unexpected;
+		*end = SIZE_MAX;
+		return NULL;
+	}
+	json_tokener_set_flags(tok, flags);
+	root = json_tokener_parse_ex(tok, body, (int) len);
+	*jerr = json_tokener_get_error(tok);
+	*end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	return root;
+}
+
+/*
+ * json-c 0.18's strict mode refuses every byte above 0x7f inside a string
+ * (json-c issues #875 and #892), so there a strict parse of any answer
+ * holding non-ASCII text fails.  Probed once on the library actually
+ * loaded, not by version number, so a fixed release is used as it is.
+ */
+static bool
+strict_mode_takes_utf8(void)
+{
+	static int	takes = -1;
+
+	if (takes < 0)
+	{
+		enum json_tokener_error jerr;
+		size_t		end;
+		struct json_object *probe;
+
+		probe = tokenize_json("[\"\xc3\xa9\"]", 6,
+							  JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8,
+							  &jerr, &end);
+		takes = probe != NULL;
+		json_object_put(probe);
+	}
+	return takes == 1;
+}
+
+static bool
+has_non_ascii(const char *body, size_t len)
+{
+	size_t		i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char) body[i] > 0x7f)
+			return true;
+	return false;
+}
+
+/*
+ * Where strict mode cannot read UTF-8, strictness is checked on a copy in
+ * which every byte above 0x7f is an ASCII letter (as legal as the original
+ * inside a string, and as illegal outside one); the body itself is then
+ * parsed with UTF-8 validation alone.  The copy and its tree are freed
+ * before that parse starts, so the peak grows by the body's size only.
+ */
+static bool
+strict_syntax_holds(const char *body, size_t len,
+					enum json_tokener_error *jerr, size_t *end)
+{
+	char	   *ascii = palloc(len + 1);
+	struct json_object *root;
+	size_t		i;
+
+	for (i = 0; i < len; i++)
+		ascii[i] = (unsigned char) body[i] > 0x7f ? 'u' : body[i];
+	ascii[len] = '\0';
+	root = tokenize_json(ascii, len, JSON_TOKENER_STRICT, jerr, end);
+	pfree(ascii);
+	json_object_put(root);
+	return root != NULL;
+}
+
+/*
  * json-c alone would accept a valid prefix and ignore the rest (it stops at
  * a NUL byte, and a complete value followed by junk can look fine), and it
  * reports a body cut short as "continue".  A truncated or padded HTTP body
@@ -278,31 +366,25 @@ struct json_object *
 cks_parse_json(const char *body, size_t len, char **problem)
 {
 	ParseCharge *charge = admit(CKS_BODY_JSON, body, len, problem);
-	struct json_tokener *tok;
-	struct json_object *root;
+	struct json_object *root = NULL;
 	enum json_tokener_error jerr;
 	size_t		end;
+	int			flags = JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8;
 
 	if (charge == NULL)
 		return NULL;
-	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
-	if (tok == NULL)
-	{
-		give_back(charge);
-		*problem = pstrdup("out of memory creating a JSON parser");
-		return NULL;
-	}
-	json_tokener_set_flags(tok,
-						   JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	root = json_tokener_parse_ex(tok, body, (int) len);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
+	if (has_non_ascii(body, len) && !strict_mode_takes_utf8())
+		flags = JSON_TOKENER_VALIDATE_UTF8;
+	if ((flags & JSON_TOKENER_STRICT) ||
+		strict_syntax_holds(body, len, &jerr, &end))
+		root = tokenize_json(body, len, flags, &jerr, &end);
 
 	if (root == NULL)
 	{
 		give_back(charge);
-		if (jerr == json_tokener_continue)
+		if (end == SIZE_MAX)
+			*problem = pstrdup("out of memory creating a JSON parser");
+		else if (jerr == json_tokener_continue)
 			*problem = pstrdup("response body is not valid JSON: "
 							   "unexpected end of input");
 		else
