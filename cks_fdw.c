@@ -43,6 +43,7 @@
 #include "planning.h"
 #include "quals.h"
 #include "rows.h"
+#include "net/response_memory.h"
 #include "scan/scan.h"
 #include "scan_state.h"
 #include "utils/builtins.h"
@@ -99,6 +100,7 @@ void
 _PG_init(void)
 {
 	cks_calls_initialize();
+	cks_response_memory_initialize();
 	cks_scan_initialize();
 	cks_credentials_initialize();
 	cks_organization_initialize();

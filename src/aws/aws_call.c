@@ -27,6 +27,7 @@
 #include "miscadmin.h"
 #include "aws/secrets.h"
 #include "pgstat.h"
+#include "net/response_memory.h"
 #include "storage/latch.h"
 #include "aws/sts.h"
 #include "net/transfer_wait.h"
@@ -336,6 +337,8 @@ handle_finished_attempt(CksCall *call, CksHttpTransfer *transfer)
 	 */
 	if (response->out_of_fds)
 		report_out_of_fds();
+	if (response->over_budget)
+		cks_response_memory_exhausted(response->budget_need);
 
 	old = MemoryContextSwitchTo(call->mcxt);
 	if (response->status == 0)
@@ -495,6 +498,15 @@ calls_step(CksCall **calls, int ncalls, bool wait)
 			continue;
 		}
 
+		/*
+		 * Not to sleep while one of ours finished as another caller drove
+		 * the shared transfers: its body holds response memory that others
+		 * may be waiting for.
+		 */
+		collect_finished_attempts(calls, ncalls);
+		for (i = 0; i < ncalls; i++)
+			if (call_is_finished(calls[i]))
+				return i;
 		(void) cks_wait_for_transfers(next_backoff_ms >= 0 ? Max(next_backoff_ms, 1) : -1);
 		collect_finished_attempts(calls, ncalls);
 	}
@@ -516,8 +528,13 @@ long
 cks_calls_next_wakeup_ms(CksCall **calls, int ncalls)
 {
 	TimestampTz now = GetCurrentTimestamp();
-	long		next_ms = cks_http_timeout_ms();
+	long		next_ms;
 	int			i;
+
+	/* the executor sleeps next: see cks_http_settle_memory */
+	if (cks_http_settle_memory(true))
+		return 0;
+	next_ms = cks_http_timeout_ms();
 
 	for (i = 0; i < ncalls; i++)
 	{

@@ -2,8 +2,9 @@
  *
  * aws_json.c
  *	  The AWS JSON 1.1 protocol, without the networking: the request body of
- *	  one page of a list operation, the strict and cost-bounded parse of a
- *	  response body, the check of a page by the operation's page rule, and
+ *	  one page of a list operation, the check of a page by the operation's
+ *	  page rule (the body is parsed by parse_guard.c, behind its cost
+ *	  guard), and
  *	  the AWS JSON 1.1 error shape.  Reading the fields of one entry is in
  *	  aws_json_fields.c.
  *
@@ -25,6 +26,7 @@
 #include <json-c/json.h>
 
 #include "aws/aws_json.h"
+#include "aws/parse_guard.h"
 
 static void
 add_string_member(struct json_object *obj, const char *key, const char *value)
@@ -82,73 +84,6 @@ aws_json_list_request(const CksOperation *op, const char *const *values,
 	return body;
 }
 
-/*
- * What json-c costs per piece of parsed JSON, in bytes of heap, rounded up
- * from measurements of json-c 0.16 on x86-64: an object (with its 16-slot
- * hash table) ~800, an array ~150, a scalar or member ~90.  Two empty
- * braces cost 400 times their size, which is how an 8 MiB page of "{}"
- * once took 3 GB.  A body is refused before parsing when its estimated
- * cost exceeds PARSE_COST_FACTOR times its size plus PARSE_COST_SLACK.
- * Real pages stay far below: 1,000 XKS entries (2 objects and ~30 members
- * each, ~600 KB) estimate ~7 MB against a 12.8 MB budget, and long
- * certificates only make the ratio smaller.  So a 16 MiB body can cost at
- * most ~136 MB, whatever it holds.
- */
-#define PARSE_COST_OBJECT		1024
-#define PARSE_COST_ARRAY		256
-#define PARSE_COST_SEPARATOR	128		/* each ',' and ':' (a value/member) */
-#define PARSE_COST_FACTOR		8
-#define PARSE_COST_SLACK		(8 * 1024 * 1024)
-
-/* Nesting beyond this is refused by the tokenizer (a page needs 4). */
-#define PARSE_MAX_DEPTH			32
-
-/*
- * Estimate the heap json-c would use for body by one pass over it,
- * counting braces, brackets and separators outside strings.  Returns
- * false, with *problem set, when the body is too dense to parse.
- */
-static bool
-parse_cost_acceptable(const char *body, size_t len, char **problem)
-{
-	uint64		objects = 0;
-	uint64		arrays = 0;
-	uint64		separators = 0;
-	uint64		cost;
-	bool		in_string = false;
-	size_t		i;
-
-	for (i = 0; i < len; i++)
-	{
-		char		c = body[i];
-
-		if (in_string)
-		{
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_string = false;
-			continue;
-		}
-		if (c == '"')
-			in_string = true;
-		else if (c == '{')
-			objects++;
-		else if (c == '[')
-			arrays++;
-		else if (c == ',' || c == ':')
-			separators++;
-	}
-	cost = objects * PARSE_COST_OBJECT + arrays * PARSE_COST_ARRAY +
-		separators * PARSE_COST_SEPARATOR + len;
-	if (cost <= (uint64) len * PARSE_COST_FACTOR + PARSE_COST_SLACK)
-		return true;
-	*problem = psprintf("response body is too dense to parse: %llu objects, %llu arrays and %llu values in %zu bytes",
-						(unsigned long long) objects, (unsigned long long) arrays,
-						(unsigned long long) separators, len);
-	return false;
-}
-
 static bool
 is_blank(const char *body, size_t len)
 {
@@ -158,77 +93,6 @@ is_blank(const char *body, size_t len)
 		   (*body == ' ' || *body == '\t' || *body == '\n' || *body == '\r'))
 		body++;
 	return body == end;
-}
-
-/*
- * Parse a whole response body into one JSON value, or explain why not.
- *
- * json-c alone would accept a valid prefix and ignore the rest (it stops at
- * a NUL byte, and a complete value followed by junk can look fine), and it
- * reports a body cut short as "continue".  A truncated or padded HTTP body
- * means something went wrong on the way, so we insist that the value spans
- * the whole body.  Strict mode and UTF-8 validation keep anything that is
- * not RFC 8259 JSON, or not UTF-8 that PostgreSQL could store, out.  A
- * body whose parse would cost too much memory for its size is refused
- * before json-c sees it (parse_cost_acceptable).
- *
- * On failure returns NULL and sets *problem (palloc'd); nothing to free.
- */
-struct json_object *
-aws_json_parse_body(const char *body, size_t len, char **problem)
-{
-	struct json_tokener *tok;
-	struct json_object *root;
-	enum json_tokener_error jerr;
-	size_t		end;
-
-	*problem = NULL;
-	if (body == NULL || len == 0)
-	{
-		*problem = pstrdup("response body is empty");
-		return NULL;
-	}
-	if (len > (size_t) INT_MAX)
-	{
-		*problem = psprintf("response body is too large to parse (%zu bytes)",
-							len);
-		return NULL;
-	}
-
-	if (!parse_cost_acceptable(body, len, problem))
-		return NULL;
-
-	tok = json_tokener_new_ex(PARSE_MAX_DEPTH);
-	if (tok == NULL)
-	{
-		*problem = pstrdup("out of memory creating a JSON parser");
-		return NULL;
-	}
-	json_tokener_set_flags(tok,
-						   JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	root = json_tokener_parse_ex(tok, body, (int) len);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-
-	if (root == NULL)
-	{
-		if (jerr == json_tokener_continue)
-			*problem = pstrdup("response body is not valid JSON: "
-							   "unexpected end of input");
-		else
-			*problem = psprintf("response body is not valid JSON: %s at offset %zu",
-								json_tokener_error_desc(jerr), end);
-		return NULL;
-	}
-	if (end < len && !is_blank(body + end, len - end))
-	{
-		json_object_put(root);
-		*problem = psprintf("response body has unexpected data after the JSON value at offset %zu",
-							end);
-		return NULL;
-	}
-	return root;
 }
 
 /* Fill err for a body that is not what the protocol promises. */
@@ -351,7 +215,7 @@ aws_json_parse_page(const CksPageRule *rule, const char *body, size_t len,
 
 	memset(page, 0, sizeof(*page));
 
-	root = aws_json_parse_body(body, len, &problem);
+	root = cks_parse_json(body, len, &problem);
 	if (root == NULL)
 	{
 		set_bad_response(err, http_status, problem, NULL);
@@ -473,7 +337,7 @@ aws_json_parse_error(long http_status, const char *error_type_header,
 	err->message = NULL;
 
 	if (!empty)
-		root = aws_json_parse_body(body, len, &problem);
+		root = cks_parse_json(body, len, &problem);
 	if (problem != NULL)
 		pfree(problem);
 

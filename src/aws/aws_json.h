@@ -52,16 +52,6 @@ typedef struct CksJsonPage
 } CksJsonPage;
 
 /*
- * Parse a whole response body into one JSON value (strict RFC 8259, UTF-8,
- * nothing after the value, bounded parse cost), or return NULL with
- * *problem (palloc'd) saying why.  The caller releases the value with
- * json_object_put.  Also used for the credential documents of the metadata
- * services (keyless.c).
- */
-extern struct json_object *aws_json_parse_body(const char *body, size_t len,
-											   char **problem);
-
-/*
  * The JSON body of one page of a list operation (a CksRequestBuilder):
  * the present parameters in the operation's order, then the limit and the
  * token in the order of its page rule.  palloc'd, compact, "/" unescaped,

@@ -23,6 +23,7 @@
 
 #include <curl/curl.h>
 #include "lib/stringinfo.h"
+#include "aws/parse_guard.h"
 #include "aws/secrets.h"
 #include "aws/sts.h"
 #include "aws/xml.h"
@@ -321,7 +322,7 @@ parse_credentials_response(const char *body, size_t len, long http_status,
 	char	   *problem;
 
 	memset(out, 0, sizeof(*out));
-	doc = cks_xml_parse(body, len, &problem);
+	doc = cks_parse_xml(body, len, &problem);
 	if (doc == NULL)
 	{
 		set_bad_response(err, http_status, problem);
@@ -333,7 +334,7 @@ parse_credentials_response(const char *body, size_t len, long http_status,
 		problem = read_credentials(credentials, where, out);
 	/* the document's text nodes hold the secret key and the token */
 	cks_xml_wipe_text(doc);
-	xmlFreeDoc(doc);
+	cks_parse_xml_free(doc);
 
 	if (problem != NULL)
 	{
@@ -389,7 +390,7 @@ sts_parse_caller_identity_response(const char *body, size_t len,
 	char	   *account = NULL;
 
 	*account_id = NULL;
-	doc = cks_xml_parse(body, len, &problem);
+	doc = cks_parse_xml(body, len, &problem);
 	if (doc == NULL)
 	{
 		set_bad_response(err, http_status, problem);
@@ -401,7 +402,7 @@ sts_parse_caller_identity_response(const char *body, size_t len,
 		account = required_child_text(result,
 									  "GetCallerIdentityResponse/GetCallerIdentityResult",
 									  "Account", &problem);
-	xmlFreeDoc(doc);
+	cks_parse_xml_free(doc);
 
 	if (problem == NULL && !is_account_id(account))
 		problem = psprintf("response element <GetCallerIdentityResponse/GetCallerIdentityResult/Account> is not a 12-digit account id%s",
@@ -446,7 +447,7 @@ sts_parse_error(long http_status, const char *request_id_header,
 		}
 	}
 
-	doc = empty ? NULL : cks_xml_parse(body, len, &problem);
+	doc = empty ? NULL : cks_parse_xml(body, len, &problem);
 	if (problem != NULL)
 		pfree(problem);
 	if (doc != NULL)
@@ -492,5 +493,5 @@ sts_parse_error(long http_status, const char *request_id_header,
 	}
 
 	if (doc != NULL)
-		xmlFreeDoc(doc);
+		cks_parse_xml_free(doc);
 }

@@ -1,15 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * xml.c
- *	  Hardened reading of XML from the network with libxml2, and the node
- *	  helpers protocol parsers share.  See xml.h.
- *
- *	  The documents come from endpoints we do not trust, so the parser
- *	  never loads anything (XML_PARSE_NONET, no DTDLOAD, no NOENT), stops
- *	  at the first DOCTYPE (no entity expansion, no "billion laughs"), keeps
- *	  libxml2's own limits (no XML_PARSE_HUGE: depth and text-node size are
- *	  bounded) and refuses a NUL byte, which libxml2 would take for the end
- *	  of the input.  This file needs no backend.
+ *	  The node helpers protocol parsers share.  See xml.h.  Documents are
+ *	  read from the network by parse_guard.c (hardened, cost-bounded);
+ *	  this file only walks them.  It needs no backend.
  *
  *-------------------------------------------------------------------------
  */
@@ -20,156 +14,11 @@
 #endif
 
 #include <ctype.h>
-#include <limits.h>
 
-#include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include "lib/stringinfo.h"
 #include "aws/xml.h"
-
-/*
- * libxml2 wants xmlInitParser() before first use.  We never call
- * xmlCleanupParser(): other code in the backend may use libxml2 too.
- */
-static void
-ensure_xml_initialized(void)
-{
-	static bool initialized = false;
-
-	if (!initialized)
-	{
-		xmlInitParser();
-		initialized = true;
-	}
-}
-
-/* Per-parse state the SAX hooks below can reach through ctxt->_private. */
-typedef struct XmlParseGuard
-{
-	bool		saw_dtd;
-} XmlParseGuard;
-
-/*
- * Called by libxml2 when it meets <!DOCTYPE ...>, before any entity
- * declaration is read.  No protocol we speak sends a DTD; one in a
- * response can only be an attack (entity expansion, external entities), so
- * parsing stops right here rather than trusting the parser's own limits.
- */
-static void
-refuse_dtd(void *ctx, const xmlChar *name, const xmlChar *external_id,
-		   const xmlChar *system_id)
-{
-	xmlParserCtxtPtr ctxt = (xmlParserCtxtPtr) ctx;
-	XmlParseGuard *guard = (XmlParseGuard *) ctxt->_private;
-
-	guard->saw_dtd = true;
-	xmlStopParser(ctxt);
-}
-
-/*
- * Swallow libxml2's diagnostics: by default it prints them on stderr (the
- * server log).  We read the error back from the parser context instead and
- * put it in our own message.
- */
-static void
-ignore_xml_error(void *data, xmlErrorPtr error)
-{
-}
-
-/*
- * The first line of libxml2's message for the last error.  Further lines,
- * when there are any, dump bytes of the input, which has no place in an
- * error message.
- */
-static char *
-xml_error_text(xmlParserCtxtPtr ctxt)
-{
-	xmlErrorPtr error = xmlCtxtGetLastError(ctxt);
-	const char *message;
-	size_t		len;
-
-	if (error == NULL || error->message == NULL)
-		return pstrdup("unknown error");
-	message = error->message;
-	len = strcspn(message, "\r\n");
-	while (len > 0 && isspace((unsigned char) message[len - 1]))
-		len--;
-	return pnstrdup(message, len);
-}
-
-/*
- * Refusals that need no parser: empty, larger than libxml2 takes in one
- * call, or holding a NUL byte.  libxml2 takes a NUL in a memory buffer for
- * the end of the input and would accept a well-formed prefix; XML has no
- * NUL character, so such a body is not XML.
- */
-static char *
-precheck_body(const char *body, size_t len)
-{
-	const char *nul;
-
-	if (body == NULL || len == 0)
-		return pstrdup("response body is empty");
-	if (len > (size_t) INT_MAX)
-		return psprintf("response body is too large to parse (%zu bytes)",
-						len);
-	nul = memchr(body, '\0', len);
-	if (nul != NULL)
-		return psprintf("response body is not well-formed XML: NUL byte at offset %zu",
-						(size_t) (nul - body));
-	return NULL;
-}
-
-/*
- * XML_PARSE_NONET: never fetch anything.  No XML_PARSE_NOENT and no
- * XML_PARSE_DTDLOAD: entities are never substituted nor external subsets
- * loaded; and refuse_dtd stops the parse at any DOCTYPE anyway.
- */
-xmlDocPtr
-cks_xml_parse(const char *body, size_t len, char **problem)
-{
-	xmlParserCtxtPtr ctxt;
-	XmlParseGuard guard = {false};
-	xmlDocPtr	doc;
-
-	*problem = precheck_body(body, len);
-	if (*problem != NULL)
-		return NULL;
-
-	ensure_xml_initialized();
-	ctxt = xmlNewParserCtxt();
-	if (ctxt == NULL)
-	{
-		*problem = pstrdup("out of memory creating an XML parser");
-		return NULL;
-	}
-	ctxt->_private = &guard;
-	ctxt->sax->internalSubset = refuse_dtd;
-	ctxt->sax->serror = ignore_xml_error;
-
-	doc = xmlCtxtReadMemory(ctxt, body, (int) len, NULL, NULL,
-							XML_PARSE_NONET | XML_PARSE_NOERROR |
-							XML_PARSE_NOWARNING);
-
-	if (guard.saw_dtd)
-		*problem = pstrdup("response body contains a DTD, which is refused");
-	else if (doc == NULL)
-	{
-		char	   *reason = xml_error_text(ctxt);
-
-		*problem = psprintf("response body is not well-formed XML: %s",
-							reason);
-		pfree(reason);
-	}
-	if (*problem != NULL && doc != NULL)
-	{
-		xmlFreeDoc(doc);
-		doc = NULL;
-	}
-	xmlFreeParserCtxt(ctxt);
-	return doc;
-}
 
 /*
  * An element of another namespace with the same local name is not the one

@@ -1,11 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * xml.h
- *	  Reading XML that comes from the network with libxml2, hardened:
- *	  nothing is ever fetched, any DTD is refused before it is read, NUL
- *	  bytes and oversized bodies are refused, and libxml2's diagnostics
- *	  never reach stderr.  Plus the few node helpers a protocol parser
- *	  needs (elements by local name and namespace, trimmed text).
+ *	  The few node helpers an XML protocol parser needs (elements by local
+ *	  name and namespace, trimmed text, wiping).  Documents come from
+ *	  parse_guard.h's cks_parse_xml, the hardened and cost-bounded reader.
  *
  *	  Protocol-neutral: sts.c uses it for the AWS Query protocol, and any
  *	  other XML protocol should too.  Frontend-safe (no backend needed);
@@ -32,13 +30,6 @@ typedef struct CksXmlNamespace
 	const char *label;
 } CksXmlNamespace;
 
-/*
- * Parse a response body into a document, or return NULL and say why in
- * *problem (palloc'd; it never quotes the body).  Free the document with
- * xmlFreeDoc.
- */
-extern xmlDocPtr cks_xml_parse(const char *body, size_t len, char **problem);
-
 /* Whether node is element 'name' of namespace ns (or of no namespace). */
 extern bool cks_xml_is_element(xmlNodePtr node, const CksXmlNamespace *ns,
 							   const char *name);
@@ -64,7 +55,7 @@ extern char *cks_xml_element_text(xmlNodePtr node);
 
 /*
  * Zero the text of every text and CDATA node of doc, for documents that
- * carry secrets (temporary keys), before xmlFreeDoc frees them.
+ * carry secrets (temporary keys), before cks_parse_xml_free frees them.
  */
 extern void cks_xml_wipe_text(xmlDocPtr doc);
 

@@ -31,6 +31,7 @@
 #include "aws/aws_json.h"
 #include "aws/aws_names.h"
 #include "aws/secrets.h"
+#include "aws/parse_guard.h"
 
 bool
 cks_env_is_set(CksGetenv env, const char *name)
@@ -222,7 +223,7 @@ cks_parse_credentials_document(const char *body, size_t len,
 							CKS_MAX_CREDENTIALS_DOCUMENT);
 		return false;
 	}
-	root = aws_json_parse_body(body, len, problem);
+	root = cks_parse_json(body, len, problem);
 	if (root == NULL)
 		return false;
 	if (!json_object_is_type(root, json_type_object))

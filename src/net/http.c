@@ -310,7 +310,7 @@ destroy_transfer(CksHttpTransfer *transfer)
 			curl_easy_cleanup(transfer->easy);
 	}
 	free_header_list(transfer->headers);
-	cks_http_response_clear(&transfer->response);
+	cks_http_response_clear(transfer);
 	free(transfer);
 }
 
@@ -329,6 +329,7 @@ cks_http_start(const CksHttpRequest *req, char *errbuf)
 		return 0;
 	}
 	transfer->owner = req->owner;
+	transfer->budget = cks_budget();
 	transfer->easy = take_easy_handle();
 	transfer->headers = build_header_list(req);
 	if (transfer->easy == NULL || transfer->headers == NULL)
@@ -381,7 +382,7 @@ finish_transfer(CksHttpTransfer *transfer, CURLcode result)
 	{
 		curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &response->status);
 		if (response->body == NULL)
-			response->body = strdup("");
+			response->body = cks_http_empty_body;
 		return;
 	}
 
@@ -393,6 +394,14 @@ finish_transfer(CksHttpTransfer *transfer, CURLcode result)
 	else if (cks_http_events_take_failure())
 		snprintf(response->error, sizeof(response->error),
 				 "could not watch a socket: %s", curl_easy_strerror(result));
+	else if (transfer->over_budget)
+	{
+		response->over_budget = true;
+		response->budget_need = transfer->wants;
+		snprintf(response->error, sizeof(response->error),
+				 "response body needs %zu bytes of a response memory budget of %zu",
+				 transfer->wants, transfer->budget->limit);
+	}
 	else if (transfer->body_too_large)
 		snprintf(response->error, sizeof(response->error),
 				 "response body larger than %zu bytes", cks_http_body_limit(transfer));
@@ -443,6 +452,7 @@ cks_http_wait(int timeout_ms)
 			interrupt_hook();
 		if (multi_handle == NULL)
 			return false;
+		(void) cks_http_settle_memory(false);
 		cks_http_events_drive(multi_handle);
 		if (collect_finished())
 			return true;
@@ -590,4 +600,92 @@ cks_http_timeout_ms(void)
 	if (multi_handle == NULL || active_transfers == NULL)
 		return -1;
 	return cks_http_events_timeout_ms();
+}
+
+/* ---------------------------------------------------------------------
+ * Waiting for response memory
+ * ---------------------------------------------------------------------
+ */
+
+/* The oldest unfinished transfer: see cks_http_head_reserve. */
+bool
+cks_http_is_head(const CksHttpTransfer *transfer)
+{
+	CksHttpTransfer *t;
+
+	for (t = active_transfers; t != NULL; t = t->next)
+		if (!t->done && t->id < transfer->id)
+			return false;
+	return true;
+}
+
+static CksHttpTransfer *
+oldest_transfer(void)
+{
+	CksHttpTransfer *t = active_transfers;
+
+	while (t != NULL && t->next != NULL)
+		t = t->next;
+	return t;
+}
+
+/*
+ * Resume a paused transfer.  curl may deliver the bytes it kept at once,
+ * which may pause the transfer again.  It then wants to be run at once,
+ * but libcurl 7.88 does not always tell the timer callback so: a timeout
+ * action makes it run the transfer now.
+ */
+static void
+resume(CksHttpTransfer *transfer)
+{
+	int			running;
+
+	transfer->paused = false;
+	(void) curl_easy_pause(transfer->easy, CURLPAUSE_CONT);
+	(void) curl_multi_socket_action(multi_handle, CURL_SOCKET_TIMEOUT, 0, &running);
+}
+
+/*
+ * Oldest first, so that memory goes where it is closest to being given
+ * back.  The list is newest first: walk it from its tail; the first
+ * unfinished transfer met is the head.
+ */
+bool
+cks_http_settle_memory(bool about_to_sleep)
+{
+	CksHttpTransfer *t;
+	CksHttpTransfer *first_paused = NULL;
+	bool		any_running = false;
+	bool		head = true;
+
+	for (t = oldest_transfer(); t != NULL; t = t->prev)
+	{
+		size_t		keep_free;
+
+		if (t->done)
+			continue;
+		keep_free = head ? 0 : cks_http_head_reserve(t->budget);
+		head = false;
+		if (!t->paused)
+			any_running = true;
+		else if (cks_budget_fits(t->budget, t->wants, keep_free))
+		{
+			resume(t);
+			any_running = true;
+		}
+		else if (first_paused == NULL)
+			first_paused = t;
+	}
+	if (!about_to_sleep || any_running || first_paused == NULL)
+		return false;
+
+	/*
+	 * Ended here and now: a write callback failing it as it is resumed
+	 * would fail inside curl_easy_pause, which libcurl 7.88 never reports
+	 * to the multi handle.  Removed mid-transfer, its connection is closed.
+	 */
+	first_paused->over_budget = true;
+	curl_multi_remove_handle(multi_handle, first_paused->easy);
+	finish_transfer(first_paused, CURLE_WRITE_ERROR);
+	return true;
 }

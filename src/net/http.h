@@ -5,10 +5,17 @@
  *	  backend makes, so that transfers to several endpoints run at once and
  *	  connections stay alive across pages and queries.
  *
- *	  Frontend-safe.  Nothing here pallocs or throws while curl is running:
- *	  response data lives in malloc'd memory owned by the transfer, and the
- *	  only way out of a wait besides returning is the interrupt hook, which
- *	  is called between curl calls (never inside a curl callback).
+ *	  Frontend-safe.  Nothing here throws while curl is running: response
+ *	  bodies live in memory counted against the backend's response memory
+ *	  budget (mem_budget.h; in a backend, a MemoryContext allocated from
+ *	  without ever throwing), and the only way out of a wait besides
+ *	  returning is the interrupt hook, which is called between curl calls
+ *	  (never inside a curl callback).
+ *
+ *	  When the budget is spent, a transfer whose body must grow is paused
+ *	  (curl stops reading its socket) until memory is given back; the
+ *	  oldest unfinished transfer may use memory the others leave free for
+ *	  it, so one of them can always finish.
  *
  *-------------------------------------------------------------------------
  */
@@ -79,6 +86,9 @@ typedef struct CksHttpResponse
 	/* transport failures (status == 0) */
 	int			curl_code;		/* CURLcode */
 	bool		out_of_fds;		/* the backend's fd budget was spent */
+	bool		over_budget;	/* the body could not fit in the response
+								 * memory budget ... */
+	size_t		budget_need;	/* ... needing this much of it */
 	char		error[256];		/* curl's reason, for errdetail */
 } CksHttpResponse;
 
@@ -127,6 +137,16 @@ extern void cks_http_release_owner(const void *owner);
 
 /* Drop every transfer (the transaction is aborting). */
 extern void cks_http_release_all(void);
+
+/*
+ * Let transfers that wait for response memory go on where it is there
+ * now (the oldest first).  With about_to_sleep (the caller sleeps next,
+ * so nothing can give memory back meanwhile): when every unfinished
+ * transfer waits for memory, the oldest fails with over_budget instead of
+ * all of them waiting forever; returns true then (a transfer finished:
+ * do not sleep).
+ */
+extern bool cks_http_settle_memory(bool about_to_sleep);
 
 /* Milliseconds until curl needs to be driven even without socket
  * activity (its own timeouts); -1 when it does not. */

@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "net/http.h"
+#include "net/mem_budget.h"
 
 struct CksHttpTransfer
 {
@@ -24,13 +25,29 @@ struct CksHttpTransfer
 	const void *owner;
 	size_t		body_capacity;
 	bool		body_too_large;
+	CksMemBudget *budget;		/* the body's memory is counted here */
+	bool		paused;			/* waits for response memory ... */
+	size_t		wants;			/* ... this much of it */
+	bool		over_budget;	/* the body can never fit: fail it */
 	bool		out_of_fds;		/* a socket was refused: fd budget spent */
 	struct CksHttpTransfer *prev;
 	struct CksHttpTransfer *next;
 };
 
-/* Wipe and free what a response holds, leaving it empty. */
-extern void cks_http_response_clear(CksHttpResponse *response);
+/* Wipe and free what a transfer's response holds, leaving it empty. */
+extern void cks_http_response_clear(CksHttpTransfer *transfer);
+
+/* An empty body for a response that had none (never freed). */
+extern char cks_http_empty_body[1];
+
+/*
+ * Whether this transfer is the oldest one unfinished: it may spend the
+ * response memory kept free for it (http.c).
+ */
+extern bool cks_http_is_head(const CksHttpTransfer *transfer);
+
+/* Response memory kept free for the oldest unfinished transfer. */
+extern size_t cks_http_head_reserve(const CksMemBudget *budget);
 
 /* The most body this transfer's response may have, by its status. */
 extern size_t cks_http_body_limit(CksHttpTransfer *transfer);

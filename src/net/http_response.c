@@ -2,8 +2,9 @@
  *
  * http_response.c
  *	  What the bytes of an HTTP response become: the body, grown up to a
- *	  bound that depends on the status and wiped whenever it is moved or
- *	  freed, and the few response headers the protocol layers read
+ *	  bound that depends on the status, in memory counted against the
+ *	  backend's response memory budget (paused while it is spent), and
+ *	  wiped whenever it is moved or freed, and the few response headers the protocol layers read
  *	  (request id, error type, Date).  libcurl calls these from inside a
  *	  transfer, so they use malloc and never throw.
  *
@@ -20,6 +21,7 @@
 
 #include "net/http.h"
 #include "net/http_internal.h"
+#include "net/mem_budget.h"
 
 /* The kept headers belong to one status line; drop them for the next. */
 static void
@@ -31,16 +33,24 @@ forget_kept_headers(CksHttpResponse *response)
 	response->request_id = response->error_type = response->date = NULL;
 }
 
+char		cks_http_empty_body[1] = "";
+
 /*
  * Bodies are wiped before they are freed: an STS body holds temporary
- * keys, and an error body may echo the session token.
+ * keys, and an error body may echo the session token.  Their memory goes
+ * back to the budget it was counted in.
  */
 void
-cks_http_response_clear(CksHttpResponse *response)
+cks_http_response_clear(CksHttpTransfer *transfer)
 {
-	if (response->body)
+	CksHttpResponse *response = &transfer->response;
+
+	if (response->body && response->body != cks_http_empty_body)
+	{
 		explicit_bzero(response->body, response->body_len);
-	free(response->body);
+		cks_budget_free(transfer->budget, response->body, transfer->body_capacity);
+	}
+	transfer->body_capacity = 0;
 	forget_kept_headers(response);
 	memset(response, 0, sizeof(*response));
 }
@@ -61,9 +71,85 @@ cks_http_body_limit(CksHttpTransfer *transfer)
 	return CKS_HTTP_MAX_ERROR_BODY;
 }
 
+/* Most a body can hold at once while it grows: the cap and half of it. */
+#define HEAD_RESERVE	(CKS_HTTP_MAX_BODY + CKS_HTTP_MAX_BODY / 2)
+
+/*
+ * The oldest transfer still unfinished may always use what the others
+ * leave free: enough for the largest body while it grows (24 MiB), so
+ * that it can finish, be consumed and give its memory back, whatever the
+ * others hold.  (Half the budget was not enough: with 32MB, the others
+ * took 15 MiB, the head stopped at 8 MiB short of the 16 more it needed,
+ * and every transfer waited for memory.)  A budget under 24 MiB leaves
+ * the others nothing: transfers then grow one at a time.
+ */
+size_t
+cks_http_head_reserve(const CksMemBudget *budget)
+{
+	return Min((size_t) HEAD_RESERVE, budget->limit);
+}
+
+/*
+ * The next capacity of a body that needs 'needed' bytes: doubled from
+ * 16 kB, at most the cap.  Growing holds the old and the new buffer for a
+ * moment, so that is what must fit.
+ */
+static size_t
+next_capacity(size_t capacity, size_t needed, size_t limit)
+{
+	capacity = capacity ? capacity : 16384;
+	while (capacity < needed)
+		capacity *= 2;
+	return capacity < limit ? capacity : limit;
+}
+
+/*
+ * Give the body room for 'needed' bytes from the response memory budget.
+ * Returns 0 when it has it, CURL_WRITEFUNC_PAUSE when the budget is spent
+ * for now (cks_http_settle_memory resumes the transfer), or 1 when the
+ * body can never fit or memory ran out (the transfer fails).
+ */
+static int
+grow_body(CksHttpTransfer *transfer, size_t needed, size_t limit)
+{
+	CksHttpResponse *response = &transfer->response;
+	size_t		capacity = next_capacity(transfer->body_capacity, needed, limit);
+	size_t		keep_free;
+	char	   *grown;
+
+	if (!cks_budget_could_fit(transfer->budget, capacity + transfer->body_capacity))
+	{
+		transfer->over_budget = true;
+		transfer->wants = capacity + transfer->body_capacity;
+		return 1;
+	}
+	keep_free = cks_http_is_head(transfer) ? 0 : cks_http_head_reserve(transfer->budget);
+	if (!cks_budget_fits(transfer->budget, capacity, keep_free))
+	{
+		transfer->paused = true;
+		transfer->wants = capacity;
+		return CURL_WRITEFUNC_PAUSE;
+	}
+	/* not realloc: the old buffer is wiped, see cks_http_response_clear */
+	grown = cks_budget_alloc(transfer->budget, capacity, keep_free);
+	if (grown == NULL)
+		return 1;
+	if (response->body)
+	{
+		memcpy(grown, response->body, response->body_len);
+		explicit_bzero(response->body, response->body_len);
+		cks_budget_free(transfer->budget, response->body, transfer->body_capacity);
+	}
+	response->body = grown;
+	transfer->body_capacity = capacity;
+	return 0;
+}
+
 /*
  * Append received bytes to the body.  Returning less than asked makes curl
- * fail the transfer, which is how an oversized or unallocatable body ends.
+ * fail the transfer, which is how an oversized or unallocatable body ends;
+ * CURL_WRITEFUNC_PAUSE makes curl keep the bytes and stop reading until
+ * the transfer is resumed.
  */
 size_t
 cks_http_write_body(char *data, size_t size, size_t nmemb, void *arg)
@@ -72,31 +158,23 @@ cks_http_write_body(char *data, size_t size, size_t nmemb, void *arg)
 	CksHttpResponse *response = &transfer->response;
 	size_t		len = size * nmemb;
 	size_t		needed = response->body_len + len + 1;
+	size_t		limit = cks_http_body_limit(transfer);
 
-	if (needed > cks_http_body_limit(transfer))
+	if (transfer->over_budget)
+		return 0;
+	if (needed > limit)
 	{
 		transfer->body_too_large = true;
 		return 0;
 	}
 	if (needed > transfer->body_capacity)
 	{
-		size_t		capacity = transfer->body_capacity ? transfer->body_capacity : 16384;
-		char	   *grown;
+		int			rc = grow_body(transfer, needed, limit);
 
-		while (capacity < needed)
-			capacity *= 2;
-		/* not realloc: the old buffer is wiped, see cks_http_response_clear */
-		grown = malloc(capacity);
-		if (grown == NULL)
+		if (rc == CURL_WRITEFUNC_PAUSE)
+			return CURL_WRITEFUNC_PAUSE;
+		if (rc != 0)
 			return 0;
-		if (response->body)
-		{
-			memcpy(grown, response->body, response->body_len);
-			explicit_bzero(response->body, response->body_len);
-			free(response->body);
-		}
-		response->body = grown;
-		transfer->body_capacity = capacity;
 	}
 	memcpy(response->body + response->body_len, data, len);
 	response->body_len += len;

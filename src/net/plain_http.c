@@ -16,6 +16,7 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "net/plain_http.h"
+#include "net/response_memory.h"
 #include "net/transfer_wait.h"
 #include "utils/resowner.h"
 #include "utils/wait_event.h"
@@ -29,6 +30,8 @@ take_response(const CksHttpTransfer *transfer, CksPlainResponse *response)
 {
 	const CksHttpResponse *answer = cks_http_response(transfer);
 
+	if (answer->over_budget)
+		cks_response_memory_exhausted(answer->budget_need);
 	response->status = answer->status;
 	if (answer->status == 0)
 	{

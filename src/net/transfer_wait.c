@@ -66,11 +66,15 @@ wait_set(void)
 bool
 cks_wait_for_transfers(long timeout_ms)
 {
-	long		curl_ms = cks_http_timeout_ms();
+	long		curl_ms;
 	WaitEvent	event;
 
 	if (cks_http_wait_fd() < 0)
 		return false;			/* no transfer was ever started */
+	/* nothing gives response memory back while we sleep */
+	if (cks_http_settle_memory(true))
+		return true;
+	curl_ms = cks_http_timeout_ms();
 	if (curl_ms >= 0 && (timeout_ms < 0 || curl_ms < timeout_ms))
 		timeout_ms = curl_ms;
 	if (WaitEventSetWait(wait_set(), timeout_ms, &event, 1,

@@ -14,7 +14,7 @@ FAULT_KINDS = (
     "throttle", "status500", "status503", "status", "close", "reset", "hang",
     "malformed", "empty", "html502", "wrongtypes", "latency", "accessdenied",
     "loop_marker", "truncated_no_marker", "key_deleted", "crlf_token",
-    "empty_entries", "big_error", "answer",
+    "empty_entries", "big_error", "answer", "empty_elements", "padded_page",
 )
 # Services whose answers /_cks/script can script, and the words of a step.
 SCRIPT_SERVICES = ("imds", "ecs", "sts")

@@ -263,7 +263,10 @@ class RequestProcessing:
         if kind in ("empty_entries", "big_error"):
             self.send_big_body(kind, fault, record, request_id)
             return True
-        return False    # malformed, wrongtypes, loop_marker, ... : later
+        if kind == "empty_elements":
+            self.send_empty_elements(fault, record, request_id)
+            return True
+        return False    # malformed, wrongtypes, padded_page, ... : later
 
     def send_big_body(self, kind, fault, record, request_id):
         """A well-formed answer of `bytes` bytes (8 MiB unless the fault
@@ -290,11 +293,29 @@ class RequestProcessing:
                       error_code=None if status == 200
                       else "ThrottlingException")
 
+    def send_empty_elements(self, fault, record, request_id):
+        """A 200 XML answer of `bytes` bytes (8 MiB unless the fault says):
+        <OperationResponse xmlns=STS><a/><a/>...</OperationResponse>, the
+        XML bomb of issue 19 (~32x its size in a naive libxml2 tree)."""
+        size = fault.get("bytes", DEFAULT_FAULT_BYTES)
+        name = (record.get("operation") or "AssumeRole") + "Response"
+        head = ('<%s xmlns="%s">' % (name, sts.STS_NS)).encode()
+        tail = ("</%s>" % name).encode()
+        repeat = max(0, (size - len(head) - len(tail)) // 4)
+        self.complete(record, 200, head + b"<a/>" * repeat + tail,
+                      "text/xml", [("x-amzn-RequestId", request_id)])
+
     def finish_api(self, record, request_id, service, status, payload, err,
                    fault):
         body = payload.encode("utf-8")
         if fault and fault["kind"] == "malformed":
             body = body[:max(1, len(body) // 2)]
+        if (fault and fault["kind"] == "padded_page" and err is None
+                and service != "sts" and body.endswith(b"}")):
+            # the real answer, grown to `bytes` by a member no client reads
+            pad = max(0, fault.get("bytes", DEFAULT_FAULT_BYTES)
+                      - len(body) - len(b',"CksPadding":""'))
+            body = body[:-1] + b',"CksPadding":"' + b"x" * pad + b'"}'
         headers = [("x-amzn-RequestId", request_id)]
         if err is not None and service != "sts":
             namespace = (common.json_error_shape(service, err.code)[1]

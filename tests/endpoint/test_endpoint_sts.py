@@ -351,6 +351,29 @@ class Faults(EndpointTest):
         with self.assertRaises(ctl.CtlError):
             ctl.fault("empty_entries", bytes=-1)
 
+    def test_bomb_and_padding_faults(self):
+        ctl.fault("empty_elements", bytes=100000, service="sts")
+        r = signed_request(b"Action=GetCallerIdentity&Version=2011-06-15",
+                           service="sts")
+        self.assertEqual(r.status, 200)
+        self.assertTrue(99990 <= len(r.body) <= 100000, len(r.body))
+        root = ET.fromstring(r.body)
+        self.assertEqual(root.tag, STS_NS + "GetCallerIdentityResponse")
+        self.assertEqual({c.tag for c in root}, {STS_NS + "a"})
+        self.assertGreater(len(root), 24900)
+        ctl.fault("padded_page", bytes=300000)
+        r = signed_request({})
+        self.assertEqual(r.status, 200)
+        self.assertEqual(len(r.body), 300000)
+        doc = r.json()
+        self.assertEqual(set(doc["CksPadding"]), {"x"})
+        unpadded = signed_request({}).json()
+        del doc["CksPadding"]
+        self.assertEqual(doc, unpadded)
+        self.assertEqual(
+            [(x["status"], x["fault"]) for x in ctl.log()],
+            [(200, "empty_elements"), (200, "padded_page"), (200, None)])
+
     def test_date_header(self):
         ctl.config(date_header="Fri, 31 Dec 9999 23:59:59 GMT")
         r = signed_request({})

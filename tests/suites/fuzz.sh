@@ -2,9 +2,10 @@
 # Suite: fuzz the KMS and STS response/error parsers (fuzz/fuzz_kms.c,
 # fuzz/fuzz_sts.c), the metadata services' credential answers
 # (fuzz/fuzz_keyless.c), the credential sources' state machines driven
-# by fuzzed answer sequences (fuzz/fuzz_fetch.c) and the option grammars
-# (fuzz/fuzz_names.c) with libFuzzer + ASan + UBSan for a bounded time
-# each.
+# by fuzzed answer sequences (fuzz/fuzz_fetch.c), the option grammars
+# (fuzz/fuzz_names.c) and the parse-cost guard with its memory budget
+# (fuzz/fuzz_parse_guard.c) with libFuzzer + ASan + UBSan for a bounded
+# time each.
 #
 # Each target starts from a COPY of its checked-in seed corpus
 # (fuzz/corpus/NAME) in a temporary directory, so whatever libFuzzer finds
@@ -15,7 +16,8 @@
 #
 # kms, sts and keyless run at the same time (the machine has two cores),
 # each for CKS_FUZZ_SECONDS (default 60); then fetch for as long, beside
-# names, the cheapest, for a third of that.  Needs no cluster and no endpoint.
+# names and parse_guard, the cheapest, for a third of that each.  Needs
+# no cluster and no endpoint.
 # Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -90,8 +92,10 @@ check_target sts
 check_target keyless
 run_target fetch &
 run_target names $(( (seconds + 2) / 3 )) &
+run_target parse_guard $(( (seconds + 2) / 3 )) &
 wait
 check_target fetch
 check_target names
+check_target parse_guard
 
 finish

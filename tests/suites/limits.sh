@@ -9,7 +9,17 @@
 #   d. a scan follows at most cks_fdw.max_pages pages per listing,
 #   e. clock-skew correction believes a Date header only within 24 hours:
 #      year 9999 or two days off are ignored (and logged), 15 minutes off
-#      is corrected (and logged).
+#      is corrected (and logged),
+#   f. a 2xx STS answer just under 16 MiB of empty elements (<a/><a/>...)
+#      is refused before libxml2 builds anything: the backend's peak stays
+#      below 256 MB (it took about 565 MB),
+#   g. sixteen regions answering 12 MiB pages at once stay within
+#      cks_fdw.max_response_memory (32MB here: the transfers wait) and the
+#      rows are the same as without padding; an answer that can never fit
+#      fails with 53200 and a hint naming the setting,
+#   h. a cursor mid-scan shows its response memory in
+#      pg_backend_memory_contexts ("cks_fdw response memory"), given back
+#      when the cursor closes.
 # Runs inside a throwaway cluster, see tests/in-cluster.sh.
 set -u
 cd "$(dirname "$0")/../.."
@@ -156,6 +166,89 @@ check_eq "e. 15 minutes off is corrected: all rows" "14" \
 	"$(tail -n 1 "$suite_tmp/skew15m.out")"
 check_contains "e. ... and the correction is logged" \
 	"correcting the clock for $CKS_ENDPOINT_URL by 9" "$suite_tmp/skew15m.log"
+$CTL reset
+
+# ---- f: the STS bomb: 16 MiB of empty XML elements -----------------------
+sql "$db" "
+CREATE SERVER kms_role FOREIGN DATA WRAPPER cks_fdw
+  OPTIONS (region 'us-east-1', endpoint '$CKS_ENDPOINT_URL',
+           sts_endpoint '$CKS_ENDPOINT_URL', max_attempts '1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER kms_role
+  OPTIONS (access_key_id 'AKIDCKSTEST111111111',
+           secret_access_key 'cks/test/secret/111111111111/AAAAAAAAAAAA',
+           role_arn 'arn:aws:iam::222222222222:role/cks-reader');
+CREATE FOREIGN TABLE role_stores (custom_key_store_id text) SERVER kms_role;"
+run_measured stsbomb "empty_elements --bytes 16777215 --service sts --operation AssumeRole" \
+	"SELECT count(*) FROM role_stores;"
+echo "# 16 MiB STS answer of empty elements: backend VmHWM ${hwm_before} kB before, ${hwm_after} kB after"
+check_contains "f. the STS bomb is refused as too dense" \
+	"response body is too dense to parse: 4194282 elements" "$suite_tmp/stsbomb.out"
+check_eq "f. ... with HV004 (bad response)" "HV004" \
+	"$(sqlstate_of "$suite_tmp/stsbomb.out")"
+check_lt "f. peak RSS of the backend stays below 256 MB (kB)" \
+	"${hwm_after:-x}" 262144
+check_lt "f. the bomb raised the peak by less than 64 MB (kB)" \
+	"$(( ${hwm_after:-999999} - ${hwm_before:-0} ))" 65536
+check_eq "f. the endpoint sent the bomb once" "requests: 1" \
+	"$($CTL count --operation AssumeRole)"
+
+# ---- g: one response memory budget for many large answers at once --------
+regions="us-east-1,us-east-2,us-west-1,us-west-2,eu-west-1,eu-west-2,eu-west-3,eu-central-1,eu-north-1,ap-southeast-1,ap-southeast-2,ap-northeast-1,ap-northeast-2,ap-south-1,sa-east-1,ca-central-1"
+sql "$db" "
+CREATE SERVER kms_wide FOREIGN DATA WRAPPER cks_fdw
+  OPTIONS (region '$regions', endpoint '$CKS_ENDPOINT_URL',
+           sts_endpoint '$CKS_ENDPOINT_URL', max_attempts '1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER kms_wide
+  OPTIONS (access_key_id 'AKIDCKSTEST111111111',
+           secret_access_key 'cks/test/secret/111111111111/AAAAAAAAAAAA');
+CREATE FOREIGN TABLE wide_stores (custom_key_store_id text, region text)
+  SERVER kms_wide;"
+$CTL reset
+rows_digest="SELECT count(*) || ' ' || md5(string_agg(region || custom_key_store_id, ',' ORDER BY region, custom_key_store_id)) FROM wide_stores;"
+want=$(sql "$db" "$rows_digest")
+run_measured budget "padded_page --bytes 12582912 --count 16 --operation DescribeCustomKeyStores" \
+	"SET cks_fdw.max_response_memory = '32MB';
+$rows_digest"
+echo "# 16 regions x 12 MiB pages within a 32MB budget: backend VmHWM ${hwm_before} kB before, ${hwm_after} kB after"
+check_eq "g. the rows are the same as without padding" "$want" \
+	"$(tail -n 1 "$suite_tmp/budget.out")"
+check_eq "g. every region was answered with a 12 MiB page" "requests: 16" \
+	"$($CTL count --operation DescribeCustomKeyStores)"
+# the budget, one page's parse at its peak (a 12 MiB string: 24 MB, counted
+# past the budget: parsing cannot wait), and 32 MB for everything else
+check_lt "g. 192 MiB of pages raised the peak by less than 32MB + 24 MB + 32 MB (kB)" \
+	"$(( ${hwm_after:-999999} - ${hwm_before:-0} ))" $(( (32 + 24 + 32) * 1024 ))
+$CTL reset
+$CTL fault padded_page --bytes 4194304 --operation DescribeCustomKeyStores
+psql -X -At -d "$db" -v VERBOSITY=verbose -c "SET cks_fdw.max_response_memory = '2MB'" \
+	-c "SELECT count(*) FROM stores" >"$suite_tmp/nofit.out" 2>&1
+check_eq "g. a 4 MiB page with a 2MB budget fails with 53200" "53200" \
+	"$(sqlstate_of "$suite_tmp/nofit.out")"
+check_contains "g. ... and the hint names the setting" \
+	"Raise cks_fdw.max_response_memory" "$suite_tmp/nofit.out"
+
+# ---- h: the memory shows in pg_backend_memory_contexts --------------------
+$CTL reset
+$CTL fault padded_page --bytes 4194304 --count 16 --operation DescribeCustomKeyStores
+cat >"$suite_tmp/cursor.sql" <<'EOF'
+BEGIN;
+DECLARE c CURSOR FOR SELECT custom_key_store_id FROM wide_stores;
+FETCH 1 FROM c \g /dev/null
+SELECT 'mid-scan', total_bytes, ident FROM pg_backend_memory_contexts
+  WHERE name = 'cks_fdw response memory';
+COMMIT;
+SELECT 'after', total_bytes, ident FROM pg_backend_memory_contexts
+  WHERE name = 'cks_fdw response memory';
+EOF
+psql -X -At -d "$db" -f "$suite_tmp/cursor.sql" >"$suite_tmp/cursor.out" 2>&1
+sed 's/^/# /' "$suite_tmp/cursor.out"
+mid_used=$(sed -n 's/^mid-scan|[0-9]*|\([0-9]*\) of .*/\1/p' "$suite_tmp/cursor.out")
+mid_parsed=$(sed -n 's/^mid-scan|.*, \([0-9]*\) of them parse results$/\1/p' "$suite_tmp/cursor.out")
+check_lt "h. mid-scan, the held 4 MiB page is counted as parse results (bytes)" \
+	4194303 "${mid_parsed:-0}"
+check_lt "h. ... within what is in use" "$(( ${mid_parsed:-1} - 1 ))" "${mid_used:-0}"
+check_eq "h. after the cursor closes, 0 bytes are in use" "0" \
+	"$(sed -n 's/^after|[0-9]*|\([0-9]*\) of .*/\1/p' "$suite_tmp/cursor.out")"
 $CTL reset
 
 check_eq "the server is still up" "1" "$(sql "$db" "SELECT 1")"

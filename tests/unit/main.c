@@ -27,6 +27,8 @@ extern void run_keyless_tests(void);
 extern void run_sensitive_tests(void);
 extern void dump_descriptors(void);
 extern void run_source_fetch_tests(void);
+extern void run_parse_guard_tests(void);
+extern void run_http_budget_tests(void);
 
 static int	passed;
 static int	failed;
@@ -147,6 +149,8 @@ main(int argc, char **argv)
 	run_keyless_tests();
 	run_sensitive_tests();
 	run_source_fetch_tests();
+	run_parse_guard_tests();
+	run_http_budget_tests();
 
 	printf("%d passed, %d failed", passed, failed);
 	if (skipped > 0)

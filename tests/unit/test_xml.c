@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * test_xml.c
- *	  Unit tests of src/aws/xml.c, the hardened libxml2 reading every XML
- *	  protocol shares: what is refused before and during parsing (empty,
+ *	  Unit tests of the hardened libxml2 reading every XML protocol shares
+ *	  (src/aws/parse_guard.c's cks_parse_xml) and of src/aws/xml.c's helpers:
+ *	  what is refused before and during parsing (empty,
  *	  NUL bytes, DTDs, entities, junk), namespaces, paths, trimmed text,
  *	  and wiping the text of a document that held secrets.
  *
@@ -13,6 +14,7 @@
 #include <libxml/parser.h>
 
 #include "unit.h"
+#include "aws/parse_guard.h"
 #include "aws/xml.h"
 
 static const CksXmlNamespace test_ns = {"urn:cks:test", "test"};
@@ -22,12 +24,12 @@ static void
 check_refused(const char *body, size_t len, const char *want)
 {
 	char	   *problem = NULL;
-	xmlDocPtr	doc = cks_xml_parse(body, len, &problem);
+	xmlDocPtr	doc = cks_parse_xml(body, len, &problem);
 
 	CHECK(doc == NULL);
 	CHECK_STR(problem, want);
 	if (doc != NULL)
-		xmlFreeDoc(doc);
+		cks_parse_xml_free(doc);
 	if (problem != NULL)
 		pfree(problem);
 }
@@ -65,7 +67,7 @@ test_paths_and_namespaces(void)
 	static const char *const missing[] = {"r", "d", "g"};
 	static const char *const wrong_root[] = {"s", "d"};
 	char	   *problem = NULL;
-	xmlDocPtr	doc = cks_xml_parse(body, strlen(body), &problem);
+	xmlDocPtr	doc = cks_parse_xml(body, strlen(body), &problem);
 	xmlNodePtr	node;
 	char	   *text;
 
@@ -93,24 +95,24 @@ test_paths_and_namespaces(void)
 	node = cks_xml_find_path(doc, &test_ns, wrong_root, lengthof(wrong_root), &problem);
 	CHECK(node == NULL);
 	CHECK_STR(problem, "response root element is <r>, expected <s>");
-	xmlFreeDoc(doc);
+	cks_parse_xml_free(doc);
 
 	/* the right name in another namespace is named as such */
 	body = "<r xmlns=\"urn:other\"/>";
-	doc = cks_xml_parse(body, strlen(body), &problem);
+	doc = cks_parse_xml(body, strlen(body), &problem);
 	node = doc ? cks_xml_find_path(doc, &test_ns, good, 1, &problem) : NULL;
 	CHECK(node == NULL);
 	CHECK_STR(problem, "response root element <r> is not in the test namespace");
 	if (doc)
-		xmlFreeDoc(doc);
+		cks_parse_xml_free(doc);
 
 	/* no namespace at all is accepted */
 	body = "<r><d><f>plain</f></d></r>";
-	doc = cks_xml_parse(body, strlen(body), &problem);
+	doc = cks_parse_xml(body, strlen(body), &problem);
 	node = doc ? cks_xml_find_path(doc, &test_ns, good, lengthof(good), &problem) : NULL;
 	CHECK_STR(node ? cks_xml_element_text(node) : NULL, "plain");
 	if (doc)
-		xmlFreeDoc(doc);
+		cks_parse_xml_free(doc);
 }
 
 /* After cks_xml_wipe_text no text node holds its old bytes. */
@@ -121,7 +123,7 @@ test_wipe_text(void)
 	"<r><k>wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY</k>"
 	"<t><![CDATA[AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22]]></t></r>";
 	char	   *problem = NULL;
-	xmlDocPtr	doc = cks_xml_parse(body, strlen(body), &problem);
+	xmlDocPtr	doc = cks_parse_xml(body, strlen(body), &problem);
 	xmlNodePtr	k;
 	xmlNodePtr	t;
 
@@ -138,7 +140,7 @@ test_wipe_text(void)
 	CHECK(k->children->content[0] == '\0');
 	CHECK(t->children->content[0] == '\0');
 	CHECK(cks_xml_element_text(k) == NULL);
-	xmlFreeDoc(doc);
+	cks_parse_xml_free(doc);
 }
 
 void
