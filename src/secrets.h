@@ -32,9 +32,16 @@ extern void cks_secret_free(char *s);
  */
 extern bool cks_credential_chars_ok(const char *value);
 
+/* The shortest run of a secret's bytes that redaction recognises. */
+#define CKS_SECRET_FRAGMENT_LEN	8
+
 /*
- * A palloc'd copy of text with every occurrence of each non-empty secret
- * (NULL entries are skipped) replaced by CKS_REDACTED.
+ * A palloc'd copy of text in which every run of CKS_SECRET_FRAGMENT_LEN or
+ * more bytes of a non-empty secret (NULL entries are skipped) -- as it is,
+ * URL-encoded (either case of hex digits) or JSON-escaped -- is replaced
+ * by CKS_REDACTED, touching runs by one marker.  A secret (or a form of
+ * it) shorter than that is replaced where it occurs whole.  Linear in the
+ * lengths of text and of the secrets.
  */
 extern char *cks_redact_secrets(const char *text, const char *const *secrets,
 								int nsecrets);
