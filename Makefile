@@ -89,7 +89,7 @@ unitcheck: tests/unit/run_unit
 # libFuzzer targets on the response and error parsers and the option
 # grammars, built with clang as frontend code like the unit runner, with
 # ASan and UBSan (any UB aborts).
-#   make fuzz                builds fuzz/build/fuzz_{kms,sts,names,keyless}
+#   make fuzz                builds fuzz/build/fuzz_{kms,sts,names,keyless,redact}
 #   fuzz/build/fuzz_kms fuzz/corpus/kms     runs one (see tests/suites/fuzz.sh)
 FUZZ_CC = clang
 FUZZ_CFLAGS = -DFRONTEND -g -O1 -fno-omit-frame-pointer \
@@ -119,7 +119,11 @@ fuzz/build/fuzz_keyless: fuzz/fuzz_keyless.c fuzz/fuzz_common.c fuzz/fuzz_common
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_keyless.c fuzz/fuzz_common.c $(KEYLESS_FUZZ_SRCS) $(UNIT_LIBS)
 
-fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts fuzz/build/fuzz_names fuzz/build/fuzz_keyless
+fuzz/build/fuzz_redact: fuzz/fuzz_redact.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/secrets.c src/secrets.h src/aws_names.c src/aws_error.c
+	@mkdir -p fuzz/build
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_redact.c fuzz/fuzz_common.c src/secrets.c src/aws_names.c src/aws_error.c $(UNIT_LIBS)
+
+fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts fuzz/build/fuzz_names fuzz/build/fuzz_keyless fuzz/build/fuzz_redact
 
 .PHONY: fuzz
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Suite: fuzz the KMS and STS response/error parsers (fuzz/fuzz_kms.c,
 # fuzz/fuzz_sts.c), the metadata services' credential answers
-# (fuzz/fuzz_keyless.c) and the option grammars (fuzz/fuzz_names.c) with
+# (fuzz/fuzz_keyless.c), the option grammars (fuzz/fuzz_names.c) and
+# the redaction of pieces of secrets (fuzz/fuzz_redact.c) with
 # libFuzzer + ASan + UBSan for a bounded time each.
 #
 # Each target starts from a COPY of its checked-in seed corpus
@@ -12,8 +13,8 @@
 # here; replay it with  fuzz/build/fuzz_NAME <file>.
 #
 # kms, sts and keyless run at the same time (the machine has two cores),
-# each for CKS_FUZZ_SECONDS (default 60); names, the cheapest, then runs
-# alone for a third of that.  Needs no cluster and no endpoint.
+# each for CKS_FUZZ_SECONDS (default 60); names and redact, the cheapest,
+# then run alone for a third of that each.  Needs no cluster and no endpoint.
 # Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -88,5 +89,7 @@ check_target keyless
 seconds=$(( (seconds + 2) / 3 ))
 run_target names
 check_target names
+run_target redact
+check_target redact
 
 finish
