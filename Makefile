@@ -32,7 +32,7 @@ CORE_SRCS = src/sigv4.c src/aws_json.c src/aws_json_fields.c \
 	src/aws_service.c src/table_kinds.c \
 	src/sts.c src/xml.c src/http.c src/http_events.c src/http_response.c src/aws_error.c \
 	src/aws_error_class.c src/secrets.c src/aws_names.c \
-	src/keyless.c src/imds.c src/container_creds.c
+	src/keyless.c src/imds.c src/container_creds.c src/credentials_file.c
 # Backend side: options, quals, rows, connections, the request driver.
 BACKEND_SRCS = $(filter-out $(CORE_SRCS),$(call source_files,src/*.c))
 

@@ -21,6 +21,7 @@
 #include "credential_sources.h"
 #include "account_roles.h"
 #include "credentials.h"
+#include "credentials_file.h"
 #include "secrets.h"
 #include "sts.h"
 #include "utils/builtins.h"
@@ -124,6 +125,49 @@ copy_or_null(MemoryContext cxt, const char *s)
 static void fill_entry(CredentialEntry *entry, const CksUserOptions *uopts);
 
 /*
+ * A credentials_file mapping's keys, read into *uopts each time the entry
+ * is asked for (every query), so that a rotated file counts from the next
+ * query.  Errors name the file and the profile, never a value.
+ */
+static void
+read_file_keys(CksUserOptions *uopts)
+{
+	CksFileCredentials keys;
+	char	   *problem;
+	const char *profile = uopts->profile ? uopts->profile : "default";
+	CksCredentialsFileProblem result;
+
+	result = cks_read_credentials_file(uopts->credentials_file, profile,
+									   &keys, &problem);
+	if (result != CKS_CREDFILE_OK)
+		ereport(ERROR,
+				(errcode(result == CKS_CREDFILE_MISSING ? ERRCODE_UNDEFINED_FILE :
+						 ERRCODE_CONFIG_FILE_ERROR),
+				 errmsg("could not read AWS credentials from credentials_file \"%s\"",
+						uopts->credentials_file),
+				 errdetail_internal("Profile \"%s\": %s.", profile, problem),
+				 errhint("The file must be owned by the database server's operating system user and readable by it alone (chmod 600), with a [%s] section holding aws_access_key_id and aws_secret_access_key (and aws_session_token).",
+						 profile)));
+	uopts->access_key_id = keys.access_key_id;
+	uopts->secret_access_key = keys.secret_access_key;
+	uopts->session_token = keys.session_token;
+}
+
+/* Whether the entry holds the keys *uopts has (a file may have changed). */
+static bool
+entry_has_keys(const CredentialEntry *entry, const CksUserOptions *uopts)
+{
+	const SigV4Credentials *k = &entry->static_keys;
+
+	return k->access_key_id && k->secret_access_key &&
+		strcmp(k->access_key_id, uopts->access_key_id) == 0 &&
+		strcmp(k->secret_access_key, uopts->secret_access_key) == 0 &&
+		((k->session_token == NULL) == (uopts->session_token == NULL)) &&
+		(k->session_token == NULL ||
+		 strcmp(k->session_token, uopts->session_token) == 0);
+}
+
+/*
  * Read the mapping's options into *uopts (without its keys, which only the
  * entry keeps), and return its cache entry.
  */
@@ -134,7 +178,16 @@ get_entry(UserMapping *user, CksUserOptions *uopts)
 	bool		found;
 
 	cks_get_user_options(user, uopts);
+	if (uopts->credentials_file)
+		read_file_keys(uopts);
 	entry = hash_search(credential_cache, &user->umid, HASH_ENTER, &found);
+	if (found && entry->valid && uopts->credentials_file &&
+		!entry_has_keys(entry, uopts))
+	{
+		MemoryContextDelete(entry->cxt);	/* wipes the old keys */
+		entry->cxt = NULL;
+		entry->valid = false;
+	}
 	if (!(found && entry->valid))
 		fill_entry(entry, uopts);
 	/* the entry has its own copies of the keys now */

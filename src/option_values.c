@@ -21,6 +21,7 @@
 #include "utils/guc.h"
 
 #include "option_values.h"
+#include "credentials_file.h"
 #include "table_kinds.h"
 
 /*
@@ -267,8 +268,8 @@ cks_option_no_proxy(DefElem *def)
 }
 
 /*
- * ca_file: an absolute path, because it is opened by a backend whose
- * working directory is the data directory, not the user's.
+ * ca_file, credentials_file: an absolute path, because it is opened by a
+ * backend whose working directory is the data directory, not the user's.
  */
 char *
 cks_option_ca_file(DefElem *def)
@@ -280,7 +281,25 @@ cks_option_ca_file(DefElem *def)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"%s\" must be an absolute path: \"%s\"",
 						def->defname, value),
-				 errhint("For example: ca_file '/etc/ssl/certs/ca-certificates.crt'.")));
+				 strcmp(def->defname, "ca_file") == 0 ?
+				 errhint("For example: ca_file '/etc/ssl/certs/ca-certificates.crt'.") :
+				 errhint("For example: %s '/var/lib/postgresql/.aws/credentials'.",
+						 def->defname)));
+	return pstrdup(value);
+}
+
+/* profile: a section name of a credentials file (credentials_file.h). */
+char *
+cks_option_profile(DefElem *def)
+{
+	const char *value = defGetString(def);
+
+	if (!cks_profile_name_ok(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"%s\"", def->defname),
+				 errhint("A profile name has 1 to %d characters, no space, control character or bracket.",
+						 CKS_MAX_PROFILE_LEN)));
 	return pstrdup(value);
 }
 

@@ -41,6 +41,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
+#include "mapping_options.h"
 #include "option_values.h"
 #include "options.h"
 
@@ -74,7 +75,8 @@ typedef enum CksOptionKind
 	CKS_KIND_COLUMN_NAME,		/* char * (read by cks_column_remote_name) */
 	CKS_KIND_TABLE,				/* char *, a table kind's name */
 	CKS_KIND_KEY_MANAGER,		/* bool: true for 'ALL' */
-	CKS_KIND_CREDENTIAL_SOURCE	/* CksCredentialSource */
+	CKS_KIND_CREDENTIAL_SOURCE, /* CksCredentialSource */
+	CKS_KIND_PROFILE			/* char *, a profile of credentials_file */
 } CksOptionKind;
 
 typedef struct CksOption
@@ -207,6 +209,13 @@ static const CksOption cks_options[] = {
 		.offset = USER_FIELD(credential_source), .superuser_only = true,
 		.superuser_detail = "It lends the database server's own AWS identity to the mapping's users.",
 	.superuser_hint = "User mappings with a credential_source may only be created or modified by a superuser."},
+	{.keyword = "credentials_file", .where = CKS_ON_USER_MAPPING,
+		.kind = CKS_KIND_CA_FILE, .offset = USER_FIELD(credentials_file),
+		.superuser_only = true,
+		.superuser_detail = "The file is read by the database server with its operating system user's rights.",
+	.superuser_hint = "User mappings with a credentials_file may only be created or modified by a superuser."},
+	{.keyword = "profile", .where = CKS_ON_USER_MAPPING,
+	.kind = CKS_KIND_PROFILE, .offset = USER_FIELD(profile)},
 
 	{.keyword = "column_name", .where = CKS_ON_COLUMN,
 	.kind = CKS_KIND_COLUMN_NAME, .offset = offsetof(CksColumnOptions, column_name)},
@@ -344,6 +353,9 @@ apply_option(const CksOption *opt, DefElem *def, void *target)
 		case CKS_KIND_TABLE:
 			text = cks_option_table(def);
 			break;
+		case CKS_KIND_PROFILE:
+			text = cks_option_profile(def);
+			break;
 		case CKS_KIND_CREDENTIAL_SOURCE:
 			{
 				CksCredentialSource source = cks_option_credential_source(def);
@@ -455,73 +467,6 @@ report_misplaced_option(const char *keyword, int where)
 			 : errhint("There are no valid options in this context.")));
 }
 
-/* True if the option list has an option of that name. */
-static bool
-has_option(List *options, const char *keyword)
-{
-	ListCell   *lc;
-
-	foreach(lc, options)
-	{
-		if (strcmp(((DefElem *) lfirst(lc))->defname, keyword) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* One option of a user mapping that needs another one to mean anything. */
-static void
-require_partner(List *options, const char *keyword, const char *partner,
-				const char *hint)
-{
-	if (has_option(options, keyword) && !has_option(options, partner))
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("option \"%s\" requires option \"%s\"",
-						keyword, partner),
-				 errhint("%s", hint)));
-}
-
-/*
- * The combinations of user mapping options that cannot work: half a key
- * pair, a session token without its keys, AssumeRole parameters without a
- * role.  Checked on the complete option list, which is what the validator
- * gets for ALTER too, and again when a scan reads the mapping.
- */
-static void
-check_user_mapping_combination(List *options)
-{
-	static const char *const assume_role_options[] = {
-		"external_id", "role_session_name", "duration_seconds"
-	};
-	const char *key_pair_hint = "Set both access_key_id and secret_access_key, or neither.";
-
-	require_partner(options, "access_key_id", "secret_access_key",
-					key_pair_hint);
-	require_partner(options, "secret_access_key", "access_key_id",
-					key_pair_hint);
-	if (has_option(options, "session_token") &&
-		!has_option(options, "access_key_id"))
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("option \"session_token\" requires options \"access_key_id\" and \"secret_access_key\""),
-				 errhint("A session token is only valid with the temporary access key it was issued with.")));
-
-	for (int i = 0; i < lengthof(assume_role_options); i++)
-		require_partner(options, assume_role_options[i], "role_arn",
-						"It is passed to STS AssumeRole, which is only called when role_arn is set.");
-
-	/* credential_source replaces the keys; both would be ambiguous */
-	if (has_option(options, "credential_source") &&
-		(has_option(options, "access_key_id") ||
-		 has_option(options, "secret_access_key") ||
-		 has_option(options, "session_token")))
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-				 errmsg("option \"credential_source\" cannot be combined with access_key_id, secret_access_key or session_token"),
-				 errhint("A user mapping takes its credentials either from its keys or from the server's credential source; drop one of them.")));
-}
-
 /*
  * The options of the superuser-only kind.  Checked at CREATE/ALTER only,
  * on the whole resulting option list (what the validator gets for ALTER
@@ -585,7 +530,7 @@ cks_fdw_validator(PG_FUNCTION_ARGS)
 	}
 
 	if (where == CKS_ON_USER_MAPPING)
-		check_user_mapping_combination(options);
+		cks_check_user_mapping_combination(options);
 
 	PG_RETURN_VOID();
 }
@@ -630,7 +575,7 @@ void
 cks_get_user_options(UserMapping *user, CksUserOptions *opts)
 {
 	memset(opts, 0, sizeof(*opts));
-	check_user_mapping_combination(user->options);
+	cks_check_user_mapping_combination(user->options);
 	apply_defaults(CKS_ON_USER_MAPPING, opts);
 	apply_options(user->options, CKS_ON_USER_MAPPING, opts);
 }

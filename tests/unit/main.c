@@ -22,6 +22,7 @@ extern void run_http_tests(void);
 extern void run_names_tests(void);
 extern void run_xml_tests(void);
 extern void run_secrets_tests(void);
+extern void run_credentials_file_tests(void);
 extern void run_aws_error_tests(void);
 extern void run_keyless_tests(void);
 
@@ -131,6 +132,7 @@ main(void)
 	run_names_tests();
 	run_xml_tests();
 	run_secrets_tests();
+	run_credentials_file_tests();
 	run_aws_error_tests();
 	run_keyless_tests();
 
