@@ -167,12 +167,14 @@ check_contains "... saying why" "accessible to its group or to others (use chmod
 chmod 604 "$creds"
 rows s_file_t >/dev/null
 check_contains "world-readable file refused" "ERROR:  F0000" "$work/rows.out"
-chmod 600 "$creds"
+# another OS user's file the server can read (mode 644): refused for its owner
 chown root: "$creds"
+chmod 644 "$creds"
 rows s_file_t >/dev/null
 check_contains "a file of another OS user refused" \
 	"not owned by the database server's operating system user" "$work/rows.out"
 chown postgres: "$creds"
+chmod 600 "$creds"
 sql "$db" "ALTER USER MAPPING FOR CURRENT_USER SERVER s_file OPTIONS (ADD profile 'nosuch');" >/dev/null
 rows s_file_t >/dev/null
 check_contains "a missing profile is a clean error" "it has no profile [nosuch]" "$work/rows.out"
