@@ -23,6 +23,7 @@
 #include <limits.h>
 
 #include <json-c/json.h>
+#include <json-c/printbuf.h>
 
 #include "aws_json.h"
 
@@ -174,8 +175,8 @@ is_blank(const char *body, size_t len)
  *
  * On failure returns NULL and sets *problem (palloc'd); nothing to free.
  */
-struct json_object *
-aws_json_parse_body(const char *body, size_t len, char **problem)
+static struct json_object *
+parse_body(const char *body, size_t len, bool secret, char **problem)
 {
 	struct json_tokener *tok;
 	struct json_object *root;
@@ -206,9 +207,17 @@ aws_json_parse_body(const char *body, size_t len, char **problem)
 	}
 	json_tokener_set_flags(tok,
 						   JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	/* a string token never outgrows the body: no realloc leaves a copy */
+	if (secret)
+	{
+		printbuf_memset(tok->pb, 0, 0, (int) len + 1);
+		printbuf_reset(tok->pb);
+	}
 	root = json_tokener_parse_ex(tok, body, (int) len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
+	if (secret)
+		explicit_bzero(tok->pb->buf, tok->pb->size);
 	json_tokener_free(tok);
 
 	if (root == NULL)
@@ -229,6 +238,51 @@ aws_json_parse_body(const char *body, size_t len, char **problem)
 		return NULL;
 	}
 	return root;
+}
+
+struct json_object *
+aws_json_parse_body(const char *body, size_t len, char **problem)
+{
+	return parse_body(body, len, false, problem);
+}
+
+struct json_object *
+aws_json_parse_secret_body(const char *body, size_t len, char **problem)
+{
+	return parse_body(body, len, true, problem);
+}
+
+/*
+ * Zero every string value under obj; depth is bounded by the parser's
+ * PARSE_MAX_DEPTH.  Keys are names, not values, and stay.
+ */
+void
+aws_json_wipe_strings(struct json_object *obj)
+{
+	if (obj == NULL)
+		return;
+	switch (json_object_get_type(obj))
+	{
+		case json_type_string:
+			explicit_bzero((char *) json_object_get_string(obj),
+						   json_object_get_string_len(obj));
+			break;
+		case json_type_array:
+			for (size_t i = 0; i < json_object_array_length(obj); i++)
+				aws_json_wipe_strings(json_object_array_get_idx(obj, i));
+			break;
+		case json_type_object:
+			{
+				json_object_object_foreach(obj, key, member)
+				{
+					(void) key;
+					aws_json_wipe_strings(member);
+				}
+				break;
+			}
+		default:
+			break;
+	}
 }
 
 /* Fill err for a body that is not what the protocol promises. */

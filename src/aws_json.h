@@ -62,6 +62,19 @@ extern struct json_object *aws_json_parse_body(const char *body, size_t len,
 											   char **problem);
 
 /*
+ * aws_json_parse_body for a document that holds secrets (a credentials
+ * document): json-c's token buffer is sized to the body up front, so no
+ * reallocation leaves a piece of a string behind, and wiped before it is
+ * freed.  Wipe the result with aws_json_wipe_strings before putting it.
+ */
+extern struct json_object *aws_json_parse_secret_body(const char *body,
+													  size_t len,
+													  char **problem);
+
+/* Zero every string value of a parsed document (before json_object_put). */
+extern void aws_json_wipe_strings(struct json_object *obj);
+
+/*
  * The JSON body of one page of a list operation (a CksRequestBuilder):
  * the present parameters in the operation's order, then the limit and the
  * token in the order of its page rule.  palloc'd, compact, "/" unescaped,

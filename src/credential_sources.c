@@ -321,8 +321,16 @@ fetch_container(StsCredentials *out)
 
 	header.name = "Authorization";
 	header.value = authorization;
-	metadata_request("GET", url, &header, authorization ? 1 : 0, &r);
-	cks_secret_free(authorization);
+	/* the token is wiped however the request ends (cancel, timeout too) */
+	PG_TRY();
+	{
+		metadata_request("GET", url, &header, authorization ? 1 : 0, &r);
+	}
+	PG_FINALLY();
+	{
+		cks_secret_free(authorization);
+	}
+	PG_END_TRY();
 	if (r.status != 200)
 		answer_failed(CKS_SOURCE_CONTAINER, "container credentials endpoint",
 					  url, &r);

@@ -26,11 +26,16 @@
 #include <libxml/tree.h>
 
 #include "lib/stringinfo.h"
+#include "secrets.h"
 #include "xml.h"
 
 /*
  * libxml2 wants xmlInitParser() before first use.  We never call
  * xmlCleanupParser(): other code in the backend may use libxml2 too.
+ * Its memory goes through hooks that wipe each block it frees (secrets.h):
+ * the STS documents it parses hold credentials.  The hooks wrap the C
+ * library's allocator, so blocks that other libxml2 users allocated before
+ * free through them as well.
  */
 static void
 ensure_xml_initialized(void)
@@ -39,6 +44,8 @@ ensure_xml_initialized(void)
 
 	if (!initialized)
 	{
+		xmlMemSetup(cks_wiping_free, cks_wiping_malloc, cks_wiping_realloc,
+					cks_wiping_strdup);
 		xmlInitParser();
 		initialized = true;
 	}
