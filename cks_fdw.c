@@ -276,6 +276,7 @@ static UserMapping *
 user_mapping_or_hint(Oid userid, ForeignServer *server)
 {
 	HeapTuple	tuple;
+	UserMapping *user;
 
 	tuple = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(userid),
 							ObjectIdGetDatum(server->serverid));
@@ -291,7 +292,9 @@ user_mapping_or_hint(Oid userid, ForeignServer *server)
 						 OidIsValid(userid) ? quote_identifier(MappingUserName(userid)) : "PUBLIC",
 						 quote_identifier(server->servername))));
 	ReleaseSysCache(tuple);
-	return GetUserMapping(userid, server->serverid);
+	user = GetUserMapping(userid, server->serverid);
+	cks_wipe_user_mapping_with_context(user);
+	return user;
 }
 
 static void

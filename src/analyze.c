@@ -111,6 +111,7 @@ begin_listing(Relation relation, MemoryContext cxt, CksRowBuilder *builder)
 
 	cks_get_scan_options(table->serverid, table->relid, opts);
 	user = GetUserMapping(relation->rd_rel->relowner, table->serverid);
+	cks_wipe_user_mapping_with_context(user);
 	cks_row_builder_init(builder, kind, relation,
 						 cks_map_table_columns(kind, RelationGetRelid(relation),
 											   RelationGetDescr(relation)),

@@ -67,6 +67,43 @@ cks_credentials_wipe_with_context(MemoryContext cxt, SigV4Credentials *creds)
 }
 
 /*
+ * Memory-context reset callback: wipe the values of the credential options
+ * in a UserMapping's option list, which GetUserMapping copied out of the
+ * catalog tuple into the caller's context (and would leave there, freed
+ * but whole, after the query).
+ */
+static void
+wipe_mapping_options(void *arg)
+{
+	List	   *options = (List *) arg;
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (def->arg != NULL && IsA(def->arg, String) &&
+			(strcmp(def->defname, "access_key_id") == 0 ||
+			 strcmp(def->defname, "secret_access_key") == 0 ||
+			 strcmp(def->defname, "session_token") == 0))
+			cks_secret_wipe(strVal(def->arg));
+	}
+}
+
+void
+cks_wipe_user_mapping_with_context(UserMapping *user)
+{
+	MemoryContextCallback *callback;
+
+	if (user->options == NIL)
+		return;
+	callback = MemoryContextAlloc(GetMemoryChunkContext(user), sizeof(MemoryContextCallback));
+	callback->func = wipe_mapping_options;
+	callback->arg = user->options;
+	MemoryContextRegisterResetCallback(GetMemoryChunkContext(user), callback);
+}
+
+/*
  * cks_get_user_options hands out fresh copies of the mapping's secrets;
  * once the cache has its own, those copies are wiped.
  */

@@ -95,4 +95,10 @@ extern char *cks_get_account_id(UserMapping *user,
 /* Create the cache and register its invalidation callbacks (_PG_init). */
 extern void cks_credentials_initialize(void);
 
+/*
+ * Have the credential options of user (from GetUserMapping) wiped when the
+ * memory context holding it is reset or deleted.
+ */
+extern void cks_wipe_user_mapping_with_context(UserMapping *user);
+
 #endif							/* CKS_CREDENTIALS_H */

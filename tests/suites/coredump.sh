@@ -93,6 +93,9 @@ if len(secret) >= 8 and sys.argv[3] == "pieces":
     out = subprocess.run(["grep", "-a", "-o", "-F", "-f", core + ".grams",
                           core + ".rest"], capture_output=True).stdout
     pieces = out.count(b"\n")
+    found = sorted(set(out.split()))[:5]
+    if found:
+        sys.stderr.write("pieces found: %s\n" % b" ".join(found).decode("latin-1"))
 print(whole, pieces)
 PY
 
@@ -111,7 +114,8 @@ EOF
 
 # count KIND NAME [pieces]: sets whole and pieces; prints them
 count() {
-	read -r whole pieces <<<"$(/usr/bin/python3 "$work/search.py" "$work/core-$1" "${!2}" "${3:-}")"
+	read -r whole pieces <<<"$(/usr/bin/python3 "$work/search.py" "$work/core-$1" "${!2}" "${3:-}" 2>"$work/pieces")"
+	sed 's/^/# /' "$work/pieces"
 	echo "# $1: $2: $whole whole, $pieces pieces outside them"
 }
 
@@ -124,12 +128,12 @@ must_be_gone() {	# must_be_gone KIND NAME
 # the keys the caches keep: at most MAX whole copies, no stray pieces
 at_most() {		# at_most KIND NAME MAX
 	count "$1" "$2" pieces
-	check_lt "$1: at most $3 copies of $2 (the caches')" "$(($3 + 1))" "$whole"
+	check_lt "$1: at most $3 copies of $2 (the caches')" "$whole" "$(($3 + 1))"
 	check_eq "$1: no stray 8-byte piece of $2" 0 "$pieces"
 }
 issued() {		# issued KIND MAX: session tokens the endpoint issued
 	count "$1" ISSUED_TOKEN_PREFIX
-	check_lt "$1: at most $2 copies of issued session tokens" "$(($2 + 1))" "$whole"
+	check_lt "$1: at most $2 copies of issued session tokens" "$whole" "$(($2 + 1))"
 }
 
 dump static c_static_t
