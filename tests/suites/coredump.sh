@@ -29,8 +29,14 @@ work=$suite_tmp/coredump
 mkdir -p "$work"
 ISSUED_TOKEN_PREFIX=IQoJb3JpZ2luX2VjE
 WEB_IDENTITY_TOKEN=$(tr -d '\n' <"$AWS_WEB_IDENTITY_TOKEN_FILE")
-ECS_AUTH_TOKEN=$(tr -d '\n' <"$AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
 SECRET_1=cks/test/secret/111111111111/AAAAAAAAAAAA
+# a random container authorization token for this run (the fixture's is
+# made of words that occur elsewhere in memory), restored at the end
+ecs_token_saved=$(cat "$AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+ECS_AUTH_TOKEN=cks-ecs-$(/usr/bin/python3 -c 'import secrets; print(secrets.token_urlsafe(48))')
+printf '%s\n' "$ECS_AUTH_TOKEN" >"$AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
+$CTL config "ecs_auth_token=$ECS_AUTH_TOKEN" >/dev/null ||
+	fail "give the endpoint the random container token"
 
 # random temporary credentials for the static mapping (random, so that any
 # piece of them found in a dump is theirs)
@@ -80,6 +86,12 @@ import subprocess, sys
 core, secret = sys.argv[1], sys.argv[2].encode()
 data = open(core, "rb").read()
 whole = data.count(secret)
+# what precedes each whole copy, to tell whose copy it is
+at = data.find(secret)
+while at >= 0 and len(secret) > 30:
+    before = data[max(0, at - 48):at]
+    sys.stderr.write("copy after: %r\n" % before)
+    at = data.find(secret, at + 1)
 pieces = 0
 if len(secret) >= 8 and sys.argv[3] == "pieces":
     rest = data.replace(secret, b"\0" * len(secret))
@@ -153,5 +165,7 @@ dump instance c_instance_t
 issued instance 1
 
 rm -f "$work"/core-*
+printf '%s\n' "$ecs_token_saved" >"$AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
+$CTL reset
 dropdb "$db"
 summary
