@@ -270,13 +270,13 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 
 /*
  * The user mapping for the scan, with the statement to create one when it
- * is missing (GetUserMapping's own error gives no hint).
+ * is missing (GetUserMapping's own error gives no hint).  Read without
+ * the stray copies of the secrets GetUserMapping leaves (credentials.h).
  */
 static UserMapping *
 user_mapping_or_hint(Oid userid, ForeignServer *server)
 {
 	HeapTuple	tuple;
-	UserMapping *user;
 
 	tuple = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(userid),
 							ObjectIdGetDatum(server->serverid));
@@ -292,9 +292,7 @@ user_mapping_or_hint(Oid userid, ForeignServer *server)
 						 OidIsValid(userid) ? quote_identifier(MappingUserName(userid)) : "PUBLIC",
 						 quote_identifier(server->servername))));
 	ReleaseSysCache(tuple);
-	user = GetUserMapping(userid, server->serverid);
-	cks_wipe_user_mapping_with_context(user);
-	return user;
+	return cks_get_user_mapping(userid, server->serverid);
 }
 
 static void

@@ -110,8 +110,7 @@ begin_listing(Relation relation, MemoryContext cxt, CksRowBuilder *builder)
 	int			sts_requests = 0;
 
 	cks_get_scan_options(table->serverid, table->relid, opts);
-	user = GetUserMapping(relation->rd_rel->relowner, table->serverid);
-	cks_wipe_user_mapping_with_context(user);
+	user = cks_get_user_mapping(relation->rd_rel->relowner, table->serverid);
 	cks_row_builder_init(builder, kind, relation,
 						 cks_map_table_columns(kind, RelationGetRelid(relation),
 											   RelationGetDescr(relation)),

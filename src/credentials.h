@@ -96,9 +96,11 @@ extern char *cks_get_account_id(UserMapping *user,
 extern void cks_credentials_initialize(void);
 
 /*
- * Have the credential options of user (from GetUserMapping) wiped when the
- * memory context holding it is reset or deleted.
+ * GetUserMapping (the user's mapping, else PUBLIC's; an error when there
+ * is none) without the stray copies of the options it leaves in the
+ * current memory context; the credential options of the result are wiped
+ * when that context is reset or deleted.
  */
-extern void cks_wipe_user_mapping_with_context(UserMapping *user);
+extern UserMapping *cks_get_user_mapping(Oid userid, Oid serverid);
 
 #endif							/* CKS_CREDENTIALS_H */

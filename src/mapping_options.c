@@ -87,5 +87,7 @@ cks_check_user_mapping_combination(List *options)
 					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 					 errmsg("option \"%s\" cannot be combined with access_key_id, secret_access_key or session_token%s",
 							key_sources[i], i == 1 ? " or credential_source" : ""),
+					 i == 0 ?
+					 errhint("A user mapping takes its credentials either from its keys or from the server's credential source; drop one of them.") :
 					 errhint("A user mapping takes its credentials from its keys, a credentials file or the server's credential source; keep one of them.")));
 }

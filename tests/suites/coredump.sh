@@ -8,9 +8,10 @@
 # more bytes of it outside the whole copies.
 #
 # What may stay: the per-backend caches keep the keys they sign with
-# (the user mapping's catalog tuple in the syscache, cks_fdw's credential
-# cache, the credential sources' cache), so whole copies of those are
-# counted and bounded.  What must not: the tokens that fetch credentials
+# (the user mapping's catalog tuple in the syscache and cks_fdw's
+# credential cache: two copies of a mapping's keys; the credential
+# sources' cache or the assumed role's: one copy of the keys they hand
+# out), so whole copies of those are counted and bounded.  What must not: the tokens that fetch credentials
 # (the web identity token, the container authorization token) are used
 # for one request and wiped -- no copy and no piece of them may remain.
 # Every count is printed ("# ...") for the record.
@@ -153,7 +154,7 @@ at_most static TEMP_TOKEN 2
 at_most static TEMP_SECRET 2
 issued static 2
 dump role c_role_t
-count role SECRET_1
+at_most role SECRET_1 2
 issued role 1
 dump web c_web_t
 must_be_gone web WEB_IDENTITY_TOKEN
