@@ -3,9 +3,10 @@
  * fuzz_redact.c
  *	  libFuzzer target for cks_redact_secrets (src/secrets.c): whatever
  *	  the secrets and the text, redaction must keep its promises:
- *	    - no run of CKS_SECRET_FRAGMENT_LEN or more bytes of any secret,
- *	      as it is, URL-encoded (upper or lower case hex) or JSON-escaped,
- *	      is left in the result, and no shorter secret (or form) whole;
+ *	    - no run of CKS_SECRET_FRAGMENT_LEN or more bytes of any secret
+ *	      (other than digits alone), as it is, URL-encoded (upper or lower
+ *	      case hex) or JSON-escaped, is left in the result, and no shorter
+ *	      secret (or form) whole;
  *	    - text that holds none of those comes back unchanged.
  *	  The checks find pieces by brute force (every window of every form,
  *	  spelt out again here), independently of the hash set.
@@ -65,6 +66,9 @@ holds_piece(const char *text, const char *form)
 
 		memcpy(window, form + i, CKS_SECRET_FRAGMENT_LEN);
 		window[CKS_SECRET_FRAGMENT_LEN] = '\0';
+		/* runs of digits alone are not pieces (secrets.h) */
+		if (strspn(window, "0123456789") == CKS_SECRET_FRAGMENT_LEN)
+			continue;
 		if (strstr(text, window) != NULL)
 			return true;
 	}

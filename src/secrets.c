@@ -62,6 +62,12 @@ cks_credential_chars_ok(const char *value)
  * redacts the run whole, and runs that touch merge into one marker.
  * A secret (or a form of it) shorter than a gram is matched whole.
  *
+ * Grams made only of digits are left out: account ids, timestamps and
+ * status codes are digits, and a test key id like AKIDCKSTEST111111111
+ * would redact every account id 111111111111.  Real key ids and secrets
+ * (base32, base64) almost never hold 8 digits in a row, and a run that
+ * holds any other byte is still covered by the grams that include it.
+ *
  * The grams are the secret's bytes: the set and every encoded form are
  * wiped before they are freed.
  */
@@ -227,7 +233,10 @@ gram_set_build(GramSet *set, const char *const *secrets, int nsecrets)
 		size_t		j;
 
 		for (j = 0; j + GRAM_LEN <= len; j++)
-			gram_add(set, load_gram(form + j));
+		{
+			if (strspn(form + j, "0123456789") < GRAM_LEN)
+				gram_add(set, load_gram(form + j));
+		}
 	}
 }
 

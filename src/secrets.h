@@ -39,7 +39,8 @@ extern bool cks_credential_chars_ok(const char *value);
  * A palloc'd copy of text in which every run of CKS_SECRET_FRAGMENT_LEN or
  * more bytes of a non-empty secret (NULL entries are skipped) -- as it is,
  * URL-encoded (either case of hex digits) or JSON-escaped -- is replaced
- * by CKS_REDACTED, touching runs by one marker.  A secret (or a form of
+ * by CKS_REDACTED, touching runs by one marker; a run made only of digits
+ * is not taken for a piece (account ids are digits).  A secret (or a form of
  * it) shorter than that is replaced where it occurs whole.  Linear in the
  * lengths of text and of the secrets.
  */

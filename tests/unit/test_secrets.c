@@ -94,6 +94,18 @@ test_redact_fragments(void)
 	CHECK_STR(cks_redact_secrets("a:luX2VjEc:b", secrets, 1), "a:[redacted]:b");
 	/* seven bytes are not recognised (too common to tell) */
 	CHECK_STR(cks_redact_secrets("a:luX2VjE:b", secrets, 1), "a:luX2VjE:b");
+	/* digits alone are not a piece: account ids stay, the key id goes */
+	{
+		const char *key_id[] = {"AKIDCKSTEST111111111"};
+
+		CHECK_STR(cks_redact_secrets("arn:aws:iam::111111111111:user/x", key_id, 1),
+				  "arn:aws:iam::111111111111:user/x");
+		/* what a gram with a letter covers goes; 2 digits past it stay */
+		CHECK_STR(cks_redact_secrets("key AKIDCKSTEST111111111.", key_id, 1),
+				  "key [redacted]11.");
+		CHECK_STR(cks_redact_secrets("key ST1111111.", key_id, 1),
+				  "key [redacted].");
+	}
 	/* two pieces with other text between them: two markers */
 	CHECK_STR(cks_redact_secrets("IQoJb3Jp and BBBB==\"q", secrets, 1),
 			  "[redacted] and [redacted]");
