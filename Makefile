@@ -2,6 +2,7 @@
 #
 #   make && make install     build and install the extension (PGXS)
 #   make unitcheck           C unit runner: signing and protocol, no backend
+#   make sensitivecheck      sensitive fields of botocore's models are marked
 #   make installcheck        pg_regress suite (needs a running cluster and
 #                            the local KMS endpoint: use tests/run-all)
 
@@ -32,7 +33,8 @@ CORE_SRCS = src/sigv4.c src/aws_json.c src/aws_json_fields.c \
 	src/aws_service.c src/table_kinds.c \
 	src/sts.c src/xml.c src/http.c src/http_events.c src/http_response.c src/aws_error.c \
 	src/aws_error_class.c src/secrets.c src/aws_names.c \
-	src/keyless.c src/imds.c src/container_creds.c src/credentials_file.c
+	src/keyless.c src/imds.c src/container_creds.c src/source_fetch.c \
+	src/credentials_file.c
 # Backend side: options, quals, rows, connections, the request driver.
 BACKEND_SRCS = $(filter-out $(CORE_SRCS),$(call source_files,src/*.c))
 
@@ -83,13 +85,18 @@ tests/unit/run_unit: $(UNIT_SRCS) $(CORE_SRCS) $(call source_files,src/*.h) $(wi
 unitcheck: tests/unit/run_unit
 	tests/unit/run_unit
 
-.PHONY: unitcheck
+# Fields botocore's models mark sensitive are all marked in the descriptors
+# (python3 with botocore; skipped with a message without one)
+sensitivecheck: tests/unit/run_unit
+	python3 tests/unit/check_sensitive.py tests/unit/run_unit
+
+.PHONY: unitcheck sensitivecheck
 
 # ---- Fuzzing (fuzz/, tests/suites/fuzz.sh) --------------------------------
 # libFuzzer targets on the response and error parsers and the option
 # grammars, built with clang as frontend code like the unit runner, with
 # ASan and UBSan (any UB aborts).
-#   make fuzz                builds fuzz/build/fuzz_{kms,sts,names,keyless,redact}
+#   make fuzz                builds fuzz/build/fuzz_{kms,sts,names,keyless,fetch,redact}
 #   fuzz/build/fuzz_kms fuzz/corpus/kms     runs one (see tests/suites/fuzz.sh)
 FUZZ_CC = clang
 FUZZ_CFLAGS = -DFRONTEND -g -O1 -fno-omit-frame-pointer \
@@ -119,11 +126,17 @@ fuzz/build/fuzz_keyless: fuzz/fuzz_keyless.c fuzz/fuzz_common.c fuzz/fuzz_common
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_keyless.c fuzz/fuzz_common.c $(KEYLESS_FUZZ_SRCS) $(UNIT_LIBS)
 
+FETCH_FUZZ_SRCS = src/source_fetch.c $(KEYLESS_FUZZ_SRCS)
+fuzz/build/fuzz_fetch: fuzz/fuzz_fetch.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(FETCH_FUZZ_SRCS) $(wildcard src/*.h)
+	@mkdir -p fuzz/build
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_fetch.c fuzz/fuzz_common.c $(FETCH_FUZZ_SRCS) $(UNIT_LIBS)
+
 fuzz/build/fuzz_redact: fuzz/fuzz_redact.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/secrets.c src/secrets.h src/aws_names.c src/aws_error.c
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_redact.c fuzz/fuzz_common.c src/secrets.c src/aws_names.c src/aws_error.c $(UNIT_LIBS)
 
-fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts fuzz/build/fuzz_names fuzz/build/fuzz_keyless fuzz/build/fuzz_redact
+fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts fuzz/build/fuzz_names fuzz/build/fuzz_keyless \
+	fuzz/build/fuzz_fetch fuzz/build/fuzz_redact
 
 .PHONY: fuzz
 

@@ -321,7 +321,7 @@ cksBeginForeignScan(ForeignScanState *node, int eflags)
 	cks_row_builder_init(&state->rows, state->kind, rel,
 						 cks_map_table_columns(state->kind, RelationGetRelid(rel),
 											   RelationGetDescr(rel)),
-						 attrs);
+						 attrs, state->opts.show_sensitive);
 	state->pushed_targets = list_nth(plan->fdw_private, FdwPrivatePushedTargets);
 	state->pushed_is_array = list_nth(plan->fdw_private, FdwPrivatePushedIsArray);
 	state->value_states = ExecInitExprList(plan->fdw_exprs, (PlanState *) node);

@@ -6,7 +6,7 @@ the local endpoint running (CKS_ENDPOINT_URL).  It loads the data sets,
 creates the SQL objects, measures the endpoint's own ceiling, then runs
 every scenario with the contenders interleaved (round-robin, the order
 rotated each repetition) against the same endpoint and data, and writes a
-markdown report (stdout and bench/RESULTS.md).
+markdown report (stdout and bench/RESULTS.md; the text is bench/report.py's).
 
 Where the time and CPU figures come from:
   cks_fdw       one long-lived psql session; wall time is psql's \\timing
@@ -23,11 +23,9 @@ Where the time and CPU figures come from:
 Request and connection counts come from the endpoint's log (/_cks/log).
 """
 import argparse
-import datetime
 import http.client
 import json
 import os
-import platform
 import random
 import re
 import shutil
@@ -42,6 +40,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "endpoint"))
 import ctl                                              # noqa: E402
 import fixtures                                         # noqa: E402
+import report                                           # noqa: E402
 
 ENDPOINT = os.environ["CKS_ENDPOINT_URL"]
 DB = "cks_bench"
@@ -544,235 +543,6 @@ def scenario_connections(log, ids):
             "session": both}
 
 
-# ------------------------------------------------------------- reporting
-
-def versions(boto_python):
-    def cmd(argv):
-        try:
-            return subprocess.run(argv, capture_output=True, text=True,
-                                  timeout=60).stdout.strip().splitlines()[0]
-        except (OSError, IndexError, subprocess.SubprocessError):
-            return "?"
-    cpu = "?"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo") as f:
-        mem_kb = int(f.readline().split()[1])
-    js_pkg = os.path.join(ROOT, "bench", "js", "node_modules", "@aws-sdk",
-                          "client-kms", "package.json")
-    with open(js_pkg) as f:
-        js_version = json.load(f)["version"]
-    return [
-        ("date", datetime.datetime.now().astimezone().isoformat(
-            timespec="seconds")),
-        ("CPUs (nproc)", str(os.cpu_count())),
-        ("CPU model", cpu),
-        ("memory", "%.1f GiB" % (mem_kb / 1048576)),
-        ("kernel", platform.release()),
-        ("PostgreSQL", psql_cmd("SELECT version();", db=DB).strip()),
-        ("curl", cmd(["curl", "--version"])),
-        ("boto3 / botocore", cmd([boto_python, "-c",
-                                  "import boto3, botocore, sys; "
-                                  "print('boto3 %s, botocore %s, Python %s' "
-                                  "% (boto3.__version__, botocore.__version__,"
-                                  " sys.version.split()[0]))"])),
-        ("AWS CLI", cmd(["/usr/bin/aws", "--version"])),
-        ("node", cmd(["node", "--version"])),
-        ("@aws-sdk/client-kms", js_version),
-        ("endpoint", "tests/endpoint/kms_endpoint.py (Python %s, "
-         "ThreadingHTTPServer, SigV4 checked with botocore)"
-         % platform.python_version()),
-    ]
-
-
-def ms(x):
-    return "%.1f" % (x * 1000)
-
-
-def fmt_range(s, f=ms):
-    return "%s (%s–%s)" % (f(s["median"]), f(s["min"]), f(s["max"]))
-
-
-def ratio(a, b):
-    return "%.2f×" % (a / b) if b > 0 else "n/a"
-
-
-def time_table(results, ref):
-    rows = ["| contender | wall ms: median (min–max) | client CPU ms: "
-            "median (min–max) | wall vs cks_fdw | CPU vs cks_fdw | "
-            "requests | connections |",
-            "|---|---|---|---|---|---|---|"]
-    r0 = results[ref]
-    for name, r in results.items():
-        rows.append("| %s | %s | %s | %s | %s | %d | %d |" % (
-            name, fmt_range(r["wall"]), fmt_range(r["cpu"]),
-            ratio(r["wall"]["median"], r0["wall"]["median"]),
-            ratio(r["cpu"]["median"], r0["cpu"]["median"]),
-            r["requests"]["median"], r["connections"]["median"]))
-    return rows
-
-
-def rps_table(results, ref):
-    rows = ["| contender | lookups/s: median (min–max) | client CPU ms per "
-            "1,000: median (min–max) | time vs cks_fdw | CPU vs cks_fdw | "
-            "requests | connections |", "|---|---|---|---|---|---|---|"]
-    r0 = results[ref]
-    for name, r in results.items():
-        rows.append("| %s | %s | %s | %s | %s | %d | %d |" % (
-            name, fmt_range(r["rps"], lambda x: "%.0f" % x),
-            fmt_range(r["cpu"]),
-            ratio(r["wall"]["median"], r0["wall"]["median"]),
-            ratio(r["cpu"]["median"], r0["cpu"]["median"]),
-            r["requests"]["median"], r["connections"]["median"]))
-    return rows
-
-
-def goal(ok):
-    return "**met**" if ok else "**missed**"
-
-
-def fastest_other(results, ref, key):
-    others = {n: r[key]["median"] for n, r in results.items() if n != ref}
-    name = min(others, key=others.get)
-    return name, others[name]
-
-
-def report(args, info, ceiling, s1, s2, s3, explain, mem, mem_session,
-           conns, elapsed):
-    out = ["# cks_fdw benchmark results", "",
-           "Produced by `bench/run%s` in %.0f s: %d measured repetitions per "
-           "contender (after one warm-up run each), contenders interleaved "
-           "round-robin with the order rotated every repetition, all against "
-           "the same local endpoint and data on this machine. Medians with "
-           "min–max. Ratios are contender ÷ cks_fdw (above 1×: cks_fdw is "
-           "faster or cheaper). Requests and connections are medians per run "
-           "from the endpoint's log." % (" --quick" if args.quick else "",
-                                           elapsed, args.reps), "",
-           "## Machine", "", "| | |", "|---|---|"]
-    out += ["| %s | %s |" % kv for kv in info]
-
-    page_cap = ceiling["page"]
-    look_cap = ceiling["lookup"]
-    best_page = max(v for v in page_cap.values() if v)
-    best_look = max(v for v in look_cap.values() if v)
-    out += ["", "## The endpoint's own ceiling", "",
-            "One signed request replayed as fast as one keep-alive "
-            "connection allows (the same request each time; the endpoint "
-            "still checks the signature and builds the answer). This is the "
-            "most the endpoint can serve to one sequential client; a "
-            "contender close to it is measuring the endpoint, not itself.",
-            "",
-            "| request | Python http.client loop | wrk -t1 -c1 |",
-            "|---|---|---|"]
-    for name, label in (("page", "1,000-entry page"),
-                        ("lookup", "lookup by id")):
-        c = ceiling[name]
-        out.append("| %s | %.0f req/s | %s |" % (
-            label, c["python"], "%.0f req/s" % c["wrk"] if c["wrk"]
-            else "wrk not installed"))
-    floor_scan = 10 / best_page
-    out += ["", "So a 10-page scan cannot take less than about **%.0f ms** "
-            "of wall time here, and a sequential client cannot exceed about "
-            "**%.0f lookups/s**." % (floor_scan * 1000, best_look)]
-
-    ref1 = "cks_fdw (SELECT *)"
-    out += ["", "## 1. Full scan: 10,000 key stores, one region, 10 pages "
-            "of 1,000", ""] + time_table(s1, ref1)
-    name, cpu = fastest_other(s1, ref1, "cpu")
-    c_cpu = s1[ref1]["cpu"]["median"]
-    out += ["", "Client CPU of cks_fdw is the backend's (psql's own decoding "
-            "of the rows is not counted, like the SDKs' callers' work is "
-            "not). Wall floor set by the endpoint: ~%.0f ms, so the endpoint "
-            "accounts for at most ~%.0f%% of cks_fdw's wall time here."
-            % (floor_scan * 1000,
-               100 * min(1.0, floor_scan / s1[ref1]["wall"]["median"])),
-            "", "Goal (≥ 2× less client CPU than the fastest contender, %s "
-            "at %.1f ms): cks_fdw %.1f ms, %.2f× → %s" % (
-                name, cpu * 1000, c_cpu * 1000, cpu / c_cpu,
-                goal(cpu / c_cpu >= 2))]
-
-    ref2 = "cks_fdw (pgbench -M prepared)"
-    out += ["", "## 2. 1,000 lookups by id", ""] + rps_table(s2, ref2)
-    name, cpu = fastest_other(s2, ref2, "cpu")
-    c_cpu = s2[ref2]["cpu"]["median"]
-    out += ["", "pgbench's lookups/s exclude its connection set-up; the "
-            "cks_fdw CPU is the pgbench backend's whole life (connection "
-            "start and the local `bench_ids` lookup that picks each random "
-            "id included). Endpoint ceiling for lookups: ~%.0f/s; cks_fdw "
-            "reaches %.0f%% of it." % (
-                best_look, 100 * s2[ref2]["rps"]["median"] / best_look),
-            "", "Goal (≥ 2× less client CPU than the fastest contender, %s "
-            "at %.1f ms): cks_fdw %.1f ms, %.2f× → %s" % (
-                name, cpu * 1000, c_cpu * 1000, cpu / c_cpu,
-                goal(cpu / c_cpu >= 2))]
-
-    ref3 = "cks_fdw partitioned, 5 accounts x 6 regions"
-    ideal = FAN_LATENCY_MS / 1000.0
-    out += ["", "## 3. Fan-out: 5 accounts × 6 regions, %d ms per request"
-            % FAN_LATENCY_MS, "",
-            "5 × 6 = 30 (account, region) lists (accounts %s); each holds "
-            "%d generated stores (one page). Every account uses its own "
-            "static keys (no "
-            "AssumeRole in the timed path, for cks_fdw and boto3 alike). "
-            "Regions: %s. Ideal = one request's latency = %d ms."
-            % (", ".join(FAN_ACCOUNTS), FAN_STORES, ", ".join(FAN_REGIONS),
-               FAN_LATENCY_MS), ""]
-    out += time_table(s3, ref3)
-    c_wall = s3[ref3]["wall"]["median"]
-    out += ["", "Goal (within 2× of the ideal): cks_fdw %.0f ms = %.2f× the "
-            "ideal → %s" % (c_wall * 1000, c_wall / ideal,
-                            goal(c_wall <= 2 * ideal)),
-            "", "Plan:", "", "```"] + explain + ["```"]
-
-    out += ["", "## 4. Memory", "",
-            "Backend of a fresh session; VmRSS / VmHWM (peak) / RssAnon from "
-            "/proc/PID/status.", "",
-            "| moment | VmRSS kB | VmHWM kB | RssAnon kB |",
-            "|---|---|---|---|"]
-    samples, walls, ctx = mem
-    for label, s in samples:
-        out.append("| %s | %d | %d | %d |" % (label, s["VmRSS"], s["VmHWM"],
-                                              s["RssAnon"]))
-    base = samples[1][1]
-    grow1 = samples[2][1]["VmRSS"] - base["VmRSS"]
-    grow2 = samples[3][1]["VmRSS"] - base["VmRSS"]
-    out += ["", "100,000-row scans took %s ms; memory contexts total %d "
-            "bytes after them. RSS growth over the first query: %+d kB after "
-            "one scan, %+d kB after two." % (
-                " and ".join(ms(w) for w in walls), ctx, grow1, grow2)]
-    growth_session = None
-    if mem_session is None:
-        out += ["", "bench/memory.sh is missing: the 10,000-query session "
-                "was not measured."]
-    else:
-        m = re.search(r"growth from query 1,000 to 10,000: RSS ([+-]\d+) kB",
-                      mem_session)
-        growth_session = int(m.group(1)) if m else None
-        out += ["", "10,000 mixed queries in one session (bench/memory.sh, "
-                "run in the same cluster against the same endpoint):", "",
-                "```", mem_session.strip(), "```"]
-    ok = grow2 < 10240 and (growth_session is not None
-                            and growth_session < 10240)
-    out += ["", "Goal (flat: under 10 MB growth): scans %+d kB, mixed "
-            "session %s → %s" % (grow2, "%+d kB" % growth_session
-                                 if growth_session is not None
-                                 else "not measured", goal(ok))]
-
-    out += ["", "## 5. Connections (one fresh session, from the endpoint's "
-            "log)", "", "| work | requests | TCP connections |",
-            "|---|---|---|",
-            "| 10-page scan | %d | %d |" % conns["scan"],
-            "| then 1,000 lookups (PREPARE/EXECUTE) in the same session "
-            "| %d | %d |" % conns["lookups"],
-            "| the whole session | %d | %d |" % conns["session"]]
-    ok = conns["scan"][1] == 1 and conns["session"][1] == 1
-    out += ["", "Goal (one connection per endpoint) → %s" % goal(ok)]
-    return "\n".join(out) + "\n"
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=5)
@@ -816,8 +586,12 @@ def main():
     mem_session = None if args.quick and os.environ.get(
         "CKS_BENCH_SKIP_MEMORY") else scenario_memory_session()
 
-    text = report(args, versions(args.boto_python), ceiling, s1, s2, s3,
-                  explain, mem, mem_session, conns, time.time() - started)
+    info = report.versions(args.boto_python,
+                           psql_cmd("SELECT version();", db=DB).strip())
+    fan = {"accounts": FAN_ACCOUNTS, "regions": FAN_REGIONS,
+           "stores": FAN_STORES, "latency_ms": FAN_LATENCY_MS}
+    text = report.report(args, info, ceiling, s1, s2, s3, explain, mem,
+                         mem_session, conns, time.time() - started, fan)
     with open(args.output, "w") as f:
         f.write(text)
     print()

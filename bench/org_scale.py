@@ -180,15 +180,10 @@ def fmt(values):
     return "%.0f (%.0f–%.0f)" % (statistics.median(values), min(values), max(values))
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--reps", type=int, default=3)
-    args = parser.parse_args()
-
-    mode = ctl.call("GET", "/_cks/info")["mode"]
-    max_files = subprocess.run(
-        ["psql", "-X", "-At", "-d", "postgres", "-c", "SHOW max_files_per_process"],
-        stdout=subprocess.PIPE, text=True, check=True).stdout.strip()
+def measure(reps):
+    """Every set-up, a warm-up session each and then `reps` new sessions,
+    interleaved: per table the first and second query's ms and the STS
+    and KMS requests of each session."""
     ctl.reset()
     ctl.accounts(str(FIRST), str(FIRST + N_ACCOUNTS - 1), stores_per_region=STORES)
     create_objects()
@@ -199,7 +194,7 @@ def main():
     for _, table in SETUPS:
         session_run(table)
     seq = requests_since(seq)[2]
-    for rep in range(args.reps):
+    for rep in range(reps):
         order = SETUPS[rep % len(SETUPS):] + SETUPS[:rep % len(SETUPS)]
         for label, table in order:
             first, second = session_run(table)
@@ -209,11 +204,14 @@ def main():
             r["second"].append(second)
             r["sts"].append(sts)
             r["kms"].append(kms)
+    return results
 
-    floors = [endpoint_floor(N_ACCOUNTS * len(REGIONS)) for _ in range(args.reps)]
+
+def section_intro(reps, mode, max_files, floors):
+    """The section's heading and the paragraphs that say how it was measured."""
     ideal_first = 2 * LATENCY_MS
     ideal_second = LATENCY_MS
-    lines = [
+    return [
         "## Organization scale: %d accounts × %d regions, %d ms per STS and KMS request (bench/org)"
         % (N_ACCOUNTS, len(REGIONS), LATENCY_MS),
         "",
@@ -223,7 +221,7 @@ def main():
         "(%d ms), second = one KMS latency (%d ms). Wall ms from psql's `\\timing`: median (min–max); "
         "ratio = median ÷ ideal. Requests per session from the endpoint's log."
         % (datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-           args.reps, ROWS, ideal_first, ideal_second),
+           reps, ROWS, ideal_first, ideal_second),
         "",
         "Endpoint: tests/endpoint/kms_endpoint.py in its %s mode%s. Cluster: "
         "max_files_per_process %s (a backend's connections may use a third of what it leaves)."
@@ -241,6 +239,13 @@ def main():
         "| set-up | first query ms | ratio | second query ms | ratio | second ÷ endpoint floor | STS / KMS requests |",
         "|---|---|---|---|---|---|---|",
     ]
+
+
+def section_text(results, floors, reps, mode, max_files):
+    """The markdown section bench/RESULTS.md keeps between its markers."""
+    ideal_first = 2 * LATENCY_MS
+    ideal_second = LATENCY_MS
+    lines = section_intro(reps, mode, max_files, floors)
     for label, table in SETUPS:
         r = results[table]
         lines.append("| %s | %s | %.2f× | %s | %.2f× | %.2f× | %d / %d |" % (
@@ -262,9 +267,11 @@ def main():
         s = statistics.median(r["second"]) / ideal_second
         lines.append("- %s: first %s, second %s" % (
             label, "**met**" if f <= 3 else "**missed**", "**met**" if s <= 3 else "**missed**"))
-    section = "\n".join(lines) + "\n"
-    print(section)
+    return "\n".join(lines) + "\n"
 
+
+def write_results(section):
+    """Replace (or append) the bench/org block of bench/RESULTS.md."""
     path = os.path.join(ROOT, "bench", "RESULTS.md")
     with open(path) as f:
         text = f.read()
@@ -276,6 +283,22 @@ def main():
         text = text.rstrip("\n") + "\n\n" + block
     with open(path, "w") as f:
         f.write(text)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args()
+
+    mode = ctl.call("GET", "/_cks/info")["mode"]
+    max_files = subprocess.run(
+        ["psql", "-X", "-At", "-d", "postgres", "-c", "SHOW max_files_per_process"],
+        stdout=subprocess.PIPE, text=True, check=True).stdout.strip()
+    results = measure(args.reps)
+    floors = [endpoint_floor(N_ACCOUNTS * len(REGIONS)) for _ in range(args.reps)]
+    section = section_text(results, floors, args.reps, mode, max_files)
+    print(section)
+    write_results(section)
     ctl.config(sts_latency_ms=0, kms_latency_ms=0)
     subprocess.run(["dropdb", "--if-exists", DB], check=True)
 

@@ -12,7 +12,8 @@
  *	      when it parses, every entry through every accessor the row
  *	      builder uses (the custom_key_stores columns' paths, plus every
  *	      key the entry actually has, one level into nested objects) and
- *	      aws_json_entry_json;
+ *	      aws_json_entry_json, then through aws_json_remove_path as the row
+ *	      builder removes sensitive fields (nothing may be left there);
  *	    - aws_json_parse_error without headers, and with the input itself
  *	      (up to its first NUL) as the X-Amzn-ErrorType header.
  *
@@ -138,6 +139,38 @@ probe_entry(struct json_object *entry)
 	probe_entry_json(entry);
 }
 
+/* Sensitive paths as descriptors write them, and odd ones. */
+static const char *const removal_paths[] = {
+	"XksProxyConfiguration.AccessKeyId",
+	"PreCoPassword",
+	"Hsms[].EniIp",
+	"XksProxyConfiguration[].AccessKeyId",
+	"A[][].B",
+	"[]",
+	"[].",
+	".",
+	"",
+};
+
+/*
+ * The row builder's removal of sensitive fields: afterwards nothing is
+ * left at the path, and the entry still prints as a JSON object.
+ */
+static void
+probe_removal(struct json_object *entry)
+{
+	size_t		i;
+
+	for (i = 0; i < lengthof(removal_paths); i++)
+		(void) aws_json_remove_path(entry, removal_paths[i]);
+	if (aws_json_entry_value(entry, "XksProxyConfiguration.AccessKeyId", NULL) != NULL ||
+		aws_json_entry_value(entry, "PreCoPassword", NULL) != NULL)
+		broken_promise("fuzz_kms", "a removed sensitive field is still there");
+	if (aws_json_remove_path(entry, "PreCoPassword") != 0)
+		broken_promise("fuzz_kms", "a field was removed twice");
+	probe_entry_json(entry);
+}
+
 static void
 fuzz_describe_response(const uint8_t *data, size_t size)
 {
@@ -174,6 +207,7 @@ fuzz_describe_response(const uint8_t *data, size_t size)
 		if (!json_object_is_type(entry, json_type_object))
 			broken_promise("fuzz_kms", "accepted page has an entry that is not an object");
 		probe_entry(entry);
+		probe_removal(entry);
 	}
 	aws_json_page_free(&page);
 	aws_json_page_free(&page);		/* documented as safe on a freed page */

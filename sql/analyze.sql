@@ -117,6 +117,31 @@ ANALYZE an_eu_stores;
 SELECT reltuples FROM pg_class WHERE oid = 'an_eu_stores'::regclass;
 \! /usr/bin/python3 tests/endpoint/ctl.py reset
 
-DROP SERVER kms_analyze, kms_analyze_eu, kms_analyze_empty CASCADE;
+-- a server with accounts: every account (a role assumed in each) and
+-- every region is listed, as a full scan does
+\! /usr/bin/python3 tests/endpoint/ctl.py reset && /usr/bin/python3 tests/endpoint/ctl.py accounts 100000000000 100000000039
+CREATE SERVER kms_analyze_accounts FOREIGN DATA WRAPPER cks_fdw
+  OPTIONS (region 'us-east-1,eu-west-1', accounts '111111111111,222222222222,100000000001',
+           endpoint :'endpoint', sts_endpoint :'endpoint');
+CREATE USER MAPPING FOR CURRENT_USER SERVER kms_analyze_accounts
+  OPTIONS (access_key_id 'AKIDCKSTEST111111111',
+           secret_access_key 'cks/test/secret/111111111111/AAAAAAAAAAAA',
+           role_arn 'arn:aws:iam::{account}:role/cks-reader');
+CREATE FOREIGN TABLE an_accounts_stores (custom_key_store_id text, region text,
+                                         account_id text)
+  SERVER kms_analyze_accounts;
+ANALYZE an_accounts_stores;
+-- one AssumeRole per account, one listing per (account, region)
+\! /usr/bin/python3 tests/endpoint/ctl.py requests --service sts --fields operation,params | sort
+\! /usr/bin/python3 tests/endpoint/ctl.py requests --service kms --fields account,region | sort
+SELECT c.reltuples, (SELECT count(*) FROM an_accounts_stores) AS counted,
+       c.reltuples = (SELECT count(*) FROM an_accounts_stores) AS equal
+  FROM pg_class c WHERE c.oid = 'an_accounts_stores'::regclass;
+-- the sample holds every account's rows
+SELECT most_common_vals::text::text[] AS accounts, most_common_freqs
+  FROM pg_stats WHERE tablename = 'an_accounts_stores' AND attname = 'account_id';
+SELECT account_id, count(*) FROM an_accounts_stores GROUP BY 1 ORDER BY 1;
+
+DROP SERVER kms_analyze, kms_analyze_eu, kms_analyze_empty, kms_analyze_accounts CASCADE;
 DROP TABLE an_inventory;
 DROP FUNCTION plan_rows(text);

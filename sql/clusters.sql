@@ -62,7 +62,7 @@ SELECT coalesce(c.cluster_id, b.e->>'ClusterId') AS mismatch
     OR c.tags IS DISTINCT FROM b.e->'TagList'
     OR c.create_timestamp IS DISTINCT FROM (b.e->>'CreateTimestamp')::timestamptz
     OR (SELECT jsonb_object_agg(key, value) FROM jsonb_each(c.raw - 'CreateTimestamp')
-         WHERE b.e ? key) IS DISTINCT FROM b.e - 'CreateTimestamp';
+         WHERE b.e ? key) IS DISTINCT FROM b.e - 'CreateTimestamp' - 'PreCoPassword';
 SELECT count(*) AS mode_and_network_type_from_raw FROM cloudhsm_clusters
  WHERE mode = raw->>'Mode' AND network_type = raw->>'NetworkType';
 

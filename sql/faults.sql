@@ -38,6 +38,8 @@ EXCEPTION WHEN OTHERS THEN
                             coalesce(hint, '')) = 0;
   detail := regexp_replace(regexp_replace(detail, 'request id [^,)]+', 'request id <id>'),
                            '\d+ (ms|milliseconds)', 'N \1', 'g');
+  -- libcurl 8 (Debian 13) says "Could not connect", 7.88 "Couldn't connect"
+  detail := replace(detail, 'Could not connect', 'Couldn''t connect');
 END
 $$;
 \x on

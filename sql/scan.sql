@@ -20,7 +20,8 @@ SELECT custom_key_store_name, custom_key_store_type, connection_state,
   FROM scan.custom_key_stores ORDER BY creation_date NULLS LAST, custom_key_store_name;
 \! /usr/bin/python3 tests/endpoint/ctl.py requests --fields operation,region,params
 
--- XKS proxy fields and the 5,000-character certificate
+-- XKS proxy fields and the 5,000-character certificate (the proxy's
+-- AccessKeyId is sensitive: NULL without show_sensitive, sql/sensitive.sql)
 SELECT custom_key_store_name, xks_proxy_connectivity, xks_proxy_uri_endpoint,
        xks_proxy_uri_path, xks_proxy_vpc_endpoint_service_name,
        xks_proxy_vpc_endpoint_service_owner, xks_proxy_access_key_id
@@ -44,6 +45,8 @@ SELECT count(*) AS raw_matches_columns
 -- compare every column with what botocore's paginator lists (Debian's
 -- botocore 1.29 predates XksProxyConfiguration.VpcEndpointServiceOwner and
 -- drops it, so that one field is compared only where botocore has it)
+-- (with show_sensitive, so that the sensitive AccessKeyId is compared too)
+ALTER FOREIGN TABLE scan.custom_key_stores OPTIONS (ADD show_sensitive 'true');
 CREATE TEMP TABLE boto_raw (b64 text);
 \copy boto_raw FROM PROGRAM '/usr/bin/python3 tests/lib/botocore_list.py us-east-1 AKIDCKSTEST111111111 cks/test/secret/111111111111/AAAAAAAAAAAA --page-size 5'
 CREATE TEMP TABLE boto AS
@@ -69,6 +72,7 @@ SELECT coalesce(k.custom_key_store_id, b.e->>'CustomKeyStoreId') AS mismatch
     OR k.xks_proxy_access_key_id IS DISTINCT FROM b.e#>>'{XksProxyConfiguration,AccessKeyId}'
     OR (k.raw - 'CreationDate' #- '{XksProxyConfiguration,VpcEndpointServiceOwner}')
        IS DISTINCT FROM (b.e - 'CreationDate' #- '{XksProxyConfiguration,VpcEndpointServiceOwner}');
+ALTER FOREIGN TABLE scan.custom_key_stores OPTIONS (DROP show_sensitive);
 
 -- pagination: 2,500 stores, page_size 1000 -> exactly 3 requests
 \! /usr/bin/python3 tests/endpoint/ctl.py stores 111111111111 eu-west-1 2500

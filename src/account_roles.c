@@ -22,6 +22,7 @@
 #include "credential_sources.h"
 #include "credentials.h"
 #include "sts.h"
+#include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
@@ -289,4 +290,32 @@ cks_role_credentials(UserMapping *user, const char *account_id,
 	}
 	cks_call_reset(&call);
 	return keys;
+}
+
+/*
+ * A server option "accounts" and a role_arn with {account} only make
+ * sense together; they live on different objects (the server, the user
+ * mapping), so this is checked when a scan (or ANALYZE) sees both.
+ */
+void
+cks_check_account_template(UserMapping *user, const CksScanOptions *opts,
+						   const char *role_arn)
+{
+	ForeignServer *server = GetForeignServer(user->serverid);
+	bool		templated = role_arn && cks_has_account_placeholder(role_arn);
+
+	if (opts->accounts && !templated)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("server \"%s\" has option \"accounts\" but its user mapping has no role_arn containing {account}",
+						server->servername),
+				 errhint("Each account is read through a role assumed in it: ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD role_arn 'arn:aws:iam::{account}:role/NAME').",
+						 quote_identifier(server->servername))));
+	if (!opts->accounts && templated)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("user mapping for server \"%s\" has a role_arn containing {account} but the server has no option \"accounts\"",
+						server->servername),
+				 errhint("ALTER SERVER %s OPTIONS (ADD accounts '111111111111,222222222222') or (ADD accounts 'organization').",
+						 quote_identifier(server->servername))));
 }

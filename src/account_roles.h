@@ -45,4 +45,12 @@ extern SigV4Credentials *cks_role_credentials(UserMapping *user,
 extern void cks_forget_role_credentials(UserMapping *user,
 										const char *account_id);
 
+/*
+ * The server's "accounts" and a role_arn with {account} go together: an
+ * error with the fix when only one of them is set.
+ */
+extern void cks_check_account_template(UserMapping *user,
+									   const CksScanOptions *opts,
+									   const char *role_arn);
+
 #endif							/* CKS_ACCOUNT_ROLES_H */

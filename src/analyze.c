@@ -2,15 +2,17 @@
  *
  * analyze.c
  *	  ANALYZE for cks_fdw foreign tables.  AWS has no statistics to ask
- *	  for, so ANALYZE lists every region of the server in full, page by
- *	  page, exactly as a full scan of the table's kind does (scan.c), and keeps a reservoir sample of the
+ *	  for, so ANALYZE lists every account and region of the server in
+ *	  full, page by page, exactly as a full scan of the table's kind does
+ *	  (scan.c, scan_start.c), and keeps a reservoir sample of the
  *	  rows (Vitter's algorithm, as analyze.c, postgres_fdw and file_fdw do).
  *	  PostgreSQL then stores per-column statistics from the sample and the
  *	  count in pg_class.reltuples, which cksGetForeignRelSize prefers to the
  *	  estimated_rows guess unless a user set estimated_rows on purpose.
  *
  *	  Only sampled entries are converted to rows, so memory stays bounded
- *	  by the sample plus one page per region, whatever the region holds.
+ *	  by the sample plus one page per account and region, whatever they
+ *	  hold.
  *
  *-------------------------------------------------------------------------
  */
@@ -18,11 +20,13 @@
 
 #include "access/htup_details.h"
 #include "access/sysattr.h"
+#include "account_roles.h"
 #include "analyze.h"
 #include "commands/defrem.h"
 #include "credentials.h"
 #include "miscadmin.h"
 #include "options.h"
+#include "organization.h"
 #include "rows.h"
 #include "scan.h"
 #include "utils/memutils.h"
@@ -92,8 +96,49 @@ sample_slot(SampleState *sample)
 }
 
 /*
- * The remote side of the listing: a full scan of every region of the
- * server, set up as the table owner (ANALYZE runs as the owner, and
+ * What signs the listing: without the server option accounts, the
+ * mapping's keys (or its role's, in the role's one account) for one set
+ * of streams; with it, one set per account, each signed by the role
+ * assumed in that account, which the scan's own loop assumes (as a
+ * query's scan does, scan_start.c).
+ */
+static void
+add_account_streams(CksScan *scan, CksStreamSet *set, UserMapping *user,
+					const CksScanOptions *opts, bool needs_account_id)
+{
+	CksUserOptions uopts;
+	const CksCredentialCalls *calls;
+	List	   *accounts;
+	ListCell   *lc;
+	int			sts_requests = 0;
+
+	cks_mapping_role_options(user, &uopts);
+	cks_check_account_template(user, opts, uopts.role_arn);
+	if (opts->accounts == NULL)
+	{
+		if (needs_account_id)
+			set->account_id = cks_get_account_id(user, opts, &scan->settings,
+												 &sts_requests);
+		set->credentials = cks_get_credentials(user, opts, &scan->settings,
+											   &sts_requests);
+		cks_scan_add_streams(scan, set);
+		return;
+	}
+	accounts = cks_server_accounts(user, opts, &scan->settings, &sts_requests);
+	calls = cks_role_credential_calls(user, opts, &scan->settings, &sts_requests);
+	scan->credential_calls = calls;
+	set->name_account = true;
+	set->credentials = NULL;
+	foreach(lc, accounts)
+	{
+		set->account_id = lfirst(lc);
+		cks_scan_add_streams(scan, set);
+	}
+}
+
+/*
+ * The remote side of the listing: a full scan of every account and region
+ * of the server, set up as the table owner (ANALYZE runs as the owner, and
  * postgres_fdw uses the owner's mapping too), for the table's kind.
  * Everything is allocated in 'cxt': deleting it releases the transfers
  * and pages through the scan's reset callback, also on error.
@@ -107,14 +152,14 @@ begin_listing(Relation relation, MemoryContext cxt, CksRowBuilder *builder)
 	CksScan    *scan = palloc0(sizeof(CksScan));
 	UserMapping *user;
 	CksStreamSet set;
-	int			sts_requests = 0;
 
 	cks_get_scan_options(table->serverid, table->relid, opts);
 	user = cks_get_user_mapping(relation->rd_rel->relowner, table->serverid);
 	cks_row_builder_init(builder, kind, relation,
 						 cks_map_table_columns(kind, RelationGetRelid(relation),
 											   RelationGetDescr(relation)),
-						 bms_make_singleton(0 - FirstLowInvalidHeapAttributeNumber));
+						 bms_make_singleton(0 - FirstLowInvalidHeapAttributeNumber),
+						 opts->show_sensitive);
 	cks_scan_configure_for_kind(scan, opts, kind, opts->page_size);
 
 	memset(&set, 0, sizeof(set));
@@ -123,13 +168,8 @@ begin_listing(Relation relation, MemoryContext cxt, CksRowBuilder *builder)
 	set.regions = opts->regions;
 	set.endpoint_template = cks_service_endpoint(opts,
 												 set.operation->service->endpoint_option);
-	if (builder->needs_account_id)
-		set.account_id = cks_get_account_id(user, opts, &scan->settings,
-											&sts_requests);
-	set.credentials = cks_get_credentials(user, opts, &scan->settings,
-										  &sts_requests);
 	cks_scan_begin(scan, cxt);
-	cks_scan_add_streams(scan, &set);
+	add_account_streams(scan, &set, user, opts, builder->needs_account_id);
 	return scan;
 }
 

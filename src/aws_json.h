@@ -135,6 +135,16 @@ extern struct json_object *aws_json_entry_value(struct json_object *entry,
 												const char *path,
 												bool *type_ok);
 
+/*
+ * Remove the field at 'path' from entry, wiping its strings first, and
+ * return how many fields were removed.  A step ending in "[]" is an array
+ * whose every element the rest of the path is followed into
+ * ("Hsms[].Password"); a step that is absent or of another type removes
+ * nothing.  The row builder removes sensitive fields this way before any
+ * column, raw included, reads the entry.
+ */
+extern int	aws_json_remove_path(struct json_object *entry, const char *path);
+
 /* An array field and its length, or NULL (length 0). */
 extern struct json_object *aws_json_entry_array(struct json_object *entry,
 												const char *path,

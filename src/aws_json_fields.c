@@ -211,6 +211,89 @@ aws_json_array_string(struct json_object *array, int index)
 	return json_object_get_string(item);
 }
 
+/* Deeper than the parser lets a page nest (aws_json.c): never reached. */
+#define REMOVE_MAX_DEPTH	32
+
+/*
+ * Zero every string below value before json-c frees it, so a removed
+ * secret does not stay behind in freed memory.  json-c hands out its own
+ * buffer, which it frees without reading again.
+ */
+static void
+wipe_strings(struct json_object *value, int depth)
+{
+	size_t		i;
+
+	if (depth > REMOVE_MAX_DEPTH)
+		return;
+	switch (json_object_get_type(value))
+	{
+		case json_type_string:
+			explicit_bzero((char *) json_object_get_string(value),
+						   json_object_get_string_len(value));
+			break;
+		case json_type_array:
+			for (i = 0; i < json_object_array_length(value); i++)
+				wipe_strings(json_object_array_get_idx(value, i), depth + 1);
+			break;
+		case json_type_object:
+			{
+				json_object_object_foreach(value, key, member)
+				{
+					(void) key;
+					if (member != NULL)
+						wipe_strings(member, depth + 1);
+				}
+				break;
+			}
+		default:
+			break;
+	}
+}
+
+/*
+ * One step of aws_json_remove_path: the first dotted step of path in node.
+ * Steps the entry does not have, or of another type than the path says,
+ * remove nothing: an answer without the field has nothing to hide.
+ */
+static int
+remove_path(struct json_object *node, const char *path, int depth)
+{
+	const char *dot = strchr(path, '.');
+	size_t		len = dot ? (size_t) (dot - path) : strlen(path);
+	bool		each = len > 2 && strncmp(path + len - 2, "[]", 2) == 0;
+	char	   *name = pnstrdup(path, each ? len - 2 : len);
+	struct json_object *child = NULL;
+	int			removed = 0;
+	size_t		i;
+
+	if (depth <= REMOVE_MAX_DEPTH && json_object_is_type(node, json_type_object) &&
+		json_object_object_get_ex(node, name, &child) && child != NULL)
+	{
+		if (dot == NULL)
+		{
+			/* the field itself ("[]" at the end: the whole array) */
+			wipe_strings(child, 0);
+			json_object_object_del(node, name);
+			removed = 1;
+		}
+		else if (!each)
+			removed = remove_path(child, dot + 1, depth + 1);
+		else if (json_object_is_type(child, json_type_array))
+			for (i = 0; i < json_object_array_length(child); i++)
+				removed += remove_path(json_object_array_get_idx(child, i),
+									   dot + 1, depth + 1);
+	}
+	pfree(name);
+	return removed;
+}
+
+int
+aws_json_remove_path(struct json_object *entry, const char *path)
+{
+	return remove_path(entry, path, 0);
+}
+
 /*
  * json-c remembers the source text of every non-integer number it parses
  * and prints that text back, so serializing the number alone returns what

@@ -37,22 +37,22 @@ query_parse_error(long http_status, const char *error_type_header,
 /*
  * Positional, in the order of CksService: signing name, endpoint option,
  * default endpoint; protocol, content type, target prefix, API version;
- * error parser, IAM prefix, display name.
+ * error parser, IAM prefix, display name; botocore's model directory.
  */
 const CksService cks_service_kms = {"kms", "endpoint", "https://kms.{region}.amazonaws.com",
-	CKS_PROTOCOL_JSON, JSON_1_1_CONTENT_TYPE, "TrentService", NULL, aws_json_parse_error, "kms", "KMS"};
+	CKS_PROTOCOL_JSON, JSON_1_1_CONTENT_TYPE, "TrentService", NULL, aws_json_parse_error, "kms", "KMS", "kms"};
 
 const CksService cks_service_sts = {"sts", "sts_endpoint", "https://sts.{region}.amazonaws.com",
-	CKS_PROTOCOL_QUERY, STS_CONTENT_TYPE, NULL, STS_API_VERSION, query_parse_error, "sts", "STS"};
+	CKS_PROTOCOL_QUERY, STS_CONTENT_TYPE, NULL, STS_API_VERSION, query_parse_error, "sts", "STS", "sts"};
 
 const CksService cks_service_cloudhsm = {"cloudhsm", "cloudhsm_endpoint", "https://cloudhsmv2.{region}.amazonaws.com",
-	CKS_PROTOCOL_JSON, JSON_1_1_CONTENT_TYPE, "BaldrApiService", NULL, aws_json_parse_error, "cloudhsm", "CloudHSM"};
+	CKS_PROTOCOL_JSON, JSON_1_1_CONTENT_TYPE, "BaldrApiService", NULL, aws_json_parse_error, "cloudhsm", "CloudHSM", "cloudhsmv2"};
 
 /* Organizations has one endpoint for the whole partition. */
 const CksService cks_service_organizations = {"organizations", "organizations_endpoint",
 	"https://organizations.us-east-1.amazonaws.com", CKS_PROTOCOL_JSON, JSON_1_1_CONTENT_TYPE,
 	"AWSOrganizationsV20161128", NULL, aws_json_parse_error, "organizations",
-	"Organizations"};
+	"Organizations", "organizations"};
 
 /*
  * How KMS pages a listing: Limit and Marker in (in that body order, as
@@ -84,6 +84,8 @@ const CksOperation cks_op_describe_custom_key_stores = {
 	.build_request = aws_json_list_request,
 	.not_found_code = "CustomKeyStoreNotFoundException",
 	.lookups_unpaged = true,
+	/* the XKS proxy's authentication credential id (sensitive in the model) */
+	.sensitive_paths = {"CustomKeyStores[].XksProxyConfiguration.AccessKeyId"},
 };
 
 /*
@@ -145,6 +147,9 @@ const CksOperation cks_op_describe_clusters = {
 		.token_before_limit = true,
 	},
 	.build_request = aws_json_list_request,
+	/* the password of the cluster's Pre-Crypto Officer: botocore's model
+	 * leaves it unmarked, but it is a password */
+	.sensitive_paths = {"Clusters[].PreCoPassword"},
 };
 
 /*
@@ -165,18 +170,45 @@ const CksOperation cks_op_organizations_list_accounts = {
 		.token_before_limit = true,
 	},
 	.build_request = aws_json_list_request,
+	/* discovery reads the ids only; these never reach a row */
+	.sensitive_paths = {"Accounts[].Email", "Accounts[].Name"},
 };
 
-/* Bodies of the STS calls come from sts.c; these say how to send them. */
+/*
+ * Bodies of the STS calls come from sts.c; these say how to send them.
+ * Their credentials never reach a row; they are listed as sensitive so
+ * that the model check covers every answer cks_fdw reads.
+ */
 const CksOperation cks_op_sts_assume_role = {
 	.service = &cks_service_sts,
 	.action = "AssumeRole",
 	.iam_resource = " on the role",
+	.sensitive_paths = {"Credentials.SecretAccessKey", "Credentials.SessionToken"},
+};
+
+/* Sent unsigned by credential_sources.c (web_identity); described here
+ * for the sensitive fields of its answer. */
+const CksOperation cks_op_sts_assume_role_with_web_identity = {
+	.service = &cks_service_sts,
+	.action = "AssumeRoleWithWebIdentity",
+	.sensitive_paths = {"Credentials.SecretAccessKey", "Credentials.SessionToken"},
 };
 
 const CksOperation cks_op_sts_get_caller_identity = {
 	.service = &cks_service_sts,
 	.action = "GetCallerIdentity",
+};
+
+const CksOperation *const cks_operations[] = {
+	&cks_op_describe_custom_key_stores,
+	&cks_op_list_keys,
+	&cks_op_describe_key,
+	&cks_op_describe_clusters,
+	&cks_op_organizations_list_accounts,
+	&cks_op_sts_assume_role,
+	&cks_op_sts_get_caller_identity,
+	&cks_op_sts_assume_role_with_web_identity,
+	NULL
 };
 
 char *
@@ -202,4 +234,34 @@ const CksOperation *
 cks_lookup_operation(const CksOperation *op)
 {
 	return op->expansion ? op->expansion->operation : op;
+}
+
+/*
+ * The row builder removes sensitive fields from an entry, which is one
+ * element of the entries field ("CustomKeyStores[]") or, for a
+ * single-entry answer, the field itself ("KeyMetadata"): the descriptor's
+ * paths below that prefix, with the prefix cut off.
+ */
+int
+cks_entry_sensitive_paths(const CksOperation *op, const char **paths)
+{
+	const char *entries = op->page.entries_field;
+	const char *suffix = op->page.single_entry ? "." : "[].";
+	size_t		len;
+	int			n = 0;
+	int			i;
+
+	if (entries == NULL)
+		return 0;
+	len = strlen(entries);
+	for (i = 0; op->sensitive_paths[i] != NULL; i++)
+	{
+		const char *path = op->sensitive_paths[i];
+
+		if (strncmp(path, entries, len) == 0 &&
+			strncmp(path + len, suffix, strlen(suffix)) == 0 &&
+			path[len + strlen(suffix)] != '\0')
+			paths[n++] = path + len + strlen(suffix);
+	}
+	return n;
 }

@@ -51,6 +51,8 @@ typedef struct CksService
 	CksErrorParser parse_error;
 	const char *iam_prefix;		/* IAM actions are prefix:Action */
 	const char *display_name;	/* "KMS", "CloudHSM": EXPLAIN's label */
+	const char *model_name;		/* botocore's data/<model_name>/ directory:
+								 * "cloudhsmv2" (tests/unit/check_sensitive.py) */
 } CksService;
 
 extern const CksService cks_service_kms;
@@ -79,6 +81,9 @@ typedef struct CksPageRule
 
 /* Parameters an operation accepts from pushed-down quals, at most. */
 #define CKS_MAX_OPERATION_PARAMETERS	4
+
+/* Sensitive fields of one operation's answer, at most. */
+#define CKS_MAX_SENSITIVE_PATHS	4
 
 struct CksOperation;
 
@@ -123,6 +128,18 @@ typedef struct CksOperation
 	bool		lookups_unpaged;	/* a request naming one entry sends no
 									 * limit (it returns at most one) */
 	const CksExpansion *expansion;	/* entries to expand, or NULL */
+
+	/*
+	 * The fields of the answer that hold a secret: every member botocore's
+	 * model marks "sensitive", and those it leaves unmarked but that are
+	 * secrets all the same (a cluster's PreCoPassword).  Dotted member
+	 * names from the output's root, "[]" after a list member:
+	 * "CustomKeyStores[].XksProxyConfiguration.AccessKeyId".  No column and
+	 * no raw shows them unless the foreign table has show_sensitive
+	 * 'true' (rows.c); tests/unit/check_sensitive.py fails when the model
+	 * marks a member that is missing here.  NULL-terminated.
+	 */
+	const char *sensitive_paths[CKS_MAX_SENSITIVE_PATHS + 1];
 } CksOperation;
 
 extern const CksOperation cks_op_describe_custom_key_stores;
@@ -132,6 +149,11 @@ extern const CksOperation cks_op_describe_clusters;
 extern const CksOperation cks_op_organizations_list_accounts;
 extern const CksOperation cks_op_sts_assume_role;
 extern const CksOperation cks_op_sts_get_caller_identity;
+extern const CksOperation cks_op_sts_assume_role_with_web_identity;
+
+/* Every operation cks_fdw calls, NULL-terminated: what the sensitive-field
+ * check compares with botocore's models. */
+extern const CksOperation *const cks_operations[];
 
 /* X-Amz-Target of a JSON operation ("TrentService.DescribeCustomKeyStores"),
  * palloc'd; NULL for the Query protocol, which has none. */
@@ -146,5 +168,13 @@ extern int	cks_operation_parameter(const CksOperation *op, const char *name);
  * the operation itself.  Pushed-down parameters are that operation's.
  */
 extern const CksOperation *cks_lookup_operation(const CksOperation *op);
+
+/*
+ * The sensitive paths of op that lie inside one of its entries, relative
+ * to the entry ("XksProxyConfiguration.AccessKeyId"): pointers into the
+ * descriptor's own strings, at most CKS_MAX_SENSITIVE_PATHS.  Returns how
+ * many were stored in paths.
+ */
+extern int	cks_entry_sensitive_paths(const CksOperation *op, const char **paths);
 
 #endif							/* CKS_AWS_SERVICE_H */

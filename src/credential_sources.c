@@ -7,8 +7,10 @@
  *
  *	  The protocol rules (endpoints, documents, token files, the chain's
  *	  order) are backend-free in keyless.c, imds.c, container_creds.c and
- *	  sts.c; this file sends the requests (plain_http.c), decides what
- *	  each answer means, and turns failures into errors that name the
+ *	  sts.c, and so are the state machines that decide what each answer
+ *	  means (source_fetch.c); this file reads the environment and the
+ *	  token files, lends those machines a transport (plain_http.c), keeps
+ *	  the credentials, and turns failures into errors that name the
  *	  source.  The metadata services are on this machine or one hop away,
  *	  so their timeouts are short (imds.h): an unavailable source fails in
  *	  seconds, not at the 30-second KMS request timeout.
@@ -30,6 +32,7 @@
 #include "imds.h"
 #include "plain_http.h"
 #include "secrets.h"
+#include "source_fetch.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
@@ -43,10 +46,8 @@ typedef struct SourceCache
 static SourceCache source_cache[CKS_SOURCE_COUNT];
 
 /* The IMDSv2 session token, reused until shortly before its TTL ends. */
-static char *imds_token = NULL;
-static time_t imds_token_refresh_at = 0;
+static CksImdsSession imds_session;
 
-#define IMDS_TOKEN_MARGIN_SECS	60
 #define DEFAULT_WEB_IDENTITY_SESSION_NAME	"cks_fdw"
 
 static const char *
@@ -94,191 +95,107 @@ source_failed(CksCredentialSource source, int sqlstate, const char *detail)
 			 errhint("%s", source_hint(source))));
 }
 
-/* The endpoint's scheme://host[:port] alone: paths may name a task. */
-static char *
-url_origin(const char *url)
+/* The SQLSTATE of a failed fetch (source_fetch.h). */
+static int
+fetch_sqlstate(CksFetchStatus status)
 {
-	const char *host = strstr(url, "://");
-	const char *end;
-
-	if (host == NULL)
-		return pstrdup(url);
-	end = strchr(host + 3, '/');
-	return end ? pnstrdup(url, end - url) : pstrdup(url);
+	switch (status)
+	{
+		case CKS_FETCH_UNREACHABLE:
+			return ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION;
+		case CKS_FETCH_MALFORMED:
+			return ERRCODE_FDW_INVALID_DATA_TYPE;
+		default:
+			return ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
+	}
 }
 
-/* Detail for an answer that is not a success: never the body. */
-static char *
-answer_detail(const char *what, const char *url, const CksPlainResponse *r)
-{
-	char	   *origin = url_origin(url);
-
-	if (r->status == 0)
-		return psprintf("Could not reach the %s at %s after %d attempt%s: %s.",
-						what, origin, r->attempts, r->attempts == 1 ? "" : "s",
-						r->error);
-	return psprintf("The %s at %s answered HTTP %ld.", what, origin, r->status);
-}
-
-/* A failed metadata answer (no answer, or not a 200): free it, error. */
-pg_noreturn static void answer_failed(CksCredentialSource source,
-									  const char *what, const char *url,
-									  CksPlainResponse *r);
-
+/* Error out, naming the source, unless the fetch succeeded. */
 static void
-answer_failed(CksCredentialSource source, const char *what, const char *url,
-			  CksPlainResponse *r)
+fetch_result(CksCredentialSource source, CksFetchStatus status, char *detail)
 {
-	char	   *detail = answer_detail(what, url, r);
-	int			sqlstate = r->status == 0 ?
-		ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION :
-		ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
-
-	cks_plain_response_free(r);
-	source_failed(source, sqlstate, detail);
+	if (status != CKS_FETCH_OK)
+		source_failed(source, fetch_sqlstate(status), detail);
 }
 
-/* A metadata request: short timeouts, no CA file (http or system CAs). */
-static void
-metadata_request(const char *method, const char *url, const CksHeader *headers,
-				 int nheaders, CksPlainResponse *response)
+/* What the transport needs besides the request. */
+typedef struct BackendTransport
 {
-	CksPlainRequest req;
-	int			timeout_ms;
-	int			attempts;
-
-	metadata_timeouts(server_env, &timeout_ms, &attempts);
-	memset(&req, 0, sizeof(req));
-	req.url = url;
-	req.method = method;
-	req.headers = headers;
-	req.nheaders = nheaders;
-	req.connect_timeout_ms = timeout_ms;
-	req.timeout_ms = 2 * timeout_ms;
-	req.max_attempts = attempts;
-	cks_plain_request(&req, response);
-}
-
-static void
-forget_imds_token(void)
-{
-	if (imds_token)
-		cks_secret_free(imds_token);
-	imds_token = NULL;
-	imds_token_refresh_at = 0;
-}
+	int			metadata_timeout_ms;	/* per attempt */
+	const CksCallSettings *settings;	/* STS; NULL for metadata only */
+} BackendTransport;
 
 /*
- * Get an IMDSv2 session token (PUT /latest/api/token), or keep the one we
- * have.  Returns false when IMDS refuses tokens and the IMDSv1 fallback
- * was asked for; errors otherwise.
+ * The state machines' transport: one attempt through plain_http.c, with
+ * the metadata services' short timeouts and no CA file or proxy (they
+ * are on this machine or one hop away), or the server's STS settings.
  */
-static bool
-ensure_imds_token(const char *endpoint)
+static void
+backend_send(void *arg, const CksFetchRequest *req, CksFetchAnswer *answer)
 {
-	CksHeader	ttl = {IMDS_TOKEN_TTL_HEADER, IMDS_TOKEN_TTL_VALUE};
+	const BackendTransport *bt = arg;
+	CksPlainRequest preq;
 	CksPlainResponse r;
-	char	   *url;
-	const char *problem;
 
-	if (imds_token != NULL && time(NULL) < imds_token_refresh_at)
-		return true;
-	forget_imds_token();
-
-	url = psprintf("%s%s", endpoint, IMDS_TOKEN_PATH);
-	metadata_request("PUT", url, &ttl, 1, &r);
-	if (r.status == 403 || r.status == 404 || r.status == 405)
+	memset(&preq, 0, sizeof(preq));
+	preq.url = req->url;
+	preq.method = req->method;
+	preq.headers = req->headers;
+	preq.nheaders = req->nheaders;
+	preq.body = req->body;
+	preq.body_len = req->body_len;
+	preq.max_attempts = 1;		/* the state machine retries */
+	if (req->to_sts)
 	{
-		long		status = r.status;
-
-		cks_plain_response_free(&r);
-		if (imds_v1_fallback_allowed(server_env))
-			return false;
-		source_failed(CKS_SOURCE_INSTANCE, ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION,
-					  psprintf("The instance metadata service at %s refused an IMDSv2 session token (HTTP %ld), and the IMDSv1 fallback is off (set AWS_EC2_METADATA_V1_DISABLED=false to allow it).",
-							   url_origin(endpoint), status));
+		preq.connect_timeout_ms = bt->settings->connect_timeout_ms;
+		preq.timeout_ms = bt->settings->request_timeout_ms;
+		preq.ca_file = bt->settings->ca_file;
+		preq.proxy = bt->settings->proxy;
+		preq.no_proxy = bt->settings->no_proxy;
 	}
-	if (r.status != 200)
-		answer_failed(CKS_SOURCE_INSTANCE, "instance metadata service", url, &r);
-	problem = imds_token_problem(r.body, r.body_len);
-	if (problem != NULL)
+	else
 	{
-		cks_plain_response_free(&r);
-		source_failed(CKS_SOURCE_INSTANCE, ERRCODE_FDW_INVALID_DATA_TYPE,
-					  psprintf("The instance metadata service's answer is malformed: %s.", problem));
+		preq.connect_timeout_ms = bt->metadata_timeout_ms;
+		preq.timeout_ms = 2 * bt->metadata_timeout_ms;
 	}
-	imds_token = MemoryContextStrdup(TopMemoryContext, r.body);
-	imds_token_refresh_at = time(NULL) + IMDS_TOKEN_TTL_SECONDS - IMDS_TOKEN_MARGIN_SECS;
-	cks_plain_response_free(&r);
-	return true;
+	cks_plain_request(&preq, &r);
+	answer->status = r.status;
+	answer->body = r.body;
+	answer->body_len = r.body_len;
+	answer->request_id = r.request_id;
+	memcpy(answer->error, r.error, Min(sizeof(answer->error), sizeof(r.error)));
+	answer->error[sizeof(answer->error) - 1] = '\0';
+}
+
+/* A transport with the environment's metadata timeouts and attempts. */
+static void
+backend_transport(CksFetchTransport *t, BackendTransport *bt,
+				  const CksCallSettings *settings)
+{
+	memset(t, 0, sizeof(*t));
+	memset(bt, 0, sizeof(*bt));
+	metadata_timeouts(server_env, &bt->metadata_timeout_ms,
+					  &t->metadata_attempts);
+	bt->settings = settings;
+	t->sts_attempts = settings ? settings->max_attempts : 1;
+	t->send = backend_send;
+	t->arg = bt;
+	t->now = time(NULL);
 }
 
 /*
- * GET a metadata path with the session token.  A 401 means our token went
- * stale (IMDS restarted, the TTL was cut): fetch a new one and try once
- * more, as the SDKs do.  Any other failure is an error; the caller gets a
- * 200 answer.
- */
-static void
-imds_get(const char *endpoint, const char *path, bool use_token,
-		 CksPlainResponse *r)
-{
-	char	   *url = psprintf("%s%s", endpoint, path);
-	bool		refetched = false;
-
-	for (;;)
-	{
-		CksHeader	token = {IMDS_TOKEN_HEADER, imds_token};
-
-		metadata_request("GET", url, use_token ? &token : NULL,
-						 use_token ? 1 : 0, r);
-		if (r->status != 401 || !use_token || refetched)
-			break;
-		cks_plain_response_free(r);
-		forget_imds_token();
-		(void) ensure_imds_token(endpoint);
-		refetched = true;
-	}
-	if (r->status == 200)
-		return;
-	if (r->status == 404 && strcmp(path, IMDS_CREDENTIALS_PATH) == 0)
-	{
-		cks_plain_response_free(r);
-		source_failed(CKS_SOURCE_INSTANCE, ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION,
-					  "The instance has no IAM role (instance profile).");
-	}
-	answer_failed(CKS_SOURCE_INSTANCE, r->status == 401 ?
-				  "instance metadata service (a new IMDSv2 session token was refused too)" :
-				  "instance metadata service", url, r);
-}
-
-/* Turn a 200 answer holding a credentials document into out, or error. */
-static void
-read_document(CksCredentialSource source, CksPlainResponse *r,
-			  bool require_code, StsCredentials *out)
-{
-	char	   *problem;
-	bool		ok = cks_parse_credentials_document(r->body, r->body_len,
-												   require_code, out, &problem);
-
-	cks_plain_response_free(r);
-	if (!ok)
-		source_failed(source, ERRCODE_FDW_INVALID_DATA_TYPE,
-					  psprintf("The credentials answer is malformed: %s.", problem));
-}
-
-/*
- * IMDSv2: a session token, the role name, then the role's credentials
- * (.../security-credentials/<role>).
+ * IMDSv2 (or IMDSv1 when the token is refused and the environment allows
+ * it): a session token, the role name, then the role's credentials.
  */
 static void
 fetch_instance(StsCredentials *out)
 {
 	char	   *endpoint;
 	char	   *problem;
-	char	   *role;
-	bool		use_token;
-	CksPlainResponse r;
+	char	   *detail;
+	CksFetchTransport t;
+	BackendTransport bt;
+	CksFetchStatus status;
 
 	if (imds_disabled(server_env))
 		source_failed(CKS_SOURCE_INSTANCE, ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION,
@@ -286,17 +203,48 @@ fetch_instance(StsCredentials *out)
 	if (!imds_endpoint(server_env, &endpoint, &problem))
 		source_failed(CKS_SOURCE_INSTANCE, ERRCODE_INVALID_PARAMETER_VALUE, problem);
 
-	use_token = ensure_imds_token(endpoint);
-	imds_get(endpoint, IMDS_CREDENTIALS_PATH, use_token, &r);
-	role = imds_parse_role_name(r.body, r.body_len, &problem);
-	cks_plain_response_free(&r);
-	if (role == NULL)
-		source_failed(CKS_SOURCE_INSTANCE, ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION,
-					  psprintf("The instance metadata service's answer is not usable: %s.", problem));
+	backend_transport(&t, &bt, NULL);
+	status = cks_fetch_instance(&t, endpoint,
+								imds_v1_fallback_allowed(server_env),
+								&imds_session, out, &detail);
+	fetch_result(CKS_SOURCE_INSTANCE, status, detail);
+}
 
-	imds_get(endpoint, psprintf("%s%s", IMDS_CREDENTIALS_PATH, role),
-			 use_token, &r);
-	read_document(CKS_SOURCE_INSTANCE, &r, true, out);
+/* What a fetch holds that must not outlive it unwiped. */
+typedef struct FetchSecrets
+{
+	char	   *token;			/* web identity or authorization token */
+	char	   *body;			/* the request body that carries it */
+} FetchSecrets;
+
+/* Memory-context reset callback: wipe the token and the request body. */
+static void
+wipe_fetch_secrets(void *arg)
+{
+	FetchSecrets *secrets = (FetchSecrets *) arg;
+
+	cks_secret_wipe(secrets->token);
+	cks_secret_wipe(secrets->body);
+}
+
+/*
+ * A context for a token and the body that carries it, under the current
+ * one: whichever way the fetch ends (done, error, query cancel,
+ * statement_timeout), deleting or resetting it wipes them first.
+ */
+static MemoryContext
+secrets_context(FetchSecrets **secrets)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+											  "cks_fdw credential source token",
+											  ALLOCSET_SMALL_SIZES);
+	MemoryContextCallback *callback = MemoryContextAlloc(cxt, sizeof(MemoryContextCallback));
+
+	*secrets = MemoryContextAllocZero(cxt, sizeof(FetchSecrets));
+	callback->func = wipe_fetch_secrets;
+	callback->arg = *secrets;
+	MemoryContextRegisterResetCallback(cxt, callback);
+	return cxt;
 }
 
 /* ECS task role / EKS Pod Identity: one GET with the authorization token. */
@@ -305,110 +253,35 @@ fetch_container(StsCredentials *out)
 {
 	char	   *url;
 	char	   *problem;
-	char	   *authorization;
+	char	   *detail;
 	bool		missing_file;
-	CksHeader	header;
-	CksPlainResponse r;
+	FetchSecrets *secrets;
+	MemoryContext secrets_cxt;
+	MemoryContext old;
+	CksFetchTransport t;
+	BackendTransport bt;
+	CksFetchStatus status;
 
 	if (!container_credentials_url(server_env, &url, &problem))
 		source_failed(CKS_SOURCE_CONTAINER, ERRCODE_INVALID_PARAMETER_VALUE,
 					  problem);
-	authorization = container_authorization(server_env, &problem, &missing_file);
+	secrets_cxt = secrets_context(&secrets);
+	old = MemoryContextSwitchTo(secrets_cxt);
+	secrets->token = container_authorization(server_env, &problem, &missing_file);
+	MemoryContextSwitchTo(old);
 	if (problem != NULL)
+	{
+		problem = pstrdup(problem);
+		MemoryContextDelete(secrets_cxt);
 		source_failed(CKS_SOURCE_CONTAINER,
 					  missing_file ? ERRCODE_UNDEFINED_FILE : ERRCODE_INVALID_PARAMETER_VALUE,
 					  problem);
-
-	header.name = "Authorization";
-	header.value = authorization;
-	/* the token is wiped however the request ends (cancel, timeout too) */
-	PG_TRY();
-	{
-		metadata_request("GET", url, &header, authorization ? 1 : 0, &r);
 	}
-	PG_FINALLY();
-	{
-		cks_secret_free(authorization);
-	}
-	PG_END_TRY();
-	if (r.status != 200)
-		answer_failed(CKS_SOURCE_CONTAINER, "container credentials endpoint",
-					  url, &r);
-	read_document(CKS_SOURCE_CONTAINER, &r, false, out);
-}
 
-/* How much of a token is enough to recognise it quoted in a message. */
-#define TOKEN_QUOTE_PREFIX	16
-
-/*
- * The STS error of a failed AssumeRoleWithWebIdentity, sanitized and
- * bounded like every AWS error (aws_error_sanitize, which also redacts
- * the token), and withheld if it still quotes a piece of the token.
- */
-static char *
-web_identity_error_detail(const CksPlainResponse *r, const char *url,
-						  const char *token)
-{
-	CksAwsError err;
-	char	   *detail;
-	const char *message;
-	char		prefix[TOKEN_QUOTE_PREFIX + 1];
-	const char *secrets[1];
-
-	if (r->status == 0)
-		return answer_detail("STS endpoint", url, r);
-	memset(&err, 0, sizeof(err));
-	sts_parse_error(r->status, r->request_id, r->body, r->body_len, &err);
-	secrets[0] = token;
-	aws_error_sanitize(&err, secrets, lengthof(secrets));
-	snprintf(prefix, sizeof(prefix), "%s", token);
-	message = err.message ? err.message : "(no message)";
-	if (strstr(message, prefix) != NULL)
-		message = "(withheld: it quotes the web identity token)";
-	explicit_bzero(prefix, sizeof(prefix));
-	detail = psprintf("AWS error %s: %s (HTTP %ld%s%s).",
-					  err.code ? err.code : "(no code)", message,
-					  r->status, err.request_id ? ", request id " : "",
-					  err.request_id ? err.request_id : "");
-	aws_error_free(&err);
-	return detail;
-}
-
-/* What a web identity exchange holds that must not outlive it unwiped. */
-typedef struct WebIdentitySecrets
-{
-	char	   *token;
-	char	   *body;
-} WebIdentitySecrets;
-
-/* Memory-context reset callback: wipe the token and the request body. */
-static void
-wipe_web_identity_secrets(void *arg)
-{
-	WebIdentitySecrets *secrets = (WebIdentitySecrets *) arg;
-
-	cks_secret_wipe(secrets->token);
-	cks_secret_wipe(secrets->body);
-}
-
-/*
- * A context for the token and the body that carries it, under the current
- * one: whichever way the exchange ends (done, error, query cancel,
- * statement_timeout), deleting or resetting it wipes them first.
- */
-static MemoryContext
-web_identity_context(WebIdentitySecrets **secrets)
-{
-	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
-											  "cks_fdw web identity token",
-											  ALLOCSET_SMALL_SIZES);
-	MemoryContextCallback *callback = MemoryContextAlloc(cxt, sizeof(MemoryContextCallback));
-
-	*secrets = MemoryContextAllocZero(cxt, sizeof(WebIdentitySecrets));
-	callback->func = wipe_web_identity_secrets;
-	callback->arg = *secrets;
-	MemoryContextRegisterResetCallback(cxt, callback);
-	return cxt;
+	backend_transport(&t, &bt, NULL);
+	status = cks_fetch_container(&t, url, secrets->token, out, &detail);
+	MemoryContextDelete(secrets_cxt);
+	fetch_result(CKS_SOURCE_CONTAINER, status, detail);
 }
 
 /* AWS_ROLE_ARN, checked enough to go into a request. */
@@ -442,20 +315,21 @@ fetch_web_identity(const CksSourceContext *ctx, StsCredentials *out)
 	const char *path;
 	const char *session = server_env("AWS_ROLE_SESSION_NAME");
 	char	   *problem;
+	char	   *detail;
 	bool		missing;
-	CksHeader	content_type = {"Content-Type", STS_CONTENT_TYPE};
-	CksPlainRequest req;
-	CksPlainResponse r;
-	CksAwsError err;
-	WebIdentitySecrets *secrets;
-	MemoryContext secrets_cxt = web_identity_context(&secrets);
+	FetchSecrets *secrets;
+	MemoryContext secrets_cxt;
 	MemoryContext old;
+	CksFetchTransport t;
+	BackendTransport bt;
+	CksFetchStatus status;
 
 	params.role_arn = web_identity_role();
 	path = server_env("AWS_WEB_IDENTITY_TOKEN_FILE");
 	params.role_session_name = session && session[0] ? session : DEFAULT_WEB_IDENTITY_SESSION_NAME;
 	params.duration_seconds = 0;
 
+	secrets_cxt = secrets_context(&secrets);
 	old = MemoryContextSwitchTo(secrets_cxt);
 	secrets->token = cks_read_token_file(path, CKS_MAX_WEB_IDENTITY_TOKEN_LEN,
 										 false, &problem, &missing);
@@ -467,57 +341,20 @@ fetch_web_identity(const CksSourceContext *ctx, StsCredentials *out)
 	MemoryContextSwitchTo(old);
 	if (secrets->token == NULL)
 	{
-		char	   *detail = psprintf("AWS_WEB_IDENTITY_TOKEN_FILE \"%s\": %s.",
-									  path, problem);
-
+		detail = psprintf("AWS_WEB_IDENTITY_TOKEN_FILE \"%s\": %s.", path, problem);
 		MemoryContextDelete(secrets_cxt);
 		source_failed(CKS_SOURCE_WEB_IDENTITY,
 					  missing ? ERRCODE_UNDEFINED_FILE : ERRCODE_INVALID_PARAMETER_VALUE,
 					  detail);
 	}
 
-	memset(&req, 0, sizeof(req));
-	req.url = ctx->sts_url;
-	req.method = "POST";
-	req.headers = &content_type;
-	req.nheaders = 1;
-	req.body = secrets->body;
-	req.body_len = strlen(secrets->body);
-	req.connect_timeout_ms = ctx->settings->connect_timeout_ms;
-	req.timeout_ms = ctx->settings->request_timeout_ms;
-	req.max_attempts = ctx->settings->max_attempts;
-	req.ca_file = ctx->settings->ca_file;
-	req.proxy = ctx->settings->proxy;
-	req.no_proxy = ctx->settings->no_proxy;
-	cks_plain_request(&req, &r);
-	if (ctx->sts_requests)
-		*ctx->sts_requests += r.attempts;
-
-	if (r.status < 200 || r.status >= 300)
-	{
-		char	   *detail = web_identity_error_detail(&r, ctx->sts_url,
-													   secrets->token);
-		int			sqlstate = r.status == 0 ?
-			ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION :
-			ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
-
-		cks_plain_response_free(&r);
-		MemoryContextDelete(secrets_cxt);
-		source_failed(CKS_SOURCE_WEB_IDENTITY, sqlstate, detail);
-	}
+	backend_transport(&t, &bt, ctx->settings);
+	status = cks_fetch_web_identity(&t, ctx->sts_url, secrets->body,
+									secrets->token, out, &detail);
 	MemoryContextDelete(secrets_cxt);
-	memset(&err, 0, sizeof(err));
-	if (!sts_parse_web_identity_response(r.body, r.body_len, r.status, out, &err) ||
-		!cks_check_credentials(out, false, &problem))
-	{
-		if (err.message)
-			problem = err.message;
-		cks_plain_response_free(&r);
-		sts_credentials_free(out);
-		source_failed(CKS_SOURCE_WEB_IDENTITY, ERRCODE_FDW_INVALID_DATA_TYPE,
-					  psprintf("STS AssumeRoleWithWebIdentity returned a malformed response: %s.", problem));
-	}
-	cks_plain_response_free(&r);
+	if (ctx->sts_requests)
+		*ctx->sts_requests += t.requests;
+	fetch_result(CKS_SOURCE_WEB_IDENTITY, status, detail);
 }
 
 static void

@@ -18,6 +18,7 @@
 #include "commands/defrem.h"
 #include "lib/stringinfo.h"
 #include "nodes/value.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 
 #include "option_values.h"
@@ -461,6 +462,21 @@ cks_option_key_manager_all(DefElem *def)
 }
 
 /*
+ * True when def sets an option to its default value: the same text, or for
+ * a boolean any spelling of the same value ('off' for 'false'), so that
+ * the superuser-only check lets anyone state the default.
+ */
+bool
+cks_option_is_default(DefElem *def, const char *default_value, bool boolean)
+{
+	bool		default_bool;
+
+	if (boolean && parse_bool(default_value, &default_bool))
+		return defGetBoolean(def) == default_bool;
+	return strcmp(defGetString(def), default_value) == 0;
+}
+
+/*
  * credential_source (keyless.h): one of the exact lower-case words, like
  * on_error.
  */
@@ -470,11 +486,24 @@ cks_option_credential_source(DefElem *def)
 	const char *value = defGetString(def);
 	CksCredentialSource source;
 
+	/* a user mapping value: a wrong one may be a secret, never shown */
 	if (!cks_credential_source_from_name(value, &source))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for option \"%s\": \"%s\"",
-						def->defname, value),
+				 errmsg("invalid value for option \"%s\"", def->defname),
 				 errhint("Valid values are " CKS_CREDENTIAL_SOURCE_VALUES ".")));
 	return source;
+}
+
+/*
+ * errhidestmt from an error context callback: errfinish calls the
+ * callbacks on the error being raised, so whatever check of the list
+ * fails, the log's STATEMENT line is left out.  log_statement, which
+ * logs before any check, is the administrator's choice (README, threat
+ * model).
+ */
+void
+cks_option_hide_statement(void *arg)
+{
+	errhidestmt(true);
 }

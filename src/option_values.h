@@ -44,6 +44,16 @@ extern char *cks_option_role_session_name(DefElem *def);
 extern char *cks_option_column_name(DefElem *def);
 extern char *cks_option_table(DefElem *def);
 extern bool cks_option_key_manager_all(DefElem *def);
+/* def sets the option to default_value (boolean: any spelling of it) */
+extern bool cks_option_is_default(DefElem *def, const char *default_value,
+								  bool boolean);
 extern CksCredentialSource cks_option_credential_source(DefElem *def);
+
+/*
+ * Error context callback for checking option lists that may hold
+ * credentials: the error keeps the statement (every value of the list,
+ * secrets included) out of the server log's STATEMENT line.
+ */
+extern void cks_option_hide_statement(void *arg);
 
 #endif							/* CKS_OPTION_VALUES_H */

@@ -186,6 +186,10 @@ static const CksOption cks_options[] = {
 	{.keyword = "key_manager", .where = CKS_ON_TABLE,
 		.kind = CKS_KIND_KEY_MANAGER, .offset = SCAN_FIELD(all_key_managers),
 	.default_value = "CUSTOMER"},
+	{.keyword = "show_sensitive", .where = CKS_ON_TABLE, .kind = CKS_KIND_BOOL,
+		.offset = SCAN_FIELD(show_sensitive), .default_value = "false", .superuser_only = true,
+		.superuser_detail = "It shows fields that AWS marks sensitive, such as a CloudHSM cluster's PRECO password, to every role that can read the table.",
+	.superuser_hint = "Foreign tables with show_sensitive may only be created or modified by a superuser."},
 
 	{.keyword = "access_key_id", .where = CKS_ON_USER_MAPPING,
 	.kind = CKS_KIND_CREDENTIAL, .offset = USER_FIELD(access_key_id)},
@@ -224,7 +228,6 @@ static const CksOption cks_options[] = {
 PG_FUNCTION_INFO_V1(cks_fdw_validator);
 
 pg_noreturn static void report_misplaced_option(const char *keyword, int where);
-
 
 /*
  * The option's entry, whatever object it belongs on; NULL if cks_fdw does
@@ -429,6 +432,7 @@ report_misplaced_option(const char *keyword, int where)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 				 errmsg("option \"%s\" belongs on a user mapping", keyword),
+				 errhidestmt(true),	/* the statement holds its value */
 				 errhint("Credentials and role settings are user mapping options, which other roles cannot read: CREATE USER MAPPING FOR ... SERVER ... OPTIONS (%s '...').",
 						 keyword)));
 	if (opt != NULL && opt->where == CKS_ON_SERVER)
@@ -479,7 +483,7 @@ check_privilege(const CksOption *opt, DefElem *def)
 	if (!opt->superuser_only || superuser())
 		return;
 	if (opt->default_value != NULL &&
-		strcmp(defGetString(def), opt->default_value) == 0)
+		cks_option_is_default(def, opt->default_value, opt->kind == CKS_KIND_BOOL))
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -510,7 +514,11 @@ cks_fdw_validator(PG_FUNCTION_ARGS)
 	CksColumnOptions column_scratch;
 	void	   *target = NULL;
 	ListCell   *lc;
+	ErrorContextCallback hide = {error_context_stack, cks_option_hide_statement};
 
+	/* a user mapping's statement holds its secrets: keep it out of the log */
+	if (where == CKS_ON_USER_MAPPING)
+		error_context_stack = &hide;
 	if (where & CKS_ON_SERVER_OR_TABLE)
 		target = &scan_scratch;
 	else if (where == CKS_ON_USER_MAPPING)
@@ -531,7 +539,7 @@ cks_fdw_validator(PG_FUNCTION_ARGS)
 
 	if (where == CKS_ON_USER_MAPPING)
 		cks_check_user_mapping_combination(options);
-
+	error_context_stack = hide.previous;
 	PG_RETURN_VOID();
 }
 

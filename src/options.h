@@ -51,6 +51,8 @@ typedef struct CksScanOptions
 								 * table reads; NULL: custom_key_stores */
 	bool		all_key_managers;	/* keys: key_manager 'ALL' (default
 									 * 'CUSTOMER': customer managed only) */
+	bool		show_sensitive; /* the table shows the fields AWS marks
+								 * sensitive (superuser-only) */
 } CksScanOptions;
 
 /* A user mapping's credentials.  Never log, print or EXPLAIN these. */

@@ -85,7 +85,8 @@ cks_map_table_columns(const CksTableKind *kind, Oid relid, TupleDesc tupdesc)
 
 void
 cks_row_builder_init(CksRowBuilder *builder, const CksTableKind *kind,
-					 Relation rel, int *column_of_att, Bitmapset *attrs_used)
+					 Relation rel, int *column_of_att, Bitmapset *attrs_used,
+					 bool show_sensitive)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	bool		whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs_used);
@@ -99,6 +100,11 @@ cks_row_builder_init(CksRowBuilder *builder, const CksTableKind *kind,
 	builder->input_functions = palloc0(sizeof(FmgrInfo) * Max(tupdesc->natts, 1));
 	builder->typioparams = palloc0(sizeof(Oid) * Max(tupdesc->natts, 1));
 	builder->needs_account_id = false;
+	/* entries are the lookup operation's (DescribeKey's for keys) */
+	builder->show_sensitive = show_sensitive;
+	builder->nsensitive = show_sensitive ? 0 :
+		cks_entry_sensitive_paths(cks_lookup_operation(kind->operation),
+								  builder->sensitive_paths);
 
 	for (i = 0; i < tupdesc->natts; i++)
 	{
@@ -384,6 +390,9 @@ cks_build_row(CksRowBuilder *builder, struct json_object *entry,
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
+	for (i = 0; i < builder->nsensitive; i++)
+		(void) aws_json_remove_path(entry, builder->sensitive_paths[i]);
+
 	for (i = 0; i < builder->tupdesc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(builder->tupdesc, i);
@@ -396,6 +405,8 @@ cks_build_row(CksRowBuilder *builder, struct json_object *entry,
 		if (!builder->wanted[i])
 			continue;
 		column = &builder->kind->columns[builder->column_of_att[i]];
+		if (column->sensitive && !builder->show_sensitive)
+			continue;			/* removed above; NULL whatever the path says */
 		pos.attname = NameStr(att->attname);
 		pos.field = column->json_path;
 

@@ -47,15 +47,27 @@ typedef struct CksRowBuilder
 	FmgrInfo   *input_functions;
 	Oid		   *typioparams;
 	bool		needs_account_id;
+	bool		show_sensitive; /* the table's option of that name */
+	/* the entry's sensitive fields, removed before any column reads it;
+	 * none when the table has show_sensitive 'true' */
+	const char *sensitive_paths[CKS_MAX_SENSITIVE_PATHS];
+	int			nsensitive;
 } CksRowBuilder;
 
+/*
+ * show_sensitive: the table's option of that name; without it, the fields
+ * the kind's operation marks sensitive reach no column and no raw.
+ */
 extern void cks_row_builder_init(CksRowBuilder *builder,
 								 const CksTableKind *kind, Relation rel,
-								 int *column_of_att, Bitmapset *attrs_used);
+								 int *column_of_att, Bitmapset *attrs_used,
+								 bool show_sensitive);
 
 /*
  * Fill values/nulls (tupdesc->natts long) from one entry.  Errors name the
- * column (an error context callback) and the JSON field.
+ * column (an error context callback) and the JSON field.  The entry's
+ * sensitive fields are removed from it (and wiped) first, unless the
+ * table shows them.
  */
 extern void cks_build_row(CksRowBuilder *builder, struct json_object *entry,
 						  const char *region, const char *account_id,

@@ -125,34 +125,6 @@ parameter_to_send(ForeignScanState *node, CksScanState *state, List **values)
 }
 
 /*
- * A server option "accounts" and a role_arn with {account} only make
- * sense together; they live on different objects (the server, the user
- * mapping), so this is checked when a scan sees both.
- */
-static void
-check_account_template(CksScanState *state)
-{
-	ForeignServer *server = GetForeignServer(state->user->serverid);
-	bool		templated = state->role_arn &&
-		cks_has_account_placeholder(state->role_arn);
-
-	if (state->opts.accounts && !templated)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("server \"%s\" has option \"accounts\" but its user mapping has no role_arn containing {account}",
-						server->servername),
-				 errhint("Each account is read through a role assumed in it: ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD role_arn 'arn:aws:iam::{account}:role/NAME').",
-						 quote_identifier(server->servername))));
-	if (!state->opts.accounts && templated)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("user mapping for server \"%s\" has a role_arn containing {account} but the server has no option \"accounts\"",
-						server->servername),
-				 errhint("ALTER SERVER %s OPTIONS (ADD accounts '111111111111,222222222222') or (ADD accounts 'organization').",
-						 quote_identifier(server->servername))));
-}
-
-/*
  * The accounts a scan reads, after the account_id quals: the server's
  * "accounts" (listed or discovered), the role's account, or the mapping's
  * own (from GetCallerIdentity, only when the query needs it; otherwise a
@@ -234,7 +206,7 @@ cks_start_scan(ForeignScanState *node, CksScanState *state)
 		cks_mapping_role_options(state->user, &uopts);
 		state->role_arn = uopts.role_arn;
 		state->mapping_read = true;
-		check_account_template(state);
+		cks_check_account_template(state->user, &state->opts, state->role_arn);
 	}
 	accounts = accounts_to_call(state, wanted, filtered);
 	state->accounts_called = list_length(accounts);

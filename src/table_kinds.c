@@ -29,7 +29,7 @@ static const CksColumnDef custom_key_store_columns[] = {
 	{"xks_proxy_uri_path", "text", "XksProxyConfiguration.UriPath", CKS_CONV_STRING},
 	{"xks_proxy_vpc_endpoint_service_name", "text", "XksProxyConfiguration.VpcEndpointServiceName", CKS_CONV_STRING},
 	{"xks_proxy_vpc_endpoint_service_owner", "text", "XksProxyConfiguration.VpcEndpointServiceOwner", CKS_CONV_STRING},
-	{"xks_proxy_access_key_id", "text", "XksProxyConfiguration.AccessKeyId", CKS_CONV_STRING},
+	{"xks_proxy_access_key_id", "text", "XksProxyConfiguration.AccessKeyId", CKS_CONV_STRING, true},
 	{"region", "text", NULL, CKS_CONV_REGION},
 	{"account_id", "text", NULL, CKS_CONV_ACCOUNT},
 	{"raw", "jsonb", NULL, CKS_CONV_RAW},

@@ -43,6 +43,9 @@ typedef struct CksColumnDef
 	const char *sql_type;		/* type IMPORT FOREIGN SCHEMA declares */
 	const char *json_path;		/* dotted path in the entry, or NULL */
 	CksConversion conversion;
+	/* the field is one of the lookup operation's sensitive paths: the
+	 * column is NULL unless the table has show_sensitive 'true' */
+	bool		sensitive;
 } CksColumnDef;
 
 /* A column whose equality becomes a request parameter. */

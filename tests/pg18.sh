@@ -3,7 +3,7 @@
 # from source by tools/pg-build (cached in /var/cache/cks-fdw/pg18), then
 #   1. cks_fdw built with -Werror against it, from a copy of the tree (the
 #      15 build's objects must never be reused for 18), and the C unit
-#      runner linked with 18's libpgcommon,
+#      runner linked with 18's libpgcommon (tests/lib/cluster.sh),
 #   2. installed into that prefix, a scratch cluster (initdb as postgres,
 #      a private Unix socket only, no TCP) started with its own pg_ctl,
 #   3. the pg_regress suite and every tests/suites/*.sh that does not need
@@ -18,6 +18,7 @@ set -u
 cd "$(dirname "$0")/.."
 log=${CKS_TEST_LOG:?}
 . tests/lib/counts.sh
+. tests/lib/cluster.sh
 
 # Building (or rebuilding) 18, installing into its prefix and testing all
 # happen under one lock, so two checkouts tested at once each test their
@@ -42,81 +43,26 @@ chmod 755 "$work"
 src=$work/src
 data=$work/data
 sock=$work/sock
+as_postgres() { runuser -u postgres -- "$@"; }
+give_to_postgres() { chown postgres: "$@"; }
 cleanup() {
-  if [ -f "$data/postmaster.pid" ]; then
-    runuser -u postgres -- "$prefix/bin/pg_ctl" stop -D "$data" -m immediate \
-      -w -t 60 >/dev/null 2>&1 || true
-  fi
+  stop_scratch_cluster "$prefix/bin" "$data"
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-mkdir -p "$src"
-tar --exclude=./.git --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
-  --exclude=./results --exclude=./fuzz/build --exclude=./tmp_check \
-  --exclude=./log --exclude=./tests/unit/run_unit --exclude=./debian \
-  -cf - . | tar -C "$src" -xf -
+copy_checkout "$src"
 
 # the unit runner reads the SigV4 vectors from ../shared, as in the tree
 [ -d "$PWD/../shared" ] && ln -s "$PWD/../shared" "$work/shared"
 
-if make -C "$src" -s WERROR=1 PG_CONFIG="$pg_config" >"$log/pg18-make" 2>&1; then
-  ok "cks_fdw builds with -Werror against PostgreSQL 18"
-else
-  cat "$log/pg18-make"
-  not_ok "cks_fdw builds with -Werror against PostgreSQL 18 (log $log/pg18-make)"
-  finish
-fi
+# in_copy SECONDS COMMAND: a shell command in the copy
+in_copy() { timeout -k 30 "$1" bash -c "cd '$src' && $2"; }
+build_unit_install pg18 "$pg_config" "PostgreSQL 18" || finish
 
-# the C unit runner, linked with 18's libpgcommon (one count per check)
-make -C "$src" -s WERROR=1 PG_CONFIG="$pg_config" unitcheck >"$log/pg18-unit" 2>&1
-line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log/pg18-unit" | tail -n 1)
-if [ -n "$line" ]; then
-  echo "unit tests: $line"
-  passed=$((passed + $(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')))
-  failed=$((failed + $(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')))
-else
-  tail -n 20 "$log/pg18-unit"
-  not_ok "unit tests against PostgreSQL 18 (log $log/pg18-unit)"
-fi
-
-if ! make -C "$src" -s install PG_CONFIG="$pg_config" >"$log/pg18-install" 2>&1; then
-  cat "$log/pg18-install"
-  not_ok "make install into $prefix"
-  finish
-fi
-
-mkdir -p "$data" "$sock"
-chown postgres: "$data" "$sock"
-chmod 700 "$data"
-if ! runuser -u postgres -- "$prefix/bin/initdb" -D "$data" -U postgres -A trust \
-     --locale=C.UTF-8 --encoding=UTF8 >"$log/pg18-initdb" 2>&1; then
-  cat "$log/pg18-initdb"
-  not_ok "initdb (PostgreSQL 18)"
-  finish
-fi
-# The postmaster inherits the environment tools/endpoint.sh exported (the
-# AWS SDK variables aimed at the local endpoint); sql/keyless.sql checks
-# for the cluster environment file that says so before any keyless query.
-if [ -n "${CKS_POSTMASTER_ENVIRONMENT:-}" ]; then
-  cp "$CKS_POSTMASTER_ENVIRONMENT" "$data/environment"
-  chown postgres: "$data/environment"
-fi
 port=55418
-if ! runuser -u postgres -- "$prefix/bin/pg_ctl" start -D "$data" -w -t 120 \
-     -l "$sock/server.log" \
-     -o "-c listen_addresses='' -c unix_socket_directories='$sock' -p $port" \
-     >"$log/pg18-start" 2>&1; then
-  cat "$log/pg18-start" "$sock/server.log" 2>/dev/null | tail -n 20
-  not_ok "start the PostgreSQL 18 cluster"
-  finish
-fi
-
-# The suites that need pg_cron are left out.
-suites=""
-for name in $(bash tests/in-cluster.sh --list-suites); do
-  grep -q pg_cron "tests/suites/$name.sh" || suites="$suites $name"
-done
+start_scratch_cluster pg18 "$prefix/bin" "$data" "$sock" $port || finish
+suites=$(suites_without_pg_cron)
 
 sublog=$work/log
 mkdir -p "$sublog"
@@ -125,31 +71,10 @@ mkdir -p "$sublog"
   export PATH="$prefix/bin:$PATH" PG_CONFIG="$pg_config"
   export PGHOST="$sock" PGPORT=$port PGUSER=postgres PGDATABASE=postgres
   export CKS_TEST_LOG="$sublog" CKS_SERVER_LOG="$sock/server.log"
-  export CKS_SUITES="${suites# }"
-  [ -n "$CKS_SUITES" ] || export CKS_SUITES=none
+  export CKS_SUITES="${suites:-none}"
   bash tests/in-cluster.sh
 )
 
-# pg_regress: one count per test file, as for 15
-if [ -f "$sublog/regress" ]; then
-  cp "$sublog/regress" "$log/pg18-regress"
-  [ -f "$src/regression.diffs" ] && cp "$src/regression.diffs" "$log/pg18-regression.diffs"
-  # 18's outputs, to refresh an expected/NAME_1.out from when a test changes
-  [ -d "$src/results" ] && cp -r "$src/results" "$log/pg18-results"
-  rp=$(grep -cE '(\.\.\. ok|^ok [0-9])' "$sublog/regress")
-  rf=$(grep -cE '(\.\.\. FAILED|^not ok [0-9]|\.\.\. failed)' "$sublog/regress")
-  if [ "$rp" -eq 0 ] && [ "$rf" -eq 0 ]; then rf=1; fi
-  passed=$((passed + rp))
-  failed=$((failed + rf))
-fi
-for name in $suites; do
-  cp "$sublog/suite-$name" "$log/pg18-suite-$name" 2>/dev/null
-  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$sublog/suite-$name" 2>/dev/null | tail -n 1)
-  if [ -z "$line" ]; then
-    not_ok "suite $name gave no result line"
-    continue
-  fi
-  passed=$((passed + $(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')))
-  failed=$((failed + $(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')))
-done
+# pg_regress: one count per test file, as for 15; one line per suite
+collect_cluster_results pg18 "$sublog" "$src" "$suites"
 finish

@@ -14,8 +14,12 @@ FAULT_KINDS = (
     "throttle", "status500", "status503", "status", "close", "reset", "hang",
     "malformed", "empty", "html502", "wrongtypes", "latency", "accessdenied",
     "loop_marker", "truncated_no_marker", "key_deleted", "crlf_token",
-    "empty_entries", "big_error",
+    "empty_entries", "big_error", "answer",
 )
+# Services whose answers /_cks/script can script, and the words of a step.
+SCRIPT_SERVICES = ("imds", "ecs", "sts")
+SCRIPT_WORDS = {"close": "close", "reset": "reset", "pass": "latency"}
+MAX_SCRIPT_STEPS = 1000
 MATCH_KEYS = {"service", "operation", "region", "account"}
 
 # Largest body the empty_entries and big_error faults may be asked for.
@@ -61,13 +65,59 @@ def ctl_fault(args, query):
             fault[key] = int(args[key])
     if not 0 <= fault.get("bytes", 0) <= MAX_FAULT_BYTES:
         raise ValueError("bytes must be between 0 and %d" % MAX_FAULT_BYTES)
-    for key in ("code", "message"):
+    for key in ("code", "message", "body"):
         if args.get(key) is not None:
             fault[key] = str(args[key])
     if fault["count"] < 1:
         raise ValueError("count must be at least 1")
     with state.STATE.lock:
         state.STATE.faults.append(fault)
+        queued = len(state.STATE.faults)
+    return 200, {"queued": queued}
+
+
+def script_fault(service, step):
+    """One step of a script as a fault matching every request to service:
+    a status (int, or {"status", "body"}), "close", "reset", "pass" (the
+    normal answer) or {"hang_ms": N} (no answer for N ms, then close)."""
+    fault = {"count": 1, "match": {"service": service}}
+    if isinstance(step, bool):
+        raise ValueError("a script step is a status, a word or an object")
+    if isinstance(step, int):
+        step = {"status": step}
+    if isinstance(step, str):
+        if step not in SCRIPT_WORDS:
+            raise ValueError("unknown script word %r; one of %s"
+                             % (step, ", ".join(SCRIPT_WORDS)))
+        fault.update(kind=SCRIPT_WORDS[step], ms=0)
+        return fault
+    if not isinstance(step, dict):
+        raise ValueError("a script step is a status, a word or an object")
+    if "hang_ms" in step:
+        fault.update(kind="hang", ms=int(step["hang_ms"]))
+        return fault
+    status = int(step["status"])
+    if not 100 <= status <= 599:
+        raise ValueError("status must be between 100 and 599")
+    fault.update(kind="answer", status=status, body=str(step.get("body", "")))
+    return fault
+
+
+def ctl_script(args, query):
+    """{"service": "imds"|"ecs"|"sts", "answers": [step, ...]}: the next
+    requests to that service get these answers, in order (one step each),
+    whatever they ask; see script_fault for the steps."""
+    service = args.get("service")
+    if service not in SCRIPT_SERVICES:
+        raise ValueError("service must be one of %s"
+                         % ", ".join(SCRIPT_SERVICES))
+    steps = args.get("answers")
+    if not isinstance(steps, list) or not 1 <= len(steps) <= MAX_SCRIPT_STEPS:
+        raise ValueError("answers must be a list of 1 to %d steps"
+                         % MAX_SCRIPT_STEPS)
+    faults = [script_fault(service, step) for step in steps]
+    with state.STATE.lock:
+        state.STATE.faults.extend(faults)
         queued = len(state.STATE.faults)
     return 200, {"queued": queued}
 
@@ -206,6 +256,7 @@ ROUTES = {
     ("POST", "/_cks/reset"): ctl_reset,
     ("POST", "/_cks/fault"): ctl_fault,
     ("GET", "/_cks/fault"): ctl_faults,
+    ("POST", "/_cks/script"): ctl_script,
     ("POST", "/_cks/config"): ctl_config,
     ("GET", "/_cks/config"): ctl_get_config,
     ("POST", "/_cks/stores"): ctl_put_stores,

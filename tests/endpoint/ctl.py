@@ -12,6 +12,8 @@ or else the port in the file named by $CKS_ENDPOINT_PORT_FILE.
     ctl.py fault KIND [--count N] [--ms N] [--status N] [--bytes N]
                       [--service S] [--operation O] [--region R]
                       [--account A]
+    ctl.py script SERVICE STEP ...             (imds, ecs or sts; a STEP is
+               a status, STATUS:BODY, close, reset, pass or hang:MS)
     ctl.py config key=value ...
     ctl.py stores ACCOUNT REGION COUNT [--prefix P]
     ctl.py accounts [FIRST [LAST]] [--stores N]  (no FIRST: no range)
@@ -103,6 +105,25 @@ def fault(kind, count=1, ms=None, status=None, url=None, bytes=None,
     if bytes is not None:
         body["bytes"] = bytes
     return call("POST", "/_cks/fault", body, url=url)
+
+
+def script(service, answers, url=None):
+    """The next len(answers) requests to service (imds, ecs, sts) get these
+    answers in order: a status, {"status", "body"}, "close", "reset",
+    "pass" (the normal answer) or {"hang_ms": N}."""
+    return call("POST", "/_cks/script", {"service": service,
+                                         "answers": answers}, url=url)
+
+
+def parse_step(text):
+    """A script step of the command line: 401, 200:BODY, close, reset,
+    pass, hang:MS."""
+    head, sep, rest = text.partition(":")
+    if head == "hang":
+        return {"hang_ms": int(rest)}
+    if head.isdigit():
+        return {"status": int(head), "body": rest} if sep else int(head)
+    return text
 
 
 def config(url=None, **settings):
@@ -263,7 +284,8 @@ def parse_setting(text):
         return key, value
 
 
-def main(argv=None):
+def command_parser():
+    """The command line: one subcommand per control request."""
     parser = argparse.ArgumentParser(
         description="control the local KMS test endpoint")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -275,6 +297,9 @@ def main(argv=None):
     p.add_argument("--status", type=int)
     p.add_argument("--bytes", type=int)
     add_filters(p)
+    p = sub.add_parser("script")
+    p.add_argument("service")
+    p.add_argument("steps", nargs="+")
     p = sub.add_parser("config")
     p.add_argument("settings", nargs="+")
     p = sub.add_parser("stores")
@@ -313,44 +338,54 @@ def main(argv=None):
     add_filters(p, with_status=True)
     p = sub.add_parser("wait-ready")
     p.add_argument("--timeout", type=float, default=10.0)
-    args = parser.parse_args(argv)
+    return parser
 
+
+def run_command(args):
+    """Carry out one parsed command, printing what it reports."""
+    if args.cmd == "reset":
+        reset()
+    elif args.cmd == "fault":
+        fault(args.kind, count=args.count, ms=args.ms, status=args.status,
+              bytes=args.bytes, **filters_of(args))
+    elif args.cmd == "script":
+        script(args.service, [parse_step(t) for t in args.steps])
+    elif args.cmd == "config":
+        config(**dict(parse_setting(s) for s in args.settings))
+    elif args.cmd == "stores":
+        stores(args.account, args.region, args.count, args.prefix)
+    elif args.cmd == "accounts":
+        accounts(args.first, args.last, args.stores)
+    elif args.cmd == "org":
+        delegated = (None if args.delegated is None else
+                     [a for a in args.delegated.split(",") if a])
+        organization(args.members or None, args.management, delegated,
+                     enabled=not args.disabled, default=args.default)
+    elif args.cmd == "keys":
+        print("keys: %d" % keys(args.account, args.region,
+                                args.count)["keys"])
+    elif args.cmd == "delete-key":
+        delete_key(args.account, args.region, args.key_id)
+    elif args.cmd == "count":
+        print("requests: %d" % count(**filters_of(args)))
+    elif args.cmd == "requests":
+        records = select(log(), **filters_of(args))
+        for line in request_lines(records, args.fields.split(",")):
+            print(line)
+    elif args.cmd == "connections":
+        print("connections: %d" % connections(**filters_of(args)))
+    elif args.cmd == "overlap":
+        records = select(log(), **filters_of(args))
+        print("overlapping: %s" % ("yes" if overlapping(records)
+                                   else "no"))
+    elif args.cmd == "wait-ready":
+        wait_ready(args.timeout)
+
+
+def main(argv=None):
+    args = command_parser().parse_args(argv)
     try:
-        if args.cmd == "reset":
-            reset()
-        elif args.cmd == "fault":
-            fault(args.kind, count=args.count, ms=args.ms, status=args.status,
-                  bytes=args.bytes, **filters_of(args))
-        elif args.cmd == "config":
-            config(**dict(parse_setting(s) for s in args.settings))
-        elif args.cmd == "stores":
-            stores(args.account, args.region, args.count, args.prefix)
-        elif args.cmd == "accounts":
-            accounts(args.first, args.last, args.stores)
-        elif args.cmd == "org":
-            delegated = (None if args.delegated is None else
-                         [a for a in args.delegated.split(",") if a])
-            organization(args.members or None, args.management, delegated,
-                         enabled=not args.disabled, default=args.default)
-        elif args.cmd == "keys":
-            print("keys: %d" % keys(args.account, args.region,
-                                    args.count)["keys"])
-        elif args.cmd == "delete-key":
-            delete_key(args.account, args.region, args.key_id)
-        elif args.cmd == "count":
-            print("requests: %d" % count(**filters_of(args)))
-        elif args.cmd == "requests":
-            records = select(log(), **filters_of(args))
-            for line in request_lines(records, args.fields.split(",")):
-                print(line)
-        elif args.cmd == "connections":
-            print("connections: %d" % connections(**filters_of(args)))
-        elif args.cmd == "overlap":
-            records = select(log(), **filters_of(args))
-            print("overlapping: %s" % ("yes" if overlapping(records)
-                                       else "no"))
-        elif args.cmd == "wait-ready":
-            wait_ready(args.timeout)
+        run_command(args)
     except CtlError as e:
         print("ctl.py %s: %s" % (args.cmd, e), file=sys.stderr)
         return 1

@@ -28,6 +28,9 @@ DEFAULT_EXTRA_KEYS = {BENCH_KEYS_PAIR: BENCH_KEYS_COUNT}
 # 100,000-entry bulk list stays cheap; the rest simply have no keys.
 MAX_STORES_WITH_KEYS = 5000
 
+# A cluster has a PRECO password until it is initialized.
+PRECO_STATES = ("UNINITIALIZED", "INITIALIZE_IN_PROGRESS")
+
 CLUSTER_KEYS = (
     "BackupPolicy", "BackupRetentionPolicy", "ClusterId", "CreateTimestamp",
     "Hsms", "HsmType", "PreCoPassword", "SecurityGroup", "SourceBackupId",
@@ -146,6 +149,10 @@ def build_cluster(account, region, cluster_id, created, state, hsm_count,
     }
     if source_backup:
         cluster["SourceBackupId"] = source_backup
+    if state in PRECO_STATES:
+        # the PRECO user's password: sensitive, hidden by cks_fdw unless
+        # the table has show_sensitive (7 to 32 characters in the model)
+        cluster["PreCoPassword"] = "preco-" + hex_id(20, "preco", cluster_id)
     if state == "DEGRADED":
         cluster["StateMessage"] = ("The cluster is degraded: an HSM is not "
                                    "responding.")

@@ -248,6 +248,14 @@ class RequestProcessing:
         if kind == "empty":
             self.finish_api(record, request_id, service, 200, "", None, fault)
             return True
+        if kind == "answer":
+            status = int(fault.get("status", 500))
+            self.complete(record, status, fault.get("body", "").encode(
+                "utf-8"), "text/xml" if service == "sts"
+                else common.JSON_CONTENT_TYPE,
+                [("x-amzn-RequestId", request_id)],
+                error_code=None if status < 400 else str(status))
+            return True
         if kind == "html502":
             self.complete(record, 502, HTML_502, "text/html",
                           [("Server", "awselb/2.0")])
@@ -372,7 +380,9 @@ class RequestProcessing:
             else:
                 status = {"status500": 500, "status503": 503}.get(
                     kind, int(fault.get("status", 500)))
-                body, ctype, headers = b"", metadata.TEXT, []
+                body = fault.get("body", "").encode("utf-8") \
+                    if kind == "answer" else b""
+                ctype, headers = metadata.TEXT, []
         self.complete(record, status, body, ctype, headers,
                       error_code=None if status < 400 else str(status))
 

@@ -8,18 +8,21 @@ errors, signature checks, temporary credentials and every injected fault.
 
     /usr/bin/python3 tests/endpoint/test_endpoint.py        # N passed, N failed
 
-It also runs test_endpoint_sts.py (STS, faults and the request log, on an
-endpoint of their own), test_services.py, test_inventory.py and test_keyless.py (the
+It also runs test_signatures.py (signature checks, and the verifier
+against the SDKs' own test vectors), test_endpoint_sts.py (STS, faults and
+the request log), each on an endpoint of its own, test_services.py,
+test_inventory.py and test_keyless.py (the
 Organizations, CloudHSM, ListKeys/DescribeKey, IMDS, ECS and web identity
 checks), which share a second endpoint started with an account range, and
 test_event_loop.py (the --event-loop serving mode beside the default one).
     /usr/bin/python3 -m unittest discover -s tests/endpoint -v
 
 Each run starts its own endpoint on a free port and stops it afterwards.
+The harness all of them share (the endpoint process, clients, raw signed
+requests, the base TestCase) is harness.py.
 """
 
 import base64
-import datetime
 import email.utils
 import http.client
 import json
@@ -32,34 +35,18 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
-import urllib.parse
-import xml.etree.ElementTree as ET
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-
+import harness as h                                         # sets sys.path
 import botocore.auth                                        # noqa: E402
 import botocore.awsrequest                                  # noqa: E402
 import botocore.credentials                                 # noqa: E402
-import botocore.exceptions                                  # noqa: E402
-import botocore.session                                     # noqa: E402
-from botocore.config import Config                          # noqa: E402
 
 import ctl                                                  # noqa: E402
 import fixtures as fx                                       # noqa: E402
-import kms_endpoint                                         # noqa: E402
-
-PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") \
-    else sys.executable
-ENDPOINT = os.path.join(HERE, "kms_endpoint.py")
-CTL = os.path.join(HERE, "ctl.py")
-# ../shared next to the repository; read in place, never copied
-SHARED = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared"))
-SIGV4_SUITE = os.path.join(SHARED, "testdata", "aws-signing-test-suite", "v4")
-KMS_GOLDEN = os.path.join(SHARED, "testdata", "kms-sigv4-golden.json")
+from harness import (EndpointProcess, EndpointTest,         # noqa: E402
+                     kms_client, no_retry, signed_request)
 
 ENTRY_ORDER = ["CustomKeyStoreId", "CustomKeyStoreName", "CloudHsmClusterId",
                "TrustAnchorCertificate", "ConnectionState",
@@ -70,168 +57,12 @@ UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
 STS_NS = "{https://sts.amazonaws.com/doc/2011-06-15/}"
 
 
-class EndpointProcess:
-    """A kms_endpoint.py child process on a free port."""
-
-    def __init__(self, extra_args=()):
-        # CKS_ENDPOINT_TEST_ARGS="--event-loop" runs every test against
-        # the event-loop serving mode
-        extra_args = (list(extra_args)
-                      + os.environ.get("CKS_ENDPOINT_TEST_ARGS", "").split())
-        self.dir = tempfile.mkdtemp(prefix="cks-endpoint-test-")
-        self.port_file = os.path.join(self.dir, "port")
-        self.proc = subprocess.Popen(
-            [PYTHON, ENDPOINT, "--port", "0", "--port-file", self.port_file]
-            + list(extra_args),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.time() + 15
-        while not os.path.exists(self.port_file):
-            if self.proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("endpoint did not start: %s"
-                                   % self.proc.stderr.read())
-            time.sleep(0.02)
-        with open(self.port_file) as f:
-            self.port = int(f.read())
-        # with --quiet there is no banner to wait for
-        self.banner = ("" if "--quiet" in extra_args
-                       else self.proc.stdout.readline().strip())
-        scheme = "https" if "--tls-cert" in extra_args else "http"
-        self.url = "%s://127.0.0.1:%d" % (scheme, self.port)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stdout.close()
-        self.proc.stderr.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-SERVER = None
-
-
 def setUpModule():
-    global SERVER
-    SERVER = EndpointProcess()
-    os.environ["CKS_ENDPOINT_URL"] = SERVER.url
+    h.start(export_url=True)
 
 
 def tearDownModule():
-    if SERVER is not None:
-        SERVER.stop()
-
-
-SESSION = botocore.session.get_session()
-# botocore's legacy "max_attempts" counts retries; total_max_attempts
-# counts the first try too, so 1 means exactly one request.
-NO_RETRY = Config(retries={"total_max_attempts": 1})
-
-
-def no_retry(**kwargs):
-    return Config(retries={"total_max_attempts": 1}, **kwargs)
-
-
-def kms_client(account=fx.ACCOUNT_1, region="us-east-1", creds=None,
-               config=NO_RETRY, url=None, **kwargs):
-    """A botocore KMS client against the test endpoint.  creds is
-    (akid, secret[, token]); by default the account's static key."""
-    akid, secret, *token = creds or fx.KEYS_BY_ACCOUNT[account]
-    return SESSION.create_client(
-        "kms", region_name=region, endpoint_url=url or SERVER.url,
-        aws_access_key_id=akid, aws_secret_access_key=secret,
-        aws_session_token=token[0] if token else None, config=config,
-        **kwargs)
-
-
-def sts_client(account=fx.ACCOUNT_1, region="us-east-1", creds=None,
-               config=NO_RETRY):
-    akid, secret, *token = creds or fx.KEYS_BY_ACCOUNT[account]
-    return SESSION.create_client(
-        "sts", region_name=region, endpoint_url=SERVER.url,
-        aws_access_key_id=akid, aws_secret_access_key=secret,
-        aws_session_token=token[0] if token else None, config=config)
-
-
-def temp_creds(credentials):
-    return (credentials["AccessKeyId"], credentials["SecretAccessKey"],
-            credentials["SessionToken"])
-
-
-class Raw:
-    """A response read with http.client, for checks below the SDK."""
-
-    def __init__(self, resp):
-        self.status = resp.status
-        self.headers = resp.headers
-        self.body = resp.read()
-
-    def json(self):
-        return json.loads(self.body.decode("utf-8"))
-
-
-def signed_request(body=b"{}", service="kms", region="us-east-1",
-                   creds=(fx.ACCESS_KEY_1, fx.SECRET_KEY_1),
-                   target="TrentService.DescribeCustomKeyStores",
-                   scope_service=None, content_type=None, extra_headers=None,
-                   sign=True, conn=None):
-    """Sign a request with botocore's SigV4Auth and send it raw.
-
-    Lets tests see exact bytes, headers and statuses, and build requests
-    the SDK would never send (wrong scope, no signature, odd targets).
-    """
-    if isinstance(body, (dict, list)):
-        body = json.dumps(body).encode()
-    headers = {}
-    if service == "kms":
-        headers["Content-Type"] = content_type or "application/x-amz-json-1.1"
-        if target:
-            headers["X-Amz-Target"] = target
-    else:
-        headers["Content-Type"] = (content_type or
-                                   "application/x-www-form-urlencoded; "
-                                   "charset=utf-8")
-    headers.update(extra_headers or {})
-    req = botocore.awsrequest.AWSRequest(method="POST", url=SERVER.url + "/",
-                                         data=body, headers=headers)
-    if sign:
-        akid, secret, *token = creds
-        botocore.auth.SigV4Auth(
-            botocore.credentials.Credentials(akid, secret,
-                                             token[0] if token else None),
-            scope_service or service, region).add_auth(req)
-    own = conn is None
-    conn = conn or http.client.HTTPConnection("127.0.0.1", SERVER.port,
-                                              timeout=10)
-    try:
-        send_headers = dict(req.headers.items())
-        send_headers["Host"] = "127.0.0.1:%d" % SERVER.port
-        conn.request("POST", "/", body=body, headers=send_headers)
-        return Raw(conn.getresponse())
-    finally:
-        if own:
-            conn.close()
-
-
-def raw_socket_request(body=b"{}", timeout=5):
-    """Send one signed KMS request on a bare socket and return it, so tests
-    can tell FIN from RST and a hang from an answer."""
-    req = botocore.awsrequest.AWSRequest(
-        method="POST", url=SERVER.url + "/", data=body,
-        headers={"Content-Type": "application/x-amz-json-1.1",
-                 "X-Amz-Target": "TrentService.DescribeCustomKeyStores"})
-    botocore.auth.SigV4Auth(
-        botocore.credentials.Credentials(fx.ACCESS_KEY_1, fx.SECRET_KEY_1),
-        "kms", "us-east-1").add_auth(req)
-    lines = ["POST / HTTP/1.1", "Host: 127.0.0.1:%d" % SERVER.port,
-             "Content-Length: %d" % len(body)]
-    lines += ["%s: %s" % kv for kv in req.headers.items()]
-    sock = socket.create_connection(("127.0.0.1", SERVER.port), timeout)
-    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
-    return sock
+    h.stop()
 
 
 def as_wire(entry):
@@ -259,35 +90,11 @@ def same_entries(parsed, wire):
             == [known_to_botocore(e) for e in wire])
 
 
-def error_code(exc):
-    return exc.response["Error"]["Code"]
-
-
-class EndpointTest(unittest.TestCase):
-    """Base: every test starts from the endpoint's default state."""
-
-    def setUp(self):
-        ctl.reset()
-
-    def assertClientError(self, code, fn, *args, **kwargs):
-        with self.assertRaises(botocore.exceptions.ClientError) as cm:
-            fn(*args, **kwargs)
-        self.assertEqual(error_code(cm.exception), code,
-                         cm.exception.response)
-        return cm.exception
-
-    def all_stores(self, client, page_size=None):
-        config = {"PageSize": page_size} if page_size else {}
-        pages = list(client.get_paginator("describe_custom_key_stores")
-                     .paginate(PaginationConfig=config))
-        return pages, [e for p in pages for e in p["CustomKeyStores"]]
-
-
 class ServerBasics(EndpointTest):
 
     def test_port_file_and_banner(self):
-        self.assertEqual(SERVER.banner,
-                         "listening on http://127.0.0.1:%d" % SERVER.port)
+        self.assertEqual(h.server().banner,
+                         "listening on http://127.0.0.1:%d" % h.server().port)
         self.assertEqual(ctl.health(), {"ok": True})
 
     def test_response_headers_and_json_shape(self):
@@ -313,7 +120,7 @@ class ServerBasics(EndpointTest):
         self.assertIn("Ünïcode ключ 🔑".encode(), r.body)
 
     def test_keep_alive_and_request_ids(self):
-        conn = http.client.HTTPConnection("127.0.0.1", SERVER.port,
+        conn = http.client.HTTPConnection("127.0.0.1", h.server().port,
                                           timeout=10)
         ids = set()
         for _ in range(3):
@@ -328,20 +135,13 @@ class ServerBasics(EndpointTest):
     def test_expect_100_continue_and_chunked_body(self):
         body = b'{"Limit": 2}'
         # Expect: 100-continue, as libcurl sends for larger bodies
-        req = botocore.awsrequest.AWSRequest(
-            method="POST", url=SERVER.url + "/", data=body,
-            headers={"Content-Type": "application/x-amz-json-1.1",
-                     "X-Amz-Target": "TrentService.DescribeCustomKeyStores"})
-        botocore.auth.SigV4Auth(
-            botocore.credentials.Credentials(fx.ACCESS_KEY_1,
-                                             fx.SECRET_KEY_1),
-            "kms", "us-east-1").add_auth(req)
-        head = ["POST / HTTP/1.1", "Host: 127.0.0.1:%d" % SERVER.port,
+        req = h.signed_kms_request(body)
+        head = ["POST / HTTP/1.1", "Host: 127.0.0.1:%d" % h.server().port,
                 "Expect: 100-continue"]
         head += ["%s: %s" % kv for kv in req.headers.items()]
         for framing in (["Content-Length: %d" % len(body)],
                         ["Transfer-Encoding: chunked"]):
-            sock = socket.create_connection(("127.0.0.1", SERVER.port), 5)
+            sock = socket.create_connection(("127.0.0.1", h.server().port), 5)
             sock.sendall(("\r\n".join(head + framing) + "\r\n\r\n").encode())
             self.assertTrue(sock.recv(100).startswith(b"HTTP/1.1 100"))
             if framing[0].startswith("Transfer"):
@@ -349,12 +149,7 @@ class ServerBasics(EndpointTest):
                              % (len(body) - 5) + body[5:] + b"\r\n0\r\n\r\n")
             else:
                 sock.sendall(body)
-            reply = b""
-            while b"Truncated" not in reply:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                reply += chunk
+            reply = h.recv_until(sock, b"Truncated")
             sock.close()
             self.assertIn(b"HTTP/1.1 200 OK", reply)
             self.assertIn(b'"NextMarker"', reply)
@@ -649,251 +444,6 @@ class Filters(EndpointTest):
         self.assertIn("Message", r.json())
 
 
-class Signatures(EndpointTest):
-
-    def test_wrong_secret(self):
-        client = kms_client(creds=(fx.ACCESS_KEY_1, fx.SECRET_KEY_2))
-        e = self.assertClientError("InvalidSignatureException",
-                                   client.describe_custom_key_stores)
-        # like AWS: the short text, then what KMS signed
-        message = e.response["Error"]["Message"]
-        first, _, echo = message.partition("\n\n")
-        self.assertEqual(
-            first,
-            "The request signature we calculated does not match the "
-            "signature you provided. Check your AWS Secret Access Key and "
-            "signing method. Consult the service documentation for details.")
-        self.assertRegex(
-            echo,
-            r"^The Canonical String for this request should have been\n"
-            r"'POST\n/\n\ncontent-type:application/x-amz-json-1\.1\n"
-            r"host:127\.0\.0\.1:\d+\nx-amz-date:\d{8}T\d{6}Z\n"
-            r"x-amz-target:TrentService\.DescribeCustomKeyStores\n\n"
-            r"content-type;host;x-amz-date;x-amz-target\n[0-9a-f]{64}'\n\n"
-            r"The String-to-Sign should have been\n'AWS4-HMAC-SHA256\n"
-            r"\d{8}T\d{6}Z\n\d{8}/us-east-1/kms/aws4_request\n[0-9a-f]{64}'\n$")
-        rec = ctl.select(ctl.log())[-1]
-        self.assertEqual((rec["status"], rec["error_code"], rec["account"]),
-                         (400, "InvalidSignatureException", None))
-
-    def test_wrong_secret_echoes_the_session_token(self):
-        """The reason cks_fdw must cut AWS's message: the canonical request
-        in it holds x-amz-security-token.  STS does not echo."""
-        akid, _, token = temp_creds(sts_client().assume_role(
-            RoleArn=fx.ROLE_READER_1, RoleSessionName="echo")["Credentials"])
-        client = kms_client(creds=(akid, "wrong-secret", token))
-        e = self.assertClientError("InvalidSignatureException",
-                                   client.describe_custom_key_stores)
-        self.assertIn("\nx-amz-security-token:%s\n" % token,
-                      e.response["Error"]["Message"])
-        e = self.assertClientError(
-            "SignatureDoesNotMatch",
-            sts_client(creds=(akid, "wrong-secret", token))
-            .get_caller_identity)
-        self.assertNotIn(token, e.response["Error"]["Message"])
-
-    def test_crlf_token_fault(self):
-        ctl.fault("crlf_token", operation="AssumeRole")
-        r = signed_request(b"Action=AssumeRole&Version=2011-06-15&RoleArn="
-                           b"arn%3Aaws%3Aiam%3A%3A111111111111%3Arole%2F"
-                           b"cks-reader&RoleSessionName=crlf", service="sts")
-        self.assertEqual(r.status, 200)
-        self.assertIn(b"&#13;&#10;X-Cks-Injected: yes</SessionToken>",
-                      r.body)
-        # the next AssumeRole is normal again
-        r = sts_client().assume_role(RoleArn=fx.ROLE_READER_1,
-                                     RoleSessionName="after")
-        self.assertNotIn("\r", r["Credentials"]["SessionToken"])
-
-    def test_unknown_key(self):
-        client = kms_client(creds=(fx.UNKNOWN_ACCESS_KEY, fx.SECRET_KEY_1))
-        e = self.assertClientError("UnrecognizedClientException",
-                                   client.describe_custom_key_stores)
-        self.assertEqual(e.response["Error"]["Message"],
-                         "The security token included in the request is "
-                         "invalid.")
-        r = signed_request({}, creds=(fx.UNKNOWN_ACCESS_KEY, "x"))
-        self.assertEqual(r.headers["X-Amzn-ErrorType"],
-                         "UnrecognizedClientException:http://internal.amazon."
-                         "com/coral/com.amazon.coral.service/")
-        self.assertRegex(r.headers["x-amzn-RequestId"], UUID_RE)
-        rec = ctl.select(ctl.log())[-1]
-        self.assertIsNone(rec["account"])
-        self.assertEqual(rec["error_code"], "UnrecognizedClientException")
-
-    def test_missing_and_garbled_authorization(self):
-        r = signed_request({}, sign=False)
-        self.assertEqual(r.status, 400)
-        self.assertEqual(
-            r.json()["__type"].split("#")[1],
-            "MissingAuthenticationTokenException")
-        for garbled in ("AWS4-HMAC-SHA256 Signature=abc",
-                        "AWS4-HMAC-SHA256 Credential=AKIDCKSTEST111111111/"
-                        "20260101/us-east-1/kms, SignedHeaders=host, "
-                        "Signature=00",
-                        "Bearer xyz"):
-            r = signed_request({}, sign=False,
-                               extra_headers={"Authorization": garbled,
-                                              "X-Amz-Date":
-                                              "20260101T000000Z"})
-            self.assertEqual(r.status, 400)
-            self.assertEqual(r.json()["__type"].split("#")[1],
-                             "IncompleteSignatureException", garbled)
-
-    def test_tampered_body_and_unsigned_host(self):
-        req = botocore.awsrequest.AWSRequest(
-            method="POST", url=SERVER.url + "/", data=b'{"Limit":1}',
-            headers={"Content-Type": "application/x-amz-json-1.1",
-                     "X-Amz-Target": "TrentService.DescribeCustomKeyStores"})
-        botocore.auth.SigV4Auth(
-            botocore.credentials.Credentials(fx.ACCESS_KEY_1,
-                                             fx.SECRET_KEY_1),
-            "kms", "us-east-1").add_auth(req)
-        conn = http.client.HTTPConnection("127.0.0.1", SERVER.port)
-        conn.request("POST", "/", body=b'{"Limit":2}',
-                     headers=dict(req.headers.items()))
-        r = Raw(conn.getresponse())
-        self.assertEqual(r.json()["__type"].split("#")[1],
-                         "InvalidSignatureException")
-        # the same bytes untampered pass
-        conn.request("POST", "/", body=b'{"Limit":1}',
-                     headers=dict(req.headers.items()))
-        self.assertEqual(Raw(conn.getresponse()).status, 200)
-        conn.close()
-
-    def test_scope_for_another_service(self):
-        r = signed_request({}, scope_service="sts")
-        self.assertEqual(r.status, 400)
-        self.assertEqual(r.json(), {
-            "__type": "com.amazon.coral.service#InvalidSignatureException",
-            "message": "Credential should be scoped to correct service: "
-                       "'kms'."})
-        # and an STS form signed for kms gets the STS shape
-        r = signed_request(b"Action=GetCallerIdentity&Version=2011-06-15",
-                           service="sts", scope_service="kms")
-        self.assertEqual(r.status, 403)
-        self.assertIn(b"<Code>SignatureDoesNotMatch</Code>", r.body)
-        self.assertIn(b"Credential should be scoped to correct service: "
-                      b"'sts'.", r.body)
-
-    def test_region_comes_from_the_scope(self):
-        for region in ("eu-west-1", "ap-southeast-2", "us-west-2"):
-            kms_client(region=region).describe_custom_key_stores()
-        self.assertEqual([r["region"] for r in ctl.select(ctl.log())],
-                         ["eu-west-1", "ap-southeast-2", "us-west-2"])
-
-    def test_clock_skew(self):
-        ctl.config(clock_offset_seconds=600)
-        e = self.assertClientError("InvalidSignatureException",
-                                   kms_client().describe_custom_key_stores)
-        self.assertRegex(e.response["Error"]["Message"],
-                         r"^Signature expired: (\d{8}T\d{6}Z) is now earlier "
-                         r"than (\d{8}T\d{6}Z) \((\d{8}T\d{6}Z) - 5 min\.\)$")
-        req, limit, now = re.findall(r"\d{8}T\d{6}Z",
-                                     e.response["Error"]["Message"])
-        fmt = "%Y%m%dT%H%M%SZ"
-        diff = (datetime.datetime.strptime(now, fmt)
-                - datetime.datetime.strptime(req, fmt)).total_seconds()
-        self.assertTrue(595 <= diff <= 605, diff)
-        # the Date header runs on the skewed clock too
-        r = signed_request({})
-        date = email.utils.parsedate_to_datetime(r.headers["Date"])
-        self.assertTrue(590 < date.timestamp() - time.time() < 610)
-        ctl.config(clock_offset_seconds=-600)
-        e = self.assertClientError("InvalidSignatureException",
-                                   kms_client().describe_custom_key_stores)
-        self.assertRegex(e.response["Error"]["Message"],
-                         r"^Signature not yet current: \d{8}T\d{6}Z is still "
-                         r"later than \d{8}T\d{6}Z \(\d{8}T\d{6}Z \+ 5 min\.\)$")
-        ctl.config(clock_offset_seconds=240)       # within 5 minutes
-        kms_client().describe_custom_key_stores()
-
-
-def parse_signed_request(text):
-    """(method, path, headers, body) of an aws-c-auth *-signed-request.txt;
-    folded header lines are kept folded, as an HTTP server receives them."""
-    head, _, body = text.partition("\n\n")
-    lines = head.split("\n")
-    method, rest = lines[0].split(" ", 1)
-    path = rest.rsplit(" ", 1)[0]
-    pairs = []
-    for line in lines[1:]:
-        if line[:1] in (" ", "\t") and pairs:
-            pairs[-1][1] += "\n" + line
-        else:
-            name, _, value = line.partition(":")
-            pairs.append([name, value])
-    return method, path, pairs, body.encode()
-
-
-class SignerFidelity(unittest.TestCase):
-    """The endpoint's verifier must compute exactly the signatures that
-    real SDKs compute, or it would accept or reject the wrong clients."""
-
-    def test_aws_c_auth_vectors(self):
-        if not os.path.isdir(SIGV4_SUITE):
-            self.skipTest("../shared absent: no aws-signing-test-suite at %s"
-                          % SIGV4_SUITE)
-        checked = 0
-        for case in sorted(os.listdir(SIGV4_SUITE)):
-            d = os.path.join(SIGV4_SUITE, case)
-            with open(os.path.join(d, "context.json")) as f:
-                context = json.load(f)
-            if not context.get("normalize", True):
-                continue    # S3-style unnormalized paths: not KMS or STS
-            with open(os.path.join(d, "header-signed-request.txt")) as f:
-                method, path, pairs, body = parse_signed_request(f.read())
-            with open(os.path.join(d, "header-signature.txt")) as f:
-                expected = f.read().strip()
-            headers = botocore.awsrequest.HTTPHeaders()
-            authorization = None
-            for name, value in pairs:
-                if name.lower() == "authorization":
-                    authorization = value
-                else:
-                    headers[name] = value
-            fields = kms_endpoint.parse_authorization(authorization, "kms")
-            scope = fields["Credential"].split("/")
-            got = kms_endpoint.compute_signature(
-                context["credentials"]["secret_access_key"], scope[3],
-                scope[2], headers["X-Amz-Date"], method, headers["Host"],
-                path, fields["SignedHeaders"].split(";"), headers, body)
-            self.assertEqual(got, expected, case)
-            checked += 1
-        self.assertGreaterEqual(checked, 25)
-
-    def test_kms_golden_requests(self):
-        if not os.path.exists(KMS_GOLDEN):
-            self.skipTest("../shared absent: no %s" % KMS_GOLDEN)
-        with open(KMS_GOLDEN) as f:
-            cases = json.load(f)["cases"]
-        for case in cases:
-            url = urllib.parse.urlsplit(case["url"])
-            headers = botocore.awsrequest.HTTPHeaders()
-            for name, value in case["headers_before_signing"].items():
-                headers[name] = value
-            headers["X-Amz-Date"] = case["amz_date"]
-            if case["session_token"]:
-                headers["X-Amz-Security-Token"] = case["session_token"]
-            default_port = {"https": 443, "http": 80}[url.scheme]
-            headers["Host"] = (url.hostname if url.port in (None, default_port)
-                               else url.netloc)
-            fields = kms_endpoint.parse_authorization(case["authorization"],
-                                                      "kms")
-            got = kms_endpoint.compute_signature(
-                case["secret_access_key"], case["service"], case["region"],
-                case["amz_date"], "POST", headers["Host"], url.path or "/",
-                fields["SignedHeaders"].split(";"), headers,
-                case["body_utf8"].encode("utf-8"))
-            self.assertEqual(got, case["signature"], case["name"])
-            # and a one-character change is noticed
-            self.assertNotEqual(kms_endpoint.compute_signature(
-                case["secret_access_key"], case["service"], case["region"],
-                case["amz_date"], "POST", headers["Host"], url.path or "/",
-                fields["SignedHeaders"].split(";"), headers,
-                case["body_utf8"].encode("utf-8") + b" "), case["signature"])
-
-
 class OtherClients(EndpointTest):
 
     def test_aws_cli(self):
@@ -908,7 +458,7 @@ class OtherClients(EndpointTest):
         env.pop("AWS_SESSION_TOKEN", None)
         env.pop("AWS_PROFILE", None)
         p = subprocess.run([aws, "kms", "describe-custom-key-stores",
-                            "--endpoint-url", SERVER.url, "--page-size", "4",
+                            "--endpoint-url", h.url(), "--page-size", "4",
                             "--output", "json"],
                            env=env, capture_output=True, text=True,
                            timeout=120)
@@ -917,7 +467,7 @@ class OtherClients(EndpointTest):
         self.assertEqual(len(out["CustomKeyStores"]), 14)
         self.assertEqual(ctl.count(), 4)
         p = subprocess.run([aws, "sts", "get-caller-identity",
-                            "--endpoint-url", SERVER.url, "--output", "json"],
+                            "--endpoint-url", h.url(), "--output", "json"],
                            env=env, capture_output=True, text=True,
                            timeout=120)
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -962,10 +512,11 @@ def main():
     """Run everything and end with the project's `N passed, N failed`."""
     suite = unittest.defaultTestLoader.loadTestsFromModule(
         sys.modules[__name__])
-    # the services of issues 12-14 (own endpoint with an account range)
+    # the other modules, each with an endpoint of its own (the services of
+    # issues 12-14 with an account range)
     suite.addTests(unittest.defaultTestLoader.loadTestsFromNames(
-        ["test_endpoint_sts", "test_services", "test_inventory",
-         "test_keyless", "test_event_loop"]))
+        ["test_signatures", "test_endpoint_sts", "test_services",
+         "test_inventory", "test_keyless", "test_event_loop"]))
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     failed = len(result.failures) + len(result.errors)
     skipped = len(result.skipped)

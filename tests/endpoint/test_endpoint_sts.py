@@ -1,13 +1,12 @@
 #!/usr/bin/python3
 """Tests of the local endpoint, continued from test_endpoint.py: STS
 (AssumeRole, GetCallerIdentity, temporary credentials), every injected
-fault, and the request log.  They use test_endpoint.py's helpers and an
-endpoint of their own; test_endpoint.py's main() runs them.
+fault, and the request log.  They use harness.py and an endpoint of their
+own; test_endpoint.py's main() runs them.
 """
 
 import datetime
 import email.utils
-import http.client
 import json
 import os
 import socket
@@ -16,25 +15,25 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 
-import test_endpoint as te                                  # sets sys.path
+import harness as h                                         # sets sys.path
 import botocore.exceptions                                  # noqa: E402
 from botocore.config import Config                          # noqa: E402
 
 import ctl                                                  # noqa: E402
 import fixtures as fx                                       # noqa: E402
 import kms_endpoint                                         # noqa: E402
-from test_endpoint import (CTL, PYTHON, STS_NS,             # noqa: E402
-                           EndpointTest, error_code, kms_client, no_retry,
-                           raw_socket_request, signed_request, sts_client,
-                           temp_creds)
+from harness import (CTL, PYTHON, EndpointTest,             # noqa: E402
+                     kms_client, no_retry, raw_socket_request,
+                     signed_request, sts_client, temp_creds)
+from test_endpoint import STS_NS                            # noqa: E402
 
 
 def setUpModule():
-    te.setUpModule()
+    h.start(export_url=True)
 
 
 def tearDownModule():
-    te.tearDownModule()
+    h.stop()
 
 
 class Sts(EndpointTest):
@@ -514,7 +513,7 @@ class Log(EndpointTest):
         self.assertEqual((code, out), (1, ""))
         self.assertIn("unknown fault kind", err)
         env = dict(os.environ, CKS_ENDPOINT_URL="",
-                   CKS_ENDPOINT_PORT_FILE=te.SERVER.port_file)
+                   CKS_ENDPOINT_PORT_FILE=h.server().port_file)
         p = subprocess.run([PYTHON, CTL, "count"], env=env, text=True,
                            capture_output=True, timeout=30)
         self.assertEqual(p.stdout, "requests: 2\n")

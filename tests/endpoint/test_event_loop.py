@@ -31,7 +31,7 @@ import botocore.credentials                                 # noqa: E402
 
 import ctl                                                  # noqa: E402
 import fixtures as fx                                       # noqa: E402
-from test_endpoint import EndpointProcess                   # noqa: E402
+from harness import EndpointProcess                         # noqa: E402
 
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") \
     else sys.executable

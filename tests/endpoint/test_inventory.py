@@ -16,8 +16,8 @@ import unittest
 
 import ctl
 import fixtures as fx
-import servicetest as st
-from servicetest import ServiceTest, client, signed_json
+import harness as h
+from harness import EndpointTest, client, signed_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAIRS = [(fx.ACCOUNT_1, "us-east-1"), (fx.ACCOUNT_1, "eu-west-1"),
@@ -26,14 +26,14 @@ PAIRS = [(fx.ACCOUNT_1, "us-east-1"), (fx.ACCOUNT_1, "eu-west-1"),
 
 
 def setUpModule():
-    st.start()
+    h.start(h.SERVICE_ARGS)
 
 
 def tearDownModule():
-    st.stop()
+    h.stop()
 
 
-class KeysAndClusters(ServiceTest):
+class KeysAndClusters(EndpointTest):
 
     def all_keys(self, kms, limit=7):
         pages = list(kms.get_paginator("list_keys").paginate(
@@ -47,7 +47,7 @@ class KeysAndClusters(ServiceTest):
     def check_pair(self, account, region):
         """Every key's store exists and carries the key's cluster; every
         CloudHSM store's cluster exists in the same account and region."""
-        creds = fx.KEYS_BY_ACCOUNT.get(account) or st.temp_creds(
+        creds = fx.KEYS_BY_ACCOUNT.get(account) or h.temp_creds(
             client("sts").assume_role(
                 RoleArn="arn:aws:iam::%s:role/cks-reader" % account,
                 RoleSessionName="inv")["Credentials"])
@@ -124,10 +124,10 @@ class KeysAndClusters(ServiceTest):
                                                  "Value": "prod"})
         # the wire is what the control API shows
         self.assertEqual([c["ClusterId"] for c in ctl.get_clusters(
-            fx.ACCOUNT_1, "us-east-1", url=st.url())], list(clusters))
+            fx.ACCOUNT_1, "us-east-1", url=h.url())], list(clusters))
 
     def test_bulk_stores_get_clusters_and_keys(self):
-        ctl.stores(fx.ACCOUNT_2, "us-west-1", 300, url=st.url())
+        ctl.stores(fx.ACCOUNT_2, "us-west-1", 300, url=h.url())
         stores, clusters, metas = self.check_pair(fx.ACCOUNT_2, "us-west-1")
         self.assertEqual(len(stores), 300)
         self.assertGreater(len(clusters), 100)
@@ -149,16 +149,16 @@ class KeysAndClusters(ServiceTest):
         self.assertClientError("InvalidMarkerException", client("kms")
                                .list_keys, Marker=pages[0]["NextMarker"])
         # a DescribeCustomKeyStores marker is not a ListKeys marker
-        ctl.stores(fx.ACCOUNT_1, "us-west-2", 5, url=st.url())
+        ctl.stores(fx.ACCOUNT_1, "us-west-2", 5, url=h.url())
         marker = client("kms", region="us-west-2").describe_custom_key_stores(
             Limit=1)["NextMarker"]
         self.assertClientError("InvalidMarkerException", kms.list_keys,
                                Marker=marker)
-        total = ctl.keys(fx.ACCOUNT_1, "us-west-2", 10, url=st.url())["keys"]
+        total = ctl.keys(fx.ACCOUNT_1, "us-west-2", 10, url=h.url())["keys"]
         _, keys = self.all_keys(kms, limit=1000)
         self.assertEqual(len(keys), total)
         generated = [k for k in ctl.get_keys(fx.ACCOUNT_1, "us-west-2",
-                                             url=st.url())["Keys"]
+                                             url=h.url())["Keys"]
                      if k["Description"].startswith("generated key")]
         self.assertEqual(len(generated), 10)
 
@@ -194,12 +194,12 @@ class KeysAndClusters(ServiceTest):
     def test_key_deleted_between_list_and_describe(self):
         kms = client("kms")
         key_id = kms.list_keys(Limit=5)["Keys"][4]["KeyId"]
-        ctl.fault("key_deleted", operation="DescribeKey", url=st.url())
+        ctl.fault("key_deleted", operation="DescribeKey", url=h.url())
         self.assertClientError("NotFoundException", kms.describe_key,
                                KeyId=key_id)
         self.assertEqual(kms.describe_key(KeyId=key_id)["KeyMetadata"]
                          ["KeyId"], key_id)
-        ctl.delete_key(fx.ACCOUNT_1, "us-east-1", key_id, url=st.url())
+        ctl.delete_key(fx.ACCOUNT_1, "us-east-1", key_id, url=h.url())
         self.assertClientError("NotFoundException", kms.describe_key,
                                KeyId=key_id)
         _, keys = self.all_keys(kms, limit=1000)
@@ -237,6 +237,11 @@ class KeysAndClusters(ServiceTest):
                                               "states": ["UNINITIALIZED"]})
         self.assertEqual([c["State"] for c in both["Clusters"]],
                          ["UNINITIALIZED"])
+        # a PRECO password until initialized, none after (cks_fdw hides it)
+        self.assertRegex(both["Clusters"][0]["PreCoPassword"],
+                         r"^preco-[0-9a-f]{20}$")
+        self.assertEqual([c["State"] for c in every if "PreCoPassword" in c],
+                         ["UNINITIALIZED"])
         self.assertEqual(hsm.describe_clusters(Filters={"clusterIds": [
             "cluster-doesnotexist"]})["Clusters"], [])
         self.assertEqual(client("cloudhsmv2", fx.ACCOUNT_2,
@@ -256,7 +261,7 @@ class KeysAndClusters(ServiceTest):
         self.assertEqual(body["__type"], "CloudHsmInvalidRequestException")
 
 
-class NewServiceSignatures(ServiceTest):
+class NewServiceSignatures(EndpointTest):
     """Every new signed operation is verified like DescribeCustomKeyStores."""
 
     CASES = (("kms", "ListKeys", {}), ("kms", "DescribeKey",
@@ -296,8 +301,8 @@ class NewServiceSignatures(ServiceTest):
         self.assertEqual(sum(1 for r in logged if r["status"] == 200), 4)
 
     def test_expired_temporary_credentials(self):
-        ctl.config(sts_expiry_seconds=0, url=st.url())
-        creds = st.temp_creds(client("sts").assume_role(
+        ctl.config(sts_expiry_seconds=0, url=h.url())
+        creds = h.temp_creds(client("sts").assume_role(
             RoleArn=fx.ROLE_READER_1, RoleSessionName="late")["Credentials"])
         calls = (("organizations", "list_accounts"),
                  ("cloudhsmv2", "describe_clusters"), ("kms", "list_keys"),
@@ -316,7 +321,7 @@ class NewServiceSignatures(ServiceTest):
                          "com.amazon.coral.service#UnknownOperationException")
 
 
-class Moto(ServiceTest):
+class Moto(EndpointTest):
     """tests/endpoint/moto_server.py: a second, independent emulator."""
 
     def test_moto_helper_starts_seeded(self):
@@ -338,10 +343,10 @@ class Moto(ServiceTest):
                 self.assertEqual(int(f.read()), int(line.split()[1]))
             args = dict(region_name="us-east-1", endpoint_url=url,
                         aws_access_key_id="testing",
-                        aws_secret_access_key="testing", config=st.NO_RETRY)
-            hsm = st.SESSION.create_client("cloudhsmv2", **args)
+                        aws_secret_access_key="testing", config=h.NO_RETRY)
+            hsm = h.SESSION.create_client("cloudhsmv2", **args)
             self.assertEqual(len(hsm.describe_clusters()["Clusters"]), 3)
-            kms = st.SESSION.create_client("kms", **args)
+            kms = h.SESSION.create_client("kms", **args)
             self.assertEqual(len(kms.list_keys()["Keys"]), 3)
         finally:
             proc.terminate()

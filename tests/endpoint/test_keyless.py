@@ -22,21 +22,21 @@ import botocore.utils
 
 import ctl
 import fixtures as fx
-import servicetest as st
-from servicetest import ServiceTest, client, raw_get
+import harness as h
+from harness import EndpointTest, client, raw_get
 
 CREDS_PATH = "/latest/meta-data/iam/security-credentials/"
 
 
 def setUpModule():
-    st.start()
+    h.start(h.SERVICE_ARGS)
 
 
 def tearDownModule():
-    st.stop()
+    h.stop()
 
 
-class CleanEnvironment(ServiceTest):
+class CleanEnvironment(EndpointTest):
     """Each test sees only the AWS_* variables it sets itself."""
 
     def setUp(self):
@@ -71,7 +71,7 @@ class CleanEnvironment(ServiceTest):
 class Imds(CleanEnvironment):
 
     def test_botocore_instance_metadata_provider(self):
-        os.environ["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = st.url()
+        os.environ["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = h.url()
         session = botocore.session.Session()
         creds = session.get_credentials()
         self.assertEqual(creds.method, "iam-role")
@@ -108,10 +108,10 @@ class Imds(CleanEnvironment):
             "X-aws-ec2-metadata-token": token})
         self.assertEqual((status, body), (200, fx.IMDS_ROLE_NAME.encode()))
         # the token goes stale after its TTL (server clock moved 6 s)
-        ctl.config(clock_offset_seconds=6, url=st.url())
+        ctl.config(clock_offset_seconds=6, url=h.url())
         self.assertEqual(raw_get(CREDS_PATH, headers={
             "X-aws-ec2-metadata-token": token})[0], 401)
-        ctl.config(imds_v1_allowed=True, url=st.url())
+        ctl.config(imds_v1_allowed=True, url=h.url())
         self.assertEqual(raw_get(CREDS_PATH)[0], 200)
         self.assertEqual(raw_get(CREDS_PATH + "other-role")[0], 404)
         statuses = [r["status"] for r in self.log(service="imds")]
@@ -119,10 +119,10 @@ class Imds(CleanEnvironment):
                                     401, 200, 404])
 
     def test_credentials_expire_and_refresh(self):
-        ctl.config(credential_lifetime_seconds=20, url=st.url())
+        ctl.config(credential_lifetime_seconds=20, url=h.url())
         fetcher = botocore.utils.InstanceMetadataFetcher(
             timeout=5, num_attempts=1,
-            config={"ec2_metadata_service_endpoint": st.url()})
+            config={"ec2_metadata_service_endpoint": h.url()})
         first = fetcher.retrieve_iam_role_credentials()
         self.assertEqual(first["role_name"], fx.IMDS_ROLE_NAME)
         doc = json.loads(raw_get(CREDS_PATH + fx.IMDS_ROLE_NAME, headers={
@@ -133,7 +133,7 @@ class Imds(CleanEnvironment):
         self.assertEqual(lifetime.total_seconds(), 20)
         creds = (first["access_key"], first["secret_key"], first["token"])
         client("kms", creds=creds).list_keys(Limit=1)
-        ctl.config(clock_offset_seconds=25, url=st.url())
+        ctl.config(clock_offset_seconds=25, url=h.url())
         self.assertClientError("ExpiredTokenException",
                                client("kms", creds=creds).list_keys)
         # a refresh fetches new credentials that work again
@@ -149,7 +149,7 @@ class Ecs(CleanEnvironment):
 
     def test_botocore_container_provider(self):
         os.environ.update(
-            AWS_CONTAINER_CREDENTIALS_FULL_URI=st.url() + "/v2/credentials/"
+            AWS_CONTAINER_CREDENTIALS_FULL_URI=h.url() + "/v2/credentials/"
             + fx.ECS_TASK_ID,
             AWS_CONTAINER_AUTHORIZATION_TOKEN=fx.ECS_AUTH_TOKEN)
         creds = botocore.session.Session().get_credentials()
@@ -172,11 +172,11 @@ class Ecs(CleanEnvironment):
         self.assertEqual(sorted(doc), ["AccessKeyId", "Expiration", "RoleArn",
                                        "SecretAccessKey", "Token"])
         self.assertEqual(doc["RoleArn"], fx.ECS_ROLE_ARN)
-        ctl.config(ecs_auth_token="rotated", url=st.url())
+        ctl.config(ecs_auth_token="rotated", url=h.url())
         self.assertEqual(raw_get(path, headers={
             "Authorization": fx.ECS_AUTH_TOKEN})[0], 403)
         # and the ECS fault hook: a 500 from the credentials endpoint
-        ctl.fault("status500", service="ecs", url=st.url())
+        ctl.fault("status500", service="ecs", url=h.url())
         self.assertEqual(raw_get(path, headers={
             "Authorization": "rotated"})[0], 500)
 
@@ -199,7 +199,7 @@ class WebIdentity(CleanEnvironment):
             load_config=lambda: {}, profile_name="default",
             client_creator=functools.partial(
                 session.create_client, region_name="us-east-1",
-                endpoint_url=st.url()))
+                endpoint_url=h.url()))
 
     def test_botocore_web_identity_provider(self):
         creds = self.provider().load()
@@ -217,7 +217,7 @@ class WebIdentity(CleanEnvironment):
                          fx.WEB_IDENTITY_ROLE)
 
     def test_short_lifetime_makes_botocore_refresh(self):
-        ctl.config(credential_lifetime_seconds=20, url=st.url())
+        ctl.config(credential_lifetime_seconds=20, url=h.url())
         creds = self.provider().load()
         first = creds.get_frozen_credentials()
         second = creds.get_frozen_credentials()
@@ -225,14 +225,14 @@ class WebIdentity(CleanEnvironment):
         self.assertNotEqual(first.access_key, second.access_key)
         self.assertEqual(len(self.log(
             operation="AssumeRoleWithWebIdentity")), 2)
-        ctl.config(clock_offset_seconds=30, url=st.url())
+        ctl.config(clock_offset_seconds=30, url=h.url())
         self.assertClientError("ExpiredTokenException",
                                client("kms", creds=first)
                                .describe_custom_key_stores)
 
     def test_result_and_refusals(self):
-        sts = st.SESSION.create_client(
-            "sts", region_name="us-east-1", endpoint_url=st.url(),
+        sts = h.SESSION.create_client(
+            "sts", region_name="us-east-1", endpoint_url=h.url(),
             config=botocore.config.Config(
                 signature_version=botocore.UNSIGNED,
                 retries={"total_max_attempts": 1}))
@@ -254,11 +254,64 @@ class WebIdentity(CleanEnvironment):
             RoleArn=fx.ROLE_READER_1, RoleSessionName="fdw",
             WebIdentityToken=fx.WEB_IDENTITY_TOKEN)
         ctl.config(web_identity_token=fx.WEB_IDENTITY_TOKEN_EXPIRED,
-                   url=st.url())
+                   url=h.url())
         self.assertClientError(
             "ExpiredTokenException", sts.assume_role_with_web_identity,
             RoleArn=fx.WEB_IDENTITY_ROLE, RoleSessionName="fdw",
             WebIdentityToken=fx.WEB_IDENTITY_TOKEN_EXPIRED)
+
+
+class Script(CleanEnvironment):
+    """/_cks/script: answer sequences for the credential sources' state
+    machines (tests/suites/credentials.sh plays them against cks_fdw)."""
+
+    def test_imds_sequence_in_order(self):
+        ctl.script("imds", [401, {"status": 403, "body": "nope"}, "pass",
+                            {"status": 200, "body": "not-a-role\n"}],
+                   url=st.url())
+        token = {"X-aws-ec2-metadata-token": "whatever"}
+        self.assertEqual(raw_get(CREDS_PATH, headers=token)[:2],
+                         (401, b""))
+        self.assertEqual(raw_get("/latest/api/token", "PUT", {
+            "X-aws-ec2-metadata-token-ttl-seconds": "60"})[:2],
+            (403, b"nope"))
+        # "pass": the normal answer (a token), then the scripted body
+        self.assertEqual(raw_get("/latest/api/token", "PUT", {
+            "X-aws-ec2-metadata-token-ttl-seconds": "60"})[0], 200)
+        self.assertEqual(raw_get(CREDS_PATH, headers=token)[:2],
+                         (200, b"not-a-role\n"))
+        # the script is used up: normal answers again
+        self.assertEqual(raw_get(CREDS_PATH, headers=token)[0], 401)
+        self.assertEqual(ctl.call("GET", "/_cks/fault", url=st.url()),
+                         {"faults": []})
+
+    def test_close_and_other_services(self):
+        ctl.script("ecs", ["close"], url=st.url())
+        ctl.script("sts", [{"status": 500, "body": "<oops/>"}],
+                   url=st.url())
+        with self.assertRaises(Exception):
+            raw_get("/v2/credentials/x")
+        status, body, _ = raw_get(
+            "/", "POST", {"Content-Type": "application/x-www-form-"
+                          "urlencoded"},
+            "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn="
+            + fx.WEB_IDENTITY_ROLE + "&RoleSessionName=x&WebIdentityToken="
+            + fx.WEB_IDENTITY_TOKEN)
+        self.assertEqual((status, body), (500, b"<oops/>"))
+
+    def test_bad_scripts(self):
+        for body in ({"service": "kms", "answers": [401]},
+                     {"service": "imds", "answers": []},
+                     {"service": "imds", "answers": ["later"]},
+                     {"service": "imds", "answers": [99]},
+                     {"service": "imds", "answers": [True]}):
+            with self.assertRaises(ctl.CtlError, msg=body):
+                ctl.call("POST", "/_cks/script", body, url=st.url())
+        self.assertEqual(ctl.parse_step("200:a:b"),
+                         {"status": 200, "body": "a:b"})
+        self.assertEqual(ctl.parse_step("hang:50"), {"hang_ms": 50})
+        self.assertEqual(ctl.parse_step("403"), 403)
+        self.assertEqual(ctl.parse_step("pass"), "pass")
 
 
 if __name__ == "__main__":

@@ -22,22 +22,22 @@ import botocore.credentials
 
 import ctl
 import fixtures as fx
-import servicetest as st
-from servicetest import ServiceTest, client, signed_json
+import harness as h
+from harness import EndpointTest, client, signed_json
 
 MEMBERS_5 = [fx.ACCOUNT_1, fx.ACCOUNT_2 + ":SUSPENDED", fx.ACCOUNT_3,
              fx.ACCOUNT_4 + ":PENDING_CLOSURE", fx.ACCOUNT_5]
 
 
 def setUpModule():
-    st.start()
+    h.start(h.SERVICE_ARGS)
 
 
 def tearDownModule():
-    st.stop()
+    h.stop()
 
 
-class Organizations(ServiceTest):
+class Organizations(EndpointTest):
 
     def pages(self, account=fx.ACCOUNT_1, page_size=2):
         org = client("organizations", account)
@@ -45,7 +45,7 @@ class Organizations(ServiceTest):
             PaginationConfig={"PageSize": page_size}))
 
     def test_three_pages_with_a_suspended_account(self):
-        ctl.organization(MEMBERS_5, url=st.url())
+        ctl.organization(MEMBERS_5, url=h.url())
         pages = self.pages()
         self.assertEqual([len(p["Accounts"]) for p in pages], [2, 2, 1])
         self.assertTrue(all("NextToken" in p for p in pages[:2]))
@@ -77,18 +77,18 @@ class Organizations(ServiceTest):
         # the default: the five fixed accounts, then the whole range
         self.assertEqual(before[:5], list(fx.KEYS_BY_ACCOUNT))
         self.assertEqual(len(before), 5 + 1000)
-        self.assertEqual(before[-1], st.RANGE_LAST)
-        ctl.organization([fx.ACCOUNT_1, "100000000777"], url=st.url())
+        self.assertEqual(before[-1], h.RANGE_LAST)
+        ctl.organization([fx.ACCOUNT_1, "100000000777"], url=h.url())
         after = [a["Id"] for p in self.pages(page_size=20)
                  for a in p["Accounts"]]
         self.assertEqual(after, [fx.ACCOUNT_1, "100000000777"])
-        ctl.organization(default=True, url=st.url())
-        self.assertEqual(len(ctl.get_organization(url=st.url())
+        ctl.organization(default=True, url=h.url())
+        self.assertEqual(len(ctl.get_organization(url=h.url())
                              ["Accounts"]), 1005)
 
     def test_access_denied_and_not_in_use(self):
         ctl.organization(MEMBERS_5[:3], delegated_admins=[fx.ACCOUNT_3],
-                         url=st.url())
+                         url=h.url())
         org2 = client("organizations", fx.ACCOUNT_2)
         err = self.assertClientError("AccessDeniedException",
                                      org2.list_accounts)
@@ -99,7 +99,7 @@ class Organizations(ServiceTest):
                                       fx.ACCOUNT_4).list_accounts)
         delegated = client("organizations", fx.ACCOUNT_3).list_accounts()
         self.assertEqual(len(delegated["Accounts"]), 3)
-        ctl.organization(enabled=False, url=st.url())
+        ctl.organization(enabled=False, url=h.url())
         self.assertClientError("AWSOrganizationsNotInUseException",
                                client("organizations").list_accounts)
 
@@ -117,7 +117,7 @@ class Organizations(ServiceTest):
         aws = shutil.which("aws")
         if not aws:
             self.skipTest("aws CLI not installed")
-        ctl.organization(MEMBERS_5, url=st.url())
+        ctl.organization(MEMBERS_5, url=h.url())
         env = dict(os.environ, AWS_ACCESS_KEY_ID=fx.ACCESS_KEY_1,
                    AWS_SECRET_ACCESS_KEY=fx.SECRET_KEY_1,
                    AWS_DEFAULT_REGION="us-east-1",
@@ -127,7 +127,7 @@ class Organizations(ServiceTest):
         env.pop("AWS_SESSION_TOKEN", None)
         env.pop("AWS_PROFILE", None)
         p = subprocess.run([aws, "organizations", "list-accounts",
-                            "--endpoint-url", st.url(), "--page-size", "2",
+                            "--endpoint-url", h.url(), "--page-size", "2",
                             "--output", "json"], env=env,
                            capture_output=True, text=True, timeout=120)
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -136,10 +136,10 @@ class Organizations(ServiceTest):
         self.assertEqual(len(self.log(operation="ListAccounts")), 3)
 
 
-class ManyAccounts(ServiceTest):
+class ManyAccounts(EndpointTest):
 
     def assume(self, role_arn, account=fx.ACCOUNT_2):
-        return st.temp_creds(client("sts", account).assume_role(
+        return h.temp_creds(client("sts", account).assume_role(
             RoleArn=role_arn, RoleSessionName="fanout")["Credentials"])
 
     def test_assume_role_into_a_range_account(self):
@@ -154,10 +154,10 @@ class ManyAccounts(ServiceTest):
                          ["acct100000000777-us-east-1-1-hsm",
                           "acct100000000777-us-east-1-2-xks"])
         # deterministic and distinct per account
-        again = ctl.get_stores("100000000777", "us-east-1", url=st.url())
+        again = ctl.get_stores("100000000777", "us-east-1", url=h.url())
         self.assertEqual([s["CustomKeyStoreId"] for s in again],
                          [s["CustomKeyStoreId"] for s in stores])
-        other = ctl.get_stores("100000000778", "us-east-1", url=st.url())
+        other = ctl.get_stores("100000000778", "us-east-1", url=h.url())
         self.assertNotEqual(other[0]["CustomKeyStoreId"],
                             stores[0]["CustomKeyStoreId"])
         # the other role name works too; outside the range nothing does
@@ -171,7 +171,7 @@ class ManyAccounts(ServiceTest):
 
     def test_range_set_through_ctl(self):
         ctl.accounts("200000000000", "200000000009", stores_per_region=3,
-                     url=st.url())
+                     url=h.url())
         creds = self.assume("arn:aws:iam::200000000005:role/cks-reader")
         stores = client("kms", region="eu-west-1", creds=creds) \
             .describe_custom_key_stores()["CustomKeyStores"]
@@ -180,11 +180,11 @@ class ManyAccounts(ServiceTest):
             "AccessDenied", client("sts").assume_role,
             RoleArn="arn:aws:iam::100000000777:role/cks-reader",
             RoleSessionName="fanout")
-        ctl.reset(url=st.url())       # back to the command line's range
+        ctl.reset(url=h.url())       # back to the command line's range
         self.assume("arn:aws:iam::100000000777:role/cks-reader")
 
 
-class Capacity(ServiceTest):
+class Capacity(EndpointTest):
 
     def test_1000_concurrent_connections(self):
         """1,000 connections opened at once, each with a request in
@@ -198,15 +198,15 @@ class Capacity(ServiceTest):
             self.skipTest("open file limit %d is too low" % soft)
         # long enough for 1,000 connections and threads to start even on
         # a loaded machine (the requests are then all in flight together)
-        ctl.config(kms_latency_ms=6000, url=st.url())
+        ctl.config(kms_latency_ms=6000, url=h.url())
         req = botocore.awsrequest.AWSRequest(
-            method="POST", url=st.url() + "/", data=b'{"Limit":1}',
+            method="POST", url=h.url() + "/", data=b'{"Limit":1}',
             headers={"Content-Type": "application/x-amz-json-1.1",
                      "X-Amz-Target": "TrentService.DescribeCustomKeyStores"})
         botocore.auth.SigV4Auth(botocore.credentials.Credentials(
             fx.ACCESS_KEY_1, fx.SECRET_KEY_1), "kms",
             "us-east-1").add_auth(req)
-        port = int(st.url().rsplit(":", 1)[1])
+        port = int(h.url().rsplit(":", 1)[1])
         head = ["POST / HTTP/1.1", "Host: 127.0.0.1:%d" % port,
                 "Content-Length: 11"]
         head += ["%s: %s" % kv for kv in req.headers.items()]
@@ -221,12 +221,7 @@ class Capacity(ServiceTest):
             connecting = time.monotonic() - started
             statuses = []
             for s in socks:
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    chunk = s.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
+                data = h.recv_until(s, b"\r\n\r\n")
                 statuses.append(data.split(b" ", 2)[1] if data else b"")
         finally:
             for s in socks:
@@ -248,10 +243,10 @@ class Capacity(ServiceTest):
 
     def test_sts_delay_separate_from_kms_delay(self):
         sts, kms = client("sts"), client("kms")
-        ctl.config(sts_latency_ms=600, url=st.url())
+        ctl.config(sts_latency_ms=600, url=h.url())
         self.assertGreaterEqual(self.timed(sts.get_caller_identity), 0.6)
         self.assertLess(self.timed(kms.describe_custom_key_stores), 0.5)
-        ctl.config(sts_latency_ms=None, kms_latency_ms=600, url=st.url())
+        ctl.config(sts_latency_ms=None, kms_latency_ms=600, url=h.url())
         self.assertLess(self.timed(sts.get_caller_identity), 0.5)
         self.assertGreaterEqual(self.timed(kms.describe_custom_key_stores),
                                 0.6)

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Suite: fuzz the KMS and STS response/error parsers (fuzz/fuzz_kms.c,
 # fuzz/fuzz_sts.c), the metadata services' credential answers
-# (fuzz/fuzz_keyless.c), the option grammars (fuzz/fuzz_names.c) and
-# the redaction of pieces of secrets (fuzz/fuzz_redact.c) with
-# libFuzzer + ASan + UBSan for a bounded time each.
+# (fuzz/fuzz_keyless.c), the credential sources' state machines driven
+# by fuzzed answer sequences (fuzz/fuzz_fetch.c), the option grammars
+# (fuzz/fuzz_names.c) and the redaction of pieces of secrets
+# (fuzz/fuzz_redact.c) with libFuzzer + ASan + UBSan for a bounded time
+# each.
 #
 # Each target starts from a COPY of its checked-in seed corpus
 # (fuzz/corpus/NAME) in a temporary directory, so whatever libFuzzer finds
@@ -13,8 +15,9 @@
 # here; replay it with  fuzz/build/fuzz_NAME <file>.
 #
 # kms, sts and keyless run at the same time (the machine has two cores),
-# each for CKS_FUZZ_SECONDS (default 60); names and redact, the cheapest,
-# then run alone for a third of that each.  Needs no cluster and no endpoint.
+# each for CKS_FUZZ_SECONDS (default 60); then fetch for as long, beside
+# names, the cheapest, for a third of that; then redact for a third of it.
+# Needs no cluster and no endpoint.
 # Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -35,15 +38,16 @@ work=$(mktemp -d /tmp/cks-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 keep=${CKS_TEST_LOG:-/tmp}
 
-# run_target NAME: fuzz in the background, output in $work/NAME.log
+# run_target NAME [SECONDS]: fuzz, output in $work/NAME.log
 run_target() {
-  local name=$1
+  local name=$1 secs=${2:-$seconds}
   mkdir -p "$work/$name/corpus" "$work/$name/artifacts"
+  echo "$secs" >"$work/$name.secs"
   cp -r "fuzz/corpus/$name/." "$work/$name/corpus/"
   (cd "$work/$name" &&
     "$top/fuzz/build/fuzz_$name" \
       -dict="$top/fuzz/$name.dict" \
-      -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
+      -max_total_time="$secs" -timeout=5 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="$work/$name/artifacts/" \
       corpus >"$work/$name.log" 2>&1
     echo $? >"$work/$name.rc")
@@ -57,7 +61,7 @@ check_target() {
   finds=$(($(ls "$work/$name/corpus" | wc -l) - seeds))
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$name.log")
   eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/$name.log")
-  echo "fuzz_$name: ${runs:-?} runs in ${seconds}s (${eps:-?} exec/s), $seeds seeds, $finds new corpus inputs"
+  echo "fuzz_$name: ${runs:-?} runs in $(cat "$work/$name.secs" 2>/dev/null || echo "$seconds")s (${eps:-?} exec/s), $seeds seeds, $finds new corpus inputs"
   if [ "$rc" = 0 ] &&
      ! grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|deadly signal|broken promise|SUMMARY: ' "$work/$name.log" &&
      [ -z "$(ls -A "$work/$name/artifacts")" ]; then
@@ -86,10 +90,12 @@ wait
 check_target kms
 check_target sts
 check_target keyless
-seconds=$(( (seconds + 2) / 3 ))
-run_target names
+run_target fetch &
+run_target names $(( (seconds + 2) / 3 )) &
+wait
+check_target fetch
 check_target names
-run_target redact
+run_target redact $(( (seconds + 2) / 3 ))
 check_target redact
 
 finish

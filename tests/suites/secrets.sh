@@ -400,7 +400,43 @@ else
 	fail "keyless: the server's environment points at the local endpoint (run through tests/run-all)"
 fi
 
+# ---- rejected user mapping values: neither in the error nor in the log -----
+# Each statement below is refused for one bad value carrying MARKER (one
+# per credential option, a misspelled option name, a credential option
+# put on a server).  With log_statement at its default ('none'), the
+# server log's STATEMENT line after each error would quote the whole
+# statement: the validator hides it (errhidestmt), and no message repeats
+# the value (issue 19 item 7).
 sql "$db" "ALTER DATABASE $db RESET ALL"
+MARKER=Zq9rejectedvalue7
+ARN=arn:aws:iam::111111111111:role/r
+cat >"$suite_tmp/rejected.sql" <<EOF
+\set VERBOSITY verbose
+CREATE SERVER rejected FOREIGN DATA WRAPPER cks_fdw OPTIONS (region 'us-east-1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER rejected OPTIONS (credential_source '$MARKER');
+CREATE USER MAPPING FOR CURRENT_USER SERVER rejected OPTIONS (access_key_id '$MARKER x', secret_access_key 'k');
+CREATE USER MAPPING FOR CURRENT_USER SERVER rejected OPTIONS (access_key_id 'AKIDX', secret_access_key '$MARKER x');
+CREATE USER MAPPING FOR CURRENT_USER SERVER rejected OPTIONS (access_key_id 'AKIDX', secret_access_key 'k', session_token '$MARKER x');
+CREATE USER MAPPING FOR CURRENT_USER SERVER rejected OPTIONS (role_arn '$MARKER');
+CREATE USER MAPPING FOR CURRENT_USER SERVER rejected OPTIONS (role_arn '$ARN', external_id '$MARKER!');
+CREATE USER MAPPING FOR CURRENT_USER SERVER rejected OPTIONS (role_arn '$ARN', role_session_name '$MARKER!');
+CREATE USER MAPPING FOR CURRENT_USER SERVER rejected OPTIONS (role_arn '$ARN', duration_seconds '$MARKER');
+CREATE USER MAPPING FOR CURRENT_USER SERVER rejected OPTIONS (access_key_id 'AKIDX', secret_acess_key '$MARKER');
+CREATE USER MAPPING FOR CURRENT_USER SERVER rejected OPTIONS (access_key_id 'AKIDX', secret_access_key '$MARKER', duration_seconds '900');
+ALTER SERVER rejected OPTIONS (ADD secret_access_key '$MARKER');
+DROP SERVER rejected;
+EOF
+log_start=$(log_size)
+psql -X -d "$db" -f "$suite_tmp/rejected.sql" >"$suite_tmp/rejected.out" 2>&1
+log_since "$log_start" >"$suite_tmp/rejected-server.log"
+check_eq "rejected values: the eleven statements were refused" 11 \
+	"$(grep -c 'ERROR:' "$suite_tmp/rejected.out")"
+check_absent "rejected values: no error repeats one" "$MARKER" "$suite_tmp/rejected.out"
+check_eq "rejected values: the server log has the eleven errors" 11 \
+	"$(grep -c 'ERROR:' "$suite_tmp/rejected-server.log")"
+check_absent "rejected values: ... and no STATEMENT line quotes one" "$MARKER" \
+	"$suite_tmp/rejected-server.log"
+
 dropdb "$db"
 sql postgres "DROP ROLE cks_secrets_nopriv"
 summary

@@ -25,6 +25,9 @@ extern void run_secrets_tests(void);
 extern void run_credentials_file_tests(void);
 extern void run_aws_error_tests(void);
 extern void run_keyless_tests(void);
+extern void run_sensitive_tests(void);
+extern void dump_descriptors(void);
+extern void run_source_fetch_tests(void);
 
 static int	passed;
 static int	failed;
@@ -120,9 +123,18 @@ unit_read_file(const char *path, size_t *len)
 	return buf;
 }
 
+/*
+ * "--descriptors": print the operation and column descriptors as JSON
+ * (tests/unit/check_sensitive.py reads them) instead of running tests.
+ */
 int
-main(void)
+main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "--descriptors") == 0)
+	{
+		dump_descriptors();
+		return 0;
+	}
 	run_sigv4_tests();
 	run_kms_tests();
 	run_json_error_tests();
@@ -135,6 +147,8 @@ main(void)
 	run_credentials_file_tests();
 	run_aws_error_tests();
 	run_keyless_tests();
+	run_sensitive_tests();
+	run_source_fetch_tests();
 
 	printf("%d passed, %d failed", passed, failed);
 	if (skipped > 0)

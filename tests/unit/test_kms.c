@@ -16,6 +16,25 @@
 #include "aws_json.h"
 #include "unit.h"
 
+/*
+ * The XKS entry (over a VPC endpoint) of the page below, exactly as
+ * aws_json_entry_json must give it back.
+ */
+#define XKS_ENTRY \
+"{\"ConnectionErrorCode\":null," \
+"\"ConnectionState\":\"CONNECTED\"," \
+"\"CreationDate\":1700000000.123," \
+"\"CustomKeyStoreId\":\"cks-9876543210fedcba9\"," \
+"\"CustomKeyStoreName\":\"ExampleVPCExternalKeyStore\"," \
+"\"CustomKeyStoreType\":\"EXTERNAL_KEY_STORE\"," \
+"\"XksProxyConfiguration\":{" \
+"\"AccessKeyId\":\"ABCDE12345670EXAMPLE\"," \
+"\"Connectivity\":\"VPC_ENDPOINT_SERVICE\"," \
+"\"UriEndpoint\":\"https://myproxy-private.xks.example.com\"," \
+"\"UriPath\":\"/kms/xks/v1\"," \
+"\"VpcEndpointServiceName\":\"com.amazonaws.vpce.us-east-1.vpce-svc-example1\"," \
+"\"VpcEndpointServiceOwner\":\"111122223333\"}}"
+
 /* A realistic page: one CloudHSM key store, one XKS over a VPC endpoint. */
 static const char *two_store_page =
 "{\"CustomKeyStores\":["
@@ -26,37 +45,12 @@ static const char *two_store_page =
 "\"CustomKeyStoreName\":\"ExampleKeyStore\","
 "\"CustomKeyStoreType\":\"AWS_CLOUDHSM\","
 "\"TrustAnchorCertificate\":\"-----BEGIN CERTIFICATE-----\\nMIIDXTCCAkWgAwIBAgIJAJC1HiIAZAiIMA0G\\n-----END CERTIFICATE-----\"},"
-"{\"ConnectionErrorCode\":null,"
-"\"ConnectionState\":\"CONNECTED\","
-"\"CreationDate\":1700000000.123,"
-"\"CustomKeyStoreId\":\"cks-9876543210fedcba9\","
-"\"CustomKeyStoreName\":\"ExampleVPCExternalKeyStore\","
-"\"CustomKeyStoreType\":\"EXTERNAL_KEY_STORE\","
-"\"XksProxyConfiguration\":{"
-"\"AccessKeyId\":\"ABCDE12345670EXAMPLE\","
-"\"Connectivity\":\"VPC_ENDPOINT_SERVICE\","
-"\"UriEndpoint\":\"https://myproxy-private.xks.example.com\","
-"\"UriPath\":\"/kms/xks/v1\","
-"\"VpcEndpointServiceName\":\"com.amazonaws.vpce.us-east-1.vpce-svc-example1\","
-"\"VpcEndpointServiceOwner\":\"111122223333\"}}],"
+XKS_ENTRY "],"
 "\"NextMarker\":null,"
 "\"Truncated\":false}";
 
 /* The second entry above, as it must come back from aws_json_entry_json. */
-static const char *xks_entry_json =
-"{\"ConnectionErrorCode\":null,"
-"\"ConnectionState\":\"CONNECTED\","
-"\"CreationDate\":1700000000.123,"
-"\"CustomKeyStoreId\":\"cks-9876543210fedcba9\","
-"\"CustomKeyStoreName\":\"ExampleVPCExternalKeyStore\","
-"\"CustomKeyStoreType\":\"EXTERNAL_KEY_STORE\","
-"\"XksProxyConfiguration\":{"
-"\"AccessKeyId\":\"ABCDE12345670EXAMPLE\","
-"\"Connectivity\":\"VPC_ENDPOINT_SERVICE\","
-"\"UriEndpoint\":\"https://myproxy-private.xks.example.com\","
-"\"UriPath\":\"/kms/xks/v1\","
-"\"VpcEndpointServiceName\":\"com.amazonaws.vpce.us-east-1.vpce-svc-example1\","
-"\"VpcEndpointServiceOwner\":\"111122223333\"}}";
+static const char *xks_entry_json = XKS_ENTRY;
 
 /* ----------------------------------------------------------------
  * Request bodies
@@ -514,6 +508,7 @@ test_parse_dense_bodies(void)
  * ----------------------------------------------------------------
  */
 
+/* The string accessor: plain and dotted names; absent, null, wrongly typed. */
 static void
 test_entry_accessors(void)
 {
@@ -522,7 +517,6 @@ test_entry_accessors(void)
 	struct json_object *hsm;
 	struct json_object *xks;
 	bool		type_ok;
-	double		number;
 
 	if (!CHECK(parse_page(two_store_page, &page, &err)))
 		return;
@@ -569,6 +563,25 @@ test_entry_accessors(void)
 	/* type_ok may be NULL */
 	CHECK_STR(aws_json_entry_string(xks, "CustomKeyStoreType", NULL),
 			  "EXTERNAL_KEY_STORE");
+
+	aws_json_page_free(&page);
+}
+
+/* The numbers of a page's entries, their original text, the whole entry. */
+static void
+test_entry_numbers(void)
+{
+	CksJsonPage		page;
+	CksAwsError err;
+	struct json_object *hsm;
+	struct json_object *xks;
+	bool		type_ok = true;
+	double		number;
+
+	if (!CHECK(parse_page(two_store_page, &page, &err)))
+		return;
+	hsm = json_object_array_get_idx(page.entries, 0);
+	xks = json_object_array_get_idx(page.entries, 1);
 
 	/* numbers */
 	number = 0;
@@ -660,5 +673,6 @@ run_kms_tests(void)
 	test_parse_not_json();
 	test_parse_dense_bodies();
 	test_entry_accessors();
+	test_entry_numbers();
 	test_entry_accessor_edges();
 }
