@@ -277,15 +277,19 @@ cks_option_ca_file(DefElem *def)
 {
 	const char *value = defGetString(def);
 
+	/* a user mapping's credentials_file is not echoed: see options.c */
+	if (!is_absolute_path(value) && strcmp(def->defname, "ca_file") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" must be an absolute path", def->defname),
+				 errhint("For example: %s '/var/lib/postgresql/.aws/credentials'.",
+						 def->defname)));
 	if (!is_absolute_path(value))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"%s\" must be an absolute path: \"%s\"",
 						def->defname, value),
-				 strcmp(def->defname, "ca_file") == 0 ?
-				 errhint("For example: ca_file '/etc/ssl/certs/ca-certificates.crt'.") :
-				 errhint("For example: %s '/var/lib/postgresql/.aws/credentials'.",
-						 def->defname)));
+				 errhint("For example: ca_file '/etc/ssl/certs/ca-certificates.crt'.")));
 	return pstrdup(value);
 }
 
