@@ -33,7 +33,8 @@ CORE_SRCS = src/aws/sigv4.c src/aws/aws_json.c src/aws/aws_json_fields.c \
 	src/aws/aws_service.c src/table_kinds.c \
 	src/aws/sts.c src/aws/xml.c src/aws/parse_guard.c src/net/mem_budget.c src/net/http.c src/net/http_events.c src/net/http_response.c src/aws/aws_error.c \
 	src/aws/aws_error_class.c src/aws/secrets.c src/aws/aws_names.c \
-	src/credentials/keyless.c src/credentials/imds.c src/credentials/container_creds.c src/credentials/source_fetch.c
+	src/credentials/keyless.c src/credentials/imds.c src/credentials/container_creds.c src/credentials/source_fetch.c \
+	src/credentials/credentials_file.c
 # Backend side: options, quals, rows, connections, the request driver.
 BACKEND_SRCS = $(filter-out $(CORE_SRCS),$(call source_files,src/*.c src/*/*.c))
 
@@ -96,7 +97,7 @@ sensitivecheck: tests/unit/run_unit
 # libFuzzer targets on the response and error parsers and the option
 # grammars, built with clang as frontend code like the unit runner, with
 # ASan and UBSan (any UB aborts).
-#   make fuzz                builds fuzz/build/fuzz_{kms,sts,names,keyless,fetch,parse_guard}
+#   make fuzz                builds fuzz/build/fuzz_{kms,sts,names,keyless,fetch,parse_guard,redact}
 #   fuzz/build/fuzz_kms fuzz/corpus/kms     runs one (see tests/suites/fuzz.sh)
 FUZZ_CC = clang
 FUZZ_CFLAGS = -DFRONTEND -g -O1 -fno-omit-frame-pointer \
@@ -131,12 +132,16 @@ fuzz/build/fuzz_fetch: fuzz/fuzz_fetch.c fuzz/fuzz_common.c fuzz/fuzz_common.h $
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_fetch.c fuzz/fuzz_common.c $(FETCH_FUZZ_SRCS) $(UNIT_LIBS)
 
+fuzz/build/fuzz_redact: fuzz/fuzz_redact.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/aws/secrets.c src/aws/secrets.h src/aws/aws_names.c src/aws/aws_error.c
+	@mkdir -p fuzz/build
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_redact.c fuzz/fuzz_common.c src/aws/secrets.c src/aws/aws_names.c src/aws/aws_error.c $(UNIT_LIBS)
+
 fuzz/build/fuzz_parse_guard: fuzz/fuzz_parse_guard.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/aws/parse_guard.c src/net/mem_budget.c $(wildcard src/*.h src/*/*.h)
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_parse_guard.c fuzz/fuzz_common.c src/aws/parse_guard.c src/net/mem_budget.c src/aws/aws_error.c src/aws/secrets.c src/aws/aws_names.c $(UNIT_LIBS)
 
 fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts fuzz/build/fuzz_names fuzz/build/fuzz_keyless \
-	fuzz/build/fuzz_fetch fuzz/build/fuzz_parse_guard
+	fuzz/build/fuzz_fetch fuzz/build/fuzz_parse_guard fuzz/build/fuzz_redact
 
 .PHONY: fuzz
 

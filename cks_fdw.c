@@ -26,6 +26,7 @@
 #include "commands/defrem.h"
 #include "compat.h"
 #include "credentials/credentials.h"
+#include "credentials/user_mapping.h"
 #include "executor/execAsync.h"
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
@@ -273,7 +274,8 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 
 /*
  * The user mapping for the scan, with the statement to create one when it
- * is missing (GetUserMapping's own error gives no hint).
+ * is missing (GetUserMapping's own error gives no hint).  Read without
+ * the stray copies of the secrets GetUserMapping leaves (credentials.h).
  */
 static UserMapping *
 user_mapping_or_hint(Oid userid, ForeignServer *server)
@@ -294,7 +296,7 @@ user_mapping_or_hint(Oid userid, ForeignServer *server)
 						 OidIsValid(userid) ? quote_identifier(MappingUserName(userid)) : "PUBLIC",
 						 quote_identifier(server->servername))));
 	ReleaseSysCache(tuple);
-	return GetUserMapping(userid, server->serverid);
+	return cks_get_user_mapping(userid, server->serverid);
 }
 
 static void

@@ -24,6 +24,7 @@
 #include "analyze.h"
 #include "commands/defrem.h"
 #include "credentials/credentials.h"
+#include "credentials/user_mapping.h"
 #include "miscadmin.h"
 #include "options.h"
 #include "organization.h"
@@ -152,7 +153,7 @@ begin_listing(Relation relation, MemoryContext cxt, CksRowBuilder *builder)
 	CksStreamSet set;
 
 	cks_get_scan_options(table->serverid, table->relid, opts);
-	user = GetUserMapping(relation->rd_rel->relowner, table->serverid);
+	user = cks_get_user_mapping(relation->rd_rel->relowner, table->serverid);
 	cks_row_builder_init(builder, kind, relation,
 						 cks_map_table_columns(kind, RelationGetRelid(relation),
 											   RelationGetDescr(relation)),

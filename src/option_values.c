@@ -25,6 +25,7 @@
 #include "closest_name.h"
 #include "compat.h"
 #include "option_values.h"
+#include "credentials/credentials_file.h"
 #include "table_kinds.h"
 
 /*
@@ -289,20 +290,42 @@ cks_option_no_proxy(DefElem *def)
 }
 
 /*
- * ca_file: an absolute path, because it is opened by a backend whose
- * working directory is the data directory, not the user's.
+ * ca_file, credentials_file: an absolute path, because it is opened by a
+ * backend whose working directory is the data directory, not the user's.
  */
 char *
 cks_option_ca_file(DefElem *def)
 {
 	const char *value = defGetString(def);
 
+	/* a user mapping's credentials_file is not echoed: see options.c */
+	if (!is_absolute_path(value) && strcmp(def->defname, "ca_file") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" must be an absolute path", def->defname),
+				 errhint("For example: %s '/var/lib/postgresql/.aws/credentials'.",
+						 def->defname)));
 	if (!is_absolute_path(value))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"%s\" must be an absolute path: \"%s\"",
 						def->defname, value),
 				 errhint("For example: ca_file '/etc/ssl/certs/ca-certificates.crt'.")));
+	return pstrdup(value);
+}
+
+/* profile: a section name of a credentials file (credentials_file.h). */
+char *
+cks_option_profile(DefElem *def)
+{
+	const char *value = defGetString(def);
+
+	if (!cks_profile_name_ok(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"%s\"", def->defname),
+				 errhint("A profile name has 1 to %d characters, no space, control character or bracket.",
+						 CKS_MAX_PROFILE_LEN)));
 	return pstrdup(value);
 }
 

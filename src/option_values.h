@@ -30,6 +30,7 @@ extern List *cks_option_region_list(DefElem *def);
 extern char *cks_option_url(DefElem *def, CksUrlUse use);
 extern char *cks_option_no_proxy(DefElem *def);
 extern char *cks_option_ca_file(DefElem *def);
+extern char *cks_option_profile(DefElem *def);
 /* access_key_id, secret_access_key, session_token: never echoed. */
 extern char *cks_option_credential(DefElem *def);
 extern char *cks_option_role_arn(DefElem *def);

@@ -76,7 +76,8 @@ typedef enum CksOptionKind
 	CKS_KIND_COLUMN_NAME,		/* char * (read by cks_column_remote_name) */
 	CKS_KIND_TABLE,				/* char *, a table kind's name */
 	CKS_KIND_KEY_MANAGER,		/* bool: true for 'ALL' */
-	CKS_KIND_CREDENTIAL_SOURCE	/* CksCredentialSource */
+	CKS_KIND_CREDENTIAL_SOURCE, /* CksCredentialSource */
+	CKS_KIND_PROFILE			/* char *, a profile of credentials_file */
 } CksOptionKind;
 
 typedef struct CksOption
@@ -215,6 +216,13 @@ static const CksOption cks_options[] = {
 		.offset = USER_FIELD(credential_source), .superuser_only = true,
 		.superuser_detail = "It lends the database server's own AWS identity to the mapping's users.",
 	.superuser_hint = "User mappings with a credential_source may only be created or modified by a superuser."},
+	{.keyword = "credentials_file", .where = CKS_ON_USER_MAPPING,
+		.kind = CKS_KIND_CA_FILE, .offset = USER_FIELD(credentials_file),
+		.superuser_only = true,
+		.superuser_detail = "The file is read by the database server with its operating system user's rights.",
+	.superuser_hint = "User mappings with a credentials_file may only be created or modified by a superuser."},
+	{.keyword = "profile", .where = CKS_ON_USER_MAPPING,
+	.kind = CKS_KIND_PROFILE, .offset = USER_FIELD(profile)},
 
 	{.keyword = "column_name", .where = CKS_ON_COLUMN,
 	.kind = CKS_KIND_COLUMN_NAME, .offset = offsetof(CksColumnOptions, column_name)},
@@ -300,6 +308,8 @@ checked_text(const CksOption *opt, DefElem *def)
 			return cks_option_column_name(def);
 		case CKS_KIND_TABLE:
 			return cks_option_table(def);
+		case CKS_KIND_PROFILE:
+			return cks_option_profile(def);
 		default:
 			elog(ERROR, "option \"%s\" has no text value", opt->keyword);
 	}

@@ -61,6 +61,8 @@ typedef struct CksUserOptions
 	char	   *role_session_name;	/* defaulted */
 	int			duration_seconds;	/* defaulted */
 	CksCredentialSource credential_source;	/* CKS_SOURCE_NONE: the keys */
+	char	   *credentials_file;	/* NULL: keys from the options */
+	char	   *profile;		/* NULL: "default" */
 } CksUserOptions;
 
 /* Read a server's options, then the table's overrides (table may be

@@ -24,6 +24,7 @@
 #include <limits.h>
 
 #include <json-c/json.h>
+#include <json-c/printbuf.h>
 
 #include "aws/aws_json.h"
 #include "aws/parse_guard.h"
@@ -93,6 +94,39 @@ is_blank(const char *body, size_t len)
 		   (*body == ' ' || *body == '\t' || *body == '\n' || *body == '\r'))
 		body++;
 	return body == end;
+}
+
+/*
+ * Zero every string value under obj; depth is bounded by the parser's
+ * JSON_MAX_DEPTH (parse_guard.c).  Keys are names, not values, and stay.
+ */
+void
+aws_json_wipe_strings(struct json_object *obj)
+{
+	if (obj == NULL)
+		return;
+	switch (json_object_get_type(obj))
+	{
+		case json_type_string:
+			explicit_bzero((char *) json_object_get_string(obj),
+						   json_object_get_string_len(obj));
+			break;
+		case json_type_array:
+			for (size_t i = 0; i < json_object_array_length(obj); i++)
+				aws_json_wipe_strings(json_object_array_get_idx(obj, i));
+			break;
+		case json_type_object:
+			{
+				json_object_object_foreach(obj, key, member)
+				{
+					(void) key;
+					aws_json_wipe_strings(member);
+				}
+				break;
+			}
+		default:
+			break;
+	}
 }
 
 /* Fill err for a body that is not what the protocol promises. */

@@ -51,6 +51,9 @@ typedef struct CksJsonPage
 	bool		truncated;		/* another page follows */
 } CksJsonPage;
 
+/* Zero every string value of a parsed document (before json_object_put). */
+extern void aws_json_wipe_strings(struct json_object *obj);
+
 /*
  * The JSON body of one page of a list operation (a CksRequestBuilder):
  * the present parameters in the operation's order, then the limit and the

@@ -36,11 +36,13 @@
 #include <limits.h>
 
 #include <json-c/json.h>
+#include <json-c/printbuf.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include "net/mem_budget.h"
 #include "aws/parse_guard.h"
+#include "aws/secrets.h"
 
 /*
  * json-c, per piece of parsed JSON: an object (with its 16-slot hash
@@ -273,7 +275,7 @@ is_blank(const char *body, size_t len)
  * case is told apart by *end == SIZE_MAX.
  */
 static struct json_object *
-tokenize_json(const char *body, size_t len, int flags,
+tokenize_json(const char *body, size_t len, int flags, bool secret,
 			  enum json_tokener_error *jerr, size_t *end)
 {
 	struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
@@ -286,9 +288,17 @@ tokenize_json(const char *body, size_t len, int flags,
 		return NULL;
 	}
 	json_tokener_set_flags(tok, flags);
+	/* a string token never outgrows the body: no realloc leaves a copy */
+	if (secret)
+	{
+		printbuf_memset(tok->pb, 0, 0, (int) len + 1);
+		printbuf_reset(tok->pb);
+	}
 	root = json_tokener_parse_ex(tok, body, (int) len);
 	*jerr = json_tokener_get_error(tok);
 	*end = json_tokener_get_parse_end(tok);
+	if (secret)
+		explicit_bzero(tok->pb->buf, tok->pb->size);
 	json_tokener_free(tok);
 	return root;
 }
@@ -312,7 +322,7 @@ strict_mode_takes_utf8(void)
 
 		probe = tokenize_json("[\"\xc3\xa9\"]", 6,
 							  JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8,
-							  &jerr, &end);
+							  false, &jerr, &end);
 		takes = probe != NULL;
 		json_object_put(probe);
 	}
@@ -338,7 +348,7 @@ has_non_ascii(const char *body, size_t len)
  * before that parse starts, so the peak grows by the body's size only.
  */
 static bool
-strict_syntax_holds(const char *body, size_t len,
+strict_syntax_holds(const char *body, size_t len, bool secret,
 					enum json_tokener_error *jerr, size_t *end)
 {
 	char	   *ascii = palloc(len + 1);
@@ -348,7 +358,9 @@ strict_syntax_holds(const char *body, size_t len,
 	for (i = 0; i < len; i++)
 		ascii[i] = (unsigned char) body[i] > 0x7f ? 'u' : body[i];
 	ascii[len] = '\0';
-	root = tokenize_json(ascii, len, JSON_TOKENER_STRICT, jerr, end);
+	root = tokenize_json(ascii, len, JSON_TOKENER_STRICT, secret, jerr, end);
+	if (secret)
+		explicit_bzero(ascii, len);
 	pfree(ascii);
 	json_object_put(root);
 	return root != NULL;
@@ -362,8 +374,8 @@ strict_syntax_holds(const char *body, size_t len,
  * body.  Strict mode and UTF-8 validation keep anything that is not RFC
  * 8259 JSON, or not UTF-8 that PostgreSQL could store, out.
  */
-struct json_object *
-cks_parse_json(const char *body, size_t len, char **problem)
+static struct json_object *
+parse_json(const char *body, size_t len, bool secret, char **problem)
 {
 	ParseCharge *charge = admit(CKS_BODY_JSON, body, len, problem);
 	struct json_object *root = NULL;
@@ -376,8 +388,8 @@ cks_parse_json(const char *body, size_t len, char **problem)
 	if (has_non_ascii(body, len) && !strict_mode_takes_utf8())
 		flags = JSON_TOKENER_VALIDATE_UTF8;
 	if ((flags & JSON_TOKENER_STRICT) ||
-		strict_syntax_holds(body, len, &jerr, &end))
-		root = tokenize_json(body, len, flags, &jerr, &end);
+		strict_syntax_holds(body, len, secret, &jerr, &end))
+		root = tokenize_json(body, len, flags, secret, &jerr, &end);
 
 	if (root == NULL)
 	{
@@ -415,9 +427,30 @@ cks_parse_json(const char *body, size_t len, char **problem)
 	return root;
 }
 
+struct json_object *
+cks_parse_json(const char *body, size_t len, char **problem)
+{
+	return parse_json(body, len, false, problem);
+}
+
+/*
+ * For a document that holds secrets (a credentials document): json-c's
+ * token buffer is sized to the body up front, so no reallocation leaves a
+ * piece of a string behind, and it is wiped before it is freed.
+ */
+struct json_object *
+cks_parse_secret_json(const char *body, size_t len, char **problem)
+{
+	return parse_json(body, len, true, problem);
+}
+
 /*
  * libxml2 wants xmlInitParser() before first use.  We never call
  * xmlCleanupParser(): other code in the backend may use libxml2 too.
+ * Its memory goes through hooks that wipe each block it frees (secrets.h):
+ * the STS documents it parses hold credentials.  The hooks wrap the C
+ * library's allocator, so blocks that other libxml2 users allocated before
+ * free through them as well.
  */
 static void
 ensure_xml_initialized(void)
@@ -426,6 +459,8 @@ ensure_xml_initialized(void)
 
 	if (!initialized)
 	{
+		xmlMemSetup(cks_wiping_free, cks_wiping_malloc, cks_wiping_realloc,
+					cks_wiping_strdup);
 		xmlInitParser();
 		initialized = true;
 	}

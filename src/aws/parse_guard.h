@@ -67,6 +67,14 @@ extern struct json_object *cks_parse_json(const char *body, size_t len,
 										  char **problem);
 
 /*
+ * cks_parse_json for a document that holds secrets: json-c's token buffer
+ * is sized up front and wiped.  Wipe the result with aws_json_wipe_strings
+ * before putting it.
+ */
+extern struct json_object *cks_parse_secret_json(const char *body, size_t len,
+												 char **problem);
+
+/*
  * Parse a body into an XML document: nothing is ever fetched, a DTD is
  * refused before it is read, no NUL byte, libxml2's own limits kept (no
  * XML_PARSE_HUGE), cost bounded as above, diagnostics never on stderr.

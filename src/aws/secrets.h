@@ -32,11 +32,31 @@ extern void cks_secret_free(char *s);
  */
 extern bool cks_credential_chars_ok(const char *value);
 
+/* The shortest run of a secret's bytes that redaction recognises. */
+#define CKS_SECRET_FRAGMENT_LEN	8
+
 /*
- * A palloc'd copy of text with every occurrence of each non-empty secret
- * (NULL entries are skipped) replaced by CKS_REDACTED.
+ * A palloc'd copy of text in which every run of CKS_SECRET_FRAGMENT_LEN or
+ * more bytes of a non-empty secret (NULL entries are skipped) -- as it is,
+ * URL-encoded (either case of hex digits) or JSON-escaped -- is replaced
+ * by CKS_REDACTED, touching runs by one marker; a run made only of digits
+ * is not taken for a piece (account ids are digits).  A secret (or a form of
+ * it) shorter than that is replaced where it occurs whole.  Linear in the
+ * lengths of text and of the secrets.
  */
 extern char *cks_redact_secrets(const char *text, const char *const *secrets,
 								int nsecrets);
+
+/*
+ * malloc, calloc, free, realloc and strdup that wipe every block before
+ * the C library gets it back (realloc never leaves the old bytes behind),
+ * for curl_global_init_mem and xmlMemSetup: the copies libcurl and
+ * libxml2 make of requests and credential documents are wiped with them.
+ */
+extern void *cks_wiping_malloc(size_t size);
+extern void *cks_wiping_calloc(size_t nmemb, size_t size);
+extern void cks_wiping_free(void *ptr);
+extern void *cks_wiping_realloc(void *ptr, size_t size);
+extern char *cks_wiping_strdup(const char *s);
 
 #endif							/* CKS_SECRETS_H */

@@ -439,6 +439,18 @@ build_canonical_headers(const SigV4Request *req, const char *amz_date,
 	pfree(headers);
 }
 
+/* An upper bound on the length of the canonical headers block. */
+static int
+canonical_headers_room(const SigV4Request *req, const char *session_token)
+{
+	size_t		room = 64 + (session_token ? strlen(session_token) + 32 : 0);
+	int			i;
+
+	for (i = 0; i < req->nheaders; i++)
+		room += strlen(req->headers[i].name) + strlen(req->headers[i].value) + 4;
+	return (int) room;
+}
+
 static void
 hex_encode_lower(const unsigned char *data, size_t len, char *out)
 {
@@ -583,12 +595,22 @@ sigv4_sign(const SigV4Request *req,
 	if (payload_hash[0] == '\0')
 		return false;
 
+	/*
+	 * The headers block and the canonical request hold the session token:
+	 * both are sized up front, because growing a StringInfo would leave a
+	 * piece of it in the buffer it leaves behind.
+	 */
 	initStringInfo(&headers_block);
+	enlargeStringInfo(&headers_block, canonical_headers_room(req, creds->session_token));
 	initStringInfo(&signed_names);
 	build_canonical_headers(req, out->amz_date, creds->session_token,
 							&headers_block, &signed_names);
 
 	initStringInfo(&canonical);
+	/* a byte of path or query becomes at most "%25XX" (encoded twice) */
+	enlargeStringInfo(&canonical, strlen(req->method) + 5 * strlen(req->path) +
+					  (req->query ? 5 * strlen(req->query) : 0) +
+					  headers_block.len + signed_names.len + 64 + 8);
 	appendStringInfo(&canonical, "%s\n", req->method);
 	append_canonical_uri(&canonical, req->path, req->normalize_path);
 	appendStringInfoChar(&canonical, '\n');

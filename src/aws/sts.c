@@ -41,7 +41,15 @@ append_form_param(StringInfo buf, const char *name, const char *value)
 {
 	char	   *escaped = curl_easy_escape(NULL, value, (int) strlen(value));
 
+	/*
+	 * Room first, also for a DurationSeconds after it: growing buf would
+	 * leave a copy of the value in the old buffer.
+	 */
+	enlargeStringInfo(buf, strlen(name) + 2 + (escaped ? strlen(escaped) : 0) + 32);
 	appendStringInfo(buf, "&%s=%s", name, escaped ? escaped : "");
+	/* the value may be the web identity token */
+	if (escaped)
+		explicit_bzero(escaped, strlen(escaped));
 	curl_free(escaped);
 }
 

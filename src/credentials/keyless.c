@@ -223,7 +223,7 @@ cks_parse_credentials_document(const char *body, size_t len,
 							CKS_MAX_CREDENTIALS_DOCUMENT);
 		return false;
 	}
-	root = cks_parse_json(body, len, problem);
+	root = cks_parse_secret_json(body, len, problem);
 	if (root == NULL)
 		return false;
 	if (!json_object_is_type(root, json_type_object))
@@ -232,10 +232,10 @@ cks_parse_credentials_document(const char *body, size_t len,
 		*problem = read_document_fields(root, require_code, out);
 
 	/*
-	 * json-c's copy of the document holds the secrets too; it cannot be
-	 * wiped through the API, but the body it came from is the caller's
-	 * and is wiped there.
+	 * json-c's copy of the document holds the secrets too: wiped here;
+	 * the body it came from is the caller's and is wiped there.
 	 */
+	aws_json_wipe_strings(root);
 	json_object_put(root);
 	if (*problem == NULL && !cks_check_credentials(out, false, &check_problem))
 	{

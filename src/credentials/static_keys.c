@@ -19,6 +19,7 @@
 #include "aws/aws_names.h"
 #include "aws/secrets.h"
 #include "credentials/credential_sources.h"
+#include "credentials/credentials_file.h"
 #include "credentials/static_keys.h"
 #include "mapping_cache.h"
 #include "utils/builtins.h"
@@ -98,6 +99,68 @@ static void fill_entry(CksMappingEntry *entry, const CksUserOptions *uopts);
  * mapping's options again, for its keys; the copies are wiped once the
  * entry has its own.
  */
+/*
+ * A credentials_file mapping's keys, read into *uopts each time the entry
+ * is asked for (every query), so that a rotated file counts from the next
+ * query.  Errors name the file and the profile, never a value.
+ */
+static void
+read_file_keys(CksUserOptions *uopts)
+{
+	CksFileCredentials keys;
+	char	   *problem;
+	const char *profile = uopts->profile ? uopts->profile : "default";
+	CksCredentialsFileProblem result;
+
+	result = cks_read_credentials_file(uopts->credentials_file, profile,
+									   &keys, &problem);
+	if (result != CKS_CREDFILE_OK)
+		ereport(ERROR,
+				(errcode(result == CKS_CREDFILE_MISSING ? ERRCODE_UNDEFINED_FILE :
+						 ERRCODE_CONFIG_FILE_ERROR),
+				 errmsg("could not read AWS credentials from credentials_file \"%s\"",
+						uopts->credentials_file),
+				 errdetail_internal("Profile \"%s\": %s.", profile, problem),
+				 errhint("The file must be owned by the database server's operating system user and readable by it alone (chmod 600), with a [%s] section holding aws_access_key_id and aws_secret_access_key (and aws_session_token).",
+						 profile)));
+	uopts->access_key_id = keys.access_key_id;
+	uopts->secret_access_key = keys.secret_access_key;
+	uopts->session_token = keys.session_token;
+}
+
+/* Whether the entry holds the keys *uopts has (a file may have changed). */
+static bool
+entry_has_keys(const CksMappingEntry *entry, const CksUserOptions *uopts)
+{
+	const SigV4Credentials *k = &entry->static_keys;
+
+	return k->access_key_id && k->secret_access_key &&
+		strcmp(k->access_key_id, uopts->access_key_id) == 0 &&
+		strcmp(k->secret_access_key, uopts->secret_access_key) == 0 &&
+		((k->session_token == NULL) == (uopts->session_token == NULL)) &&
+		(k->session_token == NULL ||
+		 strcmp(k->session_token, uopts->session_token) == 0);
+}
+
+/*
+ * A cached entry of a credentials_file mapping is dropped (its keys wiped
+ * with its context) when the file now holds other keys.
+ */
+static void
+forget_if_file_changed(CksMappingEntry *entry, const CksUserOptions *mapping)
+{
+	CksUserOptions file = *mapping;
+
+	read_file_keys(&file);
+	if (!entry_has_keys(entry, &file))
+	{
+		MemoryContextDelete(entry->cxt);	/* wipes the old keys */
+		entry->cxt = NULL;
+		entry->valid = false;
+	}
+	free_user_secrets(&file);
+}
+
 CksMappingEntry *
 cks_mapping_entry(const CksCredentialContext *ctx)
 {
@@ -105,11 +168,15 @@ cks_mapping_entry(const CksCredentialContext *ctx)
 	bool		found;
 
 	entry = hash_search(credential_cache, &ctx->user->umid, HASH_ENTER, &found);
+	if (found && entry->valid && ctx->mapping.credentials_file)
+		forget_if_file_changed(entry, &ctx->mapping);
 	if (!(found && entry->valid))
 	{
 		CksUserOptions uopts;
 
 		cks_get_user_options(ctx->user, &uopts);
+		if (uopts.credentials_file)
+			read_file_keys(&uopts);
 		fill_entry(entry, &uopts);
 		free_user_secrets(&uopts);
 	}

@@ -47,6 +47,7 @@
 #include "net/http.h"
 #include "net/http_events.h"
 #include "net/http_internal.h"
+#include "aws/secrets.h"
 
 
 /* Idle easy handles kept for reuse; connections live in the multi handle. */
@@ -71,14 +72,21 @@ cks_http_set_interrupt_hook(CksHttpInterruptHook hook)
 
 /*
  * libcurl is initialised on first use rather than at load time, so that a
- * backend that never scans a cks_fdw table pays nothing for it.
+ * backend that never scans a cks_fdw table pays nothing for it.  Its
+ * memory goes through allocator hooks that wipe every block it frees
+ * (secrets.h): its copy of a request body (the web identity token), its
+ * request buffer (the session-token header) and curl_easy_escape's output
+ * hold secrets.  (If something else in the backend initialised libcurl
+ * first, the hooks are not installed; the copies are then only freed.)
  */
 static bool
 ensure_multi_handle(char *errbuf)
 {
 	if (multi_handle != NULL)
 		return true;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, cks_wiping_malloc,
+							 cks_wiping_free, cks_wiping_realloc,
+							 cks_wiping_strdup, cks_wiping_calloc) != CURLE_OK)
 	{
 		snprintf(errbuf, 256, "could not initialize libcurl");
 		return false;

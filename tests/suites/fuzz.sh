@@ -3,8 +3,9 @@
 # fuzz/fuzz_sts.c), the metadata services' credential answers
 # (fuzz/fuzz_keyless.c), the credential sources' state machines driven
 # by fuzzed answer sequences (fuzz/fuzz_fetch.c), the option grammars
-# (fuzz/fuzz_names.c) and the parse-cost guard with its memory budget
-# (fuzz/fuzz_parse_guard.c) with libFuzzer + ASan + UBSan for a bounded
+# (fuzz/fuzz_names.c), the parse-cost guard with its memory budget
+# (fuzz/fuzz_parse_guard.c) and the redaction of pieces of secrets
+# (fuzz/fuzz_redact.c) with libFuzzer + ASan + UBSan for a bounded
 # time each.
 #
 # Each target starts from a COPY of its checked-in seed corpus
@@ -16,8 +17,8 @@
 #
 # kms, sts and keyless run at the same time (the machine has two cores),
 # each for CKS_FUZZ_SECONDS (default 60); then fetch for as long, beside
-# names and parse_guard, the cheapest, for a third of that each.  Needs
-# no cluster and no endpoint.
+# names, parse_guard and redact, the cheapest, for a third of that each.
+# Needs no cluster and no endpoint.
 # Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -97,5 +98,7 @@ wait
 check_target fetch
 check_target names
 check_target parse_guard
+run_target redact $(( (seconds + 2) / 3 ))
+check_target redact
 
 finish

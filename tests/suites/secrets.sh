@@ -265,6 +265,71 @@ check_no_secrets "client output" "$suite_tmp/client.out"
 check_no_secrets "EXPLAIN (VERBOSE, ANALYZE)" "$suite_tmp/explain.out"
 check_no_secrets "pg_stat_activity" "$suite_tmp/activity.out"
 
+# ---- pieces of secrets echoed in an error ----------------------------------
+# An endpoint that quotes half the session token, a piece of it URL-encoded
+# or JSON-escaped, half the secret access key and part of the key id: every
+# run of 8 or more characters of a secret is redacted, whatever its form.
+# Fresh temporary credentials (all three parts known) so that the request
+# is signed right and the fault applies.
+pieces=$(/usr/bin/python3 - <<'PY'
+import json, os, urllib.parse, botocore.session
+s = botocore.session.get_session()
+url = os.environ.get("CKS_ENDPOINT_URL") or "http://127.0.0.1:%s" % open(
+    os.environ["CKS_ENDPOINT_PORT_FILE"]).read().strip()
+c = s.create_client("sts", region_name="us-east-1", endpoint_url=url,
+                    aws_access_key_id="AKIDCKSTEST111111111",
+                    aws_secret_access_key="cks/test/secret/111111111111/AAAAAAAAAAAA")
+r = c.assume_role(RoleArn="arn:aws:iam::111111111111:role/cks-reader",
+                  RoleSessionName="cks-secrets-pieces")["Credentials"]
+key, secret, token = r["AccessKeyId"], r["SecretAccessKey"], r["SessionToken"]
+# a stretch of the token with characters that encode (+ and /)
+at = min(i for i in range(len(token)) if token[i] in "+/")
+stretch = token[max(0, at - 20):at + 20]
+forms = {
+    "HALF_TOKEN": token[len(token) // 2:],
+    "URL_PIECE": urllib.parse.quote(stretch, safe=""),
+    "JSON_PIECE": stretch.replace("/", "\\/"),
+    "HALF_SECRET": secret[:len(secret) // 2],
+    "KEY_PIECE": key[4:16],
+}
+message = ("pieces: url %(URL_PIECE)s json %(JSON_PIECE)s secret %(HALF_SECRET)s "
+           "key %(KEY_PIECE)s token %(HALF_TOKEN)s" % forms)
+print(key, secret, token, json.dumps(message))
+for name, value in forms.items():
+    print(name, value)
+PY
+)
+read -r PIECE_KEY_ID PIECE_SECRET PIECE_TOKEN PIECE_MESSAGE <<<"$(head -n 1 <<<"$pieces")"
+while read -r name value; do
+	printf -v "$name" '%s' "$value"
+done < <(tail -n +2 <<<"$pieces")
+sql "$db" "SELECT make_server('s_pieces', '$ep');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_pieces
+  OPTIONS (access_key_id '$PIECE_KEY_ID', secret_access_key '$PIECE_SECRET',
+           session_token '$PIECE_TOKEN');" >/dev/null ||
+	fail "pieces: create the server and user mapping"
+log_start=$(log_size)
+/usr/bin/python3 -c "
+import json, sys
+sys.path.insert(0, 'tests/endpoint')
+import ctl
+ctl.call('POST', '/_cks/fault', {'kind': 'status', 'status': 400,
+    'code': 'ValidationException', 'message': json.loads(sys.argv[1]),
+    'match': {'operation': 'DescribeCustomKeyStores'}})" "$PIECE_MESSAGE" ||
+	fail "pieces: queue the echoing fault"
+psql -X -d "$db" -v VERBOSITY=verbose -c "SET client_min_messages = debug2" \
+	-c "SELECT * FROM s_pieces_t" >"$suite_tmp/pieces.out" 2>&1
+log_since "$log_start" >"$suite_tmp/pieces-server.log"
+check_contains "pieces: the endpoint's message was shown, redacted" \
+	"pieces: url [redacted] json [redacted] secret [redacted] key [redacted] token [redacted]" \
+	"$suite_tmp/pieces.out"
+for name in HALF_TOKEN URL_PIECE JSON_PIECE HALF_SECRET KEY_PIECE; do
+	check_absent "pieces: client output: no $name" "${!name}" "$suite_tmp/pieces.out"
+	check_absent "pieces: server log: no $name" "${!name}" "$suite_tmp/pieces-server.log"
+done
+check_contains "pieces: the server log has the error" "pieces: url [redacted]" \
+	"$suite_tmp/pieces-server.log"
+
 # ---- a role without privileges cannot read the user mappings' options -----
 psql -X -At -d "$db" -v VERBOSITY=verbose >"$suite_tmp/nopriv.out" 2>&1 <<'EOF'
 SET ROLE cks_secrets_nopriv;
@@ -273,7 +338,7 @@ SELECT 'mappings: ' || count(*) FROM pg_user_mappings;
 SELECT * FROM pg_user_mappings;
 SELECT umoptions FROM pg_user_mapping;
 EOF
-check_contains "a role without privileges sees the mappings" "mappings: 9" \
+check_contains "a role without privileges sees the mappings" "mappings: 10" \
 	"$suite_tmp/nopriv.out"
 check_contains "... but none of their options (umoptions NULL)" \
 	"visible options: 0" "$suite_tmp/nopriv.out"

@@ -22,6 +22,7 @@ extern void run_http_tests(void);
 extern void run_names_tests(void);
 extern void run_xml_tests(void);
 extern void run_secrets_tests(void);
+extern void run_credentials_file_tests(void);
 extern void run_aws_error_tests(void);
 extern void run_keyless_tests(void);
 extern void run_sensitive_tests(void);
@@ -145,6 +146,7 @@ main(int argc, char **argv)
 	run_names_tests();
 	run_xml_tests();
 	run_secrets_tests();
+	run_credentials_file_tests();
 	run_aws_error_tests();
 	run_keyless_tests();
 	run_sensitive_tests();
