@@ -41,6 +41,7 @@
 #include "organization.h"
 #include "planning.h"
 #include "quals.h"
+#include "request_quotas.h"
 #include "rows.h"
 #include "scan.h"
 #include "scan_state.h"
@@ -101,6 +102,7 @@ _PG_init(void)
 	cks_scan_initialize();
 	cks_credentials_initialize();
 	cks_organization_initialize();
+	cks_quotas_initialize();
 	/* after every cks_fdw.* variable is defined: a typo is then an error */
 	MarkGUCPrefixReserved("cks_fdw");
 }
@@ -505,6 +507,10 @@ cksExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("Requests", NULL,
 							   state->scan.stats.requests + state->sts_requests, es);
 		ExplainPropertyInteger("Pages", NULL, state->scan.stats.pages, es);
+		if (state->scan.stats.throttled > 0)
+			ExplainPropertyInteger("Throttled", NULL, state->scan.stats.throttled, es);
+		if (state->scan.stats.quota_wait_ms > 0)
+			ExplainPropertyInteger("Quota Wait", "ms", state->scan.stats.quota_wait_ms, es);
 		if (state->opts.accounts)
 			ExplainPropertyInteger("Accounts Called", NULL, state->accounts_called, es);
 		if (state->scan.stats.failed_regions != NIL)

@@ -27,6 +27,7 @@
 #include "miscadmin.h"
 #include "secrets.h"
 #include "pgstat.h"
+#include "request_scheduler.h"
 #include "storage/latch.h"
 #include "sts.h"
 #include "transfer_wait.h"
@@ -327,7 +328,14 @@ handle_finished_attempt(CksCall *call, CksHttpTransfer *transfer)
 	 * and the per-tuple context reset, so it lives in the call's context.
 	 */
 	if (response->out_of_fds)
-		report_out_of_fds();
+	{
+		if (!cks_scheduler_out_of_fds())
+			report_out_of_fds();
+		/* not the endpoint's doing: again once a connection is free */
+		call->attempts--;
+		call->state = CKS_CALL_IDLE;
+		return;
+	}
 
 	old = MemoryContextSwitchTo(call->mcxt);
 	if (response->status == 0)
@@ -349,6 +357,14 @@ handle_finished_attempt(CksCall *call, CksHttpTransfer *transfer)
 		return;
 	}
 
+	if (aws_error_category(&call->error) == CKS_ERRCAT_THROTTLED &&
+		cks_scheduler_throttled(call, GetCurrentTimestamp(), &call->retry_at))
+	{
+		/* throttling has its own budget, not max_attempts */
+		call->attempts--;
+		call->state = CKS_CALL_BACKOFF;
+		return;
+	}
 	if (call->attempts < call->settings->max_attempts && is_retryable(call))
 		schedule_retry(call);
 	else
@@ -359,6 +375,35 @@ static bool
 call_is_finished(const CksCall *call)
 {
 	return call->state == CKS_CALL_DONE || call->state == CKS_CALL_FAILED;
+}
+
+/*
+ * The scheduler's hook: an attempt that is due starts only once the
+ * backend has a connection to spare and the quota a token; until then it
+ * waits like a backoff, and the time it waited is counted.
+ */
+static void
+start_when_admitted(CksCall *call, TimestampTz now)
+{
+	long		wait_ms;
+
+	if (!cks_scheduler_admit(call, now, &wait_ms))
+	{
+		if (call->waiting_since == 0)
+			call->waiting_since = now;
+		call->retry_at = TimestampTzPlusMilliseconds(now, Max(wait_ms, 1));
+		call->state = CKS_CALL_BACKOFF;
+		/* throttled, and no time left to wait for a token: that error */
+		if (call->throttled > 0 && !cks_scheduler_has_time(call->retry_at))
+			call->state = CKS_CALL_FAILED;
+		return;
+	}
+	if (call->waiting_since != 0)
+	{
+		call->quota_wait_ms += TimestampDifferenceMilliseconds(call->waiting_since, now);
+		call->waiting_since = 0;
+	}
+	start_attempt(call);
 }
 
 /*
@@ -379,7 +424,7 @@ start_due_calls(CksCall **calls, int ncalls, bool *any_in_flight)
 
 		if (call->state == CKS_CALL_IDLE ||
 			(call->state == CKS_CALL_BACKOFF && call->retry_at <= now))
-			start_attempt(call);
+			start_when_admitted(call, now);
 		if (call->state == CKS_CALL_IN_FLIGHT)
 			*any_in_flight = true;
 		else if (call->state == CKS_CALL_BACKOFF)
@@ -472,7 +517,7 @@ calls_step(CksCall **calls, int ncalls, bool wait)
 
 		if (!wait)
 		{
-			if (any_in_flight)
+			if (any_in_flight || cks_http_running_transfers() > 0)
 				cks_http_wait(0);
 			collect_finished_attempts(calls, ncalls);
 			for (i = 0; i < ncalls; i++)
@@ -481,11 +526,12 @@ calls_step(CksCall **calls, int ncalls, bool wait)
 			return CKS_CALLS_WOULD_BLOCK;
 		}
 
-		if (!any_in_flight)
+		if (!any_in_flight && cks_http_running_transfers() == 0)
 		{
 			backoff_sleep(Max(next_backoff_ms, 1));
 			continue;
 		}
+		/* waiting for a slot: other scans' transfers must move on */
 
 		(void) cks_wait_for_transfers(next_backoff_ms >= 0 ? Max(next_backoff_ms, 1) : -1);
 		collect_finished_attempts(calls, ncalls);

@@ -43,6 +43,7 @@
 
 #include "option_values.h"
 #include "options.h"
+#include "request_quotas.h"
 
 /* Where an option may be set; a bit mask because tuning options go on
  * both servers and foreign tables. */
@@ -73,6 +74,7 @@ typedef enum CksOptionKind
 	CKS_KIND_ROLE_SESSION_NAME, /* char * */
 	CKS_KIND_COLUMN_NAME,		/* char * (read by cks_column_remote_name) */
 	CKS_KIND_TABLE,				/* char *, a table kind's name */
+	CKS_KIND_REQUEST_QUOTAS,	/* char *, 'Operation=rate,...' */
 	CKS_KIND_KEY_MANAGER,		/* bool: true for 'ALL' */
 	CKS_KIND_CREDENTIAL_SOURCE	/* CksCredentialSource */
 } CksOptionKind;
@@ -151,9 +153,12 @@ static const CksOption cks_options[] = {
 	{.keyword = "page_size", .where = CKS_ON_SERVER_OR_TABLE,
 		.kind = CKS_KIND_INT, .offset = SCAN_FIELD(page_size),
 	.default_value = "1000", .min = 1, .max = 1000},
+	/* the backend's cap (request_scheduler.c); 0: from the fd budget */
 	{.keyword = "max_concurrent_requests", .where = CKS_ON_SERVER,
 		.kind = CKS_KIND_INT, .offset = SCAN_FIELD(max_concurrent_requests),
-	.default_value = "64", .min = 1, .max = 1000},
+	.default_value = "0", .min = 0, .max = 1000},
+	{.keyword = "request_quotas", .where = CKS_ON_SERVER,
+		.kind = CKS_KIND_REQUEST_QUOTAS, .offset = SCAN_FIELD(request_quotas)},
 	{.keyword = "ca_file", .where = CKS_ON_SERVER,
 		.kind = CKS_KIND_CA_FILE, .offset = SCAN_FIELD(ca_file),
 	.superuser_only = true},
@@ -343,6 +348,11 @@ apply_option(const CksOption *opt, DefElem *def, void *target)
 			break;
 		case CKS_KIND_TABLE:
 			text = cks_option_table(def);
+			break;
+		case CKS_KIND_REQUEST_QUOTAS:
+			text = defGetString(def);
+			cks_quota_validate(text);
+			text = pstrdup(text);
 			break;
 		case CKS_KIND_CREDENTIAL_SOURCE:
 			{

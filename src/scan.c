@@ -21,6 +21,7 @@
 
 #include "http.h"
 #include "options.h"
+#include "request_scheduler.h"
 #include "scan.h"
 #include "scan_internal.h"
 #include "utils/guc.h"
@@ -84,8 +85,11 @@ cks_scan_configure(CksScan *scan, const CksScanOptions *opts, int page_size)
 	scan->settings.ca_file = opts->ca_file;
 	scan->settings.proxy = opts->proxy;
 	scan->settings.no_proxy = opts->no_proxy;
+	scan->settings.request_quotas = opts->request_quotas;
 	scan->page_size = page_size;
-	scan->max_in_flight = opts->max_concurrent_requests;
+	/* every scan of the backend shares one cap (request_scheduler.c) */
+	cks_scheduler_configure(opts->max_concurrent_requests);
+	scan->max_in_flight = cks_scheduler_cap();
 	scan->on_error_warn = opts->on_error_warn;
 	/* as many idle connections kept as requests run at once */
 	cks_http_reserve_connections(scan->max_in_flight);
@@ -203,6 +207,7 @@ request_page(CksScan *scan, CksStream *stream)
 	cks_call_init(&stream->call, op, stream->url, stream->region,
 				  op->build_request(op, stream->values, stream->token, limit),
 				  stream->credentials, &scan->settings);
+	stream->call.account = stream->account_id;
 	stream->signed_with = stream->credentials;
 	stream->started = true;
 	MemoryContextSwitchTo(old);
@@ -499,6 +504,8 @@ take_a_finished_call(CksScan *scan, bool wait, bool *would_block)
 	/* a call ends once: the next page is a new call, counting from zero */
 	call = pending.calls[done];
 	scan->stats.requests += call->requests_sent;
+	scan->stats.throttled += call->throttled;
+	scan->stats.quota_wait_ms += call->quota_wait_ms;
 	if (pending.streams[done] != NULL)
 	{
 		if (call->state == CKS_CALL_DONE)
