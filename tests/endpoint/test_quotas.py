@@ -15,6 +15,7 @@ import ctl
 import fixtures as fx
 import quotas
 import servicetest as st
+from test_endpoint import EndpointProcess
 
 
 def setUpModule():
@@ -45,7 +46,25 @@ def burst(fn, n):
 
 
 class Quotas(st.ServiceTest):
-    def test_defaults_are_on_and_listed(self):
+    """The shared test endpoint runs with --no-quotas; each test here
+    turns them on."""
+
+    def setUp(self):
+        super().setUp()
+        ctl.config(url=st.url(), quotas=True)
+
+    def test_on_by_default(self):
+        server = EndpointProcess(["--quiet"], quotas=True)
+        try:
+            self.assertTrue(ctl.call("GET", "/_cks/quotas",
+                                     url=server.url)["enabled"])
+            ctl.reset(url=server.url)
+            self.assertTrue(ctl.call("GET", "/_cks/quotas",
+                                     url=server.url)["enabled"])
+        finally:
+            server.stop()
+
+    def test_defaults_are_listed(self):
         info = ctl.call("GET", "/_cks/quotas", url=st.url())
         self.assertTrue(info["enabled"])
         self.assertEqual(info["defaults"]["kms:DescribeCustomKeyStores"], 5)
@@ -122,8 +141,8 @@ class Quotas(st.ServiceTest):
         self.assertEqual(burst(kms.describe_custom_key_stores, 12),
                          [None] * 12)
         ctl.reset(url=st.url())     # a reset restores the command line's
-        self.assertTrue(ctl.call("GET", "/_cks/quotas",
-                                 url=st.url())["enabled"])
+        self.assertFalse(ctl.call("GET", "/_cks/quotas",
+                                  url=st.url())["enabled"])
 
     def test_rates_validated(self):
         with self.assertRaises(ctl.CtlError):
