@@ -512,6 +512,10 @@ calls_step(CksCall **calls, int ncalls, bool wait)
 				return i;
 
 		next_backoff_ms = start_due_calls(calls, ncalls, &any_in_flight);
+		/* the scheduler may end a throttled call that has no time left */
+		for (i = 0; i < ncalls; i++)
+			if (call_is_finished(calls[i]))
+				return i;
 		if (!any_in_flight && next_backoff_ms < 0)
 			return -1;
 
