@@ -357,12 +357,17 @@ handle_finished_attempt(CksCall *call, CksHttpTransfer *transfer)
 		return;
 	}
 
-	if (aws_error_category(&call->error) == CKS_ERRCAT_THROTTLED &&
-		cks_scheduler_throttled(call, GetCurrentTimestamp(), &call->retry_at))
+	if (aws_error_category(&call->error) == CKS_ERRCAT_THROTTLED)
 	{
-		/* throttling has its own budget, not max_attempts */
+		/*
+		 * Throttling has its own budget, not max_attempts; once it is spent
+		 * (or the statement has no time left) the call fails saying so.
+		 */
 		call->attempts--;
-		call->state = CKS_CALL_BACKOFF;
+		if (cks_scheduler_throttled(call, GetCurrentTimestamp(), &call->retry_at))
+			call->state = CKS_CALL_BACKOFF;
+		else
+			call->state = CKS_CALL_FAILED;
 		return;
 	}
 	if (call->attempts < call->settings->max_attempts && is_retryable(call))
