@@ -363,9 +363,11 @@ handle_finished_attempt(CksCall *call, CksHttpTransfer *transfer)
 		 * Throttling has its own budget, not max_attempts; once it is spent
 		 * (or the statement has no time left) the call fails saying so.
 		 */
-		call->attempts--;
 		if (cks_scheduler_throttled(call, GetCurrentTimestamp(), &call->retry_at))
+		{
+			call->attempts--;
 			call->state = CKS_CALL_BACKOFF;
+		}
 		else
 			call->state = CKS_CALL_FAILED;
 		return;

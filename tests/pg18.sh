@@ -103,6 +103,8 @@ if [ -n "${CKS_POSTMASTER_ENVIRONMENT:-}" ]; then
   chown postgres: "$data/environment"
 fi
 port=55418
+# the open-files soft limit of a stock Debian machine (issue 21)
+ulimit -Sn "${CKS_TEST_NOFILE:-1024}"
 if ! runuser -u postgres -- "$prefix/bin/pg_ctl" start -D "$data" -w -t 120 \
      -l "$sock/server.log" \
      -o "-c listen_addresses='' -c unix_socket_directories='$sock' -p $port" \
