@@ -507,10 +507,12 @@ cksExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("Requests", NULL,
 							   state->scan.stats.requests + state->sts_requests, es);
 		ExplainPropertyInteger("Pages", NULL, state->scan.stats.pages, es);
-		if (state->scan.stats.throttled > 0)
+		/* timing-dependent: with VERBOSE only, so plain plans stay stable */
+		if (es->verbose)
+		{
 			ExplainPropertyInteger("Throttled", NULL, state->scan.stats.throttled, es);
-		if (state->scan.stats.quota_wait_ms > 0)
 			ExplainPropertyInteger("Quota Wait", "ms", state->scan.stats.quota_wait_ms, es);
+		}
 		if (state->opts.accounts)
 			ExplainPropertyInteger("Accounts Called", NULL, state->accounts_called, es);
 		if (state->scan.stats.failed_regions != NIL)

@@ -7,7 +7,8 @@
 \getenv endpoint CKS_ENDPOINT_URL
 \! /usr/bin/python3 tests/endpoint/ctl.py reset
 CREATE SERVER kms_keys FOREIGN DATA WRAPPER cks_fdw
-  OPTIONS (region 'us-east-1', endpoint :'endpoint', sts_endpoint :'endpoint');
+  OPTIONS (region 'us-east-1', endpoint :'endpoint', sts_endpoint :'endpoint',
+           request_quotas 'DescribeKey=1000000');
 CREATE USER MAPPING FOR CURRENT_USER SERVER kms_keys
   OPTIONS (access_key_id 'AKIDCKSTEST111111111',
            secret_access_key 'cks/test/secret/111111111111/AAAAAAAAAAAA');

@@ -357,7 +357,7 @@ handle_finished_attempt(CksCall *call, CksHttpTransfer *transfer)
 		return;
 	}
 
-	if (aws_error_category(&call->error) == CKS_ERRCAT_THROTTLED)
+	if (call->error.kind == CKS_ERR_AWS && aws_code_is_throttling(call->error.code))
 	{
 		/*
 		 * Throttling has its own budget, not max_attempts; once it is spent
@@ -393,10 +393,11 @@ static void
 start_when_admitted(CksCall *call, TimestampTz now)
 {
 	long		wait_ms;
+	bool		for_token = false;
 
-	if (!cks_scheduler_admit(call, now, &wait_ms))
+	if (!cks_scheduler_admit(call, now, &wait_ms, &for_token))
 	{
-		if (call->waiting_since == 0)
+		if (for_token && call->waiting_since == 0)
 			call->waiting_since = now;
 		call->retry_at = TimestampTzPlusMilliseconds(now, Max(wait_ms, 1));
 		call->state = CKS_CALL_BACKOFF;

@@ -132,7 +132,8 @@ cks_call_report(const CksCall *call, int elevel, const char *what,
 {
 	CksErrorCategory category = aws_error_category(&call->error);
 
-	if (category == CKS_ERRCAT_THROTTLED && call->throttled > 0)
+	if (call->throttled > 0 && call->error.kind == CKS_ERR_AWS &&
+		aws_code_is_throttling(call->error.code))
 		report_throttled(call, elevel, what, account_id);
 	else if (call->attempts > 1)
 		ereport(elevel,

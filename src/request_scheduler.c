@@ -84,7 +84,7 @@ cks_scheduler_cap(void)
 }
 
 bool
-cks_scheduler_admit(CksCall *call, TimestampTz now, long *wait_ms)
+cks_scheduler_admit(CksCall *call, TimestampTz now, long *wait_ms, bool *for_token)
 {
 	CksQuotaKey key;
 	double		quota;
@@ -102,6 +102,7 @@ cks_scheduler_admit(CksCall *call, TimestampTz now, long *wait_ms)
 	if (token_ms > 0)
 	{
 		*wait_ms = token_ms;
+		*for_token = true;
 		return false;
 	}
 	return true;

@@ -38,9 +38,11 @@ extern int	cks_scheduler_cap(void);
 
 /*
  * May this attempt start now?  True: a slot and a token are taken.  False:
- * *wait_ms says when to ask again.
+ * *wait_ms says when to ask again, *for_token whether it waits for its
+ * quota (else for a slot).
  */
-extern bool cks_scheduler_admit(struct CksCall *call, TimestampTz now, long *wait_ms);
+extern bool cks_scheduler_admit(struct CksCall *call, TimestampTz now,
+								long *wait_ms, bool *for_token);
 
 /*
  * AWS throttled the call: the bucket slows down.  True when the call may
