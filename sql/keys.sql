@@ -134,7 +134,7 @@ SELECT count(*), count(DISTINCT key_id), count(*) FILTER (WHERE key_state = 'Dis
 \! /usr/bin/python3 tests/endpoint/ctl.py reset
 EXPLAIN (COSTS OFF) SELECT key_id FROM keys LIMIT 5;
 SELECT count(*) FROM (SELECT key_id FROM keys LIMIT 5) k;
-\! /usr/bin/python3 tests/endpoint/ctl.py requests --operation ListKeys --fields operation,params | head -n 1
+\! /usr/bin/python3 tests/endpoint/ctl.py requests --operation ListKeys --fields operation,params | sed -n 1p
 \! /usr/bin/python3 tests/endpoint/ctl.py count --operation DescribeKey | awk '{ print ($2 <= 25 ? "a few pages described" : "described " $2) }'
 -- max_concurrent_requests bounds the DescribeKey calls in flight
 ALTER SERVER kms_keys OPTIONS (ADD max_concurrent_requests '4');
