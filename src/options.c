@@ -45,6 +45,7 @@
 #include "option_rules.h"
 #include "option_values.h"
 #include "options.h"
+#include "net/request_quotas.h"
 
 /* Where an option may be set; a bit mask because tuning options go on
  * both servers and foreign tables. */
@@ -75,6 +76,7 @@ typedef enum CksOptionKind
 	CKS_KIND_ROLE_SESSION_NAME, /* char * */
 	CKS_KIND_COLUMN_NAME,		/* char * (read by cks_column_remote_name) */
 	CKS_KIND_TABLE,				/* char *, a table kind's name */
+	CKS_KIND_REQUEST_QUOTAS,	/* char *, 'Operation=rate,...' */
 	CKS_KIND_KEY_MANAGER,		/* bool: true for 'ALL' */
 	CKS_KIND_CREDENTIAL_SOURCE	/* CksCredentialSource */
 } CksOptionKind;
@@ -155,9 +157,12 @@ static const CksOption cks_options[] = {
 	{.keyword = "page_size", .where = CKS_ON_SERVER_OR_TABLE,
 		.kind = CKS_KIND_INT, .offset = SCAN_FIELD(page_size),
 	.default_value = "1000", .min = 1, .max = 1000},
+	/* the backend's cap (request_scheduler.c); 0: from the fd budget */
 	{.keyword = "max_concurrent_requests", .where = CKS_ON_SERVER,
 		.kind = CKS_KIND_INT, .offset = SCAN_FIELD(max_concurrent_requests),
-	.default_value = "64", .min = 1, .max = 1000},
+	.default_value = "0", .min = 0, .max = 1000},
+	{.keyword = "request_quotas", .where = CKS_ON_SERVER,
+		.kind = CKS_KIND_REQUEST_QUOTAS, .offset = SCAN_FIELD(request_quotas)},
 	{.keyword = "ca_file", .where = CKS_ON_SERVER,
 		.kind = CKS_KIND_CA_FILE, .offset = SCAN_FIELD(transport.ca_file),
 	.superuser_only = true},
@@ -300,6 +305,9 @@ checked_text(const CksOption *opt, DefElem *def)
 			return cks_option_column_name(def);
 		case CKS_KIND_TABLE:
 			return cks_option_table(def);
+		case CKS_KIND_REQUEST_QUOTAS:
+			cks_quota_validate(defGetString(def));
+			return pstrdup(defGetString(def));
 		default:
 			elog(ERROR, "option \"%s\" has no text value", opt->keyword);
 	}
