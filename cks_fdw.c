@@ -43,6 +43,7 @@
 #include "organization.h"
 #include "planning.h"
 #include "quals.h"
+#include "net/request_quotas.h"
 #include "rows.h"
 #include "net/response_memory.h"
 #include "scan/scan.h"
@@ -105,6 +106,7 @@ _PG_init(void)
 	cks_scan_initialize();
 	cks_credentials_initialize();
 	cks_organization_initialize();
+	cks_quotas_initialize();
 	/* after every cks_fdw.* variable is defined: a typo is then an error */
 	MarkGUCPrefixReserved("cks_fdw");
 }
@@ -509,6 +511,12 @@ cksExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("Requests", NULL,
 							   state->scan.stats.requests + state->sts_requests, es);
 		ExplainPropertyInteger("Pages", NULL, state->scan.stats.pages, es);
+		/* timing-dependent: with VERBOSE only, so plain plans stay stable */
+		if (es->verbose)
+		{
+			ExplainPropertyInteger("Throttled", NULL, state->scan.stats.throttled, es);
+			ExplainPropertyInteger("Quota Wait", "ms", state->scan.stats.quota_wait_ms, es);
+		}
 		if (state->opts.accounts)
 			ExplainPropertyInteger("Accounts Called", NULL, state->accounts_called, es);
 		if (state->scan.stats.failed_regions != NIL)

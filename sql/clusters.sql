@@ -167,7 +167,7 @@ SELECT * FROM pg_temp.show_error('SELECT count(*) FROM cloudhsm_clusters');
 SELECT * FROM pg_temp.show_error('SELECT count(*) FROM cloudhsm_clusters');
 \x off
 ALTER FOREIGN TABLE cloudhsm_clusters OPTIONS (ADD on_error 'warn');
-\! /usr/bin/python3 tests/endpoint/ctl.py fault throttle --service cloudhsm --count 3
+\! /usr/bin/python3 tests/endpoint/ctl.py fault status503 --service cloudhsm --count 3
 \set VERBOSITY terse
 SELECT count(*) FROM cloudhsm_clusters;
 \set VERBOSITY default

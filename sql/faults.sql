@@ -54,16 +54,17 @@ SELECT DISTINCT account_id FROM fault.custom_key_stores;
 SELECT * FROM try_query('SELECT * FROM fault.custom_key_stores');
 \! /usr/bin/python3 tests/endpoint/ctl.py count
 
--- throttled more often than max_attempts: error after 3 attempts
+-- throttled more often than max_attempts: throttling has its own budget
+-- (the request scheduler, issue 21), so the rows come on the 6th request
 \! /usr/bin/python3 tests/endpoint/ctl.py reset
 \! /usr/bin/python3 tests/endpoint/ctl.py fault throttle --count 5 --operation DescribeCustomKeyStores
 SELECT * FROM try_query('SELECT * FROM fault.custom_key_stores');
 \! /usr/bin/python3 tests/endpoint/ctl.py count
 
--- max_attempts 1: no retry at all
+-- max_attempts 1: no retry at all (of an error that is not throttling)
 ALTER SERVER kms_fault OPTIONS (SET max_attempts '1');
 \! /usr/bin/python3 tests/endpoint/ctl.py reset
-\! /usr/bin/python3 tests/endpoint/ctl.py fault throttle --count 5 --operation DescribeCustomKeyStores
+\! /usr/bin/python3 tests/endpoint/ctl.py fault status503 --count 5 --operation DescribeCustomKeyStores
 SELECT * FROM try_query('SELECT * FROM fault.custom_key_stores');
 \! /usr/bin/python3 tests/endpoint/ctl.py count
 ALTER SERVER kms_fault OPTIONS (SET max_attempts '3');

@@ -7,7 +7,8 @@
 \getenv endpoint CKS_ENDPOINT_URL
 \! /usr/bin/python3 tests/endpoint/ctl.py reset
 CREATE SERVER kms_keys FOREIGN DATA WRAPPER cks_fdw
-  OPTIONS (region 'us-east-1', endpoint :'endpoint', sts_endpoint :'endpoint');
+  OPTIONS (region 'us-east-1', endpoint :'endpoint', sts_endpoint :'endpoint',
+           request_quotas 'DescribeKey=1000000');
 CREATE USER MAPPING FOR CURRENT_USER SERVER kms_keys
   OPTIONS (access_key_id 'AKIDCKSTEST111111111',
            secret_access_key 'cks/test/secret/111111111111/AAAAAAAAAAAA');
@@ -133,7 +134,7 @@ SELECT count(*), count(DISTINCT key_id), count(*) FILTER (WHERE key_state = 'Dis
 \! /usr/bin/python3 tests/endpoint/ctl.py reset
 EXPLAIN (COSTS OFF) SELECT key_id FROM keys LIMIT 5;
 SELECT count(*) FROM (SELECT key_id FROM keys LIMIT 5) k;
-\! /usr/bin/python3 tests/endpoint/ctl.py requests --operation ListKeys --fields operation,params | head -n 1
+\! /usr/bin/python3 tests/endpoint/ctl.py requests --operation ListKeys --fields operation,params | sed -n 1p
 \! /usr/bin/python3 tests/endpoint/ctl.py count --operation DescribeKey | awk '{ print ($2 <= 25 ? "a few pages described" : "described " $2) }'
 -- max_concurrent_requests bounds the DescribeKey calls in flight
 ALTER SERVER kms_keys OPTIONS (ADD max_concurrent_requests '4');

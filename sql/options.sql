@@ -144,8 +144,17 @@ CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (connect_timeout_ms '
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (connect_timeout_ms '5s');
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (request_timeout_ms '0');
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (request_timeout_ms '3600001');
-CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (max_concurrent_requests '0');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (max_concurrent_requests '-1');
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (max_concurrent_requests '1001');
+-- request_quotas: AWS operations with a quota, a rate above 0 each
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (request_quotas 'DescribeCustomKeyStore=50');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (request_quotas 'DescribeCustomKeyStores');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (request_quotas 'DescribeCustomKeyStores=fast');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (request_quotas 'ListKeys=0');
+CREATE SERVER opt_quotas FOREIGN DATA WRAPPER cks_fdw
+  OPTIONS (request_quotas 'DescribeCustomKeyStores=50, GetKeyLastUsage=10', max_concurrent_requests '0');
+ALTER SERVER opt_quotas OPTIONS (SET request_quotas 'AssumeRole=1000');
+DROP SERVER opt_quotas;
 
 -- reals
 CREATE SERVER opt_bad FOREIGN DATA WRAPPER cks_fdw OPTIONS (estimated_rows '0');

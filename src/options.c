@@ -41,19 +41,14 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
-#include "closest_name.h"
+#include "option_report.h"
 #include "option_rules.h"
 #include "option_values.h"
 #include "options.h"
+#include "net/request_quotas.h"
 
 /* Where an option may be set; a bit mask because tuning options go on
  * both servers and foreign tables. */
-#define CKS_ON_WRAPPER		0x01
-#define CKS_ON_SERVER		0x02
-#define CKS_ON_USER_MAPPING	0x04
-#define CKS_ON_TABLE		0x08
-#define CKS_ON_COLUMN		0x10
-#define CKS_ON_SERVER_OR_TABLE	(CKS_ON_SERVER | CKS_ON_TABLE)
 
 /* How an option's value is checked and stored. */
 typedef enum CksOptionKind
@@ -75,6 +70,7 @@ typedef enum CksOptionKind
 	CKS_KIND_ROLE_SESSION_NAME, /* char * */
 	CKS_KIND_COLUMN_NAME,		/* char * (read by cks_column_remote_name) */
 	CKS_KIND_TABLE,				/* char *, a table kind's name */
+	CKS_KIND_REQUEST_QUOTAS,	/* char *, 'Operation=rate,...' */
 	CKS_KIND_KEY_MANAGER,		/* bool: true for 'ALL' */
 	CKS_KIND_CREDENTIAL_SOURCE, /* CksCredentialSource */
 	CKS_KIND_PROFILE			/* char *, a profile of credentials_file */
@@ -156,9 +152,12 @@ static const CksOption cks_options[] = {
 	{.keyword = "page_size", .where = CKS_ON_SERVER_OR_TABLE,
 		.kind = CKS_KIND_INT, .offset = SCAN_FIELD(page_size),
 	.default_value = "1000", .min = 1, .max = 1000},
+	/* the backend's cap (request_scheduler.c); 0: from the fd budget */
 	{.keyword = "max_concurrent_requests", .where = CKS_ON_SERVER,
 		.kind = CKS_KIND_INT, .offset = SCAN_FIELD(max_concurrent_requests),
-	.default_value = "64", .min = 1, .max = 1000},
+	.default_value = "0", .min = 0, .max = 1000},
+	{.keyword = "request_quotas", .where = CKS_ON_SERVER,
+		.kind = CKS_KIND_REQUEST_QUOTAS, .offset = SCAN_FIELD(request_quotas)},
 	{.keyword = "ca_file", .where = CKS_ON_SERVER,
 		.kind = CKS_KIND_CA_FILE, .offset = SCAN_FIELD(transport.ca_file),
 	.superuser_only = true},
@@ -231,7 +230,6 @@ static const CksOption cks_options[] = {
 PG_FUNCTION_INFO_V1(cks_fdw_validator);
 
 pg_noreturn static void report_misplaced_option(const char *keyword, int where);
-static const char *closest_option(const char *keyword, int where);
 
 /*
  * The option's entry, whatever object it belongs on; NULL if cks_fdw does
@@ -310,6 +308,9 @@ checked_text(const CksOption *opt, DefElem *def)
 			return cks_option_table(def);
 		case CKS_KIND_PROFILE:
 			return cks_option_profile(def);
+		case CKS_KIND_REQUEST_QUOTAS:
+			cks_quota_validate(defGetString(def));
+			return pstrdup(defGetString(def));
 		default:
 			elog(ERROR, "option \"%s\" has no text value", opt->keyword);
 	}
@@ -428,72 +429,13 @@ apply_options(List *options, int where, void *target)
  */
 
 /*
- * An option cks_fdw does not take on this object.  If it belongs on
- * another object, say which and how to put it there (and, for a
- * credential, without repeating its value); otherwise list what this
- * object takes, as postgres_fdw does.
+ * An option that is not valid on this object: where it belongs, if it
+ * belongs somewhere else, else the closest valid name or the valid ones.
  */
 static void
 report_misplaced_option(const char *keyword, int where)
 {
 	const CksOption *opt = find_option(keyword);
-	StringInfoData valid;
-	const char *closest;
-
-	if (opt != NULL && opt->where == CKS_ON_USER_MAPPING)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-				 errmsg("option \"%s\" belongs on a user mapping", keyword),
-				 errhidestmt(true),	/* the statement holds its value */
-				 errhint("Credentials and role settings are user mapping options, which other roles cannot read: CREATE USER MAPPING FOR ... SERVER ... OPTIONS (%s '...').",
-						 keyword)));
-	if (opt != NULL && opt->where == CKS_ON_SERVER)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-				 errmsg("option \"%s\" belongs on a server", keyword),
-				 errhint("Use ALTER SERVER ... OPTIONS (ADD %s '...').",
-						 keyword)));
-	if (opt != NULL && opt->where == (CKS_ON_SERVER | CKS_ON_TABLE))
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-				 errmsg("option \"%s\" belongs on a server or a foreign table",
-						keyword),
-				 errhint("Use ALTER SERVER ... OPTIONS (ADD %s '...') or ALTER FOREIGN TABLE ... OPTIONS (ADD %s '...').",
-						 keyword, keyword)));
-	if (opt != NULL && opt->where == CKS_ON_COLUMN)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-				 errmsg("option \"%s\" belongs on a foreign table column",
-						keyword),
-				 errhint("Use ALTER FOREIGN TABLE ... ALTER COLUMN ... OPTIONS (ADD %s '...').",
-						 keyword)));
-
-	initStringInfo(&valid);
-	for (int i = 0; i < lengthof(cks_options); i++)
-	{
-		if (cks_options[i].where & where)
-			appendStringInfo(&valid, "%s%s", valid.len > 0 ? ", " : "",
-							 cks_options[i].keyword);
-	}
-	closest = closest_option(keyword, where);
-	ereport(ERROR,
-			(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-			 errmsg("invalid option \"%s\"", keyword),
-			 closest != NULL
-			 ? errhint("Perhaps you meant the option \"%s\".", closest)
-			 : valid.len > 0
-			 ? errhint("Valid options in this context are: %s", valid.data)
-			 : errhint("There are no valid options in this context.")));
-}
-
-/*
- * The option of this object whose name is closest to a mistyped one, as
- * PostgreSQL 16's own option checks suggest ("Perhaps you meant the
- * option ..."); NULL when none is close.
- */
-static const char *
-closest_option(const char *keyword, int where)
-{
 	const char *names[lengthof(cks_options) + 1];
 	int			n = 0;
 
@@ -501,8 +443,9 @@ closest_option(const char *keyword, int where)
 		if (cks_options[i].where & where)
 			names[n++] = cks_options[i].keyword;
 	names[n] = NULL;
-	return cks_closest_name(keyword, names, 4);
+	cks_report_misplaced_option(keyword, opt ? opt->where : 0, names);
 }
+
 
 /*
  * Table options that mean something for one remote table only (key_manager

@@ -37,7 +37,9 @@ typedef struct CksScanOptions
 								 * mapping's own account */
 	char	   *organizations_endpoint; /* ListAccounts for 'organization' */
 	char	   *cloudhsm_endpoint;	/* URL template; may contain {region} */
-	int			max_concurrent_requests;	/* requests in flight per scan */
+	int			max_concurrent_requests;	/* the backend's cap; 0: derived
+											 * from its fd budget */
+	char	   *request_quotas; /* 'Operation=rate,...'; NULL: AWS's */
 	bool		on_error_warn;	/* on_error 'warn' */
 	bool		async_capable;
 	double		estimated_rows; /* key stores per region, for the planner */

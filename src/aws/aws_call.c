@@ -27,6 +27,7 @@
 #include "miscadmin.h"
 #include "aws/secrets.h"
 #include "pgstat.h"
+#include "net/request_scheduler.h"
 #include "net/response_memory.h"
 #include "storage/latch.h"
 #include "aws/sts.h"
@@ -309,6 +310,20 @@ report_out_of_fds(void)
 }
 
 /*
+ * What the request scheduler (net/) knows of a call: its quota's bucket and
+ * the server's request_quotas, without the call itself.
+ */
+static void
+sched_request(const CksCall *call, CksSchedRequest *req)
+{
+	req->request_quotas = call->settings->request_quotas;
+	req->account = call->account;
+	req->access_key_id = call->credentials->access_key_id;
+	req->region = call->region;
+	req->action = call->operation->action;
+}
+
+/*
  * Decide what a finished attempt means: done, retry (now or later), or
  * failed for good.
  */
@@ -336,7 +351,14 @@ handle_finished_attempt(CksCall *call, CksHttpTransfer *transfer)
 	 * and the per-tuple context reset, so it lives in the call's context.
 	 */
 	if (response->out_of_fds)
-		report_out_of_fds();
+	{
+		if (!cks_scheduler_out_of_fds())
+			report_out_of_fds();
+		/* not the endpoint's doing: again once a connection is free */
+		call->attempts--;
+		call->state = CKS_CALL_IDLE;
+		return;
+	}
 	if (response->over_budget)
 		cks_response_memory_exhausted(response->budget_need);
 
@@ -360,6 +382,26 @@ handle_finished_attempt(CksCall *call, CksHttpTransfer *transfer)
 		return;
 	}
 
+	if (call->error.kind == CKS_ERR_AWS && aws_code_is_throttling(call->error.code))
+	{
+		CksSchedRequest req;
+
+		/*
+		 * Throttling has its own budget, not max_attempts; once it is spent
+		 * (or the statement has no time left) the call fails saying so.
+		 */
+		sched_request(call, &req);
+		call->throttled++;
+		if (cks_scheduler_throttled(&req, call->throttled, GetCurrentTimestamp(),
+									&call->retry_at))
+		{
+			call->attempts--;
+			call->state = CKS_CALL_BACKOFF;
+		}
+		else
+			call->state = CKS_CALL_FAILED;
+		return;
+	}
 	if (call->attempts < call->settings->transport.max_attempts && is_retryable(call))
 		schedule_retry(call);
 	else
@@ -370,6 +412,38 @@ static bool
 call_is_finished(const CksCall *call)
 {
 	return call->state == CKS_CALL_DONE || call->state == CKS_CALL_FAILED;
+}
+
+/*
+ * The scheduler's hook: an attempt that is due starts only once the
+ * backend has a connection to spare and the quota a token; until then it
+ * waits like a backoff, and the time it waited is counted.
+ */
+static void
+start_when_admitted(CksCall *call, TimestampTz now)
+{
+	CksSchedRequest req;
+	long		wait_ms;
+	bool		for_token = false;
+
+	sched_request(call, &req);
+	if (!cks_scheduler_admit(&req, now, &wait_ms, &for_token))
+	{
+		if (for_token && call->waiting_since == 0)
+			call->waiting_since = now;
+		call->retry_at = TimestampTzPlusMilliseconds(now, Max(wait_ms, 1));
+		call->state = CKS_CALL_BACKOFF;
+		/* throttled, and no time left to wait for a token: that error */
+		if (call->throttled > 0 && !cks_scheduler_has_time(call->retry_at))
+			call->state = CKS_CALL_FAILED;
+		return;
+	}
+	if (call->waiting_since != 0)
+	{
+		call->quota_wait_ms += TimestampDifferenceMilliseconds(call->waiting_since, now);
+		call->waiting_since = 0;
+	}
+	start_attempt(call);
 }
 
 /*
@@ -390,7 +464,7 @@ start_due_calls(CksCall **calls, int ncalls, bool *any_in_flight)
 
 		if (call->state == CKS_CALL_IDLE ||
 			(call->state == CKS_CALL_BACKOFF && call->retry_at <= now))
-			start_attempt(call);
+			start_when_admitted(call, now);
 		if (call->state == CKS_CALL_IN_FLIGHT)
 			*any_in_flight = true;
 		else if (call->state == CKS_CALL_BACKOFF)
@@ -478,12 +552,16 @@ calls_step(CksCall **calls, int ncalls, bool wait)
 				return i;
 
 		next_backoff_ms = start_due_calls(calls, ncalls, &any_in_flight);
+		/* the scheduler may end a throttled call that has no time left */
+		for (i = 0; i < ncalls; i++)
+			if (call_is_finished(calls[i]))
+				return i;
 		if (!any_in_flight && next_backoff_ms < 0)
 			return -1;
 
 		if (!wait)
 		{
-			if (any_in_flight)
+			if (any_in_flight || cks_http_running_transfers() > 0)
 				cks_http_wait(0);
 			collect_finished_attempts(calls, ncalls);
 			for (i = 0; i < ncalls; i++)
@@ -492,11 +570,12 @@ calls_step(CksCall **calls, int ncalls, bool wait)
 			return CKS_CALLS_WOULD_BLOCK;
 		}
 
-		if (!any_in_flight)
+		if (!any_in_flight && cks_http_running_transfers() == 0)
 		{
 			backoff_sleep(Max(next_backoff_ms, 1));
 			continue;
 		}
+		/* waiting for a slot: other scans' transfers must move on */
 
 		/*
 		 * Not to sleep while one of ours finished as another caller drove

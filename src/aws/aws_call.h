@@ -37,6 +37,7 @@ typedef struct CksCallSettings
 								 * and proxy */
 	/* the user mapping's credential_source, for hints; NULL: its keys */
 	const char *credential_source;
+	const char *request_quotas; /* the server's overrides; NULL: AWS's */
 } CksCallSettings;
 
 typedef struct CksCall
@@ -46,6 +47,7 @@ typedef struct CksCall
 	const CksService *service;	/* operation->service */
 	const char *url;
 	const char *region;
+	const char *account;		/* for its quota; NULL: the key's caller */
 	char	   *target;			/* X-Amz-Target (JSON protocol), or NULL */
 	char	   *body;
 	const SigV4Credentials *credentials;
@@ -62,6 +64,9 @@ typedef struct CksCall
 	CksHttpId	transfer;		/* the attempt in flight, 0 if none */
 	int			curl_code;		/* of the last attempt, for retry decisions */
 	int			requests_sent;	/* for EXPLAIN ANALYZE */
+	int			throttled;		/* throttled answers (not attempts) */
+	long		quota_wait_ms;	/* waited for a token or a slot */
+	TimestampTz waiting_since;	/* 0: not waiting for the scheduler */
 
 	/* outcome */
 	long		http_status;

@@ -120,13 +120,35 @@ report_detail(const CksCall *call, const char *account_id)
 	return errdetail_internal("%s", buf.data);
 }
 
+/*
+ * A call AWS kept throttling: say how often, and which quota to raise --
+ * in AWS (Service Quotas) and in request_quotas, so cks_fdw paces to it.
+ */
+static void
+report_throttled(const CksCall *call, int elevel, const char *what,
+				 const char *account_id)
+{
+	ereport(elevel,
+			(errcode(ERRCODE_FDW_ERROR),
+			 errmsg("%s was throttled by AWS %d times", what, call->throttled),
+			 report_detail(call, account_id),
+			 errhint("The account's %s request quota (%s in region \"%s\") is spent by other clients or lower than cks_fdw paces to: raise it in Service Quotas and set the server option request_quotas '%s=N', or run fewer queries against this account at once.",
+					 call->operation->action,
+					 call->service->signing_name,
+					 call->region ? call->region : "",
+					 call->operation->action)));
+}
+
 void
 cks_call_report(const CksCall *call, int elevel, const char *what,
 				const char *account_id)
 {
 	CksErrorCategory category = aws_error_category(&call->error);
 
-	if (call->attempts > 1)
+	if (call->throttled > 0 && call->error.kind == CKS_ERR_AWS &&
+		aws_code_is_throttling(call->error.code))
+		report_throttled(call, elevel, what, account_id);
+	else if (call->attempts > 1)
 		ereport(elevel,
 				(errcode(sqlstate_for(category)),
 				 errmsg("%s failed after %d attempts", what, call->attempts),

@@ -29,6 +29,19 @@ static const char *const retryable_codes[] = {
 	"ServiceUnavailableException", NULL
 };
 
+/*
+ * The codes that mean "slow down" (botocore/retries/standard.py,
+ * _THROTTLED_ERROR_CODES): the request scheduler lowers the quota's rate
+ * and retries them on their own budget.
+ */
+static const char *const throttling_codes[] = {
+	"Throttling", "ThrottlingException", "ThrottledException",
+	"RequestThrottledException", "TooManyRequestsException",
+	"ProvisionedThroughputExceededException", "TransactionInProgressException",
+	"RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException",
+	"RequestThrottled", "SlowDown", "EC2ThrottledException", NULL
+};
+
 /* KMS (JSON) and STS (Query) names of the same credential problems. */
 static const char *const credential_codes[] = {
 	"UnrecognizedClientException", "InvalidSignatureException",
@@ -59,6 +72,12 @@ bool
 aws_code_is_retryable(const char *code)
 {
 	return code_is_any(code, retryable_codes);
+}
+
+bool
+aws_code_is_throttling(const char *code)
+{
+	return code_is_any(code, throttling_codes);
 }
 
 bool

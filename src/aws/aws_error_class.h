@@ -29,6 +29,8 @@ typedef enum CksErrorCategory
 
 /* The transient error codes of botocore's standard retry mode. */
 extern bool aws_code_is_retryable(const char *code);
+/* A code asking the caller to slow down (a subset of the retryable). */
+extern bool aws_code_is_throttling(const char *code);
 
 /* Codes that mean the signing keys or token are wrong or expired. */
 extern bool aws_code_is_credential_error(const char *code);

@@ -59,6 +59,7 @@
 static CURLM *multi_handle = NULL;
 static long cached_connections = MIN_CACHED_CONNECTIONS;
 static CksHttpTransfer *active_transfers = NULL;
+static int	n_running = 0;		/* transfers started and not done */
 static CURL *idle_handles[IDLE_HANDLES_MAX];
 static int	n_idle_handles = 0;
 static CksHttpInterruptHook interrupt_hook = NULL;
@@ -360,6 +361,7 @@ cks_http_start(const CksHttpRequest *req, char *errbuf)
 	}
 	transfer->id = ++last_id;
 	link_transfer(transfer);
+	n_running++;
 	return transfer->id;
 }
 
@@ -384,6 +386,7 @@ finish_transfer(CksHttpTransfer *transfer, CURLcode result)
 	CksHttpResponse *response = &transfer->response;
 
 	transfer->done = true;
+	n_running--;
 	response->curl_code = (int) result;
 
 	if (result == CURLE_OK)
@@ -500,6 +503,8 @@ cks_http_release(CksHttpId id)
 
 	if (transfer == NULL)
 		return;
+	if (!transfer->done)
+		n_running--;
 	unlink_transfer(transfer);
 	destroy_transfer(transfer);
 }
@@ -515,6 +520,8 @@ release_matching(bool all, const void *owner)
 
 		if (all || transfer->owner == owner)
 		{
+			if (!transfer->done)
+				n_running--;
 			unlink_transfer(transfer);
 			destroy_transfer(transfer);
 		}
@@ -534,6 +541,12 @@ cks_http_release_all(void)
 {
 	release_matching(true, NULL);
 	cks_http_events_forget_closed_sockets();
+}
+
+int
+cks_http_running_transfers(void)
+{
+	return n_running;
 }
 
 int

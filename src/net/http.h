@@ -159,6 +159,9 @@ extern long cks_http_timeout_ms(void);
  */
 extern int	cks_http_wait_fd(void);
 
+/* Transfers started and not finished yet (each holds a connection). */
+extern int	cks_http_running_transfers(void);
+
 /* Connections curl holds open now, in flight or idle (each one fd). */
 extern int	cks_http_open_sockets(void);
 

@@ -94,6 +94,7 @@ start_follow_up(CksScan *scan, CksFollowUp *follow_up, int stream_index)
 	cks_call_init(&follow_up->call, op, stream->url, stream->region,
 				  op->build_request(op, follow_up->values, NULL, 0),
 				  stream->credentials, &scan->settings);
+	follow_up->call.account = stream->account_id;
 	MemoryContextSwitchTo(old);
 }
 

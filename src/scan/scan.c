@@ -21,6 +21,7 @@
 
 #include "net/http.h"
 #include "options.h"
+#include "net/request_scheduler.h"
 #include "scan/scan.h"
 #include "scan/scan_internal.h"
 #include "utils/guc.h"
@@ -79,8 +80,11 @@ void
 cks_scan_configure(CksScan *scan, const CksScanOptions *opts, int page_size)
 {
 	scan->settings.transport = opts->transport;
+	scan->settings.request_quotas = opts->request_quotas;
 	scan->page_size = page_size;
-	scan->max_in_flight = opts->max_concurrent_requests;
+	/* every scan of the backend shares one cap (request_scheduler.c) */
+	cks_scheduler_configure(opts->max_concurrent_requests);
+	scan->max_in_flight = cks_scheduler_cap();
 	scan->on_error_warn = opts->on_error_warn;
 	/* as many idle connections kept as requests run at once */
 	cks_http_reserve_connections(scan->max_in_flight);
@@ -198,6 +202,7 @@ request_page(CksScan *scan, CksStream *stream)
 	cks_call_init(&stream->call, op, stream->url, stream->region,
 				  op->build_request(op, stream->values, stream->token, limit),
 				  stream->credentials, &scan->settings);
+	stream->call.account = stream->account_id;
 	stream->signed_with = stream->credentials;
 	stream->started = true;
 	MemoryContextSwitchTo(old);
@@ -494,6 +499,8 @@ take_a_finished_call(CksScan *scan, bool wait, bool *would_block)
 	/* a call ends once: the next page is a new call, counting from zero */
 	call = pending.calls[done];
 	scan->stats.requests += call->requests_sent;
+	scan->stats.throttled += call->throttled;
+	scan->stats.quota_wait_ms += call->quota_wait_ms;
 	if (pending.streams[done] != NULL)
 	{
 		if (call->state == CKS_CALL_DONE)

@@ -97,6 +97,8 @@ typedef struct CksScanStats
 	int			requests;		/* HTTP requests, retries included */
 	int			pages;
 	long		rows;
+	int			throttled;		/* answers AWS throttled */
+	long		quota_wait_ms;	/* requests' waits for a token or a slot */
 	List	   *failed_regions; /* "[account/]region (code)", on_error 'warn';
 								 * each once, in the query's context */
 } CksScanStats;

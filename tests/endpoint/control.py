@@ -7,6 +7,7 @@ call.
 
 import re
 import organizations
+import quotas
 import state
 from state import AccountRange, CONFIG_SPEC, DEFAULT_CONFIG
 
@@ -39,6 +40,18 @@ def ctl_info(args, query):
     return 200, {"mode": SERVING_MODE}
 
 
+def ctl_quotas(args, query):
+    """Whether quotas are enforced, how many requests they throttled since
+    the last reset, and the default rates (quotas.py)."""
+    with state.STATE.lock:
+        enabled = state.STATE.config["quotas"]
+        rates = dict(state.STATE.config["quota_rates"])
+    return 200, {"enabled": enabled, "throttled": quotas.BUCKETS.throttled,
+                 "rates": rates,
+                 "defaults": {"%s:%s" % k: v
+                              for k, v in quotas.DEFAULT_RATES.items()}}
+
+
 def ctl_log(args, query):
     return 200, {"requests": state.STATE.log_snapshot(
         int(query.get("since", 0)))}
@@ -46,6 +59,7 @@ def ctl_log(args, query):
 
 def ctl_reset(args, query):
     state.STATE.reset()
+    quotas.BUCKETS.reset()
     return 200, {"ok": True}
 
 
@@ -140,6 +154,12 @@ def ctl_config(args, query):
                 not isinstance(value, types):
             raise ValueError("%s must be a %s" % (
                 key, "number" if int in types else types[0].__name__))
+        elif key == "quota_rates" and not all(
+                isinstance(k, str) and isinstance(v, (int, float))
+                and not isinstance(v, bool) and 0 <= v <= 1e6
+                for k, v in value.items()):
+            raise ValueError("quota_rates maps operation names to rates "
+                             "(requests per second, 0..1000000)")
         elif key == "date_header" and not re.fullmatch(r"[\x20-\x7e]{0,200}",
                                                        value):
             raise ValueError("%s must be printable ASCII" % key)
@@ -259,6 +279,7 @@ ROUTES = {
     ("POST", "/_cks/script"): ctl_script,
     ("POST", "/_cks/config"): ctl_config,
     ("GET", "/_cks/config"): ctl_get_config,
+    ("GET", "/_cks/quotas"): ctl_quotas,
     ("POST", "/_cks/stores"): ctl_put_stores,
     ("GET", "/_cks/stores"): ctl_get_stores,
     ("POST", "/_cks/accounts"): ctl_put_accounts,

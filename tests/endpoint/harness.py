@@ -57,10 +57,12 @@ TARGETS = {"kms": "TrentService", "organizations": "AWSOrganizationsV20161128",
 class EndpointProcess:
     """A kms_endpoint.py child process on a free port."""
 
-    def __init__(self, extra_args=()):
+    def __init__(self, extra_args=(), quotas=False):
         # CKS_ENDPOINT_TEST_ARGS="--event-loop" runs every test against
-        # the event-loop serving mode
+        # the event-loop serving mode; AWS's request quotas are off unless
+        # asked for (test_quotas.py turns them on)
         extra_args = (list(extra_args)
+                      + ([] if quotas else ["--no-quotas"])
                       + os.environ.get("CKS_ENDPOINT_TEST_ARGS", "").split())
         self.dir = tempfile.mkdtemp(prefix="cks-endpoint-test-")
         self.port_file = os.path.join(self.dir, "port")

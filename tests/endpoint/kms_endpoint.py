@@ -214,6 +214,10 @@ def main(argv=None):
                         help="serve every connection from one asyncio "
                         "thread, latency applied with timers (for the "
                         "benchmarks; see event_loop.py)")
+    parser.add_argument("--no-quotas", action="store_true",
+                        help="do not enforce AWS's default request quotas "
+                        "(quotas.py); POST /_cks/config {\"quotas\": true} "
+                        "turns them on")
     opts = parser.parse_args(argv)
     if bool(opts.tls_cert) != bool(opts.tls_key):
         parser.error("--tls-cert and --tls-key go together")
@@ -227,7 +231,7 @@ def main(argv=None):
 
     if opts.port_file and os.path.exists(opts.port_file):
         os.unlink(opts.port_file)      # never let a reader see a stale port
-    state.STATE = state.State(account_range)
+    state.STATE = state.State(account_range, quotas=not opts.no_quotas)
     raise_open_file_limit()
     ctx = None
     if opts.tls_cert:

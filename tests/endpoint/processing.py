@@ -19,6 +19,7 @@ import fixtures
 import kms
 import metadata
 import organizations
+import quotas
 import state
 import sts
 import sigv4
@@ -137,6 +138,7 @@ class RequestProcessing:
             fault = state.STATE.take_fault(service, operation, ident.region,
                                      ident.account)
             self.apply_latency(service)
+            self.enforce_quota(service, operation, ident, record)
             if fault:
                 state.STATE.log_update(record, fault=fault["kind"])
                 if self.apply_transport_fault(fault, service, record,
@@ -161,6 +163,16 @@ class RequestProcessing:
             status = err.status or code_status
             self.finish_api(record, request_id, err.service, status, payload,
                             err, fault)
+
+    def enforce_quota(self, service, operation, ident, record):
+        """Throttle a request over its (account, region, operation)
+        quota, as AWS does (quotas.py); logged with fault "quota"."""
+        with state.STATE.lock:
+            config = dict(state.STATE.config)
+        if not quotas.admit(config, service, operation, ident.account,
+                            ident.region):
+            state.STATE.log_update(record, fault="quota")
+            raise throttling_error(service)
 
     def unsigned_identity(self, form):
         """The identity of an unsigned STS call: nobody yet; logged under
@@ -406,6 +418,23 @@ class RequestProcessing:
                 ctype, headers = metadata.TEXT, []
         self.complete(record, status, body, ctype, headers,
                       error_code=None if status < 400 else str(status))
+
+
+def throttling_error(service):
+    """The error each service answers a throttled request with: the codes
+    botocore retries as throttling (botocore/retries/standard.py)."""
+    if service == "sts":
+        return ApiError(service, "Throttling", "Rate exceeded")
+    if service == "organizations":
+        return ApiError(service, "TooManyRequestsException",
+                        "AWS Organizations can't complete your request "
+                        "because another request is already in progress. "
+                        "Try again later.")
+    if service == "kms":
+        return ApiError(service, "ThrottlingException",
+                        "You have exceeded the rate at which you may call "
+                        "KMS. Reduce the frequency of your calls.")
+    return ApiError(service, "ThrottlingException", "Rate exceeded")
 
 
 def fault_error(fault, service, record):

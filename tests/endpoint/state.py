@@ -38,6 +38,11 @@ CONFIG_SPEC = {
     # the Date header of every answer, verbatim (a clock-skew test sends
     # absurd ones); null: the endpoint's clock
     "date_header": (None, (str,)),
+    # AWS's default request quotas (quotas.py); the default is the command
+    # line's (--no-quotas turns them off), restored by a reset
+    "quotas": (True, (bool,)),
+    # per-test rates: {"Operation" or "service:Operation": requests/s}
+    "quota_rates": ({}, (dict,)),
 }
 DEFAULT_CONFIG = {k: v[0] for k, v in CONFIG_SPEC.items()}
 
@@ -87,7 +92,8 @@ class State:
     credentials are small and only touched under the lock.
     """
 
-    def __init__(self, account_range=None):
+    def __init__(self, account_range=None, quotas=True):
+        self.base_quotas = quotas
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.builtin = {key: data.DataSet(key[0], key[1], entries)
@@ -106,6 +112,8 @@ class State:
             self.seq = 0
             self.faults = []
             self.config = dict(DEFAULT_CONFIG)
+            self.config["quotas"] = self.base_quotas
+            self.config["quota_rates"] = {}
             self.account_range = self.base_range
             self.organization = None        # None: the default one
             self.extra_keys = dict(inventory.DEFAULT_EXTRA_KEYS)

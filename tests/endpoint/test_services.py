@@ -198,7 +198,7 @@ class Capacity(EndpointTest):
             self.skipTest("open file limit %d is too low" % soft)
         # long enough for 1,000 connections and threads to start even on
         # a loaded machine (the requests are then all in flight together)
-        ctl.config(kms_latency_ms=6000, url=h.url())
+        ctl.config(kms_latency_ms=6000, quotas=False, url=h.url())
         req = botocore.awsrequest.AWSRequest(
             method="POST", url=h.url() + "/", data=b'{"Limit":1}',
             headers={"Content-Type": "application/x-amz-json-1.1",

@@ -73,9 +73,12 @@ start_scratch_cluster() {
     cp "$CKS_POSTMASTER_ENVIRONMENT" "$data/environment"
     give_to_postgres "$data/environment"
   fi
-  if ! as_postgres "$bindir/pg_ctl" start -D "$data" -w -t 120 \
+  # the open-files soft limit of a stock Debian machine (issue 21): the
+  # postmaster and its backends inherit it
+  if ! (ulimit -Sn "${CKS_TEST_NOFILE:-1024}" &&
+        as_postgres "$bindir/pg_ctl" start -D "$data" -w -t 120 \
        -l "$sock/server.log" \
-       -o "-c listen_addresses='' -c unix_socket_directories='$sock' -p $port" \
+       -o "-c listen_addresses='' -c unix_socket_directories='$sock' -p $port") \
        >"$top/$tag-start" 2>&1; then
     cat "$top/$tag-start" "$sock/server.log" 2>/dev/null | tail -n 20
     not_ok "start the $tag cluster"

@@ -28,7 +28,9 @@ sql "$db" "
 CREATE SERVER kms FOREIGN DATA WRAPPER cks_fdw
   OPTIONS (region 'us-east-1,eu-west-1', endpoint '$CKS_ENDPOINT_URL',
            sts_endpoint '$CKS_ENDPOINT_URL', max_attempts '6', page_size '100',
-           connect_timeout_ms '1000', request_timeout_ms '400');
+           connect_timeout_ms '1000', request_timeout_ms '400',
+           -- faults, not quota pacing, are what this suite is about
+           request_quotas 'DescribeCustomKeyStores=100000');
 CREATE USER MAPPING FOR CURRENT_USER SERVER kms
   OPTIONS (access_key_id 'AKIDCKSTEST111111111',
            secret_access_key 'cks/test/secret/111111111111/AAAAAAAAAAAA');

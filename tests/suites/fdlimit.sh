@@ -3,11 +3,12 @@
 # outside PostgreSQL's fd.c, so cks_fdw counts each against the backend's
 # budget for such fds (AcquireExternalFD: a third of what
 # max_files_per_process leaves, ~330 with the default 1000).  A scan that
-# wants more connections at once than that:
-#   a. fails with 53000 "too many connections for this backend" and a hint
-#      naming max_concurrent_requests and max_files_per_process,
-#   b. quickly (well before the endpoint's 3 s answers or any timeout) --
-#      not a hang, not a retry loop,
+# wants more connections at once than that (max_concurrent_requests 1000):
+#   a. completes with every answer -- the backend's request scheduler caps
+#      the requests in flight to what its fd budget holds and the rest
+#      wait their turn; no 53000 "too many connections for this backend"
+#      (issue 21: the statement could wait, so it is not failed),
+#   b. the backend never holds more sockets than the budget,
 #   c. leaves the session working (the next query returns its rows), and
 #      the backend's sockets back down to a few,
 #   d. and the same fan-out within the budget (max_concurrent_requests
@@ -39,37 +40,46 @@ CREATE FOREIGN TABLE stores (custom_key_store_id text) SERVER wide;"
 budget=$(sql "$db" "SHOW max_files_per_process")
 echo "# max_files_per_process: $budget"
 
-$CTL config kms_latency_ms=3000
+# quotas are not what this suite is about: the endpoint does not enforce
+# them and the server paces to a quota far above what is sent
+$CTL config quotas=false
+sql "$db" "ALTER SERVER wide OPTIONS (ADD request_quotas 'DescribeCustomKeyStores=100000')"
+$CTL config kms_latency_ms=300
 cat >"$suite_tmp/wide.sql" <<EOF
 \set VERBOSITY verbose
-SELECT clock_timestamp() AS t0 \gset
-SELECT count(*) FROM wide_stores WHERE custom_key_store_id IN ($ids);
-SELECT 'elapsed:' || round(extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1000);
 SELECT 'pid:' || pg_backend_pid();
-SELECT pg_sleep(2);
+SELECT clock_timestamp() AS t0 \gset
+SELECT 'rows:' || count(*) FROM wide_stores WHERE custom_key_store_id IN ($ids);
+SELECT 'elapsed:' || round(extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1000);
+SELECT pg_sleep(1);
 SELECT 'after:' || count(*) FROM stores;
 EOF
 psql -X -At -d "$db" -f "$suite_tmp/wide.sql" >"$suite_tmp/wide.out" 2>&1 &
 session=$!
 pid_line() { grep -q '^pid:' "$suite_tmp/wide.out"; }
 wait_for 20 pid_line
+pid=$(grep '^pid:' "$suite_tmp/wide.out" | head -n 1 | cut -d: -f2)
+peak=0
+while ! grep -q '^elapsed:' "$suite_tmp/wide.out" && kill -0 "$session" 2>/dev/null; do
+	n=$(ls -l "/proc/$pid/fd" 2>/dev/null | grep -c 'socket:')
+	[ "$n" -gt "$peak" ] && peak=$n
+	sleep 0.1
+done
 $CTL config kms_latency_ms=0
 sleep 0.5
-pid=$(grep '^pid:' "$suite_tmp/wide.out" | head -n 1 | cut -d: -f2)
 sockets=$(ls -l "/proc/$pid/fd" 2>/dev/null | grep -c 'socket:')
 wait "$session"
 elapsed=$(grep '^elapsed:' "$suite_tmp/wide.out" | cut -d: -f2)
-echo "# 1,000 connections wanted: failed after ${elapsed:-?} ms; sockets while idle after: $sockets"
-check_eq "a. a fan-out beyond the fd budget fails with 53000" "53000" \
+echo "# 1,000 lookups wanted at once, 300 ms each: ${elapsed:-?} ms; peak sockets $peak; sockets while idle after: $sockets"
+check_eq "a. a fan-out beyond the fd budget does not fail" "none" \
 	"$(sqlstate_of "$suite_tmp/wide.out")"
-check_contains "a. ... saying too many connections" \
-	"too many connections for this backend" "$suite_tmp/wide.out"
-check_contains "a. ... with the fix in the hint" \
-	"Lower max_concurrent_requests or raise max_files_per_process" "$suite_tmp/wide.out"
-check_lt "b. ... before the first 3 s answer could arrive (no hang, no retries)" \
-	"${elapsed:-99999}" 3000
+check_contains "a. ... and completes (no such ids: 0 rows)" "rows:0" "$suite_tmp/wide.out"
+requests=$($CTL count --operation DescribeCustomKeyStores | sed 's/^requests: //')
+echo "# requests the endpoint answered: $requests (a few reused keep-alive connections may be retried)"
+check_between "a. ... after all 1,000 requests" "$requests" 1000 1050
+check_lt "b. the backend never held more sockets than its budget (~330)" "$peak" 331
 check_contains "c. the next query in the session returns its rows" "after:" "$suite_tmp/wide.out"
-check_lt "c. the backend then holds only a few sockets" "$sockets" 10
+check_lt "c. the backend then keeps no more idle connections than it had in flight" "$sockets" $((peak + 1))
 
 # d. the same fan-out within the budget
 sql "$db" "ALTER SERVER wide OPTIONS (SET max_concurrent_requests '250')"

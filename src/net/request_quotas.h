@@ -1,0 +1,68 @@
+/*-------------------------------------------------------------------------
+ *
+ * request_quotas.h
+ *	  AWS request quotas as token buckets, one per (account, region,
+ *	  operation): AWS's default rates, the request_quotas server option
+ *	  that overrides them, and the adaptive rate that a ThrottlingException
+ *	  lowers and that recovers gradually (CUBIC, as botocore's adaptive
+ *	  retry mode).  With shared_preload_libraries = 'cks_fdw' the buckets
+ *	  live in shared memory and every backend draws from the same ones;
+ *	  otherwise each backend has its own.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CKS_REQUEST_QUOTAS_H
+#define CKS_REQUEST_QUOTAS_H
+
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+
+/* The most buckets kept (shared memory is sized for it). */
+#define CKS_QUOTA_MAX_BUCKETS	4096
+
+/* What one bucket is for. */
+typedef struct CksQuotaKey
+{
+	char		account[24];	/* account id, or "k" + a hash of the key id */
+	char		region[32];
+	char		operation[40];
+} CksQuotaKey;
+
+/* Fill key; account may be NULL (then access_key_id names the caller). */
+extern void cks_quota_key(CksQuotaKey *key, const char *account,
+						  const char *access_key_id, const char *region,
+						  const char *operation);
+
+/*
+ * The quota of an operation in requests per second: the request_quotas
+ * option's value for it (overrides may be NULL), else AWS's default; 0
+ * when it has none (never waited for).
+ */
+extern double cks_quota_rate(const char *overrides, const char *operation);
+
+/*
+ * Check a request_quotas value ('Op=N,Op=N'); ereports (with a hint
+ * listing the known operations) when it is not valid.
+ */
+extern void cks_quota_validate(const char *value);
+
+/*
+ * Take a token of the bucket at 'now': returns 0 when taken, else the
+ * milliseconds until the next token (nothing taken).
+ */
+extern long cks_quota_take(const CksQuotaKey *key, double quota, TimestampTz now);
+
+/* AWS throttled a request of the bucket: lower its rate, empty it. */
+extern void cks_quota_throttled(const CksQuotaKey *key, double quota, TimestampTz now);
+
+/* The bucket's current rate (for messages); quota when it has none yet. */
+extern double cks_quota_current_rate(const CksQuotaKey *key, double quota);
+
+/* Shared memory (with shared_preload_libraries); from _PG_init. */
+extern void cks_quotas_initialize(void);
+
+/* True when the buckets are shared by every backend. */
+extern bool cks_quotas_shared(void);
+
+#endif							/* CKS_REQUEST_QUOTAS_H */

@@ -1,0 +1,164 @@
+/*-------------------------------------------------------------------------
+ *
+ * request_scheduler.c
+ *	  One scheduler per backend for every AWS request, whatever scan,
+ *	  partition or credential lookup sends it.  See request_scheduler.h.
+ *
+ *	  The in-flight cap.  curl's sockets count against the backend's
+ *	  budget for fds opened outside fd.c (AcquireExternalFD: a third of
+ *	  what max_files_per_process and RLIMIT_NOFILE leave, less what is
+ *	  already open).  A connection stays open, idle, after its request
+ *	  (curl keeps as many as the cap), so in-flight plus idle must fit:
+ *	  the cap is half of the room left, measured once per statement (and
+ *	  again whenever a socket is refused).  max_concurrent_requests lowers
+ *	  it; 0 (the default) means 256 where the budget allows.
+ *
+ *	  Requests over the cap wait for one in flight to finish; requests
+ *	  over their quota wait for their bucket's next token.  Both waits go
+ *	  through aws/aws_call.c's backoff waits, on the latch.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "common/pg_prng.h"
+#include "net/http.h"
+#include "net/request_quotas.h"
+#include "net/request_scheduler.h"
+#include "storage/fd.h"
+#include "storage/proc.h"
+#include "utils/timestamp.h"
+
+/* How often a request waiting for a slot looks again (any transfer that
+ * finishes wakes the wait sooner). */
+#define SLOT_RECHECK_MS		20
+/* The most fds measured for the budget. */
+#define MAX_MEASURED_FDS	8192
+/* Backoff after a throttled answer: 100 ms doubling, at most 5 s. */
+#define THROTTLE_BASE_MS	100
+#define THROTTLE_MAX_MS		5000
+
+static int	configured_cap = 0;
+static int	fd_cap = -1;
+static TimestampTz fd_cap_statement = 0;
+
+void
+cks_scheduler_configure(int max_concurrent_requests)
+{
+	configured_cap = max_concurrent_requests;
+}
+
+/*
+ * Room for sockets: the external fds still to be had, measured by taking
+ * them and giving them back, plus the sockets curl holds already.
+ */
+static int
+measure_socket_room(void)
+{
+	int			room = 0;
+	int			i;
+
+	while (room < MAX_MEASURED_FDS && AcquireExternalFD())
+		room++;
+	for (i = 0; i < room; i++)
+		ReleaseExternalFD();
+	return room + cks_http_open_sockets();
+}
+
+int
+cks_scheduler_cap(void)
+{
+	TimestampTz statement = GetCurrentStatementStartTimestamp();
+	int			cap;
+
+	if (fd_cap < 0 || statement != fd_cap_statement)
+	{
+		/* in flight + as many idle; a few left for wait sets */
+		fd_cap = Max(1, measure_socket_room() / 2 - 4);
+		fd_cap_statement = statement;
+	}
+	cap = configured_cap > 0 ? configured_cap : CKS_DEFAULT_MAX_CONCURRENT;
+	return Min(cap, fd_cap);
+}
+
+bool
+cks_scheduler_admit(const CksSchedRequest *req, TimestampTz now, long *wait_ms,
+					bool *for_token)
+{
+	CksQuotaKey key;
+	double		quota;
+	long		token_ms;
+
+	if (cks_http_running_transfers() >= cks_scheduler_cap())
+	{
+		*wait_ms = SLOT_RECHECK_MS;
+		return false;
+	}
+	quota = cks_quota_rate(req->request_quotas, req->action);
+	cks_quota_key(&key, req->account, req->access_key_id, req->region,
+				  req->action);
+	token_ms = cks_quota_take(&key, quota, now);
+	if (token_ms > 0)
+	{
+		*wait_ms = token_ms;
+		*for_token = true;
+		return false;
+	}
+	return true;
+}
+
+/* When the statement must end (statement_timeout), or 0 when never. */
+static TimestampTz
+statement_deadline(void)
+{
+	if (StatementTimeout <= 0)
+		return 0;
+	return TimestampTzPlusMilliseconds(GetCurrentStatementStartTimestamp(),
+									   StatementTimeout);
+}
+
+bool
+cks_scheduler_has_time(TimestampTz at)
+{
+	TimestampTz deadline = statement_deadline();
+
+	/* a request takes some time too: give up 100 ms before the end */
+	return deadline == 0 || at < TimestampTzPlusMilliseconds(deadline, -100);
+}
+
+bool
+cks_scheduler_throttled(const CksSchedRequest *req, int throttled,
+						TimestampTz now, TimestampTz *retry_at)
+{
+	CksQuotaKey key;
+	double		quota = cks_quota_rate(req->request_quotas, req->action);
+	double		cap = THROTTLE_BASE_MS;
+	long		delay_ms;
+	int			i;
+
+	cks_quota_key(&key, req->account, req->access_key_id, req->region,
+				  req->action);
+	cks_quota_throttled(&key, quota, now);
+	if (throttled > CKS_THROTTLE_BUDGET)
+		return false;
+	for (i = 1; i < throttled && cap < THROTTLE_MAX_MS; i++)
+		cap *= 2;
+	cap = Min(cap, THROTTLE_MAX_MS);
+	/* "equal jitter": between half and all of the cap */
+	delay_ms = (long) (cap / 2 + pg_prng_double(&pg_global_prng_state) * cap / 2);
+	*retry_at = TimestampTzPlusMilliseconds(now, delay_ms);
+	return cks_scheduler_has_time(*retry_at);
+}
+
+bool
+cks_scheduler_out_of_fds(void)
+{
+	int			running = cks_http_running_transfers();
+
+	if (running == 0)
+		return false;
+	/* what is in flight now is what fits, until the next statement */
+	fd_cap = Max(1, Min(fd_cap, running));
+	return true;
+}
