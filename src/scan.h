@@ -46,6 +46,13 @@
 
 extern int	cks_max_pages;
 
+/*
+ * Values of a filter list (DescribeClusters's clusterIds) sent in one
+ * request: = ANY with more makes one request per this many.  AWS's model
+ * sets no bound on the list; the request body stays small.
+ */
+#define CKS_FILTER_VALUES_PER_REQUEST	100
+
 /* Define the cks_fdw.max_pages setting; called from _PG_init. */
 extern void cks_scan_initialize(void);
 
@@ -155,6 +162,8 @@ typedef struct CksScan
 	bool		on_error_warn;
 	const char *filter_field;	/* entries whose field differs from */
 	const char *filter_value;	/* filter_value are skipped; NULL: none */
+	const char *nested_entries; /* rows are this array field's elements of
+								 * each entry (CksTableKind), or NULL */
 	CksScanStats stats;			/* summed across restarts */
 
 	/* accounts whose credentials come from credential_calls */

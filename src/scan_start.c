@@ -96,9 +96,11 @@ regions_to_call(ForeignScanState *node, CksScanState *state)
 }
 
 /*
- * The pushed request parameter and its values, if any.  A value the
- * parameter cannot take (a cluster state outside AWS's enum) matches
- * nothing, so it is not sent.
+ * The pushed request parameter and its values, if any.  A value outside
+ * the parameter's enum (a cluster state AWS added after our model) would
+ * make AWS refuse the request or match nothing, though the rows may well
+ * have it: that clause is not sent, the next pushed parameter (or a full
+ * listing) is used, and the clause, always kept as a local qual, filters.
  */
 static int
 parameter_to_send(ForeignScanState *node, CksScanState *state, List **values)
@@ -117,9 +119,14 @@ parameter_to_send(ForeignScanState *node, CksScanState *state, List **values)
 			continue;
 		pushdown = cks_kind_pushdown_of_parameter(state->kind, target);
 		foreach(lv, strings_to_cstrings(evaluate_values(node, state, target, &present)))
-			if (cks_pushdown_value_is_valid(pushdown, lfirst(lv)))
-				*values = lappend(*values, lfirst(lv));
-		return target;
+			*values = lappend(*values, lfirst(lv));
+		foreach(lv, *values)
+			if (!cks_pushdown_value_is_valid(pushdown, lfirst(lv)))
+				break;
+		if (lv == NULL)
+			return target;
+		/* a value AWS does not know (yet): list, and let the qual decide */
+		*values = NIL;
 	}
 	return -1;
 }
