@@ -965,7 +965,7 @@ def main():
     # the services of issues 12-14 (own endpoint with an account range)
     suite.addTests(unittest.defaultTestLoader.loadTestsFromNames(
         ["test_endpoint_sts", "test_services", "test_inventory",
-         "test_keyless", "test_event_loop"]))
+         "test_keyless", "test_event_loop", "test_cloudwatch"]))
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     failed = len(result.failures) + len(result.errors)
     skipped = len(result.skipped)
