@@ -319,8 +319,9 @@ aws_json_entry_json(struct json_object *entry)
 /*
  * The objects of the array at 'path' whose string field where_field equals
  * where_value ("State" = "ACTIVE"), into *matches (palloc'd, borrowed
- * pointers).  Returns their count, or -1 when the array is absent; an
- * array that is not one of objects sets *type_ok = false.
+ * pointers; NULL when -1 is returned).  Returns their count, or -1 when
+ * the array is absent; an array that is not one of objects sets
+ * *type_ok = false.
  */
 static int
 elements_where(struct json_object *entry, const char *path,
@@ -340,17 +341,17 @@ elements_where(struct json_object *entry, const char *path,
 	{
 		struct json_object *element = json_object_array_get_idx(array, i);
 		bool		ok = true;
-		const char *value;
+		const char *value = NULL;
 
-		if (!json_object_is_type(element, json_type_object))
-		{
-			*type_ok = false;
-			return -1;
-		}
-		value = aws_json_entry_string(element, where_field, &ok);
+		if (json_object_is_type(element, json_type_object))
+			value = aws_json_entry_string(element, where_field, &ok);
+		else
+			ok = false;
 		if (!ok)
 		{
 			*type_ok = false;
+			pfree(*matches);
+			*matches = NULL;
 			return -1;
 		}
 		if (value != NULL && strcmp(value, where_value) == 0)
