@@ -13,15 +13,28 @@ CREATE SERVER health FOREIGN DATA WRAPPER cks_fdw
 CREATE USER MAPPING FOR CURRENT_USER SERVER health
   OPTIONS (access_key_id 'AKIDCKSTEST111111111',
            secret_access_key 'cks/test/secret/111111111111/AAAAAAAAAAAA',
-           role_arn 'arn:aws:iam::{acct}:role/cks-reader');
+           role_arn 'arn:aws:iam::{account}:role/cks-reader');
 CREATE SCHEMA health;
 IMPORT FOREIGN SCHEMA kms LIMIT TO (custom_key_stores) FROM SERVER health INTO health;
 IMPORT FOREIGN SCHEMA cloudhsm LIMIT TO (cloudhsm_clusters, cloudhsm_backups)
   FROM SERVER health INTO health;
-SET search_path = health, public;
+-- The view reads the three tables by name.  Here they are snapshots of
+-- the foreign tables, one query each (a query over the three foreign tables
+-- at once can wait forever for answers that have arrived: see the report of
+-- issue 22), which is also how examples/materialized.sql serves them.
+CREATE SCHEMA snap;
+CREATE TABLE snap.custom_key_stores AS SELECT * FROM health.custom_key_stores;
+CREATE TABLE snap.cloudhsm_clusters AS SELECT * FROM health.cloudhsm_clusters;
+CREATE TABLE snap.cloudhsm_backups AS SELECT * FROM health.cloudhsm_backups;
+SELECT (SELECT count(*) FROM snap.custom_key_stores) AS stores,
+       (SELECT count(*) FROM snap.cloudhsm_clusters) AS clusters,
+       (SELECT count(*) FROM snap.cloudhsm_backups) AS backups;
+SET search_path = snap, public;
+-- (not echoed: the file is examples/health.sql, loaded twice: it is safe to load again)
+\set ECHO none
 \i examples/health.sql
--- loading it again changes nothing
 \i examples/health.sql
+\set ECHO all
 SELECT count(*) AS fixes FROM connection_error_fixes;
 
 -- every code of the KMS model has a fix (the model's enum, as botocore reads it)
@@ -57,5 +70,6 @@ SELECT account_id, count(*) AS ok_stores FROM key_store_health WHERE status = 'o
  GROUP BY 1 ORDER BY 1;
 
 RESET search_path;
+DROP SCHEMA snap CASCADE;
 DROP SCHEMA health CASCADE;
 DROP SERVER health CASCADE;

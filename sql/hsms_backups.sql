@@ -73,6 +73,12 @@ SELECT cluster_id, state FROM cloudhsm_hsms
  WHERE cluster_id IN ('cluster-1a23b4cdefg', 'cluster-387e82afb57', 'cluster-1a23b4cdefg', NULL)
  ORDER BY 1, 2;
 \! /usr/bin/python3 tests/endpoint/ctl.py requests --fields operation,params
+-- 100 values a request: 151 distinct ids are two requests
+\! /usr/bin/python3 tests/endpoint/ctl.py reset
+SELECT count(*) FROM cloudhsm_hsms
+ WHERE cluster_id = ANY (ARRAY(SELECT 'cluster-' || lpad(g::text, 11, '0') FROM generate_series(1, 150) g)
+                         || 'cluster-1a23b4cdefg'::text);
+\! /usr/bin/python3 tests/endpoint/ctl.py requests --fields operation,params | /usr/bin/python3 -c "import json, sys; [print(l.split(' ', 1)[0], len(json.loads(l.split(' ', 1)[1])['Filters']['clusterIds'])) for l in sys.stdin]" | sort
 -- a state AWS does not know yet is not sent: every cluster is listed and
 -- the clause filters locally (it matches nothing here, an empty result
 -- that comes from the rows, not from a filter AWS would refuse)
@@ -135,6 +141,26 @@ SELECT count(*) FROM cloudhsm_backups WHERE backup_state IN ('PENDING_DELETION',
 SELECT count(*) FROM cloudhsm_backups
  WHERE backup_id = (SELECT backup_id FROM cloudhsm_backups WHERE never_expires);
 \! /usr/bin/python3 tests/endpoint/ctl.py requests --fields operation,params | sed -E 's/backup-[a-z0-9]+/backup-.../'
+-- every filter at once, AWS matching all; never_expires (a boolean) as
+-- "true"/"false": the column alone, NOT, and = a parameter
+\! /usr/bin/python3 tests/endpoint/ctl.py reset
+EXPLAIN (COSTS OFF) SELECT backup_id FROM cloudhsm_backups
+ WHERE NOT never_expires AND cluster_id = 'cluster-1a23b4cdefg' AND backup_state IN ('READY', 'DELETED');
+SELECT backup_state, never_expires FROM cloudhsm_backups
+ WHERE NOT never_expires AND cluster_id = 'cluster-1a23b4cdefg' AND backup_state IN ('READY', 'DELETED')
+ ORDER BY create_timestamp DESC;
+\! /usr/bin/python3 tests/endpoint/ctl.py requests --fields operation,params
+\! /usr/bin/python3 tests/endpoint/ctl.py reset
+SELECT count(*) FROM cloudhsm_backups WHERE never_expires;
+PREPARE kept(boolean) AS SELECT count(*) FROM cloudhsm_backups WHERE never_expires = $1;
+EXECUTE kept(false);
+EXPLAIN (COSTS OFF) EXECUTE kept(true);
+DEALLOCATE kept;
+\! /usr/bin/python3 tests/endpoint/ctl.py requests --fields operation,params
+-- a filter whose only value is NULL matches nothing: no request
+\! /usr/bin/python3 tests/endpoint/ctl.py reset
+SELECT count(*) FROM cloudhsm_backups WHERE cluster_id = 'cluster-1a23b4cdefg' AND backup_state = (SELECT NULL::text);
+\! /usr/bin/python3 tests/endpoint/ctl.py requests --fields operation,params
 -- a backup state outside the enum: filtered locally
 \! /usr/bin/python3 tests/endpoint/ctl.py reset
 SELECT count(*) FROM cloudhsm_backups WHERE backup_state = 'ARCHIVED';

@@ -82,6 +82,13 @@ typedef struct CksPageRule
 /* Parameters an operation accepts from pushed-down quals, at most. */
 #define CKS_MAX_OPERATION_PARAMETERS	4
 
+/*
+ * Values of a filter list (DescribeClusters's clusterIds) sent in one
+ * request: = ANY with more makes one request per this many.  AWS's model
+ * sets no bound on the list; the request body stays small.
+ */
+#define CKS_FILTER_VALUES_PER_REQUEST	100
+
 /* Sensitive fields of one operation's answer, at most. */
 #define CKS_MAX_SENSITIVE_PATHS	4
 

@@ -137,6 +137,7 @@ init_stream(CksScan *scan, const CksStreamSet *set, const char *region,
 			const char *value)
 {
 	CksStream  *stream;
+	int			p;
 
 	if (scan->nstreams == scan->allocated)
 	{
@@ -156,6 +157,9 @@ init_stream(CksScan *scan, const CksStreamSet *set, const char *region,
 	stream->region = region;
 	stream->url = cks_endpoint_for_region(set->endpoint_template, region);
 	stream->lookup_parameter = value ? set->parameter : -1;
+	for (p = 0; p < CKS_MAX_OPERATION_PARAMETERS; p++)
+		if (set->fixed[p] != NULL)
+			stream->values[p] = pstrdup(set->fixed[p]);
 	if (value)
 		stream->values[set->parameter] = value;
 	return stream;

@@ -46,13 +46,6 @@
 
 extern int	cks_max_pages;
 
-/*
- * Values of a filter list (DescribeClusters's clusterIds) sent in one
- * request: = ANY with more makes one request per this many.  AWS's model
- * sets no bound on the list; the request body stays small.
- */
-#define CKS_FILTER_VALUES_PER_REQUEST	100
-
 /* Define the cks_fdw.max_pages setting; called from _PG_init. */
 extern void cks_scan_initialize(void);
 
@@ -201,6 +194,9 @@ typedef struct CksStreamSet
 	List	   *regions;		/* char * */
 	int			parameter;		/* -1: a full listing */
 	List	   *values;			/* char *, for 'parameter' */
+	/* other parameters every stream sends (a filter operation's other
+	 * filters, each a JSON list); NULL: absent.  Copied. */
+	const char *fixed[CKS_MAX_OPERATION_PARAMETERS];
 } CksStreamSet;
 
 /* Transport settings, on_error and max_concurrent_requests from the

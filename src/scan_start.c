@@ -96,39 +96,64 @@ regions_to_call(ForeignScanState *node, CksScanState *state)
 }
 
 /*
- * The pushed request parameter and its values, if any.  A value outside
- * the parameter's enum (a cluster state AWS added after our model) would
- * make AWS refuse the request or match nothing, though the rows may well
- * have it: that clause is not sent, the next pushed parameter (or a full
- * listing) is used, and the clause, always kept as a local qual, filters.
+ * The values of one pushed parameter, into *values; false when one of them
+ * is outside the parameter's enum (a cluster state AWS added after our
+ * model): AWS would refuse the request or match nothing, though the rows
+ * may well have it, so that clause is not sent and, always kept as a local
+ * qual, filters the rows instead.
  */
-static int
-parameter_to_send(ForeignScanState *node, CksScanState *state, List **values)
+static bool
+values_to_send(ForeignScanState *node, CksScanState *state, int target,
+			   List **values)
+{
+	const CksPushdown *pushdown = cks_kind_pushdown_of_parameter(state->kind, target);
+	bool		present;
+	ListCell   *lv;
+
+	*values = strings_to_cstrings(evaluate_values(node, state, target, &present));
+	foreach(lv, *values)
+		if (!cks_pushdown_value_is_valid(pushdown, lfirst(lv)))
+			return false;
+	return true;
+}
+
+/*
+ * The pushed request parameter and its values, if any (set->parameter,
+ * set->values).  A filter operation sends every other pushed filter too,
+ * as a JSON list in set->fixed; one that holds no value at all (only
+ * NULLs) matches nothing, so no stream is made.
+ */
+static void
+parameters_to_send(ForeignScanState *node, CksScanState *state,
+				   CksStreamSet *set)
 {
 	ListCell   *lc;
 
-	*values = NIL;
+	set->parameter = -1;
+	set->values = NIL;
 	foreach(lc, state->pushed_targets)
 	{
 		int			target = lfirst_int(lc);
-		const CksPushdown *pushdown;
-		bool		present;
+		List	   *values;
+		const char **array;
+		int			n = 0;
 		ListCell   *lv;
 
-		if (target < 0)
+		if (target < 0 || !values_to_send(node, state, target, &values))
 			continue;
-		pushdown = cks_kind_pushdown_of_parameter(state->kind, target);
-		foreach(lv, strings_to_cstrings(evaluate_values(node, state, target, &present)))
-			*values = lappend(*values, lfirst(lv));
-		foreach(lv, *values)
-			if (!cks_pushdown_value_is_valid(pushdown, lfirst(lv)))
-				break;
-		if (lv == NULL)
-			return target;
-		/* a value AWS does not know (yet): list, and let the qual decide */
-		*values = NIL;
+		if (set->parameter < 0)
+		{
+			set->parameter = target;
+			set->values = values;
+			continue;
+		}
+		if (values == NIL)
+			set->values = NIL;	/* nothing can match */
+		array = palloc(sizeof(const char *) * Max(list_length(values), 1));
+		foreach(lv, values)
+			array[n++] = lfirst(lv);
+		set->fixed[target] = aws_json_string_list(array, n);
 	}
-	return -1;
 }
 
 /*
@@ -196,7 +221,7 @@ cks_start_scan(ForeignScanState *node, CksScanState *state)
 	List	   *wanted = evaluate_values(node, state, CKS_PUSH_ACCOUNT, &filtered);
 
 	memset(&set, 0, sizeof(set));
-	set.parameter = parameter_to_send(node, state, &set.values);
+	parameters_to_send(node, state, &set);
 	set.regions = regions_to_call(node, state);
 	/* a pushed parameter is a lookup, which replaces an expanded listing */
 	set.operation = set.parameter >= 0 ?
