@@ -33,8 +33,10 @@ SELECT (SELECT count(*) FROM snap.custom_key_stores) AS stores,
 SET search_path = snap, public;
 -- (not echoed: the file is examples/health.sql, loaded twice: it is safe to load again)
 \set ECHO none
+SET client_min_messages = warning;
 \i examples/health.sql
 \i examples/health.sql
+RESET client_min_messages;
 \set ECHO all
 SELECT count(*) AS fixes FROM connection_error_fixes;
 
