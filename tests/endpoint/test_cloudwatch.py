@@ -19,15 +19,15 @@ import botocore.exceptions
 import botocore.session
 
 import fixtures as fx
-import servicetest as st
-from servicetest import NO_RETRY, ServiceTest
+import harness as h
+from harness import NO_RETRY, EndpointTest
 
 DATA_DIR = None
 
 
 def setUpModule():
     global DATA_DIR
-    st.start()
+    h.start(h.SERVICE_ARGS)
     DATA_DIR = tempfile.mkdtemp(prefix="cks-cw-model-")
     session = botocore.session.get_session()
     loader = session.get_component("data_loader")
@@ -43,7 +43,7 @@ def setUpModule():
 
 
 def tearDownModule():
-    st.stop()
+    h.stop()
     shutil.rmtree(DATA_DIR, ignore_errors=True)
 
 
@@ -52,7 +52,7 @@ def cloudwatch(account=fx.ACCOUNT_1, region="us-east-1"):
     session.get_component("data_loader").search_paths.insert(0, DATA_DIR)
     akid, secret, *token = fx.KEYS_BY_ACCOUNT[account]
     client = session.create_client(
-        "cloudwatch", region_name=region, endpoint_url=st.url(),
+        "cloudwatch", region_name=region, endpoint_url=h.url(),
         aws_access_key_id=akid, aws_secret_access_key=secret,
         aws_session_token=token[0] if token else None, config=NO_RETRY)
     assert client.meta.service_model.protocol == "json"
@@ -71,14 +71,14 @@ def query(qid, store, metric, state=None, stat="Average", period=300):
 
 
 def xks_stores(name=None):
-    kms = st.client("kms")
+    kms = h.client("kms")
     stores = [s for p in kms.get_paginator("describe_custom_key_stores")
               .paginate() for s in p["CustomKeyStores"]
               if s.get("CustomKeyStoreType") == "EXTERNAL_KEY_STORE"]
     return {s["CustomKeyStoreName"]: s for s in stores}
 
 
-class GetMetricData(ServiceTest):
+class GetMetricData(EndpointTest):
 
     def window(self, hours=3):
         end = int(time.time()) // 300 * 300
