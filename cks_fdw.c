@@ -236,8 +236,13 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	{
 		CksPushedQual *qual = lfirst(lc);
 
-		/* a name beside an id is only checked locally */
-		if (qual->target >= 0 && qual != api_qual)
+		/*
+		 * A name beside an id is only checked locally; the filters of a
+		 * filter operation (DescribeBackups's backupIds, clusterIds,
+		 * states, neverExpires) are all sent, AWS matching every one.
+		 */
+		if (qual->target >= 0 && qual != api_qual &&
+			cks_lookup_operation(info->kind->operation)->filter_field == NULL)
 			continue;
 		fdw_exprs = lappend(fdw_exprs, qual->value);
 		targets = lappend_int(targets, qual->target);
@@ -259,7 +264,8 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	fdw_private = list_make5(targets, is_array,
 							 cks_retrieved_attrs(root, baserel, scan_clauses),
 							 makeString(cks_explain_request(root, info->kind,
-															page_limit, api_qual)),
+															page_limit, api_qual,
+															pushed)),
 							 makeString(cks_explain_filters(root, info->kind, pushed)));
 	fdw_private = lappend(fdw_private,
 						  makeString(cks_join_strings(cks_regions_for_plan(info->opts.regions,

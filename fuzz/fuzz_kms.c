@@ -14,6 +14,11 @@
  *	      key the entry actually has, one level into nested objects) and
  *	      aws_json_entry_json, then through aws_json_remove_path as the row
  *	      builder removes sensitive fields (nothing may be left there);
+ *	    - for every entry, the aggregates of the cluster columns
+ *	      (aws_json_count_where, aws_json_distinct_where) and the TagList
+ *	      object of cloudhsm_backups.tags, on "Hsms" and on every key;
+ *	      then the page flattened into its entries' "Hsms" elements as
+ *	      cloudhsm_hsms reads it (aws_json_page_flatten);
  *	    - aws_json_parse_error without headers, and with the input itself
  *	      (up to its first NUL) as the X-Amzn-ErrorType header.
  *
@@ -171,6 +176,78 @@ probe_removal(struct json_object *entry)
 	probe_entry_json(entry);
 }
 
+/*
+ * The cluster aggregates: a count only with type_ok; distinct strings
+ * sorted, without repeats and no more than the count; a tag object that
+ * parses back to a JSON object.
+ */
+static void
+probe_aggregates_at(struct json_object *entry, const char *path)
+{
+	bool		ok;
+	const char **values = NULL;
+	int			count = aws_json_count_where(entry, path, "State", "ACTIVE", &ok);
+	int			distinct;
+	char	   *tags;
+	int			i;
+
+	if (count >= 0 && !ok)
+		broken_promise("fuzz_kms", "aws_json_count_where counted with type_ok = false");
+	distinct = aws_json_distinct_where(entry, path, "State", "ACTIVE",
+									   "AvailabilityZone", &values, &ok);
+	if (distinct >= 0 && (!ok || distinct > count))
+		broken_promise("fuzz_kms", "aws_json_distinct_where disagrees with aws_json_count_where");
+	for (i = 1; i < distinct; i++)
+		if (strcmp(values[i - 1], values[i]) >= 0)
+			broken_promise("fuzz_kms", "aws_json_distinct_where is not sorted and distinct");
+	if (values != NULL)
+		pfree(values);
+	tags = aws_json_tag_object(entry, path, &ok);
+	if (tags != NULL)
+	{
+		struct json_object *back = json_tokener_parse(tags);
+
+		if (!ok || back == NULL || !json_object_is_type(back, json_type_object))
+			broken_promise("fuzz_kms", "aws_json_tag_object printed something that is not an object");
+		json_object_put(back);
+		pfree(tags);
+	}
+}
+
+static void
+probe_aggregates(struct json_object *entry)
+{
+	probe_aggregates_at(entry, "Hsms");
+	json_object_object_foreach(entry, key, value)
+	{
+		(void) value;
+		probe_aggregates_at(entry, key);
+	}
+}
+
+/* A page flattened into its entries' Hsms: objects only, counted right. */
+static void
+probe_flatten(CksJsonPage *page)
+{
+	CksAwsError err;
+	int			i;
+
+	memset(&err, 0, sizeof(err));
+	if (!aws_json_page_flatten(page, "Hsms", &err))
+	{
+		if (err.kind != CKS_ERR_BAD_RESPONSE || err.message == NULL)
+			broken_promise("fuzz_kms", "a refused flatten without CKS_ERR_BAD_RESPONSE");
+		aws_error_free(&err);
+		return;
+	}
+	if ((int) json_object_array_length(page->entries) != page->nentries)
+		broken_promise("fuzz_kms", "flattened nentries disagrees with the array");
+	for (i = 0; i < page->nentries; i++)
+		if (!json_object_is_type(json_object_array_get_idx(page->entries, i),
+								 json_type_object))
+			broken_promise("fuzz_kms", "a flattened row is not an object");
+}
+
 static void
 fuzz_describe_response(const uint8_t *data, size_t size)
 {
@@ -207,8 +284,10 @@ fuzz_describe_response(const uint8_t *data, size_t size)
 		if (!json_object_is_type(entry, json_type_object))
 			broken_promise("fuzz_kms", "accepted page has an entry that is not an object");
 		probe_entry(entry);
+		probe_aggregates(entry);
 		probe_removal(entry);
 	}
+	probe_flatten(&page);
 	aws_json_page_free(&page);
 	aws_json_page_free(&page);		/* documented as safe on a freed page */
 }

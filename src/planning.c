@@ -47,6 +47,13 @@ cks_requests_for_scan(const CksRelInfo *info)
 
 	double		pages;
 
+	if (api_qual && cks_lookup_operation(info->kind->operation)->filter_field != NULL)
+	{
+		/* a filter list: one request per CKS_FILTER_VALUES_PER_REQUEST values */
+		double		values = cks_pushed_value_count(api_qual);
+
+		return Max(1.0, ceil(values / CKS_FILTER_VALUES_PER_REQUEST)) * info->nregions;
+	}
 	if (api_qual)
 		return (double) cks_pushed_value_count(api_qual) * info->nregions;
 	pages = ceil(Max(info->rows_per_region, 1) / info->opts.page_size);

@@ -17,6 +17,8 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_collation.h"
+#include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "catalog/pg_type.h"
@@ -97,12 +99,75 @@ new_pushed_qual(const CksTableKind *kind, int column, Expr *value,
 	return pushed;
 }
 
+/*
+ * A boolean column as a filter (cloudhsm_backups.never_expires, whose
+ * filter takes "true" or "false"): "col", "NOT col" (a constant text
+ * value) and "col = expr" (the expression's text, through its output
+ * function).  NULL when the clause is none of these.
+ */
+static CksPushedQual *
+match_boolean_clause(PlannerInfo *root, RelOptInfo *baserel,
+					 const CksTableKind *kind, const int *column_of_att,
+					 RestrictInfo *rinfo)
+{
+	Expr	   *clause = rinfo->clause;
+	Expr	   *value = NULL;
+	bool		negated = false;
+	int			column;
+
+	if (is_notclause((Node *) clause))
+	{
+		clause = (Expr *) get_notclausearg(clause);
+		negated = true;
+	}
+	if (IsA(clause, Var) && exprType((Node *) clause) == BOOLOID)
+	{
+		column = column_of_expr(baserel, column_of_att, clause);
+		value = (Expr *) makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1,
+								   CStringGetTextDatum(negated ? "false" : "true"),
+								   false, false);
+	}
+	else if (!negated && IsA(clause, OpExpr) &&
+			 get_opcode(((OpExpr *) clause)->opno) == F_BOOLEQ)
+	{
+		Expr	   *left = linitial(((OpExpr *) clause)->args);
+		Expr	   *right = lsecond(((OpExpr *) clause)->args);
+		CoerceViaIO *text = makeNode(CoerceViaIO);
+
+		column = column_of_expr(baserel, column_of_att, left);
+		if (column < 0)
+		{
+			column = column_of_expr(baserel, column_of_att, right);
+			right = left;
+		}
+		if (column < 0 || !is_usable_value(root, baserel, right))
+			return NULL;
+		text->arg = right;
+		text->resulttype = TEXTOID;
+		text->resultcollid = DEFAULT_COLLATION_OID;
+		text->coerceformat = COERCE_IMPLICIT_CAST;
+		text->location = -1;
+		value = (Expr *) text;
+	}
+	else
+		return NULL;
+	if (column < 0 || kind->columns[column].conversion != CKS_CONV_BOOLEAN ||
+		cks_column_push_target(kind, column) == CKS_PUSH_NONE)
+		return NULL;
+	return new_pushed_qual(kind, column, value, false, rinfo);
+}
+
 static CksPushedQual *
 match_clause(PlannerInfo *root, RelOptInfo *baserel, const CksTableKind *kind,
 			 const int *column_of_att, RestrictInfo *rinfo)
 {
 	Expr	   *clause = rinfo->clause;
 	int			column;
+	CksPushedQual *boolean = match_boolean_clause(root, baserel, kind,
+												  column_of_att, rinfo);
+
+	if (boolean != NULL)
+		return boolean;
 
 	if (IsA(clause, OpExpr))
 	{
@@ -357,9 +422,29 @@ append_pushed_qual(StringInfo buf, PlannerInfo *root, const char *name,
 		appendStringInfo(buf, "%s%s%s", name, equals, value);
 }
 
+/* The filters sent beside the first, for an operation that takes them all. */
+static void
+append_other_filters(StringInfo buf, PlannerInfo *root, const CksOperation *op,
+					 CksPushedQual *api_qual, List *pushed)
+{
+	ListCell   *lc;
+
+	if (op->filter_field == NULL)
+		return;
+	foreach(lc, pushed)
+	{
+		CksPushedQual *qual = lfirst(lc);
+
+		if (qual->target < 0 || qual == api_qual)
+			continue;
+		appendStringInfoChar(buf, ' ');
+		append_pushed_qual(buf, root, op->parameters[qual->target], "=", qual);
+	}
+}
+
 char *
 cks_explain_request(PlannerInfo *root, const CksTableKind *kind,
-					int page_limit, CksPushedQual *api_qual)
+					int page_limit, CksPushedQual *api_qual, List *pushed)
 {
 	const CksOperation *op = kind->operation;
 	StringInfoData buf;
@@ -374,6 +459,7 @@ cks_explain_request(PlannerInfo *root, const CksTableKind *kind,
 		appendStringInfoChar(&buf, ' ');
 		append_pushed_qual(&buf, root, op->parameters[api_qual->target], "=",
 						   api_qual);
+		append_other_filters(&buf, root, op, api_qual, pushed);
 	}
 	if (api_qual == NULL || !op->lookups_unpaged)
 		appendStringInfo(&buf, " %s=%d", op->page.limit_field,

@@ -86,9 +86,11 @@ extern List *cks_regions_for_plan(List *regions, CksPushedQual *region_qual);
 extern char *cks_deparse_value(PlannerInfo *root, Expr *value);
 
 /* EXPLAIN's request line: "DescribeCustomKeyStores CustomKeyStoreId=$1",
- * "... Limit=1000". */
+ * "... Limit=1000"; for a filter operation every pushed filter
+ * ("DescribeBackups clusterIds='c' states='READY' MaxResults=50"). */
 extern char *cks_explain_request(PlannerInfo *root, const CksTableKind *kind,
-								 int page_limit, CksPushedQual *api_qual);
+								 int page_limit, CksPushedQual *api_qual,
+								 List *pushed);
 
 /* EXPLAIN's call filters: "region = 'x', account_id = ANY(...)", or "". */
 extern char *cks_explain_filters(PlannerInfo *root, const CksTableKind *kind,

@@ -83,6 +83,24 @@ cks_map_table_columns(const CksTableKind *kind, Oid relid, TupleDesc tupdesc)
 	return column_of_att;
 }
 
+/*
+ * A nested table's rows are elements of the entries' nested_entries array:
+ * keep the sensitive paths below "Hsms[].", relative to the element.
+ */
+static int
+nested_sensitive_paths(const CksTableKind *kind, const char **paths, int n)
+{
+	size_t		len = strlen(kind->nested_entries);
+	int			kept = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (strncmp(paths[i], kind->nested_entries, len) == 0 &&
+			strncmp(paths[i] + len, "[].", 3) == 0 && paths[i][len + 3] != '\0')
+			paths[kept++] = paths[i] + len + 3;
+	return kept;
+}
+
 void
 cks_row_builder_init(CksRowBuilder *builder, const CksTableKind *kind,
 					 Relation rel, int *column_of_att, Bitmapset *attrs_used,
@@ -105,6 +123,9 @@ cks_row_builder_init(CksRowBuilder *builder, const CksTableKind *kind,
 	builder->nsensitive = show_sensitive ? 0 :
 		cks_entry_sensitive_paths(cks_lookup_operation(kind->operation),
 								  builder->sensitive_paths);
+	if (kind->nested_entries != NULL)
+		builder->nsensitive = nested_sensitive_paths(kind, builder->sensitive_paths,
+													 builder->nsensitive);
 
 	for (i = 0; i < tupdesc->natts; i++)
 	{
@@ -278,6 +299,36 @@ string_array_value(const CksRowBuilder *builder, struct json_object *entry,
 }
 
 /*
+ * The sorted distinct strings a CKS_CONV_DISTINCT_WHERE column collects
+ * (the Availability Zones of a cluster's ACTIVE HSMs) as text[]; false
+ * when the array is absent (SQL NULL).
+ */
+static bool
+distinct_where_value(const CksRowBuilder *builder, struct json_object *entry,
+					 const CksColumnDef *column, Datum *value)
+{
+	const char **strings = NULL;
+	bool		type_ok = true;
+	Datum	   *items;
+	int			n;
+	int			i;
+
+	n = aws_json_distinct_where(entry, column->json_path, column->where_field,
+								column->where_value, column->element_field,
+								&strings, &type_ok);
+	if (!type_ok)
+		report_wrong_type(builder, column->json_path, "array of objects");
+	if (n < 0)
+		return false;
+	items = palloc(sizeof(Datum) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		items[i] = CStringGetTextDatum(strings[i]);
+	*value = PointerGetDatum(construct_array(items, n, TEXTOID, -1, false,
+											 TYPALIGN_INT));
+	return true;
+}
+
+/*
  * AWS sends timestamps as epoch seconds; an emulator (moto) sends ISO 8601
  * strings, which botocore accepts as well, so we do too.  A string without
  * a zone is UTC, like every AWS timestamp.  Anything else is an error.
@@ -342,6 +393,25 @@ field_text(const CksRowBuilder *builder, struct json_object *entry,
 			if (!type_ok)
 				report_wrong_type(builder, path, "array");
 			return NULL;
+		case CKS_CONV_COUNT_WHERE:
+			number = aws_json_count_where(entry, path, column->where_field,
+										  column->where_value, &type_ok);
+			if (!type_ok)
+				report_wrong_type(builder, path, "array of objects");
+			return number >= 0 ? psprintf("%d", number) : NULL;
+		case CKS_CONV_TAG_OBJECT:
+			value = aws_json_tag_object(entry, path, &type_ok);
+			if (!type_ok)
+				report_wrong_type(builder, path, "list of tags");
+			return value;
+		case CKS_CONV_DISTINCT_WHERE:
+			{
+				Datum		array;
+
+				if (!distinct_where_value(builder, entry, column, &array))
+					return NULL;
+				return OidOutputFunctionCall(F_ARRAY_OUT, array);
+			}
 		case CKS_CONV_JSON:
 			json = aws_json_entry_value(entry, path, &type_ok);
 			if (!type_ok)
@@ -414,6 +484,12 @@ cks_build_row(CksRowBuilder *builder, struct json_object *entry,
 		{
 			values[i] = cks_entry_to_jsonb(entry);
 			nulls[i] = false;
+			continue;
+		}
+		if (column->conversion == CKS_CONV_DISTINCT_WHERE &&
+			att->atttypid == TEXTARRAYOID)
+		{
+			nulls[i] = !distinct_where_value(builder, entry, column, &values[i]);
 			continue;
 		}
 		if (column->conversion == CKS_CONV_STRING_ARRAY &&

@@ -83,36 +83,69 @@ regions_to_call(ForeignScanState *node, CksScanState *state)
 }
 
 /*
- * The pushed request parameter and its values, if any.  A value the
- * parameter cannot take (a cluster state outside AWS's enum) matches
- * nothing, so it is not sent.
+ * The values of one pushed parameter, into *values; false when one of them
+ * is outside the parameter's enum (a cluster state AWS added after our
+ * model): AWS would refuse the request or match nothing, though the rows
+ * may well have it, so that clause is not sent and, always kept as a local
+ * qual, filters the rows instead.
  */
-static int
-parameter_to_send(ForeignScanState *node, CksScanState *state, List **values)
+static bool
+values_to_send(ForeignScanState *node, CksScanState *state, int target,
+			   List **values)
+{
+	const CksPushdown *pushdown = cks_kind_pushdown_of_parameter(state->kind, target);
+	bool		present;
+	ListCell   *lv;
+
+	*values = NIL;
+	foreach(lv, evaluate_values(node, state, target, &present))
+	{
+		char	   *value = strVal(lfirst(lv));
+
+		if (!cks_pushdown_value_is_valid(pushdown, value))
+			return false;
+		*values = lappend(*values, value);
+	}
+	return true;
+}
+
+/*
+ * The pushed request parameter and its values, if any (set->parameter,
+ * set->values).  A filter operation sends every other pushed filter too,
+ * as a JSON list in set->fixed; one that holds no value at all (only
+ * NULLs) matches nothing, so no stream is made.
+ */
+static void
+parameters_to_send(ForeignScanState *node, CksScanState *state,
+				   CksStreamSet *set)
 {
 	ListCell   *lc;
 
-	*values = NIL;
+	set->parameter = -1;
+	set->values = NIL;
 	foreach(lc, state->pushed_targets)
 	{
 		int			target = lfirst_int(lc);
-		const CksPushdown *pushdown;
-		bool		present;
+		List	   *values;
+		const char **array;
+		int			n = 0;
 		ListCell   *lv;
 
-		if (target < 0)
+		if (target < 0 || !values_to_send(node, state, target, &values))
 			continue;
-		pushdown = cks_kind_pushdown_of_parameter(state->kind, target);
-		foreach(lv, evaluate_values(node, state, target, &present))
+		if (set->parameter < 0)
 		{
-			char	   *value = strVal(lfirst(lv));
-
-			if (cks_pushdown_value_is_valid(pushdown, value))
-				*values = lappend(*values, value);
+			set->parameter = target;
+			set->values = values;
+			continue;
 		}
-		return target;
+		if (values == NIL)
+			set->values = NIL;	/* nothing can match */
+		array = palloc(sizeof(const char *) * Max(list_length(values), 1));
+		foreach(lv, values)
+			array[n++] = lfirst(lv);
+		set->fixed[target] = aws_json_string_list(array, n);
 	}
-	return -1;
 }
 
 /*
@@ -193,7 +226,7 @@ cks_start_scan(ForeignScanState *node, CksScanState *state)
 	List	   *wanted = evaluate_values(node, state, CKS_PUSH_ACCOUNT, &filtered);
 
 	memset(&set, 0, sizeof(set));
-	set.parameter = parameter_to_send(node, state, &set.values);
+	parameters_to_send(node, state, &set);
 	set.regions = regions_to_call(node, state);
 	/* a pushed parameter is a lookup, which replaces an expanded listing */
 	set.operation = set.parameter >= 0 ?

@@ -8,8 +8,8 @@
  *	  parameters.
  *
  *	  The planner, the scanner and the row builder read a table's kind and
- *	  know no table by name: custom_key_stores, keys and cloudhsm_clusters
- *	  are entries here.
+ *	  know no table by name: custom_key_stores, keys, cloudhsm_clusters,
+ *	  cloudhsm_hsms and cloudhsm_backups are entries here.
  *
  *	  Frontend-safe (no backend needed).
  *
@@ -32,6 +32,12 @@ typedef enum CksConversion
 	CKS_CONV_STRING_ARRAY,		/* a JSON array of strings: text[] */
 	CKS_CONV_JSON,				/* any JSON value, as it is (jsonb) */
 	CKS_CONV_ARRAY_LENGTH,		/* the number of elements of a JSON array */
+	CKS_CONV_COUNT_WHERE,		/* the number of objects of a JSON array
+								 * whose where_field is where_value */
+	CKS_CONV_DISTINCT_WHERE,	/* the distinct element_field strings of
+								 * those objects, sorted: text[] */
+	CKS_CONV_TAG_OBJECT,		/* a TagList [{Key, Value}] as one JSON
+								 * object {Key: Value} (jsonb) */
 	CKS_CONV_REGION,			/* pseudo-column: the entry's region */
 	CKS_CONV_ACCOUNT,			/* pseudo-column: the entry's account */
 	CKS_CONV_RAW				/* the whole entry, as AWS sent it (jsonb) */
@@ -46,6 +52,12 @@ typedef struct CksColumnDef
 	/* the field is one of the lookup operation's sensitive paths: the
 	 * column is NULL unless the table has show_sensitive 'true' */
 	bool		sensitive;
+	/* CKS_CONV_COUNT_WHERE, CKS_CONV_DISTINCT_WHERE: which elements of the
+	 * array at json_path count (where_field equals where_value), and for
+	 * DISTINCT_WHERE the field of each that is collected */
+	const char *where_field;
+	const char *where_value;
+	const char *element_field;
 } CksColumnDef;
 
 /* A column whose equality becomes a request parameter. */
@@ -76,11 +88,21 @@ typedef struct CksTableKind
 	const CksPushdown *pushdown;	/* ends with a {NULL, NULL} entry */
 	/* field the table option key_manager compares with, or NULL */
 	const char *key_manager_field;
+
+	/*
+	 * Rows are the elements of this array field of each entry, not the
+	 * entries (cloudhsm_hsms: the "Hsms" of each DescribeClusters entry),
+	 * so a table of nested things costs no request of its own.  NULL: one
+	 * row per entry.
+	 */
+	const char *nested_entries;
 } CksTableKind;
 
 extern const CksTableKind cks_kind_custom_key_stores;
 extern const CksTableKind cks_kind_keys;
 extern const CksTableKind cks_kind_cloudhsm_clusters;
+extern const CksTableKind cks_kind_cloudhsm_hsms;
+extern const CksTableKind cks_kind_cloudhsm_backups;
 
 /* Every kind, in IMPORT FOREIGN SCHEMA's order; NULL-terminated. */
 extern const CksTableKind *const cks_table_kinds[];

@@ -36,11 +36,56 @@ add_string_member(struct json_object *obj, const char *key, const char *value)
 }
 
 /*
+ * The strings of a filter value: the JSON array of strings the scan made
+ * (aws_json_string_list), each element in order.  Anything else (a caller
+ * passing a bare value) is one value.  The list is read back through the
+ * parse guard like any other JSON text (no other file may call json-c's
+ * parser, tests/unit/parse-doorway.sh); it is small and made by us.
+ */
+static void
+add_list_values(struct json_object *list, const char *value)
+{
+	char	   *problem = NULL;
+	struct json_object *parsed = cks_parse_json(value, strlen(value), &problem);
+	size_t		i;
+
+	if (parsed != NULL && json_object_is_type(parsed, json_type_array))
+	{
+		for (i = 0; i < json_object_array_length(parsed); i++)
+		{
+			struct json_object *item = json_object_array_get_idx(parsed, i);
+
+			if (json_object_is_type(item, json_type_string))
+				json_object_array_add(list, json_object_get(item));
+		}
+	}
+	else
+		json_object_array_add(list, json_object_new_string(value));
+	json_object_put(parsed);
+	if (problem)
+		pfree(problem);
+}
+
+char *
+aws_json_string_list(const char *const *values, int nvalues)
+{
+	struct json_object *list = json_object_new_array();
+	char	   *text;
+	int			i;
+
+	for (i = 0; i < nvalues; i++)
+		json_object_array_add(list, json_object_new_string(values[i]));
+	text = pstrdup(json_object_to_json_string_ext(list, AWS_JSON_PRINT_FLAGS));
+	json_object_put(list);
+	return text;
+}
+
+/*
  * Parameters are added in the operation's order and the page fields in its
  * page rule's (the order botocore's model lists them), so the body is
  * deterministic and identical to botocore's for the same parameters.  An
  * operation with a filter object (CloudHSM's "Filters") gets its
- * parameters there, each a one-value list.
+ * parameters there, each the list its value holds.
  */
 char *
 aws_json_list_request(const CksOperation *op, const char *const *values,
@@ -67,7 +112,7 @@ aws_json_list_request(const CksOperation *op, const char *const *values,
 				filters = json_object_new_object();
 				json_object_object_add(request, op->filter_field, filters);
 			}
-			json_object_array_add(list, json_object_new_string(values[i]));
+			add_list_values(list, values[i]);
 			json_object_object_add(filters, op->parameters[i], list);
 		}
 	}
@@ -270,6 +315,56 @@ aws_json_parse_page(const CksPageRule *rule, const char *body, size_t len,
 	}
 
 	page->root = root;
+	return true;
+}
+
+/*
+ * A nested table's rows are inside the entries (a cluster's Hsms): the
+ * page's entries become those elements, held by a new array the page owns
+ * (each element referenced, so the root still frees the document).  The
+ * same checks as for the entries themselves: an array of objects, or
+ * absent.
+ */
+bool
+aws_json_page_flatten(CksJsonPage *page, const char *field, CksAwsError *err)
+{
+	struct json_object *rows = json_object_new_array();
+	int			i;
+
+	for (i = 0; i < page->nentries; i++)
+	{
+		struct json_object *entry = json_object_array_get_idx(page->entries, i);
+		struct json_object *nested = aws_json_member(entry, field);
+		size_t		j;
+
+		if (nested != NULL && !json_object_is_type(nested, json_type_array))
+		{
+			json_object_put(rows);
+			set_bad_response(err, 200,
+							 psprintf("field \"%s\" of entry %d is not an array",
+									  field, i), NULL);
+			return false;
+		}
+		for (j = 0; nested != NULL && j < json_object_array_length(nested); j++)
+		{
+			struct json_object *row = json_object_array_get_idx(nested, j);
+
+			if (!json_object_is_type(row, json_type_object))
+			{
+				json_object_put(rows);
+				set_bad_response(err, 200,
+								 psprintf("field \"%s[%zu]\" of entry %d is not an object",
+										  field, j, i), NULL);
+				return false;
+			}
+			json_object_array_add(rows, json_object_get(row));
+		}
+	}
+	if (page->owned_entries != NULL)
+		json_object_put(page->owned_entries);
+	page->owned_entries = rows;
+	page->entries = rows;
+	page->nentries = (int) json_object_array_length(rows);
 	return true;
 }
 

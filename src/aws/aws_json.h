@@ -65,6 +65,22 @@ extern char *aws_json_list_request(const CksOperation *op,
 								   const char *token, int limit);
 
 /*
+ * The value of a filter parameter (an operation with a filter_field):
+ * the JSON array of these strings, which aws_json_list_request sends as
+ * the filter's list.  palloc'd.
+ */
+extern char *aws_json_string_list(const char *const *values, int nvalues);
+
+/*
+ * Rows of a nested table: replace the page's entries by the elements of
+ * the array field 'field' of each entry, in order (an entry without it
+ * gives none).  A field that is not an array of objects is
+ * CKS_ERR_BAD_RESPONSE, as for the page itself; the page keeps its root.
+ */
+extern bool aws_json_page_flatten(CksJsonPage *page, const char *field,
+								  CksAwsError *err);
+
+/*
  * Parse a 2xx page by 'rule'.  On a body that is not the documented shape
  * (empty, not JSON, not an object, the entries field not an array of
  * objects -- or, for a single-entry rule, not an object, which the page
@@ -129,6 +145,32 @@ extern int	aws_json_remove_path(struct json_object *entry, const char *path);
 extern struct json_object *aws_json_entry_array(struct json_object *entry,
 												const char *path,
 												int *length, bool *type_ok);
+
+/*
+ * Aggregates over the array of objects at 'path' (a cluster's Hsms), of
+ * the elements whose string field where_field is where_value: how many
+ * (aws_json_count_where), and the distinct strings of their element_field,
+ * sorted byte-wise, into *values (palloc'd array of pointers owned by the
+ * page; aws_json_distinct_where).  Both return -1 when the array is
+ * absent, and -1 with *type_ok = false when it or a field read is of
+ * another type.
+ */
+extern int	aws_json_count_where(struct json_object *entry, const char *path,
+								 const char *where_field,
+								 const char *where_value, bool *type_ok);
+extern int	aws_json_distinct_where(struct json_object *entry, const char *path,
+									const char *where_field,
+									const char *where_value,
+									const char *element_field,
+									const char ***values, bool *type_ok);
+
+/*
+ * A TagList ([{"Key": k, "Value": v}, ...]) as the compact text of one
+ * JSON object {k: v}, the last value winning for a repeated key; NULL when
+ * absent, NULL with *type_ok = false when it is not that shape.  palloc'd.
+ */
+extern char *aws_json_tag_object(struct json_object *entry, const char *path,
+								 bool *type_ok);
 
 /* Element 'index' of an array when it is a string (without \u0000), else
  * NULL. */

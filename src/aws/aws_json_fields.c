@@ -315,3 +315,151 @@ aws_json_entry_json(struct json_object *entry)
 {
 	return json_object_to_json_string_ext(entry, AWS_JSON_PRINT_FLAGS);
 }
+
+/*
+ * The objects of the array at 'path' whose string field where_field equals
+ * where_value ("State" = "ACTIVE"), into *matches (palloc'd, borrowed
+ * pointers; NULL when -1 is returned).  Returns their count, or -1 when
+ * the array is absent; an array that is not one of objects sets
+ * *type_ok = false.
+ */
+static int
+elements_where(struct json_object *entry, const char *path,
+			   const char *where_field, const char *where_value,
+			   struct json_object ***matches, bool *type_ok)
+{
+	int			length;
+	struct json_object *array = aws_json_entry_array(entry, path, &length,
+													 type_ok);
+	int			n = 0;
+	int			i;
+
+	if (array == NULL)
+		return -1;
+	*matches = palloc(sizeof(struct json_object *) * Max(length, 1));
+	for (i = 0; i < length; i++)
+	{
+		struct json_object *element = json_object_array_get_idx(array, i);
+		bool		ok = true;
+		const char *value = NULL;
+
+		if (json_object_is_type(element, json_type_object))
+			value = aws_json_entry_string(element, where_field, &ok);
+		else
+			ok = false;
+		if (!ok)
+		{
+			*type_ok = false;
+			pfree(*matches);
+			*matches = NULL;
+			return -1;
+		}
+		if (value != NULL && strcmp(value, where_value) == 0)
+			(*matches)[n++] = element;
+	}
+	return n;
+}
+
+int
+aws_json_count_where(struct json_object *entry, const char *path,
+					 const char *where_field, const char *where_value,
+					 bool *type_ok)
+{
+	struct json_object **matches = NULL;
+	int			n;
+
+	*type_ok = true;
+	n = elements_where(entry, path, where_field, where_value, &matches,
+					   type_ok);
+	if (matches != NULL)
+		pfree(matches);
+	return n;
+}
+
+static int
+compare_strings(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+int
+aws_json_distinct_where(struct json_object *entry, const char *path,
+						const char *where_field, const char *where_value,
+						const char *element_field, const char ***values,
+						bool *type_ok)
+{
+	struct json_object **matches = NULL;
+	int			n;
+	int			kept = 0;
+	int			i;
+
+	*type_ok = true;
+	n = elements_where(entry, path, where_field, where_value, &matches,
+					   type_ok);
+	if (n < 0)
+		return -1;
+	*values = palloc(sizeof(const char *) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		bool		ok = true;
+		const char *value = aws_json_entry_string(matches[i], element_field, &ok);
+
+		if (!ok)
+		{
+			*type_ok = false;
+			pfree(matches);
+			return -1;
+		}
+		if (value != NULL)
+			(*values)[kept++] = value;
+	}
+	pfree(matches);
+	qsort(*values, kept, sizeof(const char *), compare_strings);
+	n = 0;
+	for (i = 0; i < kept; i++)
+		if (n == 0 || strcmp((*values)[n - 1], (*values)[i]) != 0)
+			(*values)[n++] = (*values)[i];
+	return n;
+}
+
+char *
+aws_json_tag_object(struct json_object *entry, const char *path, bool *type_ok)
+{
+	int			length;
+	struct json_object *array = aws_json_entry_array(entry, path, &length,
+													 type_ok);
+	struct json_object *tags;
+	char	   *text;
+	int			i;
+
+	if (array == NULL)
+		return NULL;
+	tags = json_object_new_object();
+	for (i = 0; i < length; i++)
+	{
+		struct json_object *tag = json_object_array_get_idx(array, i);
+		bool		key_ok = true;
+		bool		value_ok = true;
+		const char *key;
+		const char *value;
+
+		if (!json_object_is_type(tag, json_type_object))
+		{
+			*type_ok = false;
+			break;
+		}
+		key = aws_json_entry_string(tag, "Key", &key_ok);
+		value = aws_json_entry_string(tag, "Value", &value_ok);
+		if (!key_ok || !value_ok || key == NULL)
+		{
+			*type_ok = false;
+			break;
+		}
+		json_object_object_add(tags, key,
+							   value ? json_object_new_string(value) : NULL);
+	}
+	text = *type_ok ?
+		pstrdup(json_object_to_json_string_ext(tags, AWS_JSON_PRINT_FLAGS)) : NULL;
+	json_object_put(tags);
+	return text;
+}

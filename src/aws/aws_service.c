@@ -162,6 +162,28 @@ const CksOperation cks_op_describe_clusters = {
 };
 
 /*
+ * CloudHSM v2 DescribeBackups: the same Filters object as DescribeClusters
+ * (backupIds, clusterIds, states, neverExpires), NextToken in and out with
+ * no truncated flag, MaxResults at most 50 (BackupsMaxSize).
+ */
+const CksOperation cks_op_describe_backups = {
+	.service = &cks_service_cloudhsm,
+	.action = "DescribeBackups",
+	.parameters = {"backupIds", "clusterIds", "states", "neverExpires"},
+	.filter_field = "Filters",
+	.page = {
+		.entries_field = "Backups",
+		.request_token = "NextToken",
+		.response_token = "NextToken",
+		.truncated_field = NULL,
+		.limit_field = "MaxResults",
+		.max_limit = 50,
+		.token_before_limit = true,
+	},
+	.build_request = aws_json_list_request,
+};
+
+/*
  * Organizations ListAccounts: every account of the organization, 20 at
  * most per page, NextToken in and out (no truncated flag).  Only the
  * management account or a delegated administrator may call it.
@@ -205,6 +227,7 @@ const CksOperation *const cks_operations[] = {
 	&cks_op_list_keys,
 	&cks_op_describe_key,
 	&cks_op_describe_clusters,
+	&cks_op_describe_backups,
 	&cks_op_organizations_list_accounts,
 	&cks_op_sts_assume_role,
 	&cks_op_sts_get_caller_identity,

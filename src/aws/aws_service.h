@@ -82,6 +82,13 @@ typedef struct CksPageRule
 /* Parameters an operation accepts from pushed-down quals, at most. */
 #define CKS_MAX_OPERATION_PARAMETERS	4
 
+/*
+ * Values of a filter list (DescribeClusters's clusterIds) sent in one
+ * request: = ANY with more makes one request per this many.  AWS's model
+ * sets no bound on the list; the request body stays small.
+ */
+#define CKS_FILTER_VALUES_PER_REQUEST	100
+
 /* Sensitive fields of one operation's answer, at most. */
 #define CKS_MAX_SENSITIVE_PATHS	4
 
@@ -121,7 +128,10 @@ typedef struct CksOperation
 	const char *parameters[CKS_MAX_OPERATION_PARAMETERS + 1];
 	const char *filter_field;	/* when set, the parameters are members of
 								 * this object and each carries a list of
-								 * values ("Filters": {"clusterIds": [..]}) */
+								 * values ("Filters": {"clusterIds": [..]});
+								 * a value is then the JSON text of that
+								 * list (cks_json_string_list), so = ANY
+								 * is one request */
 	CksPageRule page;			/* list operations; entries_field NULL else */
 	CksRequestBuilder build_request;	/* list operations */
 	const char *not_found_code; /* a lookup failing with it is zero rows */
@@ -146,6 +156,7 @@ extern const CksOperation cks_op_describe_custom_key_stores;
 extern const CksOperation cks_op_list_keys;
 extern const CksOperation cks_op_describe_key;
 extern const CksOperation cks_op_describe_clusters;
+extern const CksOperation cks_op_describe_backups;
 extern const CksOperation cks_op_organizations_list_accounts;
 extern const CksOperation cks_op_sts_assume_role;
 extern const CksOperation cks_op_sts_get_caller_identity;

@@ -104,6 +104,7 @@ cks_scan_configure_for_kind(CksScan *scan, const CksScanOptions *opts,
 	cks_scan_configure(scan, opts, page_size);
 	if (kind->key_manager_field != NULL && !opts->all_key_managers)
 		cks_scan_set_filter(scan, kind->key_manager_field, "CUSTOMER");
+	scan->nested_entries = kind->nested_entries;
 }
 
 void
@@ -135,6 +136,7 @@ init_stream(CksScan *scan, const CksStreamSet *set, const char *region,
 			const char *value)
 {
 	CksStream  *stream;
+	int			p;
 
 	if (scan->nstreams == scan->allocated)
 	{
@@ -154,9 +156,35 @@ init_stream(CksScan *scan, const CksStreamSet *set, const char *region,
 	stream->region = region;
 	stream->url = cks_endpoint_for_region(set->endpoint_template, region);
 	stream->lookup_parameter = value ? set->parameter : -1;
+	for (p = 0; p < CKS_MAX_OPERATION_PARAMETERS; p++)
+		if (set->fixed[p] != NULL)
+			stream->values[p] = pstrdup(set->fixed[p]);
 	if (value)
 		stream->values[set->parameter] = value;
 	return stream;
+}
+
+/*
+ * An operation whose parameters are filter lists (DescribeClusters's
+ * clusterIds) is asked about many values at once: one stream per
+ * CKS_FILTER_VALUES_PER_REQUEST values, not one per value.
+ */
+static void
+add_filter_streams(CksScan *scan, const CksStreamSet *set, const char *region)
+{
+	int			nvalues = list_length(set->values);
+	const char **values = palloc(sizeof(const char *) * Max(nvalues, 1));
+	int			first;
+	int			i;
+
+	for (i = 0; i < nvalues; i++)
+		values[i] = list_nth(set->values, i);
+	for (first = 0; first < nvalues; first += CKS_FILTER_VALUES_PER_REQUEST)
+		(void) init_stream(scan, set, region,
+						   aws_json_string_list(values + first,
+												Min(nvalues - first,
+													CKS_FILTER_VALUES_PER_REQUEST)));
+	pfree(values);
 }
 
 void
@@ -179,6 +207,8 @@ cks_scan_add_streams(CksScan *scan, const CksStreamSet *set)
 
 		if (set->parameter < 0)
 			(void) init_stream(scan, set, region, NULL);
+		else if (set->operation->filter_field != NULL)
+			add_filter_streams(scan, set, region);
 		else
 			foreach(lv, set->values)
 				(void) init_stream(scan, set, region, pstrdup(lfirst(lv)));
@@ -334,12 +364,21 @@ page_arrived(CksScan *scan, CksStream *stream)
 {
 	CksCall    *call = &stream->call;
 	CksAwsError err;
+	bool		ok;
 	MemoryContext old = MemoryContextSwitchTo(scan->cxt);
 
 	memset(&err, 0, sizeof(err));
-	if (!aws_json_parse_page(&stream->operation->page, call->response_body,
+	ok = aws_json_parse_page(&stream->operation->page, call->response_body,
 							 call->response_len, call->http_status,
-							 &stream->page, &err))
+							 &stream->page, &err);
+	/* a nested table's rows are the elements inside each entry */
+	if (ok && scan->nested_entries != NULL &&
+		!aws_json_page_flatten(&stream->page, scan->nested_entries, &err))
+	{
+		aws_json_page_free(&stream->page);
+		ok = false;
+	}
+	if (!ok)
 	{
 		/* same treatment as an AWS error: the error is the call's */
 		cks_call_fail_bad_response(call, &err);

@@ -135,6 +135,8 @@ typedef struct CksScan
 	bool		on_error_warn;
 	const char *filter_field;	/* entries whose field differs from */
 	const char *filter_value;	/* filter_value are skipped; NULL: none */
+	const char *nested_entries; /* rows are this array field's elements of
+								 * each entry (CksTableKind), or NULL */
 	CksScanStats stats;			/* summed across restarts */
 
 	/* accounts whose credentials come from credential_calls */
@@ -172,6 +174,9 @@ typedef struct CksStreamSet
 	List	   *regions;		/* char * */
 	int			parameter;		/* -1: a full listing */
 	List	   *values;			/* char *, for 'parameter' */
+	/* other parameters every stream sends (a filter operation's other
+	 * filters, each a JSON list); NULL: absent.  Copied. */
+	const char *fixed[CKS_MAX_OPERATION_PARAMETERS];
 } CksStreamSet;
 
 /* Transport settings, on_error and max_concurrent_requests from the

@@ -35,6 +35,7 @@ cks_scan_defer_streams(CksScan *scan, const CksStreamSet *set)
 	MemoryContext old;
 	CksScanAccount *account;
 	CksStreamSet *copy;
+	int			i;
 
 	Assert(set->account_id != NULL);
 	if (set->regions == NIL || (set->parameter >= 0 && set->values == NIL))
@@ -45,6 +46,9 @@ cks_scan_defer_streams(CksScan *scan, const CksStreamSet *set)
 	copy->account_id = pstrdup(set->account_id);
 	copy->regions = cks_copy_strings(set->regions);
 	copy->values = cks_copy_strings(set->values);
+	for (i = 0; i < CKS_MAX_OPERATION_PARAMETERS; i++)
+		if (set->fixed[i] != NULL)
+			copy->fixed[i] = pstrdup(set->fixed[i]);
 	/* a copy in the scan's context, wiped with it */
 	copy->credentials = calls->cached(calls->arg, copy->account_id);
 	if (copy->credentials != NULL)

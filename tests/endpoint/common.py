@@ -15,9 +15,13 @@ JSON_TARGET_PREFIXES = {
     "TrentService": "kms",
     "AWSOrganizationsV20161128": "organizations",
     "BaldrApiService": "cloudhsm",
+    "GraniteServiceVersion20100801": "monitoring",
 }
 JSON_SERVICES = frozenset(JSON_TARGET_PREFIXES.values())
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
+# CloudWatch speaks AWS JSON 1.0 (same shapes, another content type).
+JSON_1_0_SERVICES = frozenset(("monitoring",))
+JSON_1_0_CONTENT_TYPE = "application/x-amz-json-1.0"
 
 # Coral-level errors (authentication, throttling, serialization): the same
 # shapes in front of every JSON service.  code -> (status, namespace, member)
@@ -62,12 +66,21 @@ SERVICE_ERRORS = {
         "CloudHsmResourceNotFoundException": (400, None, "Message"),
         "CloudHsmServiceException": (400, None, "Message"),
     },
+    # CloudWatch (awsQueryCompatible): namespaced codes, "message"
+    "monitoring": {
+        "InvalidParameterValueException": (400, "com.amazonaws.cloudwatch",
+                                           "message"),
+        "InvalidParameterCombinationException":
+            (400, "com.amazonaws.cloudwatch", "message"),
+        "InternalServiceFault": (500, "com.amazonaws.cloudwatch", "message"),
+    },
 }
 
 # The fallback code for an injected 5xx, per JSON service.
 INTERNAL_ERROR = {"kms": "KMSInternalException",
                   "organizations": "ServiceException",
-                  "cloudhsm": "CloudHsmInternalFailureException"}
+                  "cloudhsm": "CloudHsmInternalFailureException",
+                  "monitoring": "InternalServiceFault"}
 
 # STS (Query protocol) error code -> (HTTP status, Type).  These are the
 # codes real STS uses, which differ from KMS's for the same problem.

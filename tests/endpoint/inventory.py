@@ -14,6 +14,7 @@ is the order AWS sends members in.
 """
 
 import hashlib
+import time
 import uuid
 
 import data
@@ -33,9 +34,18 @@ PRECO_STATES = ("UNINITIALIZED", "INITIALIZE_IN_PROGRESS")
 
 CLUSTER_KEYS = (
     "BackupPolicy", "BackupRetentionPolicy", "ClusterId", "CreateTimestamp",
-    "Hsms", "HsmType", "PreCoPassword", "SecurityGroup", "SourceBackupId",
+    "Hsms", "HsmType", "HsmTypeRollbackExpiration", "PreCoPassword", "SecurityGroup", "SourceBackupId",
     "State", "StateMessage", "SubnetMapping", "VpcId", "NetworkType",
     "Certificates", "TagList", "Mode",
+)
+HSM_KEYS = (
+    "AvailabilityZone", "ClusterId", "SubnetId", "EniId", "EniIp", "EniIpV6",
+    "HsmId", "HsmType", "State", "StateMessage",
+)
+BACKUP_KEYS = (
+    "BackupId", "BackupArn", "BackupState", "ClusterId", "CreateTimestamp",
+    "CopyTimestamp", "NeverExpires", "SourceRegion", "SourceBackup",
+    "SourceCluster", "DeleteTimestamp", "TagList", "HsmType", "Mode",
 )
 KEY_METADATA_KEYS = (
     "AWSAccountId", "KeyId", "Arn", "CreationDate", "Enabled", "Description",
@@ -80,11 +90,16 @@ def short_cert(*parts):
 # CloudHSM clusters
 
 # Shapes of the clusters behind the rich list's CloudHSM stores, by store
-# name: (cluster state, number of HSMs, state of the last HSM).
+# name: (cluster state, number of HSMs, state of the last HSM), or
+# (cluster state, [(HSM state, index of its AZ: a, b, c), ...]).  They
+# cover what key_store_health looks at: two ACTIVE HSMs in two AZs (the
+# primary, with a third being deleted), two ACTIVE HSMs in one AZ (the
+# secondary), one ACTIVE next to a DEGRADED one (failed-network).
 RICH_CLUSTERS = {
-    "prod-hsm-primary": ("ACTIVE", 3, "ACTIVE"),
-    "prod-hsm-secondary": ("ACTIVE", 2, "ACTIVE"),
-    "hsm-failed-network": ("DEGRADED", 2, "DEGRADED"),
+    "prod-hsm-primary": ("ACTIVE", [("ACTIVE", 0), ("ACTIVE", 1),
+                                    ("DELETE_IN_PROGRESS", 2)]),
+    "prod-hsm-secondary": ("ACTIVE", [("ACTIVE", 1), ("ACTIVE", 1)]),
+    "hsm-failed-network": ("DEGRADED", [("ACTIVE", 0), ("DEGRADED", 1)]),
     "hsm-failed-cluster": ("ACTIVE", 0, None),
     "hsm-locked-out": ("ACTIVE", 1, "ACTIVE"),
     "hsm-disconnected": ("ACTIVE", 1, "ACTIVE"),
@@ -97,6 +112,14 @@ def vpc_id(account, region, n):
     return "vpc-" + hex_id(17, "vpc", account, region, n)
 
 
+HSM_MESSAGES = {
+    "ACTIVE": "HSM created.",
+    "DEGRADED": "HSM is not responding to health checks.",
+    "DELETE_IN_PROGRESS": "HSM is being deleted.",
+    "CREATE_IN_PROGRESS": "HSM is being created.",
+}
+
+
 def build_cluster(account, region, cluster_id, created, state, hsm_count,
                   last_hsm_state="ACTIVE", vpc=0, rich=False,
                   source_backup=None, tags=()):
@@ -104,21 +127,29 @@ def build_cluster(account, region, cluster_id, created, state, hsm_count,
     azs = [region + s for s in "abc"]
     subnets = {az: "subnet-" + hex_id(17, "subnet", account, region, vpc, az)
                for az in azs}
+    if isinstance(hsm_count, list):
+        specs = hsm_count
+    else:
+        specs = [(last_hsm_state if n == hsm_count - 1 else "ACTIVE", n % 3)
+                 for n in range(hsm_count)]
+    hsm_type = "hsm1.medium" if vpc == 0 else "hsm2m.medium"
     hsms = []
-    for n in range(hsm_count):
-        az = azs[n % 3]
-        hsm_state = last_hsm_state if n == hsm_count - 1 else "ACTIVE"
-        hsms.append({
+    for n, (hsm_state, az_index) in enumerate(specs):
+        az = azs[az_index]
+        hsm = {
             "AvailabilityZone": az,
             "ClusterId": cluster_id,
             "SubnetId": subnets[az],
             "EniId": "eni-" + hex_id(17, "eni", cluster_id, n),
-            "EniIp": "10.%d.%d.%d" % (vpc, n % 3, 10 + n),
+            "EniIp": "10.%d.%d.%d" % (vpc, az_index, 10 + n),
             "HsmId": "hsm-" + b32_id(11, "hsm", cluster_id, n),
+            "HsmType": hsm_type,
             "State": hsm_state,
-            "StateMessage": "HSM created." if hsm_state == "ACTIVE" else
-            "HSM is not responding to health checks.",
-        })
+            "StateMessage": HSM_MESSAGES[hsm_state],
+        }
+        if rich and n == 0:
+            hsm["EniIpV6"] = "2001:db8:%d::%x" % (vpc, 10 + n)
+        hsms.append(in_order(hsm, HSM_KEYS))
     cert = ((lambda kind: data.pem_certificate(cluster_id + kind, 900))
             if rich else (lambda kind: short_cert(cluster_id, kind)))
     if state == "UNINITIALIZED":
@@ -137,7 +168,7 @@ def build_cluster(account, region, cluster_id, created, state, hsm_count,
         "ClusterId": cluster_id,
         "CreateTimestamp": created,
         "Hsms": hsms,
-        "HsmType": "hsm1.medium" if vpc == 0 else "hsm2m.medium",
+        "HsmType": hsm_type,
         "SecurityGroup": "sg-" + hex_id(17, "sg", cluster_id),
         "State": state,
         "SubnetMapping": subnets,
@@ -149,6 +180,9 @@ def build_cluster(account, region, cluster_id, created, state, hsm_count,
     }
     if source_backup:
         cluster["SourceBackupId"] = source_backup
+    if rich and len(hsms) == 2 and state == "ACTIVE":
+        # a cluster that changed HSM type and may still roll back
+        cluster["HsmTypeRollbackExpiration"] = round(created + 40 * 86400.5, 3)
     if state in PRECO_STATES:
         # the PRECO user's password: sensitive, hidden by cks_fdw unless
         # the table has show_sensitive (7 to 32 characters in the model)
@@ -177,7 +211,9 @@ def derive_clusters(account, region, stores, rich):
                         - 30 * 86400, 3)
         name = entry.get("CustomKeyStoreName")
         if rich and name in RICH_CLUSTERS:
-            state, count, last = RICH_CLUSTERS[name]
+            shape = RICH_CLUSTERS[name]
+            state, count = shape[0], shape[1]
+            last = shape[2] if len(shape) > 2 else None
             tags = (("env", "prod" if "prod" in name else "test"),
                     ("store", name))
             out.append(build_cluster(account, region, cid, created, state,
@@ -347,6 +383,82 @@ def generated_keys(account, region, count):
     return out
 
 
+# --------------------------------------------------------------------------
+# CloudHSM backups
+
+# Backups are dated from the start of today (UTC), so "a READY backup in
+# the last 7 days" holds or not whatever day the tests run, while two runs
+# on one day see the same list.
+DAY = 86400
+
+
+def backup_id(*parts):
+    return "backup-" + b32_id(11, "backup", *parts)
+
+
+def build_backup(account, region, cluster, n, state, age_days, **extra):
+    """One DescribeBackups entry of cluster, age_days before today."""
+    bid = backup_id(account, region, cluster["ClusterId"], n)
+    today = int(time.time()) // DAY * DAY
+    backup = {
+        "BackupId": bid,
+        "BackupArn": "arn:aws:cloudhsm:%s:%s:backup/%s" % (region, account, bid),
+        "BackupState": state,
+        "ClusterId": cluster["ClusterId"],
+        "CreateTimestamp": round(today - age_days * DAY + 3600.25, 3),
+        "NeverExpires": extra.pop("never_expires", False),
+        "HsmType": cluster["HsmType"],
+        "Mode": cluster["Mode"],
+        "TagList": extra.pop("tags", []),
+    }
+    if state in ("PENDING_DELETION", "DELETED"):
+        backup["DeleteTimestamp"] = round(today - DAY + 7200.5, 3)
+    if "source_region" in extra:
+        source = extra.pop("source_region")
+        backup["SourceRegion"] = source
+        backup["SourceBackup"] = backup_id(account, source, "copy", n)
+        backup["SourceCluster"] = "cluster-" + b32_id(11, "src", account, source)
+        backup["CopyTimestamp"] = round(today - age_days * DAY + 5400.5, 3)
+    assert not extra, extra
+    return in_order(backup, BACKUP_KEYS)
+
+
+# Backups of the rich clusters, by their cluster's store name: (state, age
+# in days, extras).  A store without an entry has one READY backup of
+# yesterday; hsm-failed-network's newest READY one is 20 days old.
+RICH_BACKUPS = {
+    "prod-hsm-primary": [
+        ("READY", 1, {}),
+        ("READY", 10, {"never_expires": True,
+                       "tags": [{"Key": "keep", "Value": "audit"},
+                                {"Key": "owner", "Value": "sec"}]}),
+        ("READY", 2, {"source_region": "eu-west-1"}),
+        ("PENDING_DELETION", 30, {}),
+        ("DELETED", 90, {}),
+    ],
+    "hsm-failed-network": [("READY", 20, {}), ("CREATE_IN_PROGRESS", 0, {})],
+    "hsm-failed-cluster": [],
+}
+
+
+def derive_backups(account, region, stores, clusters, rich):
+    """The backups of one (account, region): per initialized cluster, the
+    rich shapes above or one READY backup of yesterday."""
+    names = {e.get("CloudHsmClusterId"): e.get("CustomKeyStoreName")
+             for e in stores if e.get("CloudHsmClusterId")}
+    out = []
+    for cluster in clusters:
+        if cluster["State"] in PRECO_STATES:
+            continue
+        name = names.get(cluster["ClusterId"])
+        shapes = (RICH_BACKUPS.get(name, [("READY", 1, {})]) if rich
+                  else [("READY", 1, {})])
+        for n, (state, age, extra) in enumerate(shapes):
+            out.append(build_backup(account, region, cluster, n, state, age,
+                                    **dict(extra)))
+    return out
+
+
 class Inventory:
     """Clusters, keys and aliases of one (account, region), built once
     from its store list and never changed (replacing the list or the
@@ -355,6 +467,8 @@ class Inventory:
     def __init__(self, account, region, stores, extra_keys=0, rich=False):
         self.clusters = derive_clusters(account, region, stores, rich)
         self.cluster_json = [None] * len(self.clusters)
+        self.backups = derive_backups(account, region, stores, self.clusters,
+                                      rich)
         keys = []
         aliases = {}
         for key, alias in aws_managed_keys(account, region):

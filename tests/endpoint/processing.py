@@ -13,6 +13,7 @@ import urllib.parse
 import uuid
 
 import cloudhsm
+import cloudwatch
 import common
 import control
 import fixtures
@@ -33,6 +34,7 @@ JSON_OPERATIONS = {
     "kms": kms.OPERATIONS,
     "organizations": organizations.OPERATIONS,
     "cloudhsm": cloudhsm.OPERATIONS,
+    "monitoring": cloudwatch.OPERATIONS,
 }
 TARGET_PREFIX = {service: prefix for prefix, service
                  in common.JSON_TARGET_PREFIXES.items()}
@@ -334,7 +336,9 @@ class RequestProcessing:
                          or "com.amazonaws." + service)
             headers.append(("X-Amzn-ErrorType", "%s:http://internal.amazon."
                             "com/coral/%s/" % (err.code, namespace)))
-        ctype = common.JSON_CONTENT_TYPE if service != "sts" else "text/xml"
+        ctype = (common.JSON_1_0_CONTENT_TYPE
+                 if service in common.JSON_1_0_SERVICES else
+                 common.JSON_CONTENT_TYPE if service != "sts" else "text/xml")
         self.complete(record, status, body, ctype, headers,
                       error_code=err.code if err else None)
 

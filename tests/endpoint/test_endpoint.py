@@ -517,7 +517,7 @@ def main():
     suite.addTests(unittest.defaultTestLoader.loadTestsFromNames(
         ["test_signatures", "test_endpoint_sts", "test_services",
          "test_inventory", "test_keyless", "test_event_loop",
-         "test_quotas"]))
+         "test_quotas", "test_cloudwatch"]))
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     failed = len(result.failures) + len(result.errors)
     skipped = len(result.skipped)

@@ -13,7 +13,7 @@ datetimes).  Keys are ListKeys pages, each key then DescribeKey'd, as an
 SDK user would do it.
 
 usage: botocore_list.py REGION ACCESS_KEY SECRET_KEY [--page-size N]
-                        [--what stores|clusters|keys]
+                        [--what stores|clusters|keys|hsms|backups]
 """
 import argparse
 import base64
@@ -32,7 +32,8 @@ def main():
     parser.add_argument("secret_key")
     parser.add_argument("--page-size", type=int, default=7)
     parser.add_argument("--what", default="stores",
-                        choices=("stores", "clusters", "keys"))
+                        choices=("stores", "clusters", "keys", "hsms",
+                                 "backups"))
     args = parser.parse_args()
 
     def client(service):
@@ -49,10 +50,19 @@ def main():
         for page in kms.get_paginator("describe_custom_key_stores").paginate(**pages):
             for entry in page["CustomKeyStores"]:
                 emit(entry)
-    elif args.what == "clusters":
+    elif args.what in ("clusters", "hsms"):
         hsm = client("cloudhsmv2")
         for page in hsm.get_paginator("describe_clusters").paginate(**pages):
             for entry in page["Clusters"]:
+                if args.what == "clusters":
+                    emit(entry)
+                else:
+                    for one in entry.get("Hsms", []):
+                        emit(one)
+    elif args.what == "backups":
+        hsm = client("cloudhsmv2")
+        for page in hsm.get_paginator("describe_backups").paginate(**pages):
+            for entry in page["Backups"]:
                 emit(entry)
     else:
         kms = client("kms")

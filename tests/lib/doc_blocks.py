@@ -274,6 +274,9 @@ GRANT USAGE ON FOREIGN SERVER kms_prod TO report_owner;
         for n in (1, 2):
             self.check_example("examples/console.sql loads as report_owner (%d)" % n,
                                self.example("console.sql", "report_owner"))
+        for n in (1, 2):
+            self.check_example("examples/health.sql loads as report_owner (%d)" % n,
+                               self.example("health.sql", "report_owner"))
         if self.cron:
             self.scalar("postgres", "CREATE EXTENSION IF NOT EXISTS pg_cron;"
                         " GRANT USAGE ON SCHEMA cron TO report_owner;"

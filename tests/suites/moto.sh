@@ -11,7 +11,11 @@
 #   c. keys: every key (ListKeys, DescribeKey each) with state, enabled,
 #      manager, description, deletion date and algorithms,
 #   d. key_id = 'alias/moto-one': that key, by DescribeKey alone,
-#   e. a join of keys to an inventory of key ids.
+#   e. a join of keys to an inventory of key ids,
+#   f. cloudhsm_backups: every backup (moto makes one per cluster) with
+#      state, cluster, HSM type, mode, tags and creation time,
+#   g. cluster_id = X: that cluster's backup; cloudhsm_hsms (moto's
+#      clusters have no HSMs): zero rows, no error.
 # Skipped (0 passed, 0 failed, with a message) where moto or boto3 is not
 # importable by python3.  Runs inside a throwaway cluster, see
 # tests/in-cluster.sh.
@@ -52,7 +56,7 @@ IMPORT FOREIGN SCHEMA cloudhsm FROM SERVER moto INTO public;
 ALTER FOREIGN TABLE keys OPTIONS (ADD key_manager 'ALL');"
 
 # boto3's view of moto, one line per entry, in the format of the queries below
-boto3_lines() {	# boto3_lines clusters|keys
+boto3_lines() {	# boto3_lines clusters|keys|backups
 	"$moto_python" - "$1" "$moto_url" <<'EOF'
 import json
 import sys
@@ -73,6 +77,17 @@ if what == "clusters":
                 json.dumps(c.get("SubnetMapping", {}), sort_keys=True),
                 json.dumps(c.get("TagList", []), sort_keys=True),
                 c["CreateTimestamp"].strftime("%Y-%m-%d %H:%M:%S")]))
+elif what == "backups":
+    hsm = boto3.client("cloudhsmv2", **kwargs)
+    for page in hsm.get_paginator("describe_backups").paginate():
+        for b in page["Backups"]:
+            tags = {t["Key"]: t["Value"] for t in b.get("TagList", [])}
+            lines.append("|".join([
+                b["BackupId"], b.get("BackupState", ""), b.get("ClusterId", ""),
+                b.get("HsmType", ""), b.get("Mode", ""),
+                str(b.get("NeverExpires", "")).lower(),
+                json.dumps(tags, sort_keys=True),
+                b["CreateTimestamp"].strftime("%Y-%m-%d %H:%M:%S")]))
 else:
     kms = boto3.client("kms", **kwargs)
     for page in kms.get_paginator("list_keys").paginate():
@@ -137,5 +152,26 @@ ANALYZE owners;
 SET enable_hashjoin = off; SET enable_mergejoin = off;
 SELECT count(*) FROM owners o JOIN keys k ON k.key_id = o.key_ref" 2>&1)
 check_eq "keys joined to an inventory: every key id and the alias match" 4 "$got"
+
+# f. every backup
+want=$(boto3_lines backups)
+got=$(sql "$db" "SET TIME ZONE 'UTC';
+SELECT concat_ws('|', backup_id, coalesce(backup_state, ''), coalesce(cluster_id, ''),
+                 coalesce(hsm_type, ''), coalesce(mode, ''),
+                 coalesce(never_expires::text, ''), coalesce(tags, '{}')::text,
+                 to_char(create_timestamp, 'YYYY-MM-DD HH24:MI:SS'))
+  FROM cloudhsm_backups ORDER BY 1" 2>&1)
+check_eq "cloudhsm_backups equals what boto3 lists from moto ($(echo "$want" | grep -c .) backups)" \
+	"$want" "$got"
+check_eq "moto holds one backup per seeded cluster" 3 "$(echo "$want" | grep -c .)"
+
+# g. a cluster's backups by the clusterIds filter; HSMs of moto's clusters
+cluster=$(echo "$want" | head -n 1 | cut -d'|' -f3)
+check_eq "cluster_id = X: that cluster's backup" "$(echo "$want" | head -n 1 | cut -d'|' -f1)" \
+	"$(sql "$db" "SELECT backup_id FROM cloudhsm_backups WHERE cluster_id = '$cluster'" 2>&1)"
+check_eq "cluster_id IN (X, unknown): still that one backup" 1 \
+	"$(sql "$db" "SELECT count(*) FROM cloudhsm_backups WHERE cluster_id IN ('$cluster', 'cluster-00000000000')" 2>&1)"
+check_eq "cloudhsm_hsms over moto's clusters without HSMs: zero rows" 0 \
+	"$(sql "$db" "SELECT count(*) FROM cloudhsm_hsms" 2>&1)"
 
 summary

@@ -129,6 +129,9 @@ def check_kind(kind, sensitive_of):
     prefix, sensitive = sensitive_of.get(kind["action"], (None, set()))
     if prefix is None:
         return
+    if kind.get("nested"):
+        # rows are the elements of this array of each entry (cloudhsm_hsms)
+        prefix = prefix + kind["nested"] + "[]."
     for col in kind["columns"]:
         if col["path"] is None:
             continue

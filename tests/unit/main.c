@@ -17,6 +17,7 @@ extern void run_sigv4_tests(void);
 extern void run_kms_tests(void);
 extern void run_json_error_tests(void);
 extern void run_service_tests(void);
+extern void run_nested_tests(void);
 extern void run_sts_tests(void);
 extern void run_http_tests(void);
 extern void run_names_tests(void);
@@ -141,6 +142,7 @@ main(int argc, char **argv)
 	run_kms_tests();
 	run_json_error_tests();
 	run_service_tests();
+	run_nested_tests();
 	run_sts_tests();
 	run_http_tests();
 	run_names_tests();

@@ -157,6 +157,8 @@ dump_descriptors(void)
 		json_object_object_add(o, "name", json_object_new_string(kind->name));
 		json_object_object_add(o, "action",
 							   json_object_new_string(cks_lookup_operation(kind->operation)->action));
+		json_object_object_add(o, "nested", kind->nested_entries ?
+							   json_object_new_string(kind->nested_entries) : NULL);
 		for (int c = 0; c < kind->ncolumns; c++)
 		{
 			struct json_object *col = json_object_new_object();

@@ -213,7 +213,7 @@ test_table_kinds(void)
 
 	/* cloudhsm_clusters: 20 columns, three filters, states from the enum */
 	CHECK(cks_remote_schema_exists("cloudhsm"));
-	CHECK(cks_kind_cloudhsm_clusters.ncolumns == 20);
+	CHECK(cks_kind_cloudhsm_clusters.ncolumns == 24);
 	CHECK_STR(cks_kind_pushdown_of_parameter(&cks_kind_cloudhsm_clusters, 1)->column, "state");
 	CHECK(cks_pushdown_value_is_valid(cks_kind_pushdown_of_parameter(&cks_kind_cloudhsm_clusters, 1),
 									  "DEGRADED"));
