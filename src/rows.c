@@ -119,7 +119,9 @@ cks_row_builder_init(CksRowBuilder *builder, const CksTableKind *kind,
 		builder->wanted[i] = true;
 		getTypeInputInfo(att->atttypid, &input_function, &builder->typioparams[i]);
 		fmgr_info(input_function, &builder->input_functions[i]);
-		if (kind->columns[column_of_att[i]].conversion == CKS_CONV_ACCOUNT)
+		/* an entry that names its account needs no GetCallerIdentity */
+		if (kind->columns[column_of_att[i]].conversion == CKS_CONV_ACCOUNT &&
+			kind->account_field == NULL)
 			builder->needs_account_id = true;
 	}
 }
@@ -359,6 +361,9 @@ field_text(const CksRowBuilder *builder, struct json_object *entry,
 		case CKS_CONV_REGION:
 			return region;
 		case CKS_CONV_ACCOUNT:
+			if (account_id == NULL && builder->kind->account_field != NULL)
+				return aws_json_entry_string(entry, builder->kind->account_field,
+											 &type_ok);
 			return account_id;
 		case CKS_CONV_RAW:
 			return aws_json_entry_json(entry);

@@ -64,6 +64,10 @@ static const CksColumnDef key_columns[] = {
 	{"multi_region", "boolean", "MultiRegion", CKS_CONV_BOOLEAN},
 	{"encryption_algorithms", "text[]", "EncryptionAlgorithms", CKS_CONV_STRING_ARRAY},
 	{"signing_algorithms", "text[]", "SigningAlgorithms", CKS_CONV_STRING_ARRAY},
+	{"mac_algorithms", "text[]", "MacAlgorithms", CKS_CONV_STRING_ARRAY},
+	{"key_agreement_algorithms", "text[]", "KeyAgreementAlgorithms", CKS_CONV_STRING_ARRAY},
+	{"current_key_material_id", "text", "CurrentKeyMaterialId", CKS_CONV_STRING},
+	{"multi_region_configuration", "jsonb", "MultiRegionConfiguration", CKS_CONV_JSON},
 	{"region", "text", NULL, CKS_CONV_REGION},
 	{"account_id", "text", NULL, CKS_CONV_ACCOUNT},
 	{"raw", "jsonb", NULL, CKS_CONV_RAW},
@@ -134,6 +138,7 @@ const CksTableKind cks_kind_keys = {
 	.ncolumns = lengthof(key_columns),
 	.pushdown = key_pushdown,
 	.key_manager_field = "KeyManager",
+	.account_field = "AWSAccountId",
 };
 
 const CksTableKind cks_kind_cloudhsm_clusters = {

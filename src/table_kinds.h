@@ -76,6 +76,14 @@ typedef struct CksTableKind
 	const CksPushdown *pushdown;	/* ends with a {NULL, NULL} entry */
 	/* field the table option key_manager compares with, or NULL */
 	const char *key_manager_field;
+
+	/*
+	 * Field of the entry naming the account it belongs to (KeyMetadata's
+	 * AWSAccountId), or NULL: account_id is read from it when the scan did
+	 * not learn the account otherwise, so that reading account_id costs no
+	 * GetCallerIdentity call.
+	 */
+	const char *account_field;
 } CksTableKind;
 
 extern const CksTableKind cks_kind_custom_key_stores;

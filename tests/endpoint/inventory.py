@@ -42,8 +42,9 @@ KEY_METADATA_KEYS = (
     "KeyUsage", "KeyState", "DeletionDate", "ValidTo", "Origin",
     "CustomKeyStoreId", "CloudHsmClusterId", "ExpirationModel", "KeyManager",
     "CustomerMasterKeySpec", "KeySpec", "EncryptionAlgorithms",
-    "SigningAlgorithms", "MultiRegion", "MultiRegionConfiguration",
-    "PendingDeletionWindowInDays", "MacAlgorithms", "XksKeyConfiguration",
+    "SigningAlgorithms", "KeyAgreementAlgorithms", "MultiRegion",
+    "MultiRegionConfiguration", "PendingDeletionWindowInDays",
+    "MacAlgorithms", "XksKeyConfiguration", "CurrentKeyMaterialId",
 )
 ID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"    # CloudHSM ids: [2-7a-z]
 
@@ -212,9 +213,9 @@ RSA_SIGN = {"KeyUsage": "SIGN_VERIFY", "CustomerMasterKeySpec": "RSA_2048",
                                   "RSASSA_PKCS1_V1_5_SHA_256",
                                   "RSASSA_PKCS1_V1_5_SHA_384",
                                   "RSASSA_PKCS1_V1_5_SHA_512"]}
-ECC_SIGN = {"KeyUsage": "SIGN_VERIFY", "CustomerMasterKeySpec":
-            "ECC_NIST_P256", "KeySpec": "ECC_NIST_P256",
-            "SigningAlgorithms": ["ECDSA_SHA_256"]}
+ECC_AGREE = {"KeyUsage": "KEY_AGREEMENT", "CustomerMasterKeySpec":
+             "ECC_NIST_P256", "KeySpec": "ECC_NIST_P256",
+             "KeyAgreementAlgorithms": ["ECDH"]}
 HMAC = {"KeyUsage": "GENERATE_VERIFY_MAC", "CustomerMasterKeySpec":
         "HMAC_256", "KeySpec": "HMAC_256",
         "MacAlgorithms": ["HMAC_SHA_256"]}
@@ -240,6 +241,9 @@ def make_key(account, region, key_id, created, state, description,
         "MultiRegion": False,
     }
     meta.update(spec)
+    if origin == "AWS_KMS" and spec is SYMMETRIC:
+        # symmetric keys with KMS key material name their current material
+        meta["CurrentKeyMaterialId"] = hex_id(64, "material", key_id)
     if state == "PendingDeletion":
         meta["DeletionDate"] = round(created + 400 * 86400, 3)
     meta.update(extra)
@@ -308,7 +312,7 @@ def standalone_keys(account, region, rich):
         (make_key(account, region, k("rsa"), base + 200.0, "Enabled",
                   "document signing", spec=RSA_SIGN), "alias/cks-signing"),
         (make_key(account, region, k("ecc"), base + 300.0, "Disabled",
-                  "old signing key", spec=ECC_SIGN), None),
+                  "old key agreement key", spec=ECC_AGREE), None),
         (make_key(account, region, k("hmac"), base + 400.0, "Enabled",
                   "token MAC", spec=HMAC), None),
         (make_key(account, region, k("imported"), base + 500.0, "Enabled",

@@ -13,7 +13,13 @@ datetimes).  Keys are ListKeys pages, each key then DescribeKey'd, as an
 SDK user would do it.
 
 usage: botocore_list.py REGION ACCESS_KEY SECRET_KEY [--page-size N]
-                        [--what stores|clusters|keys]
+                        [--what stores|clusters|keys|key-extras]
+
+--what key-extras (botocore 1.43 or later: GetKeyLastUsage) adds to each
+key's KeyMetadata what the keys table's follow-up columns read: "_Usage"
+(GetKeyLastUsage's answer, timestamps ISO-8601), "_Tags" (ListResourceTags,
+every page, as an object; null when AWS refuses it) and "_Aliases" (the
+names of the aliases ListAliases gives for the key, sorted; null for none).
 """
 import argparse
 import base64
@@ -32,7 +38,8 @@ def main():
     parser.add_argument("secret_key")
     parser.add_argument("--page-size", type=int, default=7)
     parser.add_argument("--what", default="stores",
-                        choices=("stores", "clusters", "keys"))
+                        choices=("stores", "clusters", "keys",
+                                 "key-extras"))
     args = parser.parse_args()
 
     def client(service):
@@ -54,11 +61,55 @@ def main():
         for page in hsm.get_paginator("describe_clusters").paginate(**pages):
             for entry in page["Clusters"]:
                 emit(entry)
-    else:
+    elif args.what == "keys":
         kms = client("kms")
         for page in kms.get_paginator("list_keys").paginate(**pages):
             for key in page["Keys"]:
                 emit(kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"])
+    else:
+        key_extras(client("kms"), pages)
+
+
+def key_extras(kms, pages):
+    """Every key with its last use, tags and aliases (see the docstring)."""
+    aliases = {}
+    for page in kms.get_paginator("list_aliases").paginate(**pages):
+        for alias in page["Aliases"]:
+            if "TargetKeyId" in alias:
+                aliases.setdefault(alias["TargetKeyId"], []).append(
+                    alias["AliasName"])
+    for page in kms.get_paginator("list_keys").paginate(**pages):
+        for key in page["Keys"]:
+            meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+            usage = kms.get_key_last_usage(KeyId=key["KeyId"])
+            usage.pop("ResponseMetadata", None)
+            iso_times(usage)
+            iso_times(usage.get("KeyLastUsage", {}))
+            meta["_Usage"] = usage
+            meta["_Tags"] = tags_of(kms, key["KeyId"])
+            names = aliases.get(key["KeyId"])
+            meta["_Aliases"] = sorted(names) if names else None
+            emit(meta)
+
+
+def tags_of(kms, key_id):
+    tags = {}
+    try:
+        for page in kms.get_paginator("list_resource_tags").paginate(
+                KeyId=key_id, PaginationConfig={"PageSize": 2}):
+            for tag in page["Tags"]:
+                tags[tag["TagKey"]] = tag["TagValue"]
+    except kms.exceptions.ClientError as e:
+        if e.response["Error"]["Code"] != "AccessDeniedException":
+            raise
+        return None
+    return tags
+
+
+def iso_times(entry):
+    for field, value in entry.items():
+        if isinstance(value, datetime.datetime):
+            entry[field] = value.isoformat()
 
 
 def emit(entry):
