@@ -30,10 +30,12 @@
 #include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
 #include "import_schema.h"
+#include "key_extras.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
+#include "nodes/nodeFuncs.h"
 #include "optimizer/pathnode.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
@@ -294,6 +296,71 @@ user_mapping_or_hint(Oid userid, ForeignServer *server)
 	return GetUserMapping(userid, server->serverid);
 }
 
+/*
+ * The scan's quals that read only the entry's own columns: checked on a
+ * row built without extras, so that the extra calls (GetKeyLastUsage, ...)
+ * are made only for rows the query keeps.  The executor checks every qual
+ * again on the full row.  NULL when no extra call is wanted.
+ */
+static void
+init_prefilter(ForeignScanState *node, CksScanState *state)
+{
+	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
+	List	   *quals = NIL;
+	ListCell   *lc;
+
+	if (!state->extras.any)
+		return;
+	foreach(lc, plan->scan.plan.qual)
+	{
+		Bitmapset  *attnos = NULL;
+		bool		reads_extra = false;
+		int			x = -1;
+
+		pull_varattnos(lfirst(lc), plan->scan.scanrelid, &attnos);
+		while ((x = bms_next_member(attnos, x)) >= 0)
+		{
+			int			attno = x + FirstLowInvalidHeapAttributeNumber;
+			int			column = attno > 0 ? state->rows.column_of_att[attno - 1] : -1;
+
+			/* a whole-row or system column reads everything: not checked */
+			if (attno <= 0 || (column >= 0 && state->kind->columns[column].extra))
+				reads_extra = true;
+		}
+		if (!reads_extra)
+			quals = lappend(quals, lfirst(lc));
+	}
+	if (quals == NIL)
+		return;
+	state->prefilter = ExecInitQual(quals, (PlanState *) node);
+	state->prefilter_cxt = CreateExprContext(node->ss.ps.state);
+}
+
+/* False for an entry the prefilter rejects (its extras are not fetched). */
+static bool
+passes_prefilter(ForeignScanState *node, CksScanState *state,
+				 struct json_object *entry, const CksStream *stream)
+{
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	ExprContext *econtext = state->prefilter_cxt;
+	MemoryContext old;
+	bool		pass;
+
+	if (state->prefilter == NULL)
+		return true;
+	ResetExprContext(econtext);
+	old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+	ExecClearTuple(slot);
+	cks_build_row(&state->rows, entry, NULL, stream->region, stream->account_id,
+				  slot->tts_values, slot->tts_isnull);
+	ExecStoreVirtualTuple(slot);
+	econtext->ecxt_scantuple = slot;
+	pass = ExecQual(state->prefilter, econtext);
+	MemoryContextSwitchTo(old);
+	ExecClearTuple(slot);
+	return pass;
+}
+
 static void
 cksBeginForeignScan(ForeignScanState *node, int eflags)
 {
@@ -321,6 +388,9 @@ cksBeginForeignScan(ForeignScanState *node, int eflags)
 						 cks_map_table_columns(state->kind, RelationGetRelid(rel),
 											   RelationGetDescr(rel)),
 						 attrs, state->opts.show_sensitive);
+	cks_extras_init(&state->extras, state->kind, state->rows.extra_wanted,
+					estate->es_query_cxt);
+	init_prefilter(node, state);
 	state->pushed_targets = list_nth(plan->fdw_private, FdwPrivatePushedTargets);
 	state->pushed_is_array = list_nth(plan->fdw_private, FdwPrivatePushedIsArray);
 	state->value_states = ExecInitExprList(plan->fdw_exprs, (PlanState *) node);
@@ -343,11 +413,18 @@ cksIterateForeignScan(ForeignScanState *node)
 		cks_start_scan(node, state);
 
 	ExecClearTuple(slot);
-	entry = cks_scan_next(&state->scan, &stream, !state->nowait,
-						  &state->would_block);
-	if (entry == NULL)
-		return slot;
-	cks_build_row(&state->rows, entry, stream->region, stream->account_id,
+	do
+	{
+		entry = cks_scan_next(&state->scan, &stream, !state->nowait,
+							  &state->would_block);
+		if (entry == NULL)
+			return slot;
+	} while (!passes_prefilter(node, state, entry, stream));
+	cks_build_row(&state->rows, entry,
+				  cks_extras_fetch(&state->extras, entry, stream,
+								   &state->scan.settings,
+								   state->scan.on_error_warn),
+				  stream->region, stream->account_id,
 				  slot->tts_values, slot->tts_isnull);
 	ExecStoreVirtualTuple(slot);
 	return slot;
@@ -359,6 +436,7 @@ cksReScanForeignScan(ForeignScanState *node)
 	CksScanState *state = node->fdw_state;
 
 	cks_scan_release(&state->scan);
+	cks_extras_reset(&state->extras);
 	state->started = false;
 }
 
@@ -370,6 +448,7 @@ cksEndForeignScan(ForeignScanState *node)
 	if (state)
 	{
 		cks_scan_release(&state->scan);
+		cks_extras_reset(&state->extras);
 		cks_wait_set_close(&state->wait_set);
 	}
 }
@@ -481,6 +560,32 @@ cksForeignAsyncNotify(AsyncRequest *areq)
 	produce_tuple_asynchronously(areq);
 }
 
+/* "Extra Calls": the follow-up calls the scan makes for the columns it
+ * reads (key_extras.c), when there are any. */
+static void
+explain_extra_calls(ForeignScanState *node, const CksTableKind *kind,
+					ExplainState *es)
+{
+	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
+	Relation	rel = node->ss.ss_currentRelation;
+	CksRowBuilder builder;
+	Bitmapset  *attrs = NULL;
+	ListCell   *lc;
+	char	   *calls;
+
+	if (kind->extras[0] == NULL)
+		return;
+	foreach(lc, (List *) list_nth(plan->fdw_private, FdwPrivateRetrievedAttrs))
+		attrs = bms_add_member(attrs, lfirst_int(lc) - FirstLowInvalidHeapAttributeNumber);
+	cks_row_builder_init(&builder, kind, rel,
+						 cks_map_table_columns(kind, RelationGetRelid(rel),
+											   RelationGetDescr(rel)),
+						 attrs, true);
+	calls = cks_extras_explain(kind, builder.extra_wanted);
+	if (calls != NULL)
+		ExplainPropertyText("Extra Calls", calls, es);
+}
+
 static void
 cksExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
@@ -499,11 +604,13 @@ cksExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyText("Accounts", accounts, es);
 	if (filters[0] != '\0')
 		ExplainPropertyText("Call Filter", filters, es);
+	explain_extra_calls(node, kind, es);
 
 	if (es->analyze && state)
 	{
 		ExplainPropertyInteger("Requests", NULL,
-							   state->scan.stats.requests + state->sts_requests, es);
+							   state->scan.stats.requests + state->sts_requests +
+							   state->extras.requests, es);
 		ExplainPropertyInteger("Pages", NULL, state->scan.stats.pages, es);
 		if (state->opts.accounts)
 			ExplainPropertyInteger("Accounts Called", NULL, state->accounts_called, es);

@@ -145,6 +145,9 @@ typedef struct CksOperation
 extern const CksOperation cks_op_describe_custom_key_stores;
 extern const CksOperation cks_op_list_keys;
 extern const CksOperation cks_op_describe_key;
+extern const CksOperation cks_op_get_key_last_usage;
+extern const CksOperation cks_op_list_resource_tags;
+extern const CksOperation cks_op_list_aliases;
 extern const CksOperation cks_op_describe_clusters;
 extern const CksOperation cks_op_organizations_list_accounts;
 extern const CksOperation cks_op_sts_assume_role;

@@ -100,6 +100,7 @@ cks_row_builder_init(CksRowBuilder *builder, const CksTableKind *kind,
 	builder->input_functions = palloc0(sizeof(FmgrInfo) * Max(tupdesc->natts, 1));
 	builder->typioparams = palloc0(sizeof(Oid) * Max(tupdesc->natts, 1));
 	builder->needs_account_id = false;
+	memset(builder->extra_wanted, 0, sizeof(builder->extra_wanted));
 	/* entries are the lookup operation's (DescribeKey's for keys) */
 	builder->show_sensitive = show_sensitive;
 	builder->nsensitive = show_sensitive ? 0 :
@@ -119,6 +120,9 @@ cks_row_builder_init(CksRowBuilder *builder, const CksTableKind *kind,
 		builder->wanted[i] = true;
 		getTypeInputInfo(att->atttypid, &input_function, &builder->typioparams[i]);
 		fmgr_info(input_function, &builder->input_functions[i]);
+		if (kind->columns[column_of_att[i]].extra != NULL)
+			builder->extra_wanted[cks_kind_extra_index(kind,
+													   kind->columns[column_of_att[i]].extra)] = true;
 		/* an entry that names its account needs no GetCallerIdentity */
 		if (kind->columns[column_of_att[i]].conversion == CKS_CONV_ACCOUNT &&
 			kind->account_field == NULL)
@@ -381,8 +385,13 @@ field_text(const CksRowBuilder *builder, struct json_object *entry,
 	return value;
 }
 
+/*
+ * The row of an entry.  A column filled by an extra call reads 'extras'
+ * (key_extras.c), NULL when none were fetched: such columns are NULL.
+ */
 void
 cks_build_row(CksRowBuilder *builder, struct json_object *entry,
+			  struct json_object *extras,
 			  const char *region, const char *account_id,
 			  Datum *values, bool *nulls)
 {
@@ -402,6 +411,7 @@ cks_build_row(CksRowBuilder *builder, struct json_object *entry,
 	{
 		Form_pg_attribute att = TupleDescAttr(builder->tupdesc, i);
 		const CksColumnDef *column;
+		struct json_object *source;
 		const char *text;
 		bool		is_iso;
 
@@ -412,6 +422,9 @@ cks_build_row(CksRowBuilder *builder, struct json_object *entry,
 		column = &builder->kind->columns[builder->column_of_att[i]];
 		if (column->sensitive && !builder->show_sensitive)
 			continue;			/* removed above; NULL whatever the path says */
+		source = column->extra ? extras : entry;
+		if (source == NULL)
+			continue;
 		pos.attname = NameStr(att->attname);
 		pos.field = column->json_path;
 
@@ -424,12 +437,12 @@ cks_build_row(CksRowBuilder *builder, struct json_object *entry,
 		if (column->conversion == CKS_CONV_STRING_ARRAY &&
 			att->atttypid == TEXTARRAYOID)
 		{
-			nulls[i] = !string_array_value(builder, entry, column->json_path,
+			nulls[i] = !string_array_value(builder, source, column->json_path,
 										   &values[i]);
 			continue;
 		}
 		is_iso = false;
-		text = field_text(builder, entry, column, region, account_id, &is_iso);
+		text = field_text(builder, source, column, region, account_id, &is_iso);
 		if (text == NULL)
 			continue;
 		if (column->conversion == CKS_CONV_EPOCH_TIME && !is_iso &&

@@ -47,6 +47,8 @@ typedef struct CksRowBuilder
 	FmgrInfo   *input_functions;
 	Oid		   *typioparams;
 	bool		needs_account_id;
+	/* per extra call of the kind: one of its columns is read */
+	bool		extra_wanted[CKS_MAX_EXTRAS];
 	bool		show_sensitive; /* the table's option of that name */
 	/* the entry's sensitive fields, removed before any column reads it;
 	 * none when the table has show_sensitive 'true' */
@@ -70,7 +72,7 @@ extern void cks_row_builder_init(CksRowBuilder *builder,
  * table shows them.
  */
 extern void cks_build_row(CksRowBuilder *builder, struct json_object *entry,
-						  const char *region, const char *account_id,
+						  struct json_object *extras, const char *region, const char *account_id,
 						  Datum *values, bool *nulls);
 
 #endif							/* CKS_ROWS_H */
