@@ -388,6 +388,9 @@ cksBeginForeignScan(ForeignScanState *node, int eflags)
 						 cks_map_table_columns(state->kind, RelationGetRelid(rel),
 											   RelationGetDescr(rel)),
 						 attrs, state->opts.show_sensitive);
+	if (state->opts.accounts &&
+		strcmp(state->opts.accounts, CKS_ACCOUNTS_ORGANIZATION) == 0)
+		state->rows.organization_user = state->user;
 	cks_extras_init(&state->extras, state->kind, state->rows.extra_wanted,
 					estate->es_query_cxt);
 	init_prefilter(node, state);

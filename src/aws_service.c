@@ -233,8 +233,17 @@ const CksOperation cks_op_organizations_list_accounts = {
 		.token_before_limit = true,
 	},
 	.build_request = aws_json_list_request,
-	/* discovery reads the ids only; these never reach a row */
+	/* the e-mail addresses never reach a row */
 	.sensitive_paths = {"Accounts[].Email", "Accounts[].Name"},
+
+	/*
+	 * The model marks Name sensitive, yet the account's name is the
+	 * account_name column of every table on an organization server: a
+	 * report of many accounts is read by their names, and they are not
+	 * secret to the people who run those accounts.  Its only reader is
+	 * organization.c.
+	 */
+	.shown_paths = {"Accounts[].Name"},
 };
 
 /*
@@ -294,6 +303,17 @@ cks_operation_parameter(const CksOperation *op, const char *name)
 		if (strcmp(op->parameters[i], name) == 0)
 			return i;
 	return -1;
+}
+
+bool
+cks_operation_shows(const CksOperation *op, const char *path)
+{
+	int			i;
+
+	for (i = 0; op->shown_paths[i] != NULL; i++)
+		if (strcmp(op->shown_paths[i], path) == 0)
+			return true;
+	return false;
 }
 
 const CksOperation *

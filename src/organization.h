@@ -33,4 +33,8 @@ extern List *cks_server_accounts(UserMapping *user, const CksScanOptions *opts,
 								 const CksCallSettings *settings,
 								 int *requests);
 
+/* An organization account's Name (account_name), or NULL; see the .c. */
+extern const char *cks_organization_account_name(const UserMapping *user,
+												 const char *account_id);
+
 #endif							/* CKS_ORGANIZATION_H */

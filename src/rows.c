@@ -18,6 +18,7 @@
 #include "aws_json.h"
 #include "lib/stringinfo.h"
 #include "options.h"
+#include "organization.h"
 #include "raw_jsonb.h"
 #include "rows.h"
 #include "utils/builtins.h"
@@ -100,6 +101,7 @@ cks_row_builder_init(CksRowBuilder *builder, const CksTableKind *kind,
 	builder->input_functions = palloc0(sizeof(FmgrInfo) * Max(tupdesc->natts, 1));
 	builder->typioparams = palloc0(sizeof(Oid) * Max(tupdesc->natts, 1));
 	builder->needs_account_id = false;
+	builder->organization_user = NULL;
 	memset(builder->extra_wanted, 0, sizeof(builder->extra_wanted));
 	/* entries are the lookup operation's (DescribeKey's for keys) */
 	builder->show_sensitive = show_sensitive;
@@ -369,6 +371,11 @@ field_text(const CksRowBuilder *builder, struct json_object *entry,
 				return aws_json_entry_string(entry, builder->kind->account_field,
 											 &type_ok);
 			return account_id;
+		case CKS_CONV_ACCOUNT_NAME:
+			if (builder->organization_user == NULL)
+				return NULL;
+			return cks_organization_account_name(builder->organization_user,
+												 account_id);
 		case CKS_CONV_RAW:
 			return aws_json_entry_json(entry);
 		case CKS_CONV_EPOCH_TIME:

@@ -32,6 +32,7 @@ static const CksColumnDef custom_key_store_columns[] = {
 	{"xks_proxy_access_key_id", "text", "XksProxyConfiguration.AccessKeyId", CKS_CONV_STRING, true},
 	{"region", "text", NULL, CKS_CONV_REGION},
 	{"account_id", "text", NULL, CKS_CONV_ACCOUNT},
+	{"account_name", "text", NULL, CKS_CONV_ACCOUNT_NAME},
 	{"raw", "jsonb", NULL, CKS_CONV_RAW},
 };
 
@@ -108,6 +109,7 @@ static const CksColumnDef key_columns[] = {
 	{"aliases", "text[]", "Aliases", CKS_CONV_STRING_ARRAY, false, &key_aliases},
 	{"region", "text", NULL, CKS_CONV_REGION},
 	{"account_id", "text", NULL, CKS_CONV_ACCOUNT},
+	{"account_name", "text", NULL, CKS_CONV_ACCOUNT_NAME},
 	{"raw", "jsonb", NULL, CKS_CONV_RAW},
 };
 
@@ -138,6 +140,7 @@ static const CksColumnDef cluster_columns[] = {
 	{"create_timestamp", "timestamptz", "CreateTimestamp", CKS_CONV_EPOCH_TIME},
 	{"region", "text", NULL, CKS_CONV_REGION},
 	{"account_id", "text", NULL, CKS_CONV_ACCOUNT},
+	{"account_name", "text", NULL, CKS_CONV_ACCOUNT_NAME},
 	{"raw", "jsonb", NULL, CKS_CONV_RAW},
 };
 

@@ -34,6 +34,9 @@ typedef enum CksConversion
 	CKS_CONV_ARRAY_LENGTH,		/* the number of elements of a JSON array */
 	CKS_CONV_REGION,			/* pseudo-column: the entry's region */
 	CKS_CONV_ACCOUNT,			/* pseudo-column: the entry's account */
+	CKS_CONV_ACCOUNT_NAME,		/* pseudo-column: that account's name in
+								 * the organization (accounts
+								 * 'organization'), else NULL */
 	CKS_CONV_RAW				/* the whole entry, as AWS sent it (jsonb) */
 } CksConversion;
 

@@ -192,18 +192,19 @@ test_table_kinds(void)
 			CHECK((col->json_path == NULL) ==
 				  (col->conversion == CKS_CONV_REGION ||
 				   col->conversion == CKS_CONV_ACCOUNT ||
+				   col->conversion == CKS_CONV_ACCOUNT_NAME ||
 				   col->conversion == CKS_CONV_RAW));
 		}
 	}
 	CHECK(cks_kind_column(&cks_kind_custom_key_stores, "custom_key_store_id") == 0);
 	CHECK(cks_kind_column(&cks_kind_custom_key_stores, "nope") == -1);
-	CHECK(cks_kind_custom_key_stores.ncolumns == 17);
+	CHECK(cks_kind_custom_key_stores.ncolumns == 18);
 	CHECK_STR(cks_kind_pushdown(&cks_kind_custom_key_stores, 0)->parameter, "CustomKeyStoreId");
 	CHECK_STR(cks_kind_pushdown(&cks_kind_custom_key_stores, 1)->parameter, "CustomKeyStoreName");
 	CHECK(cks_kind_pushdown(&cks_kind_custom_key_stores, 2) == NULL);
 
-	/* keys: 34 columns; key_id is DescribeKey's KeyId, answered by AWS */
-	CHECK(cks_kind_keys.ncolumns == 34);
+	/* keys: 35 columns; key_id is DescribeKey's KeyId, answered by AWS */
+	CHECK(cks_kind_keys.ncolumns == 35);
 	CHECK(cks_table_kind_by_name("keys") == &cks_kind_keys);
 	CHECK(cks_lookup_operation(cks_kind_keys.operation) == &cks_op_describe_key);
 	CHECK(cks_lookup_operation(&cks_op_describe_clusters) == &cks_op_describe_clusters);
@@ -211,9 +212,9 @@ test_table_kinds(void)
 	CHECK(cks_kind_pushdown_of_parameter(&cks_kind_keys, 0) ==
 		  cks_kind_pushdown(&cks_kind_keys, 0));
 
-	/* cloudhsm_clusters: 20 columns, three filters, states from the enum */
+	/* cloudhsm_clusters: 21 columns, three filters, states from the enum */
 	CHECK(cks_remote_schema_exists("cloudhsm"));
-	CHECK(cks_kind_cloudhsm_clusters.ncolumns == 20);
+	CHECK(cks_kind_cloudhsm_clusters.ncolumns == 21);
 	CHECK_STR(cks_kind_pushdown_of_parameter(&cks_kind_cloudhsm_clusters, 1)->column, "state");
 	CHECK(cks_pushdown_value_is_valid(cks_kind_pushdown_of_parameter(&cks_kind_cloudhsm_clusters, 1),
 									  "DEGRADED"));
