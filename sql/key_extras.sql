@@ -12,7 +12,7 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER kms_extras
   OPTIONS (access_key_id 'AKIDCKSTEST111111111',
            secret_access_key 'cks/test/secret/111111111111/AAAAAAAAAAAA');
 CREATE SCHEMA extras;
-IMPORT FOREIGN SCHEMA kms LIMIT TO (keys) FROM SERVER kms_extras INTO extras;
+IMPORT FOREIGN SCHEMA kms LIMIT TO (keys, custom_key_stores) FROM SERVER kms_extras INTO extras;
 SET search_path = extras, public;
 ALTER FOREIGN TABLE keys OPTIONS (ADD key_manager 'ALL');
 
@@ -87,6 +87,42 @@ SELECT count(*), count(usage_tracking_start) FROM keys
 \! /usr/bin/python3 tests/endpoint/ctl.py reset
 SELECT count(*) FROM keys WHERE key_state = 'Creating' AND last_used_at IS NULL;
 \! /usr/bin/python3 tests/endpoint/ctl.py count --operation GetKeyLastUsage
+
+-- examples/keys.sql: keys_at_risk and unused_keys, checked against what
+-- botocore read from the endpoint
+\set ECHO none
+\i examples/keys.sql
+\set ECHO all
+\! /usr/bin/python3 tests/endpoint/ctl.py reset
+CREATE TEMP TABLE at_risk AS SELECT * FROM keys_at_risk;
+\! /usr/bin/python3 tests/endpoint/ctl.py count --operation GetKeyLastUsage
+SELECT count(*) AS at_risk_keys,
+       count(*) FILTER (WHERE key_state = 'Unavailable') AS unavailable
+  FROM at_risk;
+-- exactly the keys of the stores that are not CONNECTED, with botocore's
+-- last use, owner and aliases
+SELECT count(*) AS mismatches FROM at_risk r
+  FULL JOIN (SELECT b.e FROM boto b JOIN custom_key_stores s
+               ON s.custom_key_store_id = b.e->>'CustomKeyStoreId'
+             WHERE s.connection_state <> 'CONNECTED') x
+    ON x.e->>'KeyId' = r.key_id
+ WHERE r.key_id IS NULL OR x.e IS NULL
+    OR r.last_used_at IS DISTINCT FROM (x.e#>>'{_Usage,KeyLastUsage,Timestamp}')::timestamptz
+    OR r.owner IS DISTINCT FROM x.e#>>'{_Tags,owner}';
+SELECT connection_state, count(*) FROM at_risk GROUP BY 1 ORDER BY 1;
+CREATE TEMP TABLE unused AS SELECT * FROM unused_keys;
+SELECT count(*) AS unused_keys FROM unused;
+SELECT count(*) AS mismatches FROM unused u
+  FULL JOIN (SELECT e FROM boto
+              WHERE e->>'KeyManager' = 'CUSTOMER' AND e ? 'CustomKeyStoreId'
+                AND (e->>'CreationDate')::timestamptz < now() - interval '90 days'
+                AND coalesce((e#>>'{_Usage,KeyLastUsage,Timestamp}')::timestamptz,
+                             greatest((e#>>'{_Usage,TrackingStartDate}')::timestamptz,
+                                      (e->>'CreationDate')::timestamptz))
+                    < now() - interval '90 days') x
+    ON x.e->>'KeyId' = u.key_id
+ WHERE u.key_id IS NULL OR x.e IS NULL;
+DROP VIEW keys_at_risk, unused_keys;
 
 -- errors: a failing GetKeyLastUsage fails the query with its code; under
 -- on_error 'warn' it warns and the columns are NULL
