@@ -31,11 +31,11 @@
 #include "foreign/foreign.h"
 #include "import_schema.h"
 #include "key_extras.h"
+#include "prefilter.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
-#include "nodes/nodeFuncs.h"
 #include "optimizer/pathnode.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
@@ -296,71 +296,6 @@ user_mapping_or_hint(Oid userid, ForeignServer *server)
 	return GetUserMapping(userid, server->serverid);
 }
 
-/*
- * The scan's quals that read only the entry's own columns: checked on a
- * row built without extras, so that the extra calls (GetKeyLastUsage, ...)
- * are made only for rows the query keeps.  The executor checks every qual
- * again on the full row.  NULL when no extra call is wanted.
- */
-static void
-init_prefilter(ForeignScanState *node, CksScanState *state)
-{
-	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
-	List	   *quals = NIL;
-	ListCell   *lc;
-
-	if (!state->extras.any)
-		return;
-	foreach(lc, plan->scan.plan.qual)
-	{
-		Bitmapset  *attnos = NULL;
-		bool		reads_extra = false;
-		int			x = -1;
-
-		pull_varattnos(lfirst(lc), plan->scan.scanrelid, &attnos);
-		while ((x = bms_next_member(attnos, x)) >= 0)
-		{
-			int			attno = x + FirstLowInvalidHeapAttributeNumber;
-			int			column = attno > 0 ? state->rows.column_of_att[attno - 1] : -1;
-
-			/* a whole-row or system column reads everything: not checked */
-			if (attno <= 0 || (column >= 0 && state->kind->columns[column].extra))
-				reads_extra = true;
-		}
-		if (!reads_extra)
-			quals = lappend(quals, lfirst(lc));
-	}
-	if (quals == NIL)
-		return;
-	state->prefilter = ExecInitQual(quals, (PlanState *) node);
-	state->prefilter_cxt = CreateExprContext(node->ss.ps.state);
-}
-
-/* False for an entry the prefilter rejects (its extras are not fetched). */
-static bool
-passes_prefilter(ForeignScanState *node, CksScanState *state,
-				 struct json_object *entry, const CksStream *stream)
-{
-	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
-	ExprContext *econtext = state->prefilter_cxt;
-	MemoryContext old;
-	bool		pass;
-
-	if (state->prefilter == NULL)
-		return true;
-	ResetExprContext(econtext);
-	old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
-	ExecClearTuple(slot);
-	cks_build_row(&state->rows, entry, NULL, stream->region, stream->account_id,
-				  slot->tts_values, slot->tts_isnull);
-	ExecStoreVirtualTuple(slot);
-	econtext->ecxt_scantuple = slot;
-	pass = ExecQual(state->prefilter, econtext);
-	MemoryContextSwitchTo(old);
-	ExecClearTuple(slot);
-	return pass;
-}
-
 static void
 cksBeginForeignScan(ForeignScanState *node, int eflags)
 {
@@ -393,7 +328,7 @@ cksBeginForeignScan(ForeignScanState *node, int eflags)
 		state->rows.organization_user = state->user;
 	cks_extras_init(&state->extras, state->kind, state->rows.extra_wanted,
 					estate->es_query_cxt);
-	init_prefilter(node, state);
+	cks_prefilter_init(node, state);
 	state->pushed_targets = list_nth(plan->fdw_private, FdwPrivatePushedTargets);
 	state->pushed_is_array = list_nth(plan->fdw_private, FdwPrivatePushedIsArray);
 	state->value_states = ExecInitExprList(plan->fdw_exprs, (PlanState *) node);
@@ -422,7 +357,7 @@ cksIterateForeignScan(ForeignScanState *node)
 							  &state->would_block);
 		if (entry == NULL)
 			return slot;
-	} while (!passes_prefilter(node, state, entry, stream));
+	} while (!cks_prefilter_passes(node, state, entry, stream));
 	cks_build_row(&state->rows, entry,
 				  cks_extras_fetch(&state->extras, entry, stream,
 								   &state->scan.settings,
