@@ -15,7 +15,12 @@ SDK user would do it.
 usage: botocore_list.py REGION ACCESS_KEY SECRET_KEY [--page-size N]
                         [--what stores|clusters|keys|key-extras]
 
---what key-extras (botocore 1.43 or later: GetKeyLastUsage) adds to each
+Older botocore models (Debian 13's 1.37) lack GetKeyLastUsage and
+KeyMetadata.CurrentKeyMaterialId: botocore's own "sdk-extras" mechanism
+then adds them from tests/lib/botocore-extras (written from the KMS API
+reference), so every botocore reads the same fields.
+
+--what key-extras adds to each
 key's KeyMetadata what the keys table's follow-up columns read: "_Usage"
 (GetKeyLastUsage's answer, timestamps ISO-8601), "_Tags" (ListResourceTags,
 every page, as an object; null when AWS refuses it) and "_Aliases" (the
@@ -43,7 +48,7 @@ def main():
     args = parser.parse_args()
 
     def client(service):
-        return botocore.session.get_session().create_client(
+        return new_session().create_client(
             service, region_name=args.region,
             endpoint_url=os.environ["CKS_ENDPOINT_URL"],
             aws_access_key_id=args.access_key,
@@ -68,6 +73,19 @@ def main():
                 emit(kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"])
     else:
         key_extras(client("kms"), pages)
+
+
+def new_session():
+    """A botocore session, with tests/lib/botocore-extras merged into the
+    KMS model when its own model lacks GetKeyLastUsage."""
+    session = botocore.session.get_session()
+    if "GetKeyLastUsage" not in session.get_service_model(
+            "kms").operation_names:
+        session = botocore.session.get_session()
+        session.get_component("data_loader").search_paths.insert(
+            0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                            "botocore-extras"))
+    return session
 
 
 def key_extras(kms, pages):
