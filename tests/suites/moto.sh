@@ -11,7 +11,9 @@
 #   c. keys: every key (ListKeys, DescribeKey each) with state, enabled,
 #      manager, description, deletion date and algorithms,
 #   d. key_id = 'alias/moto-one': that key, by DescribeKey alone,
-#   e. a join of keys to an inventory of key ids.
+#   e. a join of keys to an inventory of key ids,
+#   f. tags (ListResourceTags) and aliases (ListAliases) of every key, as
+#      boto3 lists them (moto has no GetKeyLastUsage).
 # Skipped (0 passed, 0 failed, with a message) where moto or boto3 is not
 # importable by python3.  Runs inside a throwaway cluster, see
 # tests/in-cluster.sh.
@@ -73,6 +75,21 @@ if what == "clusters":
                 json.dumps(c.get("SubnetMapping", {}), sort_keys=True),
                 json.dumps(c.get("TagList", []), sort_keys=True),
                 c["CreateTimestamp"].strftime("%Y-%m-%d %H:%M:%S")]))
+elif what == "extras":
+    kms = boto3.client("kms", **kwargs)
+    aliases = {}
+    for page in kms.get_paginator("list_aliases").paginate():
+        for a in page["Aliases"]:
+            if "TargetKeyId" in a:
+                aliases.setdefault(a["TargetKeyId"], []).append(a["AliasName"])
+    for page in kms.get_paginator("list_keys").paginate():
+        for k in page["Keys"]:
+            tags = {t["TagKey"]: t["TagValue"] for p in kms.get_paginator(
+                "list_resource_tags").paginate(KeyId=k["KeyId"])
+                for t in p["Tags"]}
+            lines.append("|".join([
+                k["KeyId"], json.dumps(tags, sort_keys=True),
+                ",".join(sorted(aliases.get(k["KeyId"], [])))]))
 else:
     kms = boto3.client("kms", **kwargs)
     for page in kms.get_paginator("list_keys").paginate():
@@ -137,5 +154,15 @@ ANALYZE owners;
 SET enable_hashjoin = off; SET enable_mergejoin = off;
 SELECT count(*) FROM owners o JOIN keys k ON k.key_id = o.key_ref" 2>&1)
 check_eq "keys joined to an inventory: every key id and the alias match" 4 "$got"
+
+# f. tags and aliases
+want=$(boto3_lines extras)
+got=$(sql "$db" "
+SELECT concat_ws('|', key_id, coalesce(tags, '{}')::text,
+                 (SELECT coalesce(string_agg(a, ',' ORDER BY a), '') FROM unnest(aliases) a))
+  FROM keys ORDER BY 1" 2>&1)
+check_eq "tags and aliases equal what boto3 lists from moto" "$want" "$got"
+check_eq "moto's keys: two tagged, one aliased" "2|1" \
+	"$(sql "$db" "SELECT count(*) FILTER (WHERE tags <> '{}') || '|' || count(aliases) FROM keys" 2>&1)"
 
 summary
