@@ -19,7 +19,7 @@
 -- the store is back.  With each key its last use (NULL: none since KMS
 -- began tracking; see usage_tracking_start), its owner and team tags, and
 -- its aliases, which is what the applications name.
-CREATE OR REPLACE VIEW keys_at_risk AS
+CREATE OR REPLACE VIEW keys_at_risk_usage AS
 SELECT s.custom_key_store_name,
        s.connection_state,
        s.connection_error_code,

@@ -88,13 +88,13 @@ SELECT count(*), count(usage_tracking_start) FROM keys
 SELECT count(*) FROM keys WHERE key_state = 'Creating' AND last_used_at IS NULL;
 \! /usr/bin/python3 tests/endpoint/ctl.py count --operation GetKeyLastUsage
 
--- examples/keys.sql: keys_at_risk and unused_keys, checked against what
+-- examples/keys.sql: keys_at_risk_usage and unused_keys, checked against what
 -- botocore read from the endpoint
 \set ECHO none
 \i examples/keys.sql
 \set ECHO all
 \! /usr/bin/python3 tests/endpoint/ctl.py reset
-CREATE TEMP TABLE at_risk AS SELECT * FROM keys_at_risk;
+CREATE TEMP TABLE at_risk AS SELECT * FROM keys_at_risk_usage;
 \! /usr/bin/python3 tests/endpoint/ctl.py count --operation GetKeyLastUsage
 SELECT count(*) AS at_risk_keys,
        count(*) FILTER (WHERE key_state = 'Unavailable') AS unavailable
@@ -122,7 +122,7 @@ SELECT count(*) AS mismatches FROM unused u
                     < now() - interval '90 days') x
     ON x.e->>'KeyId' = u.key_id
  WHERE u.key_id IS NULL OR x.e IS NULL;
-DROP VIEW keys_at_risk, unused_keys;
+DROP VIEW keys_at_risk_usage, unused_keys;
 
 -- errors: a failing GetKeyLastUsage fails the query with its code; under
 -- on_error 'warn' it warns and the columns are NULL
