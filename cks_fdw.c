@@ -42,10 +42,12 @@
 #include "options.h"
 #include "organization.h"
 #include "planning.h"
+#include "prefilter.h"
 #include "quals.h"
 #include "net/request_quotas.h"
 #include "rows.h"
 #include "net/response_memory.h"
+#include "scan/key_extras.h"
 #include "scan/scan.h"
 #include "scan_state.h"
 #include "utils/builtins.h"
@@ -334,6 +336,12 @@ cksBeginForeignScan(ForeignScanState *node, int eflags)
 						 cks_map_table_columns(state->kind, RelationGetRelid(rel),
 											   RelationGetDescr(rel)),
 						 attrs, state->opts.show_sensitive);
+	if (state->opts.accounts &&
+		strcmp(state->opts.accounts, CKS_ACCOUNTS_ORGANIZATION) == 0)
+		state->rows.organization_user = state->user;
+	cks_extras_init(&state->extras, state->kind, state->rows.extra_wanted,
+					estate->es_query_cxt);
+	cks_prefilter_init(node, state);
 	state->pushed_targets = list_nth(plan->fdw_private, FdwPrivatePushedTargets);
 	state->pushed_is_array = list_nth(plan->fdw_private, FdwPrivatePushedIsArray);
 	state->value_states = ExecInitExprList(plan->fdw_exprs, (PlanState *) node);
@@ -355,11 +363,18 @@ cksIterateForeignScan(ForeignScanState *node)
 		cks_start_scan(node, state);
 
 	ExecClearTuple(slot);
-	entry = cks_scan_next(&state->scan, &stream, !state->nowait,
-						  &state->would_block);
-	if (entry == NULL)
-		return slot;
-	cks_build_row(&state->rows, entry, stream->region, stream->account_id,
+	do
+	{
+		entry = cks_scan_next(&state->scan, &stream, !state->nowait,
+							  &state->would_block);
+		if (entry == NULL)
+			return slot;
+	} while (!cks_prefilter_passes(node, state, entry, stream));
+	cks_build_row(&state->rows, entry,
+				  cks_extras_fetch(&state->extras, entry, stream,
+								   &state->scan.settings,
+								   state->scan.on_error_warn),
+				  stream->region, stream->account_id,
 				  slot->tts_values, slot->tts_isnull);
 	ExecStoreVirtualTuple(slot);
 	return slot;
@@ -371,6 +386,7 @@ cksReScanForeignScan(ForeignScanState *node)
 	CksScanState *state = node->fdw_state;
 
 	cks_scan_release(&state->scan);
+	cks_extras_reset(&state->extras);
 	state->started = false;
 }
 
@@ -382,6 +398,7 @@ cksEndForeignScan(ForeignScanState *node)
 	if (state)
 	{
 		cks_scan_release(&state->scan);
+		cks_extras_reset(&state->extras);
 		cks_wait_set_close(&state->wait_set);
 	}
 }
@@ -493,6 +510,32 @@ cksForeignAsyncNotify(AsyncRequest *areq)
 	produce_tuple_asynchronously(areq);
 }
 
+/* "Extra Calls": the follow-up calls the scan makes for the columns it
+ * reads (key_extras.c), when there are any. */
+static void
+explain_extra_calls(ForeignScanState *node, const CksTableKind *kind,
+					ExplainState *es)
+{
+	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
+	Relation	rel = node->ss.ss_currentRelation;
+	CksRowBuilder builder;
+	Bitmapset  *attrs = NULL;
+	ListCell   *lc;
+	char	   *calls;
+
+	if (kind->extras[0] == NULL)
+		return;
+	foreach(lc, (List *) list_nth(plan->fdw_private, FdwPrivateRetrievedAttrs))
+		attrs = bms_add_member(attrs, lfirst_int(lc) - FirstLowInvalidHeapAttributeNumber);
+	cks_row_builder_init(&builder, kind, rel,
+						 cks_map_table_columns(kind, RelationGetRelid(rel),
+											   RelationGetDescr(rel)),
+						 attrs, true);
+	calls = cks_extras_explain(kind, builder.extra_wanted);
+	if (calls != NULL)
+		ExplainPropertyText("Extra Calls", calls, es);
+}
+
 static void
 cksExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
@@ -511,11 +554,13 @@ cksExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyText("Accounts", accounts, es);
 	if (filters[0] != '\0')
 		ExplainPropertyText("Call Filter", filters, es);
+	explain_extra_calls(node, kind, es);
 
 	if (es->analyze && state)
 	{
 		ExplainPropertyInteger("Requests", NULL,
-							   state->scan.stats.requests + state->sts_requests, es);
+							   state->scan.stats.requests + state->sts_requests +
+							   state->extras.requests, es);
 		ExplainPropertyInteger("Pages", NULL, state->scan.stats.pages, es);
 		/* timing-dependent: with VERBOSE only, so plain plans stay stable */
 		if (es->verbose)

@@ -72,6 +72,34 @@ SELECT coalesce(k.key_id, b.e->>'KeyId') AS mismatch
          WHERE b.e ? key)
        IS DISTINCT FROM b.e - '{CreationDate,DeletionDate,ValidTo}'::text[];
 SELECT key_manager, count(*) FROM keys GROUP BY 1 ORDER BY 1;
+-- the KeyMetadata fields Debian's botocore 1.29 does not know, compared
+-- with the pyenv's botocore (python3 on PATH), AWS-managed keys included;
+-- account_id comes from AWSAccountId: no GetCallerIdentity call
+CREATE TEMP TABLE new_raw (b64 text);
+\copy new_raw FROM PROGRAM 'python3 tests/lib/botocore_list.py us-east-1 AKIDCKSTEST111111111 cks/test/secret/111111111111/AAAAAAAAAAAA --what keys --page-size 10'
+CREATE TEMP TABLE new_boto AS
+  SELECT convert_from(decode(b64, 'base64'), 'UTF8')::jsonb AS e FROM new_raw;
+\! /usr/bin/python3 tests/endpoint/ctl.py reset
+SELECT count(*) AS keys, count(k.current_key_material_id) AS with_material,
+       count(k.mac_algorithms) AS with_mac,
+       count(k.key_agreement_algorithms) AS with_agreement,
+       count(k.multi_region_configuration) AS with_mr_config
+  FROM keys k FULL JOIN new_boto b ON b.e->>'KeyId' = k.key_id
+ WHERE k.key_id IS NOT NULL AND b.e IS NOT NULL
+   AND k.current_key_material_id IS NOT DISTINCT FROM b.e->>'CurrentKeyMaterialId'
+   AND k.mac_algorithms IS NOT DISTINCT FROM
+       (SELECT array_agg(a) FROM jsonb_array_elements_text(b.e->'MacAlgorithms') a)
+   AND k.key_agreement_algorithms IS NOT DISTINCT FROM
+       (SELECT array_agg(a) FROM jsonb_array_elements_text(b.e->'KeyAgreementAlgorithms') a)
+   AND k.multi_region_configuration IS NOT DISTINCT FROM b.e->'MultiRegionConfiguration'
+   AND k.account_id = b.e->>'AWSAccountId';
+SELECT count(*) AS botocore_keys FROM new_boto;
+\! /usr/bin/python3 tests/endpoint/ctl.py count --operation GetCallerIdentity
+SELECT key_usage, key_agreement_algorithms, mac_algorithms,
+       multi_region_configuration->>'MultiRegionKeyType' AS mr_type
+  FROM keys WHERE key_agreement_algorithms IS NOT NULL
+     OR mac_algorithms IS NOT NULL OR multi_region_configuration IS NOT NULL
+ ORDER BY 1;
 ALTER FOREIGN TABLE keys OPTIONS (SET key_manager 'bogus');
 ALTER FOREIGN TABLE keys OPTIONS (DROP key_manager);
 

@@ -216,7 +216,7 @@ acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 		if (slot >= 0)
 		{
 			MemoryContextSwitchTo(row_cxt);
-			cks_build_row(&builder, entry, stream->region, stream->account_id,
+			cks_build_row(&builder, entry, NULL, stream->region, stream->account_id,
 						  values, nulls);
 			MemoryContextSwitchTo(sample_cxt);
 			rows[slot] = heap_form_tuple(tupdesc, values, nulls);

@@ -46,6 +46,7 @@ typedef struct OrganizationEntry
 	OrganizationKey key;
 	MemoryContext cxt;			/* holds accounts; NULL: nothing cached */
 	List	   *accounts;		/* char * */
+	List	   *names;			/* char *, the account's Name or NULL */
 	TimestampTz fetched_at;
 } OrganizationEntry;
 
@@ -94,9 +95,23 @@ report_bad_page(const CksAwsError *err)
 								err->request_id ? err->request_id : "")));
 }
 
-/* Take one page's ACTIVE accounts; returns the next token or NULL. */
+/*
+ * An account's Name, when the descriptor shows it (see shown_paths of
+ * ListAccounts: a sensitive field cks_fdw shows for a stated reason).
+ */
+static const char *
+account_name(struct json_object *entry)
+{
+	if (!cks_operation_shows(&cks_op_organizations_list_accounts,
+							 "Accounts[].Name"))
+		return NULL;
+	return aws_json_entry_string(entry, "Name", NULL);
+}
+
+/* Take one page's ACTIVE accounts (ids, and names in 'names'); returns the
+ * next token or NULL. */
 static char *
-read_page(CksCall *call, List **accounts)
+read_page(CksCall *call, List **accounts, List **names)
 {
 	const CksOperation *op = &cks_op_organizations_list_accounts;
 	CksJsonPage page;
@@ -118,7 +133,12 @@ read_page(CksCall *call, List **accounts)
 		foreach(lc, *accounts)
 			seen |= strcmp((char *) lfirst(lc), id) == 0;
 		if (!seen)
+		{
+			const char *name = account_name(json_object_array_get_idx(page.entries, i));
+
 			*accounts = lappend(*accounts, pstrdup(id));
+			*names = lappend(*names, name ? pstrdup(name) : NULL);
+		}
 	}
 	if (page.truncated)
 		next = pstrdup(page.next_token);
@@ -132,7 +152,7 @@ read_page(CksCall *call, List **accounts)
  * gets AccessDeniedException, reported with its hint.
  */
 static List *
-list_organization(const CksCredentialContext *ctx)
+list_organization(const CksCredentialContext *ctx, List **names)
 {
 	const CksOperation *op = &cks_op_organizations_list_accounts;
 	const char *values[CKS_MAX_OPERATION_PARAMETERS] = {0};
@@ -161,7 +181,7 @@ list_organization(const CksCredentialContext *ctx)
 			*ctx->sts_requests += call.requests_sent;
 		if (call.state == CKS_CALL_FAILED)
 			cks_call_report(&call, ERROR, "Organizations ListAccounts", NULL);
-		token = read_page(&call, &accounts);
+		token = read_page(&call, &accounts, names);
 		cks_call_reset(&call);
 		if (token && previous && strcmp(token, previous) == 0)
 			ereport(ERROR,
@@ -178,8 +198,10 @@ organization_accounts(const CksCredentialContext *ctx)
 	OrganizationKey key;
 	OrganizationEntry *entry;
 	List	   *accounts;
+	List	   *names = NIL;
 	MemoryContext old;
 	bool		found;
+	ListCell   *lc;
 
 	memset(&key, 0, sizeof(key));
 	key.serverid = ctx->user->serverid;
@@ -192,7 +214,7 @@ organization_accounts(const CksCredentialContext *ctx)
 									organization_cache_seconds * 1000))
 		return cks_copy_strings(entry->accounts);
 
-	accounts = list_organization(ctx);
+	accounts = list_organization(ctx, &names);
 	if (entry->cxt)
 		MemoryContextDelete(entry->cxt);
 	entry->cxt = AllocSetContextCreate(CacheMemoryContext,
@@ -200,9 +222,40 @@ organization_accounts(const CksCredentialContext *ctx)
 									   ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(entry->cxt);
 	entry->accounts = cks_copy_strings(accounts);
+	entry->names = NIL;
+	foreach(lc, names)
+		entry->names = lappend(entry->names,
+							   lfirst(lc) ? pstrdup(lfirst(lc)) : NULL);
 	MemoryContextSwitchTo(old);
 	entry->fetched_at = GetCurrentTimestamp();
 	return accounts;
+}
+
+/*
+ * The Name of an account of the organization the server lists, from the
+ * last ListAccounts of this (server, user mapping) -- made by every scan
+ * of such a server before its first row.  NULL when unknown.
+ */
+const char *
+cks_organization_account_name(const UserMapping *user, const char *account_id)
+{
+	OrganizationKey key;
+	OrganizationEntry *entry;
+	ListCell   *id;
+	ListCell   *name;
+
+	if (account_id == NULL || organization_cache == NULL)
+		return NULL;
+	memset(&key, 0, sizeof(key));
+	key.serverid = user->serverid;
+	key.umid = user->umid;
+	entry = hash_search(organization_cache, &key, HASH_FIND, NULL);
+	if (entry == NULL || entry->cxt == NULL)
+		return NULL;
+	forboth(id, entry->accounts, name, entry->names)
+		if (strcmp(lfirst(id), account_id) == 0)
+			return lfirst(name);
+	return NULL;
 }
 
 List *

@@ -29,4 +29,8 @@ extern void cks_organization_initialize(void);
  */
 extern List *cks_server_accounts(const CksCredentialContext *ctx);
 
+/* An organization account's Name (account_name), or NULL; see the .c. */
+extern const char *cks_organization_account_name(const UserMapping *user,
+												 const char *account_id);
+
 #endif							/* CKS_ORGANIZATION_H */

@@ -18,6 +18,7 @@
 #include "aws/aws_json.h"
 #include "lib/stringinfo.h"
 #include "options.h"
+#include "organization.h"
 #include "raw_jsonb.h"
 #include "rows.h"
 #include "utils/builtins.h"
@@ -118,6 +119,8 @@ cks_row_builder_init(CksRowBuilder *builder, const CksTableKind *kind,
 	builder->input_functions = palloc0(sizeof(FmgrInfo) * Max(tupdesc->natts, 1));
 	builder->typioparams = palloc0(sizeof(Oid) * Max(tupdesc->natts, 1));
 	builder->needs_account_id = false;
+	builder->organization_user = NULL;
+	memset(builder->extra_wanted, 0, sizeof(builder->extra_wanted));
 	/* entries are the lookup operation's (DescribeKey's for keys) */
 	builder->show_sensitive = show_sensitive;
 	builder->nsensitive = show_sensitive ? 0 :
@@ -140,7 +143,12 @@ cks_row_builder_init(CksRowBuilder *builder, const CksTableKind *kind,
 		builder->wanted[i] = true;
 		getTypeInputInfo(att->atttypid, &input_function, &builder->typioparams[i]);
 		fmgr_info(input_function, &builder->input_functions[i]);
-		if (kind->columns[column_of_att[i]].conversion == CKS_CONV_ACCOUNT)
+		if (kind->columns[column_of_att[i]].extra != NULL)
+			builder->extra_wanted[cks_kind_extra_index(kind,
+													   kind->columns[column_of_att[i]].extra)] = true;
+		/* an entry that names its account needs no GetCallerIdentity */
+		if (kind->columns[column_of_att[i]].conversion == CKS_CONV_ACCOUNT &&
+			kind->account_field == NULL)
 			builder->needs_account_id = true;
 	}
 }
@@ -429,7 +437,15 @@ field_text(const CksRowBuilder *builder, struct json_object *entry,
 		case CKS_CONV_REGION:
 			return region;
 		case CKS_CONV_ACCOUNT:
+			if (account_id == NULL && builder->kind->account_field != NULL)
+				return aws_json_entry_string(entry, builder->kind->account_field,
+											 &type_ok);
 			return account_id;
+		case CKS_CONV_ACCOUNT_NAME:
+			if (builder->organization_user == NULL)
+				return NULL;
+			return cks_organization_account_name(builder->organization_user,
+												 account_id);
 		case CKS_CONV_RAW:
 			return aws_json_entry_json(entry);
 		case CKS_CONV_EPOCH_TIME:
@@ -446,8 +462,13 @@ field_text(const CksRowBuilder *builder, struct json_object *entry,
 	return value;
 }
 
+/*
+ * The row of an entry.  A column filled by an extra call reads 'extras'
+ * (key_extras.c), NULL when none were fetched: such columns are NULL.
+ */
 void
 cks_build_row(CksRowBuilder *builder, struct json_object *entry,
+			  struct json_object *extras,
 			  const char *region, const char *account_id,
 			  Datum *values, bool *nulls)
 {
@@ -467,6 +488,7 @@ cks_build_row(CksRowBuilder *builder, struct json_object *entry,
 	{
 		Form_pg_attribute att = TupleDescAttr(builder->tupdesc, i);
 		const CksColumnDef *column;
+		struct json_object *source;
 		const char *text;
 		bool		is_iso;
 
@@ -477,6 +499,9 @@ cks_build_row(CksRowBuilder *builder, struct json_object *entry,
 		column = &builder->kind->columns[builder->column_of_att[i]];
 		if (column->sensitive && !builder->show_sensitive)
 			continue;			/* removed above; NULL whatever the path says */
+		source = column->extra ? extras : entry;
+		if (source == NULL)
+			continue;
 		pos.attname = NameStr(att->attname);
 		pos.field = column->json_path;
 
@@ -495,12 +520,12 @@ cks_build_row(CksRowBuilder *builder, struct json_object *entry,
 		if (column->conversion == CKS_CONV_STRING_ARRAY &&
 			att->atttypid == TEXTARRAYOID)
 		{
-			nulls[i] = !string_array_value(builder, entry, column->json_path,
+			nulls[i] = !string_array_value(builder, source, column->json_path,
 										   &values[i]);
 			continue;
 		}
 		is_iso = false;
-		text = field_text(builder, entry, column, region, account_id, &is_iso);
+		text = field_text(builder, source, column, region, account_id, &is_iso);
 		if (text == NULL)
 			continue;
 		if (column->conversion == CKS_CONV_EPOCH_TIME && !is_iso &&

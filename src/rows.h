@@ -16,6 +16,7 @@
 #include "fmgr.h"
 #include "nodes/bitmapset.h"
 #include "utils/relcache.h"
+#include "foreign/foreign.h"
 #include "nodes/pg_list.h"
 #include "table_kinds.h"
 
@@ -47,6 +48,11 @@ typedef struct CksRowBuilder
 	FmgrInfo   *input_functions;
 	Oid		   *typioparams;
 	bool		needs_account_id;
+	/* accounts 'organization': account_name is read from its account
+	 * list for this mapping; NULL otherwise (account_name is NULL) */
+	const UserMapping *organization_user;
+	/* per extra call of the kind: one of its columns is read */
+	bool		extra_wanted[CKS_MAX_EXTRAS];
 	bool		show_sensitive; /* the table's option of that name */
 	/* the entry's sensitive fields, removed before any column reads it;
 	 * none when the table has show_sensitive 'true' */
@@ -70,7 +76,7 @@ extern void cks_row_builder_init(CksRowBuilder *builder,
  * table shows them.
  */
 extern void cks_build_row(CksRowBuilder *builder, struct json_object *entry,
-						  const char *region, const char *account_id,
+						  struct json_object *extras, const char *region, const char *account_id,
 						  Datum *values, bool *nulls);
 
 #endif							/* CKS_ROWS_H */

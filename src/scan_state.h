@@ -17,6 +17,7 @@
 #include "nodes/execnodes.h"
 #include "options.h"
 #include "rows.h"
+#include "scan/key_extras.h"
 #include "scan/scan.h"
 #include "table_kinds.h"
 
@@ -39,6 +40,10 @@ typedef struct CksScanState
 	const CksCredentialCalls *credential_calls; /* with a role */
 	int			accounts_called;	/* after pruning, last (re)scan */
 	CksScan		scan;
+	CksExtras	extras;			/* extra calls (key_extras.c) */
+	ExprState  *prefilter;		/* the quals that read no extra column,
+								 * checked before the extra calls */
+	ExprContext *prefilter_cxt; /* its own, reset per row checked */
 	int			sts_requests;	/* blocking STS and Organizations calls */
 
 	/* asynchronous execution (an Append over several servers) */

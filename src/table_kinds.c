@@ -32,6 +32,7 @@ static const CksColumnDef custom_key_store_columns[] = {
 	{"xks_proxy_access_key_id", "text", "XksProxyConfiguration.AccessKeyId", CKS_CONV_STRING, true},
 	{"region", "text", NULL, CKS_CONV_REGION},
 	{"account_id", "text", NULL, CKS_CONV_ACCOUNT},
+	{"account_name", "text", NULL, CKS_CONV_ACCOUNT_NAME},
 	{"raw", "jsonb", NULL, CKS_CONV_RAW},
 };
 
@@ -40,6 +41,37 @@ static const CksPushdown custom_key_store_pushdown[] = {
 	{"custom_key_store_id", "CustomKeyStoreId"},
 	{"custom_key_store_name", "CustomKeyStoreName"},
 	{NULL, NULL}
+};
+
+/*
+ * The keys table's extra calls: each made only when one of its columns is
+ * read, and only for keys that pass the query's other conditions.
+ */
+static const CksExtraCall key_last_usage = {
+	.operation = &cks_op_get_key_last_usage,
+	.scope = CKS_EXTRA_PER_ENTRY,
+	.name = "LastUsage",
+	.entry_field = "KeyId",
+};
+
+/* AWS managed keys' policies let no one list their tags */
+static const CksExtraCall key_tags = {
+	.operation = &cks_op_list_resource_tags,
+	.scope = CKS_EXTRA_PER_ENTRY,
+	.name = "Tags",
+	.entry_field = "KeyId",
+	.match_field = "TagKey",
+	.value_field = "TagValue",
+	.refused_code = "AccessDeniedException",
+};
+
+static const CksExtraCall key_aliases = {
+	.operation = &cks_op_list_aliases,
+	.scope = CKS_EXTRA_PER_REGION,
+	.name = "Aliases",
+	.entry_field = "KeyId",
+	.match_field = "TargetKeyId",
+	.value_field = "AliasName",
 };
 
 /* keys: DescribeKey's KeyMetadata (ListKeys entries expanded), interface order */
@@ -64,8 +96,20 @@ static const CksColumnDef key_columns[] = {
 	{"multi_region", "boolean", "MultiRegion", CKS_CONV_BOOLEAN},
 	{"encryption_algorithms", "text[]", "EncryptionAlgorithms", CKS_CONV_STRING_ARRAY},
 	{"signing_algorithms", "text[]", "SigningAlgorithms", CKS_CONV_STRING_ARRAY},
+	{"mac_algorithms", "text[]", "MacAlgorithms", CKS_CONV_STRING_ARRAY},
+	{"key_agreement_algorithms", "text[]", "KeyAgreementAlgorithms", CKS_CONV_STRING_ARRAY},
+	{"current_key_material_id", "text", "CurrentKeyMaterialId", CKS_CONV_STRING},
+	{"multi_region_configuration", "jsonb", "MultiRegionConfiguration", CKS_CONV_JSON},
+	{"last_used_at", "timestamptz", "LastUsage.KeyLastUsage.Timestamp", CKS_CONV_EPOCH_TIME, .extra = &key_last_usage},
+	{"last_used_operation", "text", "LastUsage.KeyLastUsage.Operation", CKS_CONV_STRING, .extra = &key_last_usage},
+	{"last_used_request_id", "text", "LastUsage.KeyLastUsage.KmsRequestId", CKS_CONV_STRING, .extra = &key_last_usage},
+	{"last_used_cloudtrail_event_id", "text", "LastUsage.KeyLastUsage.CloudTrailEventId", CKS_CONV_STRING, .extra = &key_last_usage},
+	{"usage_tracking_start", "timestamptz", "LastUsage.TrackingStartDate", CKS_CONV_EPOCH_TIME, .extra = &key_last_usage},
+	{"tags", "jsonb", "Tags", CKS_CONV_JSON, .extra = &key_tags},
+	{"aliases", "text[]", "Aliases", CKS_CONV_STRING_ARRAY, .extra = &key_aliases},
 	{"region", "text", NULL, CKS_CONV_REGION},
 	{"account_id", "text", NULL, CKS_CONV_ACCOUNT},
+	{"account_name", "text", NULL, CKS_CONV_ACCOUNT_NAME},
 	{"raw", "jsonb", NULL, CKS_CONV_RAW},
 };
 
@@ -96,6 +140,7 @@ static const CksColumnDef cluster_columns[] = {
 	{"create_timestamp", "timestamptz", "CreateTimestamp", CKS_CONV_EPOCH_TIME},
 	{"region", "text", NULL, CKS_CONV_REGION},
 	{"account_id", "text", NULL, CKS_CONV_ACCOUNT},
+	{"account_name", "text", NULL, CKS_CONV_ACCOUNT_NAME},
 	{"raw", "jsonb", NULL, CKS_CONV_RAW},
 	/* what a key store needs: two ACTIVE HSMs in two Availability Zones */
 	{"active_hsm_count", "integer", "Hsms", CKS_CONV_COUNT_WHERE,
@@ -144,6 +189,7 @@ static const CksColumnDef hsm_columns[] = {
 	{"hsm_type", "text", "HsmType", CKS_CONV_STRING},
 	{"region", "text", NULL, CKS_CONV_REGION},
 	{"account_id", "text", NULL, CKS_CONV_ACCOUNT},
+	{"account_name", "text", NULL, CKS_CONV_ACCOUNT_NAME},
 	{"raw", "jsonb", NULL, CKS_CONV_RAW},
 };
 
@@ -171,6 +217,7 @@ static const CksColumnDef backup_columns[] = {
 	{"tags", "jsonb", "TagList", CKS_CONV_TAG_OBJECT},
 	{"region", "text", NULL, CKS_CONV_REGION},
 	{"account_id", "text", NULL, CKS_CONV_ACCOUNT},
+	{"account_name", "text", NULL, CKS_CONV_ACCOUNT_NAME},
 	{"raw", "jsonb", NULL, CKS_CONV_RAW},
 };
 
@@ -211,6 +258,8 @@ const CksTableKind cks_kind_keys = {
 	.ncolumns = lengthof(key_columns),
 	.pushdown = key_pushdown,
 	.key_manager_field = "KeyManager",
+	.account_field = "AWSAccountId",
+	.extras = {&key_last_usage, &key_tags, &key_aliases},
 };
 
 const CksTableKind cks_kind_cloudhsm_clusters = {
@@ -307,6 +356,17 @@ cks_kind_pushdown_of_parameter(const CksTableKind *kind, int parameter)
 		if (cks_operation_parameter(lookup, p->parameter) == parameter)
 			return p;
 	return NULL;
+}
+
+int
+cks_kind_extra_index(const CksTableKind *kind, const CksExtraCall *extra)
+{
+	int			i;
+
+	for (i = 0; kind->extras[i] != NULL; i++)
+		if (kind->extras[i] == extra)
+			return i;
+	return -1;
 }
 
 bool

@@ -40,8 +40,46 @@ typedef enum CksConversion
 								 * object {Key: Value} (jsonb) */
 	CKS_CONV_REGION,			/* pseudo-column: the entry's region */
 	CKS_CONV_ACCOUNT,			/* pseudo-column: the entry's account */
+	CKS_CONV_ACCOUNT_NAME,		/* pseudo-column: that account's name in
+								 * the organization (accounts
+								 * 'organization'), else NULL */
 	CKS_CONV_RAW				/* the whole entry, as AWS sent it (jsonb) */
 } CksConversion;
+
+/*
+ * A call made for the rows of a table beyond the one that lists them, only
+ * when one of its columns is read (key_extras.c): per entry (GetKeyLastUsage
+ * of each key), or one listing per account and region joined to the
+ * entries by a field (ListAliases by TargetKeyId).  Its answer is kept
+ * under 'name' in a row's extras object, which its columns' paths start
+ * from; 'raw' never shows it.
+ */
+typedef enum CksExtraScope
+{
+	CKS_EXTRA_PER_ENTRY,		/* one call (and its pages) per entry */
+	CKS_EXTRA_PER_REGION		/* one listing per account and region */
+} CksExtraScope;
+
+typedef struct CksExtraCall
+{
+	const CksOperation *operation;
+	CksExtraScope scope;
+	const char *name;			/* member of the extras: "LastUsage" */
+	const char *entry_field;	/* the entry's field sent (per entry) or
+								 * matched (per region): "KeyId" */
+	const char *match_field;	/* paged answers: each listed entry's key,
+								 * "TagKey" (per entry: the object's
+								 * member), "TargetKeyId" (per region:
+								 * equal to the entry's entry_field) */
+	const char *value_field;	/* ... and its value gathered: "TagValue"
+								 * (one per key), "AliasName" (an array) */
+	const char *refused_code;	/* an error meaning "not for this entry":
+								 * NULL columns (AccessDeniedException for
+								 * an AWS managed key's tags), or NULL */
+} CksExtraCall;
+
+/* Extra calls a kind has, at most. */
+#define CKS_MAX_EXTRAS	4
 
 typedef struct CksColumnDef
 {
@@ -58,6 +96,10 @@ typedef struct CksColumnDef
 	const char *where_field;
 	const char *where_value;
 	const char *element_field;
+
+	/* the extra call filling the column (its path is from the extras
+	 * object), or NULL: the entry's own field */
+	const CksExtraCall *extra;
 } CksColumnDef;
 
 /* A column whose equality becomes a request parameter. */
@@ -96,7 +138,22 @@ typedef struct CksTableKind
 	 * row per entry.
 	 */
 	const char *nested_entries;
+
+	/*
+	 * Field of the entry naming the account it belongs to (KeyMetadata's
+	 * AWSAccountId), or NULL: account_id is read from it when the scan did
+	 * not learn the account otherwise, so that reading account_id costs no
+	 * GetCallerIdentity call.
+	 */
+	const char *account_field;
+
+	/* its extra calls, NULL-terminated (see CksExtraCall) */
+	const CksExtraCall *extras[CKS_MAX_EXTRAS + 1];
 } CksTableKind;
+
+/* Index of an extra call in kind->extras, or -1. */
+extern int	cks_kind_extra_index(const CksTableKind *kind,
+								 const CksExtraCall *extra);
 
 extern const CksTableKind cks_kind_custom_key_stores;
 extern const CksTableKind cks_kind_keys;

@@ -144,6 +144,69 @@ const CksOperation cks_op_list_keys = {
 };
 
 /*
+ * GetKeyLastUsage: the last successful cryptographic use of one key (key
+ * id or key ARN) since KMS began tracking (TrackingStartDate); the answer
+ * has no KeyLastUsage when there was none.  A keys-table follow-up made
+ * only when a last-use column is read (key_extras.c).  AWS's default
+ * quota: 5 requests per second per account and region.
+ */
+const CksOperation cks_op_get_key_last_usage = {
+	.service = &cks_service_kms,
+	.action = "GetKeyLastUsage",
+	.parameters = {"KeyId"},
+	.page = {
+		.entries_field = "KeyLastUsage",
+		.single_entry = true,
+	},
+	.build_request = aws_json_list_request,
+	.not_found_code = "NotFoundException",
+	.lookups_unpaged = true,
+};
+
+/*
+ * ListResourceTags: the tags of one key, Limit/Marker in, NextMarker/
+ * Truncated out; AWS returns at most 50 a page.  A keys-table follow-up
+ * made only when tags is read.
+ */
+const CksOperation cks_op_list_resource_tags = {
+	.service = &cks_service_kms,
+	.action = "ListResourceTags",
+	.parameters = {"KeyId"},
+	.page = {
+		.entries_field = "Tags",
+		.request_token = "Marker",
+		.response_token = "NextMarker",
+		.truncated_field = "Truncated",
+		.limit_field = "Limit",
+		.max_limit = 50,
+		.token_before_limit = false,
+	},
+	.build_request = aws_json_list_request,
+	.not_found_code = "NotFoundException",
+};
+
+/*
+ * ListAliases: every alias of the account and region (those without a
+ * target too), Limit/Marker in, at most 100 a page.  Listed once per
+ * region when aliases is read, and joined to the keys by TargetKeyId.
+ */
+const CksOperation cks_op_list_aliases = {
+	.service = &cks_service_kms,
+	.action = "ListAliases",
+	.parameters = {"KeyId"},
+	.page = {
+		.entries_field = "Aliases",
+		.request_token = "Marker",
+		.response_token = "NextMarker",
+		.truncated_field = "Truncated",
+		.limit_field = "Limit",
+		.max_limit = 100,
+		.token_before_limit = false,
+	},
+	.build_request = aws_json_list_request,
+};
+
+/*
  * CloudHSM v2 DescribeClusters: pushed values go in the Filters object
  * (every filter must match); NextToken in and out with no truncated flag,
  * MaxResults at most 25.  An id that matches nothing is an empty page,
@@ -193,8 +256,17 @@ const CksOperation cks_op_organizations_list_accounts = {
 	.action = "ListAccounts",
 	.page = NEXT_TOKEN_PAGING("Accounts", 20),
 	.build_request = aws_json_list_request,
-	/* discovery reads the ids only; these never reach a row */
+	/* the e-mail addresses never reach a row */
 	.sensitive_paths = {"Accounts[].Email", "Accounts[].Name"},
+
+	/*
+	 * The model marks Name sensitive, yet the account's name is the
+	 * account_name column of every table on an organization server: a
+	 * report of many accounts is read by their names, and they are not
+	 * secret to the people who run those accounts.  Its only reader is
+	 * organization.c.
+	 */
+	.shown_paths = {"Accounts[].Name"},
 };
 
 /*
@@ -226,6 +298,9 @@ const CksOperation *const cks_operations[] = {
 	&cks_op_describe_custom_key_stores,
 	&cks_op_list_keys,
 	&cks_op_describe_key,
+	&cks_op_get_key_last_usage,
+	&cks_op_list_resource_tags,
+	&cks_op_list_aliases,
 	&cks_op_describe_clusters,
 	&cks_op_describe_backups,
 	&cks_op_organizations_list_accounts,
@@ -252,6 +327,17 @@ cks_operation_parameter(const CksOperation *op, const char *name)
 		if (strcmp(op->parameters[i], name) == 0)
 			return i;
 	return -1;
+}
+
+bool
+cks_operation_shows(const CksOperation *op, const char *path)
+{
+	int			i;
+
+	for (i = 0; op->shown_paths[i] != NULL; i++)
+		if (strcmp(op->shown_paths[i], path) == 0)
+			return true;
+	return false;
 }
 
 const CksOperation *

@@ -150,11 +150,26 @@ typedef struct CksOperation
 	 * marks a member that is missing here.  NULL-terminated.
 	 */
 	const char *sensitive_paths[CKS_MAX_SENSITIVE_PATHS + 1];
+
+	/*
+	 * Sensitive paths (listed above too) that cks_fdw shows all the same,
+	 * each for a stated reason at the descriptor: the model marks an
+	 * organization's account names sensitive, but account_name is what a
+	 * report over many accounts needs, and its readers may know their own
+	 * accounts' names.  NULL-terminated.
+	 */
+	const char *shown_paths[CKS_MAX_SENSITIVE_PATHS + 1];
 } CksOperation;
+
+/* True when 'path' is one of op's shown_paths. */
+extern bool cks_operation_shows(const CksOperation *op, const char *path);
 
 extern const CksOperation cks_op_describe_custom_key_stores;
 extern const CksOperation cks_op_list_keys;
 extern const CksOperation cks_op_describe_key;
+extern const CksOperation cks_op_get_key_last_usage;
+extern const CksOperation cks_op_list_resource_tags;
+extern const CksOperation cks_op_list_aliases;
 extern const CksOperation cks_op_describe_clusters;
 extern const CksOperation cks_op_describe_backups;
 extern const CksOperation cks_op_organizations_list_accounts;

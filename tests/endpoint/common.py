@@ -49,6 +49,7 @@ SERVICE_ERRORS = {
                                             "message"),
         "InvalidMarkerException": (400, "com.amazonaws.kms", "message"),
         "NotFoundException": (400, "com.amazonaws.kms", "message"),
+        "InvalidArnException": (400, "com.amazonaws.kms", "message"),
     },
     # Organizations and CloudHSM name their modeled errors without a
     # namespace and use "Message".

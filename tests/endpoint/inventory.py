@@ -52,8 +52,9 @@ KEY_METADATA_KEYS = (
     "KeyUsage", "KeyState", "DeletionDate", "ValidTo", "Origin",
     "CustomKeyStoreId", "CloudHsmClusterId", "ExpirationModel", "KeyManager",
     "CustomerMasterKeySpec", "KeySpec", "EncryptionAlgorithms",
-    "SigningAlgorithms", "MultiRegion", "MultiRegionConfiguration",
-    "PendingDeletionWindowInDays", "MacAlgorithms", "XksKeyConfiguration",
+    "SigningAlgorithms", "KeyAgreementAlgorithms", "MultiRegion",
+    "MultiRegionConfiguration", "PendingDeletionWindowInDays",
+    "MacAlgorithms", "XksKeyConfiguration", "CurrentKeyMaterialId",
 )
 ID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"    # CloudHSM ids: [2-7a-z]
 
@@ -248,9 +249,9 @@ RSA_SIGN = {"KeyUsage": "SIGN_VERIFY", "CustomerMasterKeySpec": "RSA_2048",
                                   "RSASSA_PKCS1_V1_5_SHA_256",
                                   "RSASSA_PKCS1_V1_5_SHA_384",
                                   "RSASSA_PKCS1_V1_5_SHA_512"]}
-ECC_SIGN = {"KeyUsage": "SIGN_VERIFY", "CustomerMasterKeySpec":
-            "ECC_NIST_P256", "KeySpec": "ECC_NIST_P256",
-            "SigningAlgorithms": ["ECDSA_SHA_256"]}
+ECC_AGREE = {"KeyUsage": "KEY_AGREEMENT", "CustomerMasterKeySpec":
+             "ECC_NIST_P256", "KeySpec": "ECC_NIST_P256",
+             "KeyAgreementAlgorithms": ["ECDH"]}
 HMAC = {"KeyUsage": "GENERATE_VERIFY_MAC", "CustomerMasterKeySpec":
         "HMAC_256", "KeySpec": "HMAC_256",
         "MacAlgorithms": ["HMAC_SHA_256"]}
@@ -276,6 +277,9 @@ def make_key(account, region, key_id, created, state, description,
         "MultiRegion": False,
     }
     meta.update(spec)
+    if origin == "AWS_KMS" and spec is SYMMETRIC:
+        # symmetric keys with KMS key material name their current material
+        meta["CurrentKeyMaterialId"] = hex_id(64, "material", key_id)
     if state == "PendingDeletion":
         meta["DeletionDate"] = round(created + 400 * 86400, 3)
     meta.update(extra)
@@ -344,7 +348,7 @@ def standalone_keys(account, region, rich):
         (make_key(account, region, k("rsa"), base + 200.0, "Enabled",
                   "document signing", spec=RSA_SIGN), "alias/cks-signing"),
         (make_key(account, region, k("ecc"), base + 300.0, "Disabled",
-                  "old signing key", spec=ECC_SIGN), None),
+                  "old key agreement key", spec=ECC_AGREE), None),
         (make_key(account, region, k("hmac"), base + 400.0, "Enabled",
                   "token MAC", spec=HMAC), None),
         (make_key(account, region, k("imported"), base + 500.0, "Enabled",
@@ -484,6 +488,8 @@ class Inventory:
         self.keys = keys
         self.key_index = {k["KeyId"]: i for i, k in enumerate(keys)}
         self.aliases = aliases
+        # ListAliases order: by name, aliases without a target included
+        self.alias_list = alias_entries(account, region, aliases, rich)
 
     def cluster_text(self, index):
         text = self.cluster_json[index]
@@ -491,3 +497,79 @@ class Inventory:
             text = data.to_json(self.clusters[index])
             self.cluster_json[index] = text
         return text
+
+
+# --------------------------------------------------------------------------
+# Aliases, tags and last use (ListAliases, ListResourceTags, GetKeyLastUsage)
+
+# When KMS began recording key use (GetKeyLastUsage's TrackingStartDate).
+TRACKING_START = 1767225600.0           # 2026-01-01T00:00:00Z
+ALIAS_CREATED = 1690000000.0
+
+
+def alias_entries(account, region, aliases, rich):
+    """ListAliases entries, sorted by name; the rich pair adds an alias
+    that points at no key (AWS lists those too, without TargetKeyId)."""
+    names = dict(aliases)
+    if rich:
+        names["alias/cks-orphan"] = None
+    out = []
+    for n, name in enumerate(sorted(names)):
+        entry = {"AliasName": name,
+                 "AliasArn": "arn:aws:kms:%s:%s:%s" % (region, account, name)}
+        if names[name] is not None:
+            entry["TargetKeyId"] = names[name]
+        entry["CreationDate"] = ALIAS_CREATED + n
+        entry["LastUpdatedDate"] = ALIAS_CREATED + n
+        out.append(entry)
+    return out
+
+
+def key_tags(key):
+    """Tags of a customer key: owner and team for most, several more for
+    every third (so ListResourceTags pages), none for every fifth."""
+    if key["KeyManager"] != "CUSTOMER":
+        return None
+    d = digest("tags", key["KeyId"])
+    if d[0] % 5 == 0:
+        return []
+    tags = [{"TagKey": "owner", "TagValue": "team-%d@example.com" % (d[1] % 4)},
+            {"TagKey": "team", "TagValue": ("payments", "identity", "data",
+                                            "platform")[d[1] % 4]}]
+    if d[0] % 3 == 0:
+        tags += [{"TagKey": "cost-center", "TagValue": "cc-%04d" % d[2]},
+                 {"TagKey": "env", "TagValue": ("prod", "staging")[d[2] % 2]},
+                 {"TagKey": "empty", "TagValue": ""}]
+    return tags
+
+
+LAST_USE_OPERATIONS = ("Decrypt", "Encrypt", "GenerateDataKey", "Sign",
+                       "GenerateMac")
+
+
+def key_last_usage(key, now):
+    """GetKeyLastUsage's answer for a key: unused (no KeyLastUsage) for
+    every fourth key and for keys never Enabled; used within the last
+    30 days for half of the rest, some 200 days ago for the others."""
+    answer = {"KeyId": key["Arn"], "TrackingStartDate": TRACKING_START,
+              "KeyCreationDate": key["CreationDate"]}
+    d = digest("used", key["KeyId"])
+    if d[0] % 4 == 0 or key["KeyState"] in ("PendingImport",):
+        return answer
+    if d[1] % 2 == 0:
+        when = now - 86400 * (1 + d[2] % 29)
+    else:
+        when = now - 86400 * (200 + d[2] % 30)
+    when = float(int(when)) + (d[3] % 8) / 8.0
+    answer["KeyLastUsage"] = {
+        "Operation": LAST_USE_OPERATIONS[d[4] % len(LAST_USE_OPERATIONS)],
+        "Timestamp": when,
+        "CloudTrailEventId": "%s-%s-%s-%s-%s" % (
+            hex_id(8, "ct", key["KeyId"]), hex_id(4, "ct1", key["KeyId"]),
+            hex_id(4, "ct2", key["KeyId"]), hex_id(4, "ct3", key["KeyId"]),
+            hex_id(12, "ct4", key["KeyId"])),
+        "KmsRequestId": "%s-%s-%s-%s-%s" % (
+            hex_id(8, "rq", key["KeyId"]), hex_id(4, "rq1", key["KeyId"]),
+            hex_id(4, "rq2", key["KeyId"]), hex_id(4, "rq3", key["KeyId"]),
+            hex_id(12, "rq4", key["KeyId"]))}
+    return answer

@@ -1,9 +1,11 @@
-"""KMS (JSON 1.1, TrentService): DescribeCustomKeyStores, ListKeys and
-DescribeKey over the (account, region) data of the signing identity."""
+"""KMS (JSON 1.1, TrentService): DescribeCustomKeyStores, ListKeys,
+DescribeKey, GetKeyLastUsage, ListResourceTags and ListAliases over the
+(account, region) data of the signing identity."""
 
 import json
 import re
 
+import inventory
 import state
 from common import ApiError, check_int, check_string, require_object
 from state import decode_marker, decode_token, encode_marker, encode_token
@@ -175,8 +177,92 @@ def describe_key(ident, params, fault):
     return {"KeyMetadata": inv.keys[index]}
 
 
+def key_of(ident, params):
+    """The KeyMetadata a KeyId parameter names (as DescribeKey resolves it,
+    without aliases: GetKeyLastUsage and ListResourceTags take a key id or
+    key ARN only)."""
+    require_object("kms", params)
+    key_ref = check_string("kms", params, "KeyId", "keyId", 2048)
+    if key_ref is None:
+        raise ApiError("kms", "ValidationException",
+                       "1 validation error detected: Value null at 'keyId' "
+                       "failed to satisfy constraint: Member must not be "
+                       "null")
+    if "alias/" in key_ref:
+        raise ApiError("kms", "InvalidArnException",
+                       "Alias is not a valid key id here: %s" % key_ref)
+    return describe_key(ident, {"KeyId": key_ref}, None)["KeyMetadata"]
+
+
+def get_key_last_usage(ident, params, fault):
+    """GetKeyLastUsage: the key's last successful cryptographic use since
+    tracking began, KeyLastUsage absent when there is none."""
+    key = key_of(ident, params)
+    # whole days: two readers of the same key, seconds apart, agree
+    today = int(state.STATE.now() // 86400) * 86400
+    return inventory.key_last_usage(key, today)
+
+
+# AWS pages tags and aliases in smaller pages than the model's Limit
+# bound allows: at most 50 tags and 100 aliases (the KMS API reference).
+TAGS_MAX_PAGE = 50
+ALIASES_MAX_PAGE = 100
+
+
+def list_resource_tags(ident, params, fault):
+    """ListResourceTags: Tags [{TagKey, TagValue}] of a customer key, paged
+    by Limit/Marker.  An AWS managed key's policy grants no one
+    kms:ListResourceTags: AccessDeniedException, as AWS answers."""
+    limit = min(check_limit(params), TAGS_MAX_PAGE)
+    marker = check_string("kms", params, "Marker", "marker", 1024,
+                          MARKER_PATTERN)
+    key = key_of(ident, params)
+    tags = inventory.key_tags(key)
+    if tags is None:
+        raise ApiError("kms", "AccessDeniedException",
+                       "User: arn:aws:iam::%s:user/cks is not authorized to "
+                       "perform: kms:ListResourceTags on resource: %s "
+                       "because no resource-based policy allows the "
+                       "kms:ListResourceTags action"
+                       % (ident.account, key["Arn"]))
+    return paged(ident, "tags:" + key["KeyId"], "Tags", tags, limit, marker)
+
+
+def list_aliases(ident, params, fault):
+    """ListAliases: every alias of the account and region (or of one key
+    with KeyId), aliases without a target included, paged by Limit/Marker."""
+    require_object("kms", params)
+    limit = min(check_limit(params), ALIASES_MAX_PAGE)
+    marker = check_string("kms", params, "Marker", "marker", 1024,
+                          MARKER_PATTERN)
+    inv, _ = live_keys(ident)
+    aliases = inv.alias_list
+    if params.get("KeyId") is not None:
+        key = key_of(ident, params)
+        aliases = [a for a in aliases if a.get("TargetKeyId") == key["KeyId"]]
+    return paged(ident, "aliases", "Aliases", aliases, limit, marker)
+
+
+def paged(ident, kind, field, entries, limit, marker):
+    """One Limit/Marker page of entries, the marker bound to the listing."""
+    scope = (ident.account, ident.region)
+    offset = 0
+    if marker is not None:
+        offset = decode_token(marker, kind, scope, len(entries))
+        if offset is None:
+            raise ApiError("kms", "InvalidMarkerException", INVALID_MARKER)
+    stop = min(offset + limit, len(entries))
+    answer = {field: entries[offset:stop], "Truncated": stop < len(entries)}
+    if stop < len(entries):
+        answer["NextMarker"] = encode_token(kind, scope, stop)
+    return answer
+
+
 OPERATIONS = {
     "DescribeCustomKeyStores": describe_custom_key_stores,
     "ListKeys": list_keys,
     "DescribeKey": describe_key,
+    "GetKeyLastUsage": get_key_last_usage,
+    "ListResourceTags": list_resource_tags,
+    "ListAliases": list_aliases,
 }

@@ -50,8 +50,10 @@ def seed(url, region):
             TagList=[{"Key": "seed", "Value": str(n)}])["Cluster"]["ClusterId"])
     kms = boto3.client("kms", **kwargs)
     keys = []
-    for description in ("moto key one", "moto key two", "moto key three"):
-        keys.append(kms.create_key(Description=description)
+    for n, description in enumerate(("moto key one", "moto key two",
+                                     "moto key three")):
+        tags = [{"TagKey": "team", "TagValue": "moto-%d" % n}] if n < 2 else []
+        keys.append(kms.create_key(Description=description, Tags=tags)
                     ["KeyMetadata"]["KeyId"])
     kms.create_alias(AliasName="alias/moto-one", TargetKeyId=keys[0])
     kms.disable_key(KeyId=keys[1])

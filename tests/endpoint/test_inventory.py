@@ -191,6 +191,77 @@ class KeysAndClusters(EndpointTest):
                                client("kms", fx.ACCOUNT_2).describe_key,
                                KeyId=ebs["KeyId"])
 
+    def test_aliases_paged_with_targetless(self):
+        kms = client("kms")
+        pages = list(kms.get_paginator("list_aliases").paginate(
+            PaginationConfig={"PageSize": 2}))
+        self.assertGreater(len(pages), 1)
+        aliases = [a for p in pages for a in p["Aliases"]]
+        names = [a["AliasName"] for a in aliases]
+        self.assertEqual(names, sorted(names))
+        self.assertIn("alias/aws/ebs", names)
+        orphan = [a for a in aliases if "TargetKeyId" not in a]
+        self.assertEqual([a["AliasName"] for a in orphan], ["alias/cks-orphan"])
+        # every target is a key of the region; one key's aliases by KeyId
+        keys = {k["KeyId"] for k in self.all_keys(kms)[1]}
+        self.assertTrue(all(a["TargetKeyId"] in keys for a in aliases
+                            if "TargetKeyId" in a))
+        app = kms.describe_key(KeyId="alias/cks-app-data")["KeyMetadata"]
+        self.assertEqual([a["AliasName"] for a in kms.list_aliases(
+            KeyId=app["KeyId"])["Aliases"]], ["alias/cks-app-data"])
+        self.assertEqual(len(kms.list_aliases(Limit=1000)["Aliases"]),
+                         min(100, len(aliases)))
+
+    def test_tags_paged_and_refused_for_aws_managed_keys(self):
+        kms = client("kms")
+        tagged = 0
+        for k in self.all_keys(kms)[1]:
+            meta = kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]
+            if meta["KeyManager"] == "AWS":
+                err = self.assertClientError(
+                    "AccessDeniedException", kms.list_resource_tags,
+                    KeyId=k["KeyId"])
+                self.assertIn("kms:ListResourceTags",
+                              err.response["Error"]["Message"])
+                continue
+            pages = list(kms.get_paginator("list_resource_tags").paginate(
+                KeyId=k["KeyArn"], PaginationConfig={"PageSize": 2}))
+            tags = [t for p in pages for t in p["Tags"]]
+            self.assertEqual(len(pages), max(1, (len(tags) + 1) // 2))
+            tagged += bool(tags)
+        self.assertGreater(tagged, 10)
+        self.assertClientError("NotFoundException", kms.list_resource_tags,
+                               KeyId="00000000-0000-4000-8000-000000000000")
+
+    def test_key_last_usage(self):
+        """GetKeyLastUsage (botocore 1.43's model; Debian's 1.29 lacks it:
+        a raw signed request there)."""
+        kms = client("kms")
+        keys = self.all_keys(kms)[1]
+        used = 0
+        for k in keys:
+            if hasattr(kms, "get_key_last_usage"):
+                answer = kms.get_key_last_usage(KeyId=k["KeyId"])
+                start = answer["TrackingStartDate"].timestamp()
+            else:
+                status, answer, _ = signed_json(
+                    "kms", "GetKeyLastUsage", {"KeyId": k["KeyId"]})
+                self.assertEqual(status, 200)
+                start = answer["TrackingStartDate"]
+            self.assertEqual(start, 1767225600.0)
+            self.assertEqual(answer["KeyId"], k["KeyArn"])
+            usage = answer.get("KeyLastUsage")
+            if usage:
+                used += 1
+                self.assertTrue(set(usage) >= {"Operation", "Timestamp",
+                                               "KmsRequestId",
+                                               "CloudTrailEventId"})
+        self.assertTrue(0 < used < len(keys))
+        status, answer, _ = signed_json("kms", "GetKeyLastUsage",
+                                        {"KeyId": "alias/cks-app-data"})
+        self.assertEqual((status, answer["__type"]),
+                         (400, "com.amazonaws.kms#InvalidArnException"))
+
     def test_key_deleted_between_list_and_describe(self):
         kms = client("kms")
         key_id = kms.list_keys(Limit=5)["Keys"][4]["KeyId"]

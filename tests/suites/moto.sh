@@ -16,6 +16,8 @@
 #      state, cluster, HSM type, mode, tags and creation time,
 #   g. cluster_id = X: that cluster's backup; cloudhsm_hsms (moto's
 #      clusters have no HSMs): zero rows, no error.
+#   h. tags (ListResourceTags) and aliases (ListAliases) of every key, as
+#      boto3 lists them (moto has no GetKeyLastUsage).
 # Skipped (0 passed, 0 failed, with a message) where moto or boto3 is not
 # importable by python3.  Runs inside a throwaway cluster, see
 # tests/in-cluster.sh.
@@ -88,6 +90,21 @@ elif what == "backups":
                 str(b.get("NeverExpires", "")).lower(),
                 json.dumps(tags, sort_keys=True),
                 b["CreateTimestamp"].strftime("%Y-%m-%d %H:%M:%S")]))
+elif what == "extras":
+    kms = boto3.client("kms", **kwargs)
+    aliases = {}
+    for page in kms.get_paginator("list_aliases").paginate():
+        for a in page["Aliases"]:
+            if "TargetKeyId" in a:
+                aliases.setdefault(a["TargetKeyId"], []).append(a["AliasName"])
+    for page in kms.get_paginator("list_keys").paginate():
+        for k in page["Keys"]:
+            tags = {t["TagKey"]: t["TagValue"] for p in kms.get_paginator(
+                "list_resource_tags").paginate(KeyId=k["KeyId"])
+                for t in p["Tags"]}
+            lines.append("|".join([
+                k["KeyId"], json.dumps(tags, sort_keys=True),
+                ",".join(sorted(aliases.get(k["KeyId"], [])))]))
 else:
     kms = boto3.client("kms", **kwargs)
     for page in kms.get_paginator("list_keys").paginate():
@@ -173,5 +190,14 @@ check_eq "cluster_id IN (X, unknown): still that one backup" 1 \
 	"$(sql "$db" "SELECT count(*) FROM cloudhsm_backups WHERE cluster_id IN ('$cluster', 'cluster-00000000000')" 2>&1)"
 check_eq "cloudhsm_hsms over moto's clusters without HSMs: zero rows" 0 \
 	"$(sql "$db" "SELECT count(*) FROM cloudhsm_hsms" 2>&1)"
+# h. tags and aliases
+want=$(boto3_lines extras)
+got=$(sql "$db" "
+SELECT concat_ws('|', key_id, coalesce(tags, '{}')::text,
+                 (SELECT coalesce(string_agg(a, ',' ORDER BY a), '') FROM unnest(aliases) a))
+  FROM keys ORDER BY 1" 2>&1)
+check_eq "tags and aliases equal what boto3 lists from moto" "$want" "$got"
+check_eq "moto's keys: two tagged, one aliased" "2|1" \
+	"$(sql "$db" "SELECT count(*) FILTER (WHERE tags <> '{}') || '|' || count(aliases) FROM keys" 2>&1)"
 
 summary

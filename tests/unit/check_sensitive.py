@@ -11,7 +11,11 @@ service model (data/<service>/<version>/service-2.json[.gz]), and fails when
     list in sensitive_paths;
   - a descriptor lists a path the model's output does not have (a typo,
     or a field AWS renamed: the row builder would hide nothing);
-  - a column reads a sensitive path but is not marked sensitive;
+  - a column reads a sensitive path but is not marked sensitive (for a
+    column filled by an extra call, GetKeyLastUsage..., the path inside
+    that call's answer: any sensitive member at or below it);
+  - a path the descriptor shows all the same (shown_paths, each with its
+    reason in the descriptor) is not one of its sensitive paths;
   - the model has no such operation.
 
 botocore comes from the Python running this (the pyenv 3.11 has it), else
@@ -125,6 +129,27 @@ def check_operation(op, model, sensitive_of):
     sensitive_of[op["action"]] = (entry_prefix(op), marked | set(model_sensitive))
 
 
+def check_shown(op):
+    for path in op.get("shown", []):
+        check(path in op["sensitive"],
+              "%s shows %s, one of its sensitive paths" % (op["action"], path))
+
+
+def check_extra_column(kind, col, sensitive_of):
+    """A column of an extra call: no sensitive member of that call's
+    answer at or below the column's path (its first part names the call)."""
+    _, sensitive = sensitive_of.get(col["extra_action"], (None, set()))
+    path = col["path"][len(col["extra_name"]) + 1:] if "." in col["path"] \
+        else ""
+    below = [s for s in sensitive
+             if path == "" or s == path or s.startswith(path + ".")
+             or s.startswith(path + "[]")]
+    check(col["sensitive"] == bool(below),
+          "%s.%s (%s of %s): marked sensitive %s" %
+          (kind["name"], col["name"], path or "the answer", col["extra_action"],
+           "as a member below it is" if below else "only on a sensitive path"))
+
+
 def check_kind(kind, sensitive_of):
     prefix, sensitive = sensitive_of.get(kind["action"], (None, set()))
     if prefix is None:
@@ -134,6 +159,9 @@ def check_kind(kind, sensitive_of):
         prefix = prefix + kind["nested"] + "[]."
     for col in kind["columns"]:
         if col["path"] is None:
+            continue
+        if "extra_action" in col:
+            check_extra_column(kind, col, sensitive_of)
             continue
         hidden = prefix + col["path"] in sensitive
         check(col["sensitive"] == hidden,
@@ -162,6 +190,7 @@ def main():
             check(models[op["model"]] is not None,
                   "botocore has a model for %s" % op["model"])
         check_operation(op, models[op["model"]], sensitive_of)
+        check_shown(op)
     for kind in descriptors["kinds"]:
         check_kind(kind, sensitive_of)
     print("%d passed, %d failed" % (passed, failed))

@@ -146,6 +146,10 @@ dump_descriptors(void)
 		for (int p = 0; op->sensitive_paths[p] != NULL; p++)
 			json_object_array_add(paths, json_object_new_string(op->sensitive_paths[p]));
 		json_object_object_add(o, "sensitive", paths);
+		paths = json_object_new_array();
+		for (int p = 0; op->shown_paths[p] != NULL; p++)
+			json_object_array_add(paths, json_object_new_string(op->shown_paths[p]));
+		json_object_object_add(o, "shown", paths);
 		json_object_array_add(ops, o);
 	}
 	for (int k = 0; cks_table_kinds[k] != NULL; k++)
@@ -168,6 +172,14 @@ dump_descriptors(void)
 								   json_object_new_string(kind->columns[c].json_path) : NULL);
 			json_object_object_add(col, "sensitive",
 								   json_object_new_boolean(kind->columns[c].sensitive));
+			/* an extra call's column: its path starts with the call's name */
+			if (kind->columns[c].extra != NULL)
+			{
+				json_object_object_add(col, "extra_action",
+									   json_object_new_string(kind->columns[c].extra->operation->action));
+				json_object_object_add(col, "extra_name",
+									   json_object_new_string(kind->columns[c].extra->name));
+			}
 			json_object_array_add(cols, col);
 		}
 		json_object_object_add(o, "columns", cols);

@@ -192,18 +192,19 @@ test_table_kinds(void)
 			CHECK((col->json_path == NULL) ==
 				  (col->conversion == CKS_CONV_REGION ||
 				   col->conversion == CKS_CONV_ACCOUNT ||
+				   col->conversion == CKS_CONV_ACCOUNT_NAME ||
 				   col->conversion == CKS_CONV_RAW));
 		}
 	}
 	CHECK(cks_kind_column(&cks_kind_custom_key_stores, "custom_key_store_id") == 0);
 	CHECK(cks_kind_column(&cks_kind_custom_key_stores, "nope") == -1);
-	CHECK(cks_kind_custom_key_stores.ncolumns == 17);
+	CHECK(cks_kind_custom_key_stores.ncolumns == 18);
 	CHECK_STR(cks_kind_pushdown(&cks_kind_custom_key_stores, 0)->parameter, "CustomKeyStoreId");
 	CHECK_STR(cks_kind_pushdown(&cks_kind_custom_key_stores, 1)->parameter, "CustomKeyStoreName");
 	CHECK(cks_kind_pushdown(&cks_kind_custom_key_stores, 2) == NULL);
 
-	/* keys: 23 columns; key_id is DescribeKey's KeyId, answered by AWS */
-	CHECK(cks_kind_keys.ncolumns == 23);
+	/* keys: 35 columns; key_id is DescribeKey's KeyId, answered by AWS */
+	CHECK(cks_kind_keys.ncolumns == 35);
 	CHECK(cks_table_kind_by_name("keys") == &cks_kind_keys);
 	CHECK(cks_lookup_operation(cks_kind_keys.operation) == &cks_op_describe_key);
 	CHECK(cks_lookup_operation(&cks_op_describe_clusters) == &cks_op_describe_clusters);
@@ -211,9 +212,9 @@ test_table_kinds(void)
 	CHECK(cks_kind_pushdown_of_parameter(&cks_kind_keys, 0) ==
 		  cks_kind_pushdown(&cks_kind_keys, 0));
 
-	/* cloudhsm_clusters: 20 columns, three filters, states from the enum */
+	/* cloudhsm_clusters: 21 columns, three filters, states from the enum */
 	CHECK(cks_remote_schema_exists("cloudhsm"));
-	CHECK(cks_kind_cloudhsm_clusters.ncolumns == 24);
+	CHECK(cks_kind_cloudhsm_clusters.ncolumns == 25);
 	CHECK_STR(cks_kind_pushdown_of_parameter(&cks_kind_cloudhsm_clusters, 1)->column, "state");
 	CHECK(cks_pushdown_value_is_valid(cks_kind_pushdown_of_parameter(&cks_kind_cloudhsm_clusters, 1),
 									  "DEGRADED"));
@@ -246,6 +247,47 @@ test_filter_request(void)
 	values[1] = NULL;
 	body = aws_json_list_request(&cks_op_describe_key, values, NULL, 0);
 	CHECK_STR(body, "{\"KeyId\":\"alias/app\"}");
+	/* the keys table's extra calls, in botocore's body order */
+	values[0] = "k1";
+	body = aws_json_list_request(&cks_op_get_key_last_usage, values, NULL, 0);
+	CHECK_STR(body, "{\"KeyId\":\"k1\"}");
+	body = aws_json_list_request(&cks_op_list_resource_tags, values, "m/1",
+								 cks_op_list_resource_tags.page.max_limit);
+	CHECK_STR(body, "{\"KeyId\":\"k1\",\"Limit\":50,\"Marker\":\"m/1\"}");
+	values[0] = NULL;
+	body = aws_json_list_request(&cks_op_list_aliases, values, NULL,
+								 cks_op_list_aliases.page.max_limit);
+	CHECK_STR(body, "{\"Limit\":100}");
+}
+
+/*
+ * The keys table's extra calls: which column each fills, per entry or
+ * per region, and the one sensitive field shown on purpose.
+ */
+static void
+test_extras(void)
+{
+	const CksTableKind *kind = &cks_kind_keys;
+	int			col = cks_kind_column(kind, "last_used_at");
+	int			tags = cks_kind_column(kind, "tags");
+	int			aliases = cks_kind_column(kind, "aliases");
+
+	CHECK(col >= 0 && kind->columns[col].extra != NULL);
+	CHECK(kind->columns[col].extra->operation == &cks_op_get_key_last_usage);
+	CHECK(cks_kind_extra_index(kind, kind->columns[col].extra) == 0);
+	CHECK(kind->columns[tags].extra->operation == &cks_op_list_resource_tags);
+	CHECK_STR(kind->columns[tags].extra->refused_code, "AccessDeniedException");
+	CHECK(kind->columns[aliases].extra->scope == CKS_EXTRA_PER_REGION);
+	CHECK(kind->columns[cks_kind_column(kind, "key_id")].extra == NULL);
+	CHECK(kind->columns[cks_kind_column(kind, "raw")].extra == NULL);
+	CHECK(cks_kind_extra_index(&cks_kind_custom_key_stores,
+							   kind->columns[col].extra) == -1);
+	CHECK_STR(kind->account_field, "AWSAccountId");
+	CHECK(cks_kind_column(&cks_kind_cloudhsm_clusters, "account_name") >= 0);
+	CHECK(cks_operation_shows(&cks_op_organizations_list_accounts, "Accounts[].Name"));
+	CHECK(!cks_operation_shows(&cks_op_organizations_list_accounts, "Accounts[].Email"));
+	CHECK(!cks_operation_shows(&cks_op_describe_custom_key_stores,
+							   "CustomKeyStores[].XksProxyConfiguration.AccessKeyId"));
 }
 
 static bool
@@ -318,6 +360,7 @@ void
 run_service_tests(void)
 {
 	test_filter_request();
+	test_extras();
 	test_single_entry_pages();
 	test_typed_accessors();
 	test_targets_and_parameters();
