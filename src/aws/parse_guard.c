@@ -367,6 +367,33 @@ strict_syntax_holds(const char *body, size_t len, bool secret,
 }
 
 /*
+ * The ASCII copy cannot see invalid UTF-8, so a body that is both cut
+ * short and not UTF-8 would be reported as cut short, where json-c's
+ * strict mode reports the bad byte first.  When UTF-8 validation alone
+ * fails earlier (or the strict check only ran out of input), that error
+ * is the one reported, as on a library whose strict mode reads UTF-8.
+ */
+static void
+report_earlier_utf8_error(const char *body, size_t len, bool secret,
+						  enum json_tokener_error *jerr, size_t *end)
+{
+	enum json_tokener_error utf8_jerr;
+	size_t		utf8_end;
+	struct json_object *root;
+
+	root = tokenize_json(body, len, JSON_TOKENER_VALIDATE_UTF8, secret,
+						 &utf8_jerr, &utf8_end);
+	if (root == NULL && utf8_end != SIZE_MAX &&
+		utf8_jerr != json_tokener_continue &&
+		(*jerr == json_tokener_continue || utf8_end <= *end))
+	{
+		*jerr = utf8_jerr;
+		*end = utf8_end;
+	}
+	json_object_put(root);
+}
+
+/*
  * json-c alone would accept a valid prefix and ignore the rest (it stops at
  * a NUL byte, and a complete value followed by junk can look fine), and it
  * reports a body cut short as "continue".  A truncated or padded HTTP body
@@ -390,6 +417,8 @@ parse_json(const char *body, size_t len, bool secret, char **problem)
 	if ((flags & JSON_TOKENER_STRICT) ||
 		strict_syntax_holds(body, len, secret, &jerr, &end))
 		root = tokenize_json(body, len, flags, secret, &jerr, &end);
+	else
+		report_earlier_utf8_error(body, len, secret, &jerr, &end);
 
 	if (root == NULL)
 	{

@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 
+#include "compat.h"
+
 /* Define the setting and install the budget; called from _PG_init. */
 extern void cks_response_memory_initialize(void);
 
@@ -21,6 +23,6 @@ extern void cks_response_memory_initialize(void);
  * ERROR out_of_memory (53200) for an answer that needs 'need' bytes of a
  * budget it does not fit in, with a hint naming the setting.
  */
-extern void cks_response_memory_exhausted(size_t need) pg_attribute_noreturn();
+pg_noreturn extern void cks_response_memory_exhausted(size_t need);
 
 #endif							/* CKS_RESPONSE_MEMORY_H */
