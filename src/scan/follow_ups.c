@@ -15,8 +15,9 @@
 
 #include <json-c/json.h>
 
-#include "scan/scan.h"
-#include "scan/scan_internal.h"
+#include "scan/follow_ups.h"
+#include "scan/scan_failures.h"
+#include "scan/streams.h"
 #include "utils/memutils.h"
 
 void

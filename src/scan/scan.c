@@ -1,12 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * scan.c
- *	  Running a scan's streams, whatever the operation: starting them,
- *	  paginating each by its operation's page rule, turning each page into
- *	  entries, expanding the entries of an operation that only names them
- *	  (follow-up requests, bounded and pipelined with the listing), and
- *	  deciding what a failed stream means (no such id, a warning, or an
- *	  error).
+ *	  The driver of a scan's pipeline, whatever the operation, and the only
+ *	  stage that calls the others: it starts accounts' credential calls
+ *	  (scan_accounts.c, which hands stream sets back up), streams and
+ *	  their pages (streams.c), and follow-ups (follow_ups.c); it waits for
+ *	  whichever request finishes, hands it to its stage or to
+ *	  scan_failures.c, checks pagination, and returns entries as rows.
+ *	  No stage below calls back into it.
  *
  *	  Pages are json-c trees (malloc'd) and transfers live in libcurl; a
  *	  reset callback on the scan's memory context frees both, so an error
@@ -22,8 +23,11 @@
 #include "net/http.h"
 #include "options.h"
 #include "net/request_scheduler.h"
+#include "scan/follow_ups.h"
 #include "scan/scan.h"
-#include "scan/scan_internal.h"
+#include "scan/scan_accounts.h"
+#include "scan/scan_failures.h"
+#include "scan/streams.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
@@ -130,135 +134,22 @@ cks_scan_begin(CksScan *scan, MemoryContext parent)
 	scan->emitted_follow_up = -1;
 }
 
-/* A new stream at the end of the array (in the scan's context). */
-static CksStream *
-init_stream(CksScan *scan, const CksStreamSet *set, const char *region,
-			const char *value)
-{
-	CksStream  *stream;
-	int			p;
-
-	if (scan->nstreams == scan->allocated)
-	{
-		scan->allocated = Max(8, scan->allocated * 2);
-		scan->streams = scan->streams ?
-			repalloc(scan->streams, sizeof(CksStream) * scan->allocated) :
-			palloc(sizeof(CksStream) * scan->allocated);
-	}
-	stream = &scan->streams[scan->nstreams++];
-	memset(stream, 0, sizeof(CksStream));
-	stream->operation = set->operation;
-	if (set->operation->expansion != NULL)
-		scan->expands = true;
-	stream->account_id = set->account_id;
-	stream->name_account = set->name_account;
-	stream->credentials = set->credentials;
-	stream->region = region;
-	stream->url = cks_endpoint_for_region(set->endpoint_template, region);
-	stream->lookup_parameter = value ? set->parameter : -1;
-	for (p = 0; p < CKS_MAX_OPERATION_PARAMETERS; p++)
-		if (set->fixed[p] != NULL)
-			stream->values[p] = pstrdup(set->fixed[p]);
-	if (value)
-		stream->values[set->parameter] = value;
-	return stream;
-}
-
 /*
- * An operation whose parameters are filter lists (DescribeClusters's
- * clusterIds) is asked about many values at once: one stream per
- * CKS_FILTER_VALUES_PER_REQUEST values, not one per value.
+ * Streams whose account's credentials are still to come are held back by
+ * the credential stage, which hands the set back at once when they are
+ * cached; the others join the scan now.
  */
-static void
-add_filter_streams(CksScan *scan, const CksStreamSet *set, const char *region)
-{
-	int			nvalues = list_length(set->values);
-	const char **values = palloc(sizeof(const char *) * Max(nvalues, 1));
-	int			first;
-	int			i;
-
-	for (i = 0; i < nvalues; i++)
-		values[i] = list_nth(set->values, i);
-	for (first = 0; first < nvalues; first += CKS_FILTER_VALUES_PER_REQUEST)
-		(void) init_stream(scan, set, region,
-						   aws_json_string_list(values + first,
-												Min(nvalues - first,
-													CKS_FILTER_VALUES_PER_REQUEST)));
-	pfree(values);
-}
-
 void
 cks_scan_add_streams(CksScan *scan, const CksStreamSet *set)
 {
-	MemoryContext old = MemoryContextSwitchTo(scan->cxt);
-	ListCell   *lr;
-
 	Assert(set->parameter < CKS_MAX_OPERATION_PARAMETERS);
 	if (set->credentials == NULL && scan->credential_calls != NULL)
 	{
-		MemoryContextSwitchTo(old);
-		cks_scan_defer_streams(scan, set);
-		return;
+		set = cks_scan_defer_streams(scan, set);
+		if (set == NULL)
+			return;
 	}
-	foreach(lr, set->regions)
-	{
-		const char *region = pstrdup(lfirst(lr));
-		ListCell   *lv;
-
-		if (set->parameter < 0)
-			(void) init_stream(scan, set, region, NULL);
-		else if (set->operation->filter_field != NULL)
-			add_filter_streams(scan, set, region);
-		else
-			foreach(lv, set->values)
-				(void) init_stream(scan, set, region, pstrdup(lfirst(lv)));
-	}
-	MemoryContextSwitchTo(old);
-}
-
-/* Prepare the stream's next request. */
-static void
-request_page(CksScan *scan, CksStream *stream)
-{
-	const CksOperation *op = stream->operation;
-	int			limit = 0;
-	MemoryContext old = MemoryContextSwitchTo(scan->cxt);
-
-	/* a lookup returns at most one entry; the limit only matters for lists */
-	if (stream->lookup_parameter < 0 || !op->lookups_unpaged)
-		limit = Min(scan->page_size, op->page.max_limit);
-
-	cks_call_reset(&stream->call);
-	cks_call_init(&stream->call, op, stream->url, stream->region,
-				  op->build_request(op, stream->values, stream->token, limit),
-				  stream->credentials, &scan->settings);
-	stream->call.account = stream->account_id;
-	stream->signed_with = stream->credentials;
-	stream->started = true;
-	MemoryContextSwitchTo(old);
-}
-
-bool
-cks_stream_waits_for_page(const CksStream *stream)
-{
-	return stream->started && !stream->finished && !stream->has_page;
-}
-
-/* Requests in flight (or backing off): listings and follow-ups alike. */
-int
-cks_scan_requests_in_flight(CksScan *scan)
-{
-	int			active = 0;
-	int			i;
-
-	for (i = 0; i < scan->nstreams; i++)
-		if (cks_stream_waits_for_page(&scan->streams[i]))
-			active++;
-	if (scan->follow_ups != NULL)
-		for (i = 0; i < scan->max_in_flight; i++)
-			if (scan->follow_ups[i].busy && !scan->follow_ups[i].has_page)
-				active++;
-	return active + cks_scan_accounts_in_flight(scan);
+	cks_streams_add(scan, set);
 }
 
 /*
@@ -275,34 +166,9 @@ start_due_streams(CksScan *scan)
 	active = cks_scan_requests_in_flight(scan);
 	while (active < scan->max_in_flight && scan->next_to_start < scan->nstreams)
 	{
-		request_page(scan, &scan->streams[scan->next_to_start++]);
+		cks_stream_request_page(scan, &scan->streams[scan->next_to_start++]);
 		active++;
 	}
-}
-
-/* "in region \"r\"", or "in account \"a\" region \"r\"" in a scan of
- * several accounts, where the region alone does not say which failed. */
-char *
-cks_describe_place(const char *account_id, bool name_account,
-				   const char *region)
-{
-	if (name_account && account_id != NULL)
-		return psprintf("in account \"%s\" region \"%s\"", account_id, region);
-	return psprintf("in region \"%s\"", region);
-}
-
-char *
-cks_stream_describe(const CksStream *stream)
-{
-	int			p = stream->lookup_parameter;
-	char	   *place = cks_describe_place(stream->account_id,
-										   stream->name_account, stream->region);
-
-	if (p >= 0)
-		return psprintf("%s of %s \"%s\" %s", stream->operation->action,
-						stream->operation->parameters[p], stream->values[p],
-						place);
-	return psprintf("%s %s", stream->operation->action, place);
 }
 
 static bool
@@ -400,20 +266,6 @@ page_arrived(CksScan *scan, CksStream *stream)
 	else
 		stream->token = NULL;
 	MemoryContextSwitchTo(old);
-}
-
-/* The page is used up: ask for the next one, or end the stream. */
-void
-cks_stream_page_consumed(CksScan *scan, CksStream *stream)
-{
-	bool		more = stream->page.truncated;
-
-	aws_json_page_free(&stream->page);
-	stream->has_page = false;
-	if (more)
-		request_page(scan, stream);
-	else
-		stream->finished = true;
 }
 
 /* A stream whose page has entries to emit as they are (not expanded). */
@@ -545,12 +397,18 @@ take_a_finished_call(CksScan *scan, bool wait, bool *would_block)
 		if (call->state == CKS_CALL_DONE)
 			page_arrived(scan, pending.streams[done]);
 		else if (cks_stream_renewed_credentials(scan, pending.streams[done]))
-			request_page(scan, pending.streams[done]);
+			cks_stream_request_page(scan, pending.streams[done]);
 		else
 			cks_stream_failed(scan, pending.streams[done]);
 	}
 	else if (pending.accounts[done] != NULL)
-		cks_scan_account_answered(scan, pending.accounts[done]);
+	{
+		CksStreamSet *set = cks_scan_account_answered(scan,
+													  pending.accounts[done]);
+
+		if (set != NULL)
+			cks_streams_add(scan, set);
+	}
 	else if (call->state == CKS_CALL_DONE)
 		cks_follow_up_answered(scan, pending.follow_ups[done]);
 	else

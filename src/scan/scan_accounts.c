@@ -19,16 +19,18 @@
 #include "postgres.h"
 
 #include "quals.h"
-#include "scan/scan.h"
-#include "scan/scan_internal.h"
+#include "scan/scan_accounts.h"
+#include "scan/scan_failures.h"
+#include "scan/streams.h"
 
 /*
  * Streams of an account without credentials.  Cached credentials (a role
- * assumed by an earlier query) are used at once; otherwise the set is kept,
- * copied into the scan's context, until the account's call answers.  A set
- * that makes no stream needs no credentials and no call.
+ * assumed by an earlier query) are used at once: the copy is handed back
+ * for the caller to add its streams.  Otherwise the set is kept, copied
+ * into the scan's context, until the account's call answers (NULL).  A set
+ * that makes no stream needs no credentials and no call (NULL).
  */
-void
+CksStreamSet *
 cks_scan_defer_streams(CksScan *scan, const CksStreamSet *set)
 {
 	const CksCredentialCalls *calls = scan->credential_calls;
@@ -39,7 +41,7 @@ cks_scan_defer_streams(CksScan *scan, const CksStreamSet *set)
 
 	Assert(set->account_id != NULL);
 	if (set->regions == NIL || (set->parameter >= 0 && set->values == NIL))
-		return;
+		return NULL;
 	old = MemoryContextSwitchTo(scan->cxt);
 	copy = palloc(sizeof(CksStreamSet));
 	*copy = *set;
@@ -54,8 +56,7 @@ cks_scan_defer_streams(CksScan *scan, const CksStreamSet *set)
 	if (copy->credentials != NULL)
 	{
 		MemoryContextSwitchTo(old);
-		cks_scan_add_streams(scan, copy);
-		return;
+		return copy;
 	}
 	if (scan->naccounts == scan->accounts_allocated)
 	{
@@ -68,16 +69,11 @@ cks_scan_defer_streams(CksScan *scan, const CksStreamSet *set)
 	memset(account, 0, sizeof(CksScanAccount));
 	account->streams = copy;
 	MemoryContextSwitchTo(old);
+	return NULL;
 }
 
-bool
-cks_scan_account_in_flight(const CksScanAccount *account)
-{
-	return account->started && !account->answered;
-}
-
-int
-cks_scan_accounts_in_flight(CksScan *scan)
+static int
+accounts_in_flight(CksScan *scan)
 {
 	int			active = 0;
 
@@ -122,7 +118,7 @@ bool
 cks_scan_accounts_waiting(CksScan *scan)
 {
 	return scan->next_account < scan->naccounts ||
-		cks_scan_accounts_in_flight(scan) > 0;
+		accounts_in_flight(scan) > 0;
 }
 
 /*
@@ -149,11 +145,12 @@ account_failed(CksScan *scan, CksScanAccount *account)
 }
 
 /*
- * The account's call has ended: its streams join the scan with the
- * credentials it gave, or the account fails.  Signing keys refused as
- * expired are fetched again for one more try.
+ * The account's call has ended: its set is handed back, with the
+ * credentials it gave, for the caller to add its streams; or the account
+ * fails (NULL).  Signing keys refused as expired are fetched again for one
+ * more try (NULL: the call runs again).
  */
-void
+CksStreamSet *
 cks_scan_account_answered(CksScan *scan, CksScanAccount *account)
 {
 	const CksCredentialCalls *calls = scan->credential_calls;
@@ -165,7 +162,7 @@ cks_scan_account_answered(CksScan *scan, CksScanAccount *account)
 	{
 		account->retried = true;
 		start_account_call(scan, account);
-		return;
+		return NULL;
 	}
 	account->answered = true;
 	if (account->call.state == CKS_CALL_DONE)
@@ -174,11 +171,13 @@ cks_scan_account_answered(CksScan *scan, CksScanAccount *account)
 		set->credentials = calls->take(calls->arg, set->account_id, &account->call);
 		MemoryContextSwitchTo(old);
 	}
-	if (set->credentials != NULL)
-		cks_scan_add_streams(scan, set);
-	else
+	if (set->credentials == NULL)
+	{
 		account_failed(scan, account);
+		set = NULL;
+	}
 	cks_call_reset(&account->call);
+	return set;
 }
 
 void

@@ -11,8 +11,8 @@
  */
 #include "postgres.h"
 
-#include "scan/scan.h"
-#include "scan/scan_internal.h"
+#include "scan/scan_failures.h"
+#include "scan/streams.h"
 
 static void
 note_failed_region(CksScanStats *stats, char *failure)
