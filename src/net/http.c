@@ -628,18 +628,6 @@ cks_http_timeout_ms(void)
  * ---------------------------------------------------------------------
  */
 
-/* The oldest unfinished transfer: see cks_http_head_reserve. */
-bool
-cks_http_is_head(const CksHttpTransfer *transfer)
-{
-	CksHttpTransfer *t;
-
-	for (t = active_transfers; t != NULL; t = t->next)
-		if (!t->done && t->id < transfer->id)
-			return false;
-	return true;
-}
-
 static CksHttpTransfer *
 oldest_transfer(void)
 {
