@@ -141,11 +141,4 @@ extern int	cks_http_open_sockets(void);
 /* Let curl keep at least n idle connections (for a fan-out of n). */
 extern void cks_http_reserve_connections(long n);
 
-/*
- * Split an endpoint URL into the Host header value SigV4 signs (host, plus
- * ":port" when the port is not the scheme's default, as curl sends it) and
- * the path.  Writes malloc'd strings; false on a URL curl cannot parse.
- */
-extern bool cks_url_host_and_path(const char *url, char **host, char **path);
-
 #endif							/* CKS_HTTP_H */
