@@ -31,7 +31,7 @@ PGFILEDESC = "cks_fdw - foreign data wrapper for AWS KMS custom key stores"
 # table-kind descriptors, the HTTP client).
 CORE_SRCS = src/aws/sigv4.c src/aws/aws_json.c src/aws/aws_json_fields.c \
 	src/aws/aws_service.c src/table_kinds.c \
-	src/aws/sts.c src/aws/xml.c src/aws/parse_guard.c src/net/mem_budget.c src/net/http.c src/net/http_events.c src/net/http_response.c src/aws/aws_error.c \
+	src/aws/sts.c src/aws/xml.c src/aws/parse_guard.c src/net/mem_budget.c src/net/http.c src/net/http_events.c src/net/http_response.c src/net/endpoint_url.c src/aws/aws_error.c \
 	src/aws/aws_error_class.c src/aws/secrets.c src/aws/aws_names.c \
 	src/credentials/keyless.c src/credentials/imds.c src/credentials/container_creds.c src/credentials/source_fetch.c \
 	src/credentials/credentials_file.c

@@ -367,8 +367,104 @@ iso_timestamp_text(const CksRowBuilder *builder, struct json_object *entry,
 	return psprintf("%s+00", value);
 }
 
-/* The text of one field, or NULL for SQL NULL; *is_iso when a timestamp
- * came as an ISO 8601 string rather than epoch seconds. */
+/*
+ * The text of a column whose value sums up or reshapes a JSON structure
+ * (an array's length, a count, tags, a nested object, a list) rather than
+ * reading one scalar: apart from field_text so that each kind of value
+ * reads in one screen.  NULL for SQL NULL.
+ */
+static const char *
+structure_text(const CksRowBuilder *builder, struct json_object *entry,
+			   const CksColumnDef *column)
+{
+	const char *path = column->json_path;
+	bool		type_ok = true;
+	int			number;
+	struct json_object *json;
+	Datum		array;
+
+	switch (column->conversion)
+	{
+		case CKS_CONV_ARRAY_LENGTH:
+			if (aws_json_entry_array(entry, path, &number, &type_ok) != NULL)
+				return psprintf("%d", number);
+			if (!type_ok)
+				report_wrong_type(builder, path, "array");
+			return NULL;
+		case CKS_CONV_COUNT_WHERE:
+			number = aws_json_count_where(entry, path, column->where_field,
+										  column->where_value, &type_ok);
+			if (!type_ok)
+				report_wrong_type(builder, path, "array of objects");
+			return number >= 0 ? psprintf("%d", number) : NULL;
+		case CKS_CONV_TAG_OBJECT:
+			{
+				const char *value = aws_json_tag_object(entry, path, &type_ok);
+
+				if (!type_ok)
+					report_wrong_type(builder, path, "list of tags");
+				return value;
+			}
+		case CKS_CONV_DISTINCT_WHERE:
+			if (!distinct_where_value(builder, entry, column, &array))
+				return NULL;
+			return OidOutputFunctionCall(F_ARRAY_OUT, array);
+		case CKS_CONV_JSON:
+			json = aws_json_entry_value(entry, path, &type_ok);
+			if (!type_ok)
+				report_wrong_type(builder, path, "object");
+			return json ? aws_json_entry_json(json) : NULL;
+		case CKS_CONV_STRING_ARRAY:
+			/* a column of another type gets text[]'s text form */
+			if (!string_array_value(builder, entry, path, &array))
+				return NULL;
+			return OidOutputFunctionCall(F_ARRAY_OUT, array);
+		case CKS_CONV_RAW:
+			return aws_json_entry_json(entry);
+		default:
+			Assert(false);		/* field_text sends only the kinds above */
+			return NULL;
+	}
+}
+
+/*
+ * The text of a column that says where the row came from (its region, its
+ * account and that account's name) rather than what AWS said about it:
+ * apart from field_text because these come from the scan, not from the
+ * column's JSON path.  NULL for SQL NULL.
+ */
+static const char *
+origin_text(const CksRowBuilder *builder, struct json_object *entry,
+			const CksColumnDef *column, const char *region,
+			const char *account_id)
+{
+	bool		type_ok = true;
+
+	switch (column->conversion)
+	{
+		case CKS_CONV_REGION:
+			return region;
+		case CKS_CONV_ACCOUNT:
+			if (account_id == NULL && builder->kind->account_field != NULL)
+				return aws_json_entry_string(entry, builder->kind->account_field,
+											 &type_ok);
+			return account_id;
+		case CKS_CONV_ACCOUNT_NAME:
+			if (builder->organization_user == NULL)
+				return NULL;
+			return cks_organization_account_name(builder->organization_user,
+												 account_id);
+		default:
+			Assert(false);		/* field_text sends only the kinds above */
+			return NULL;
+	}
+}
+
+/*
+ * The text of one field, or NULL for SQL NULL; *is_iso when a timestamp
+ * came as an ISO 8601 string rather than epoch seconds.  Scalars are read
+ * here; structures and the row's origin have their own functions above.
+ */
 static const char *
 field_text(const CksRowBuilder *builder, struct json_object *entry,
 		   const CksColumnDef *column, const char *region,
@@ -379,7 +475,6 @@ field_text(const CksRowBuilder *builder, struct json_object *entry,
 	bool		type_ok = true;
 	bool		flag;
 	int			number;
-	struct json_object *json;
 
 	switch (column->conversion)
 	{
@@ -396,58 +491,17 @@ field_text(const CksRowBuilder *builder, struct json_object *entry,
 				report_wrong_type(builder, path, "32-bit integer");
 			return NULL;
 		case CKS_CONV_ARRAY_LENGTH:
-			if (aws_json_entry_array(entry, path, &number, &type_ok) != NULL)
-				return psprintf("%d", number);
-			if (!type_ok)
-				report_wrong_type(builder, path, "array");
-			return NULL;
 		case CKS_CONV_COUNT_WHERE:
-			number = aws_json_count_where(entry, path, column->where_field,
-										  column->where_value, &type_ok);
-			if (!type_ok)
-				report_wrong_type(builder, path, "array of objects");
-			return number >= 0 ? psprintf("%d", number) : NULL;
 		case CKS_CONV_TAG_OBJECT:
-			value = aws_json_tag_object(entry, path, &type_ok);
-			if (!type_ok)
-				report_wrong_type(builder, path, "list of tags");
-			return value;
 		case CKS_CONV_DISTINCT_WHERE:
-			{
-				Datum		array;
-
-				if (!distinct_where_value(builder, entry, column, &array))
-					return NULL;
-				return OidOutputFunctionCall(F_ARRAY_OUT, array);
-			}
 		case CKS_CONV_JSON:
-			json = aws_json_entry_value(entry, path, &type_ok);
-			if (!type_ok)
-				report_wrong_type(builder, path, "object");
-			return json ? aws_json_entry_json(json) : NULL;
 		case CKS_CONV_STRING_ARRAY:
-			{
-				Datum		array;
-
-				/* a column of another type gets text[]'s text form */
-				if (!string_array_value(builder, entry, path, &array))
-					return NULL;
-				return OidOutputFunctionCall(F_ARRAY_OUT, array);
-			}
-		case CKS_CONV_REGION:
-			return region;
-		case CKS_CONV_ACCOUNT:
-			if (account_id == NULL && builder->kind->account_field != NULL)
-				return aws_json_entry_string(entry, builder->kind->account_field,
-											 &type_ok);
-			return account_id;
-		case CKS_CONV_ACCOUNT_NAME:
-			if (builder->organization_user == NULL)
-				return NULL;
-			return cks_organization_account_name(builder->organization_user,
-												 account_id);
 		case CKS_CONV_RAW:
-			return aws_json_entry_json(entry);
+			return structure_text(builder, entry, column);
+		case CKS_CONV_REGION:
+		case CKS_CONV_ACCOUNT:
+		case CKS_CONV_ACCOUNT_NAME:
+			return origin_text(builder, entry, column, region, account_id);
 		case CKS_CONV_EPOCH_TIME:
 			value = aws_json_entry_raw_text(entry, path);
 			if (value == NULL)

@@ -27,6 +27,7 @@
 #include "miscadmin.h"
 #include "aws/secrets.h"
 #include "pgstat.h"
+#include "net/endpoint_url.h"
 #include "net/request_scheduler.h"
 #include "net/response_memory.h"
 #include "storage/latch.h"

@@ -561,6 +561,46 @@ format_amz_date(time_t when, char out[17])
 }
 
 /*
+ * The canonical request (method, URI, query, headers, signed header names,
+ * payload hash) into *canonical, and the signed header names into
+ * *signed_names for the Authorization header.  Apart from sigv4_sign so
+ * that the one place the session token is copied into growing buffers
+ * stays short enough to check that they never grow.
+ */
+static void
+build_canonical_request(const SigV4Request *req, const char *amz_date,
+						const char *session_token, const char *payload_hash,
+						StringInfo canonical, StringInfo signed_names)
+{
+	StringInfoData headers_block;
+
+	/*
+	 * The headers block and the canonical request hold the session token:
+	 * both are sized up front, because growing a StringInfo would leave a
+	 * piece of it in the buffer it leaves behind.
+	 */
+	initStringInfo(&headers_block);
+	enlargeStringInfo(&headers_block, canonical_headers_room(req, session_token));
+	initStringInfo(signed_names);
+	build_canonical_headers(req, amz_date, session_token,
+							&headers_block, signed_names);
+
+	initStringInfo(canonical);
+	/* a byte of path or query becomes at most "%25XX" (encoded twice) */
+	enlargeStringInfo(canonical, strlen(req->method) + 5 * strlen(req->path) +
+					  (req->query ? 5 * strlen(req->query) : 0) +
+					  headers_block.len + signed_names->len + 64 + 8);
+	appendStringInfo(canonical, "%s\n", req->method);
+	append_canonical_uri(canonical, req->path, req->normalize_path);
+	appendStringInfoChar(canonical, '\n');
+	append_canonical_query(canonical, req->query);
+	appendStringInfoChar(canonical, '\n');
+	appendStringInfo(canonical, "%s\n%s\n%s",
+					 headers_block.data, signed_names->data, payload_hash);
+	cks_secret_free(headers_block.data);
+}
+
+/*
  * Sign req.  Returns false, with out->signature empty and the strings
  * NULL, only when OpenSSL fails or 'when' cannot be formatted; the caller
  * must then not send the request.
@@ -574,7 +614,6 @@ sigv4_sign(const SigV4Request *req,
 		   SigV4Signature *out)
 {
 	StringInfoData canonical;
-	StringInfoData headers_block;
 	StringInfoData signed_names;
 	StringInfoData to_sign;
 	char		payload_hash[65];
@@ -595,31 +634,8 @@ sigv4_sign(const SigV4Request *req,
 	if (payload_hash[0] == '\0')
 		return false;
 
-	/*
-	 * The headers block and the canonical request hold the session token:
-	 * both are sized up front, because growing a StringInfo would leave a
-	 * piece of it in the buffer it leaves behind.
-	 */
-	initStringInfo(&headers_block);
-	enlargeStringInfo(&headers_block, canonical_headers_room(req, creds->session_token));
-	initStringInfo(&signed_names);
-	build_canonical_headers(req, out->amz_date, creds->session_token,
-							&headers_block, &signed_names);
-
-	initStringInfo(&canonical);
-	/* a byte of path or query becomes at most "%25XX" (encoded twice) */
-	enlargeStringInfo(&canonical, strlen(req->method) + 5 * strlen(req->path) +
-					  (req->query ? 5 * strlen(req->query) : 0) +
-					  headers_block.len + signed_names.len + 64 + 8);
-	appendStringInfo(&canonical, "%s\n", req->method);
-	append_canonical_uri(&canonical, req->path, req->normalize_path);
-	appendStringInfoChar(&canonical, '\n');
-	append_canonical_query(&canonical, req->query);
-	appendStringInfoChar(&canonical, '\n');
-	appendStringInfo(&canonical, "%s\n%s\n%s",
-					 headers_block.data, signed_names.data, payload_hash);
-	cks_secret_free(headers_block.data);
-
+	build_canonical_request(req, out->amz_date, creds->session_token,
+							payload_hash, &canonical, &signed_names);
 	sigv4_sha256_hex(canonical.data, canonical.len, request_hash);
 	scope = psprintf("%s/%s/%s/%s", date8, region, service, SIGV4_TERMINATOR);
 

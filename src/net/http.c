@@ -27,7 +27,8 @@
  *	  the backend may open fails those transfers with a clear reason
  *	  instead of starving PostgreSQL of fds or hanging.  The sockets, the
  *	  timer and the budget live in http_events.c; what a response's bytes
- *	  become (body, kept headers) in http_response.c.
+ *	  become (body, kept headers) in http_response.c; the Host and path
+ *	  an endpoint URL is signed with in endpoint_url.c.
  *
  *	  Frontend-safe: uses malloc for everything curl touches, never palloc,
  *	  so no error can be thrown from inside a curl callback.  (The fd
@@ -562,59 +563,6 @@ cks_http_wait_fd(void)
 	return cks_http_events_fd();
 }
 
-bool
-cks_url_host_and_path(const char *url, char **host, char **path)
-{
-	CURLU	   *parsed = curl_url();
-	char	   *hostname = NULL;
-	char	   *port = NULL;
-	char	   *urlpath = NULL;
-	bool		ok = false;
-
-	*host = *path = NULL;
-	if (parsed == NULL)
-		return false;
-	if (curl_url_set(parsed, CURLUPART_URL, url, 0) == CURLUE_OK &&
-		curl_url_get(parsed, CURLUPART_HOST, &hostname, 0) == CURLUE_OK &&
-		curl_url_get(parsed, CURLUPART_PATH, &urlpath, 0) == CURLUE_OK)
-	{
-		/* without CURLU_DEFAULT_PORT, curl returns only an explicit port */
-		CURLUcode	port_rc = curl_url_get(parsed, CURLUPART_PORT, &port, 0);
-		char	   *scheme = NULL;
-		bool		default_port = true;
-
-		if (port_rc == CURLUE_OK &&
-			curl_url_get(parsed, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK)
-			default_port = (strcmp(scheme, "http") == 0 && strcmp(port, "80") == 0) ||
-				(strcmp(scheme, "https") == 0 && strcmp(port, "443") == 0);
-		curl_free(scheme);
-
-		if (default_port)
-			*host = strdup(hostname);
-		else
-		{
-			size_t		len = strlen(hostname) + strlen(port) + 2;
-
-			*host = malloc(len);
-			if (*host)
-				snprintf(*host, len, "%s:%s", hostname, port);
-		}
-		*path = strdup(urlpath[0] ? urlpath : "/");
-		ok = (*host != NULL && *path != NULL);
-	}
-	curl_free(hostname);
-	curl_free(port);
-	curl_free(urlpath);
-	curl_url_cleanup(parsed);
-	if (!ok)
-	{
-		free(*host);
-		free(*path);
-		*host = *path = NULL;
-	}
-	return ok;
-}
-
 long
 cks_http_timeout_ms(void)
 {
@@ -627,18 +575,6 @@ cks_http_timeout_ms(void)
  * Waiting for response memory
  * ---------------------------------------------------------------------
  */
-
-/* The oldest unfinished transfer: see cks_http_head_reserve. */
-bool
-cks_http_is_head(const CksHttpTransfer *transfer)
-{
-	CksHttpTransfer *t;
-
-	for (t = active_transfers; t != NULL; t = t->next)
-		if (!t->done && t->id < transfer->id)
-			return false;
-	return true;
-}
 
 static CksHttpTransfer *
 oldest_transfer(void)

@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "net/http_response.h"
+
 /*
  * One HTTP header as the caller will send it.  The transport's type: the
  * signer (aws/sigv4.h) fills and signs these, the transport never needs
@@ -36,16 +38,6 @@ typedef struct CksHeader
 	const char *name;
 	const char *value;
 } CksHeader;
-
-/*
- * Responses larger than these are cut off and reported as a transport
- * error.  A 2xx body is a page: 1,000 key stores with 5 kB certificates
- * are ~6 MB, so 16 MiB leaves room to spare.  An error body is a code and
- * a message; nothing legitimate comes near 64 KiB.  The status line is
- * known before the first body byte, so the cap is chosen per response.
- */
-#define CKS_HTTP_MAX_BODY		(16 * 1024 * 1024)
-#define CKS_HTTP_MAX_ERROR_BODY	(64 * 1024)
 
 /*
  * How a server's requests travel, set once from its options and embedded
@@ -74,25 +66,6 @@ typedef struct CksHttpRequest
 	CksTransport transport;
 	const void *owner;			/* tag for cks_http_release_owner() */
 } CksHttpRequest;
-
-typedef struct CksHttpResponse
-{
-	long		status;			/* HTTP status; 0 when no response */
-	char	   *body;			/* malloc'd, NUL-terminated, may be "" */
-	size_t		body_len;
-	char	   *request_id;		/* x-amzn-RequestId / x-amz-request-id */
-	char	   *error_type;		/* X-Amzn-ErrorType */
-	char	   *date;			/* Date, for clock-skew correction */
-	/* transport failures (status == 0) */
-	int			curl_code;		/* CURLcode */
-	bool		out_of_fds;		/* the backend's fd budget was spent */
-	bool		over_budget;	/* the body could not fit in the response
-								 * memory budget ... */
-	size_t		budget_need;	/* ... needing this much of it */
-	char		error[256];		/* curl's reason, for errdetail */
-} CksHttpResponse;
-
-typedef struct CksHttpTransfer CksHttpTransfer;
 
 /*
  * Callers hold a transfer by its id, never by pointer: a transfer can be
@@ -167,12 +140,5 @@ extern int	cks_http_open_sockets(void);
 
 /* Let curl keep at least n idle connections (for a fan-out of n). */
 extern void cks_http_reserve_connections(long n);
-
-/*
- * Split an endpoint URL into the Host header value SigV4 signs (host, plus
- * ":port" when the port is not the scheme's default, as curl sends it) and
- * the path.  Writes malloc'd strings; false on a URL curl cannot parse.
- */
-extern bool cks_url_host_and_path(const char *url, char **host, char **path);
 
 #endif							/* CKS_HTTP_H */

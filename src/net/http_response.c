@@ -4,9 +4,11 @@
  *	  What the bytes of an HTTP response become: the body, grown up to a
  *	  bound that depends on the status, in memory counted against the
  *	  backend's response memory budget (paused while it is spent), and
- *	  wiped whenever it is moved or freed, and the few response headers the protocol layers read
- *	  (request id, error type, Date).  libcurl calls these from inside a
- *	  transfer, so they use malloc and never throw.
+ *	  wiped whenever it is moved or freed, and the few response headers
+ *	  the protocol layers read (request id, error type, Date).  libcurl
+ *	  calls these from inside a transfer, so they use malloc and never
+ *	  throw.  It knows transfers only through http_internal.h and never
+ *	  calls the transport (http.c), which calls it.
  *
  *-------------------------------------------------------------------------
  */
@@ -19,7 +21,7 @@
 #include <curl/curl.h>
 #include <strings.h>
 
-#include "net/http.h"
+#include "net/http_response.h"
 #include "net/http_internal.h"
 #include "net/mem_budget.h"
 
@@ -90,6 +92,22 @@ cks_http_head_reserve(const CksMemBudget *budget)
 }
 
 /*
+ * Whether this transfer is the oldest one unfinished, which may spend the
+ * response memory kept free for it.  The transfer list is newest first
+ * (http_internal.h), so it is when no transfer after it is unfinished.
+ */
+static bool
+is_oldest_unfinished(const CksHttpTransfer *transfer)
+{
+	const CksHttpTransfer *t;
+
+	for (t = transfer->next; t != NULL; t = t->next)
+		if (!t->done)
+			return false;
+	return true;
+}
+
+/*
  * The next capacity of a body that needs 'needed' bytes: doubled from
  * 16 kB, at most the cap.  Growing holds the old and the new buffer for a
  * moment, so that is what must fit.
@@ -123,7 +141,7 @@ grow_body(CksHttpTransfer *transfer, size_t needed, size_t limit)
 		transfer->wants = capacity + transfer->body_capacity;
 		return 1;
 	}
-	keep_free = cks_http_is_head(transfer) ? 0 : cks_http_head_reserve(transfer->budget);
+	keep_free = is_oldest_unfinished(transfer) ? 0 : cks_http_head_reserve(transfer->budget);
 	if (!cks_budget_fits(transfer->budget, capacity, keep_free))
 	{
 		transfer->paused = true;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "net/http.h"
+#include "net/endpoint_url.h"
 #include "unit.h"
 
 static void
