@@ -62,7 +62,7 @@ build_unit_install pg18 "$pg_config" "PostgreSQL 18" || finish
 
 port=55418
 start_scratch_cluster pg18 "$prefix/bin" "$data" "$sock" $port || finish
-suites=$(suites_without_pg_cron)
+suites=$(suites_without_pg_cron "$pg_config")
 
 sublog=$work/log
 mkdir -p "$sublog"

@@ -92,12 +92,27 @@ stop_scratch_cluster() {
   as_postgres "$1/pg_ctl" stop -D "$2" -m immediate -w -t 60 >/dev/null 2>&1 || true
 }
 
-# suites_without_pg_cron: the suite names tests/in-cluster.sh would run,
-# less those that need pg_cron (there is none for these clusters).
+# suites_without_pg_cron [PG_CONFIG]: the suite names tests/in-cluster.sh
+# would run, less those that need pg_cron (there is none for these
+# clusters) and, given the server's pg_config, those that preload
+# pg_stat_statements where that server has none (a source build of the
+# core without contrib); what is left out is said on stderr.
 suites_without_pg_cron() {
-  local name suites=""
+  local name suites="" statements=yes
+  if [ -n "${1:-}" ] &&
+     [ ! -f "$("$1" --sharedir)/extension/pg_stat_statements.control" ]; then
+    statements=no
+  fi
   for name in $(bash tests/in-cluster.sh --list-suites); do
-    grep -q pg_cron "tests/suites/$name.sh" || suites="$suites $name"
+    if grep -q pg_cron "tests/suites/$name.sh"; then
+      continue
+    fi
+    if [ $statements = no ] &&
+       grep -q "shared_preload_libraries = 'pg_stat_statements'" "tests/suites/$name.sh"; then
+      echo "left out: tests/suites/$name.sh needs pg_stat_statements, which $1 has not" >&2
+      continue
+    fi
+    suites="$suites $name"
   done
   echo "${suites# }"
 }
