@@ -569,8 +569,11 @@ cksExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		/* timing-dependent: with VERBOSE only, so plain plans stay stable */
 		if (es->verbose)
 		{
-			ExplainPropertyInteger("Throttled", NULL, state->scan.stats.throttled, es);
-			ExplainPropertyInteger("Quota Wait", "ms", state->scan.stats.quota_wait_ms, es);
+			ExplainPropertyInteger("Throttled", NULL,
+								   state->scan.stats.throttled + state->extras.throttled, es);
+			ExplainPropertyInteger("Quota Wait", "ms",
+								   state->scan.stats.quota_wait_ms +
+								   state->extras.quota_wait_ms, es);
 		}
 		if (state->opts.accounts)
 			ExplainPropertyInteger("Accounts Called", NULL, state->accounts_called, es);

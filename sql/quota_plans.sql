@@ -29,7 +29,7 @@ SELECT custom_key_store_id FROM quota_stores WHERE custom_key_store_id IN (:ids8
 \! /usr/bin/python3 tests/endpoint/ctl.py reset
 SELECT count(*) FROM quota_stores WHERE custom_key_store_id IN (:ids8);
 \! /usr/bin/python3 tests/endpoint/ctl.py requests --fields operation,params
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF)
 SELECT custom_key_store_id FROM quota_stores WHERE custom_key_store_id IN (:ids8);
 -- the same by name
 SELECT string_agg(quote_literal(custom_key_store_name), ', ' ORDER BY custom_key_store_name) AS names8
