@@ -230,6 +230,7 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	/* scan_clauses includes the join clauses of a parameterized path */
 	pushed = cks_find_pushable_quals(root, baserel, info->kind,
 									 info->column_of_att, scan_clauses);
+	/* the path chose one scan over lookups: the listing, filtered locally */
 	strategy = cks_path_strategy(info, best_path, &one_scan);
 	if (one_scan)
 		pushed = cks_without_parameters(pushed);

@@ -2,9 +2,10 @@
  *
  * planning.c
  *	  The planner's side of a scan beyond recognising clauses (quals.c):
- *	  what it costs in requests, the parameterized paths that look up one
- *	  key per outer row, which attributes the plan converts and the Limit
- *	  each page asks for.
+ *	  what it costs in requests and in waits for AWS's request quotas, the
+ *	  lookups-or-one-scan choice of an IN list (lookup_strategy.c), the
+ *	  parameterized paths that look up one key per outer row, which
+ *	  attributes the plan converts and the Limit each page asks for.
  *
  *-------------------------------------------------------------------------
  */
