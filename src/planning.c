@@ -76,7 +76,7 @@ listing_quota_seconds(const CksRelInfo *info)
  * one round paced by their quota.
  */
 static void
-scan_costs(const CksRelInfo *info, const CksPushedQual *api_qual,
+scan_costs(const CksRelInfo *info, CksPushedQual *api_qual,
 		   bool weighed, double rows, Cost *startup_cost, Cost *total_cost)
 {
 	double		requests;
@@ -84,10 +84,10 @@ scan_costs(const CksRelInfo *info, const CksPushedQual *api_qual,
 	double		quota_seconds = 0;
 
 	if (api_qual && cks_lookup_operation(info->kind->operation)->filter_field != NULL)
-		requests = Max(1.0, ceil(cks_pushed_value_count((CksPushedQual *) api_qual) /
+		requests = Max(1.0, ceil(cks_pushed_value_count(api_qual) /
 								 CKS_FILTER_VALUES_PER_REQUEST));
 	else if (api_qual)
-		requests = cks_pushed_value_count((CksPushedQual *) api_qual);
+		requests = cks_pushed_value_count(api_qual);
 	else
 	{
 		requests = listing_requests_per_region(info);
