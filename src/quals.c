@@ -220,6 +220,18 @@ cks_find_pushed(List *pushed, int target)
 }
 
 List *
+cks_without_parameters(List *pushed)
+{
+	List	   *kept = NIL;
+	ListCell   *lc;
+
+	foreach(lc, pushed)
+		if (((CksPushedQual *) lfirst(lc))->target < 0)
+			kept = lappend(kept, lfirst(lc));
+	return kept;
+}
+
+List *
 cks_find_pushable_quals(PlannerInfo *root, RelOptInfo *baserel,
 						const CksTableKind *kind, const int *column_of_att,
 						List *clauses)
