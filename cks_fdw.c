@@ -244,7 +244,7 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 		 * states, neverExpires) are all sent, AWS matching every one.
 		 */
 		if (qual->target >= 0 && qual != api_qual &&
-			cks_lookup_operation(info->kind->operation)->filter_field == NULL)
+			!cks_operation_takes_lists(cks_lookup_operation(info->kind->operation)))
 			continue;
 		fdw_exprs = lappend(fdw_exprs, qual->value);
 		targets = lappend_int(targets, qual->target);
@@ -576,7 +576,7 @@ cksExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	}
 }
 
-/* IMPORT FOREIGN SCHEMA kms / cloudhsm: one CREATE per table kind. */
+/* IMPORT FOREIGN SCHEMA kms / cloudhsm / cloudwatch: one CREATE per table kind. */
 static List *
 cksImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 {

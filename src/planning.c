@@ -45,11 +45,17 @@ cks_requests_for_scan(const CksRelInfo *info)
 {
 	CksPushedQual *api_qual = cks_api_parameter_qual(info->pushed);
 
+	const CksOperation *lookup = cks_lookup_operation(info->kind->operation);
 	double		pages;
 
-	if (api_qual && cks_lookup_operation(info->kind->operation)->filter_field != NULL)
+	/* things found first (key_store_metrics without a store): the listing
+	 * and one request for its page */
+	if (lookup->discovery != NULL &&
+		(api_qual == NULL || api_qual->target != lookup->discovery->parameter))
+		return 2.0 * info->nregions;
+	if (api_qual && cks_operation_takes_lists(lookup))
 	{
-		/* a filter list: one request per CKS_FILTER_VALUES_PER_REQUEST values */
+		/* a list: one request per CKS_FILTER_VALUES_PER_REQUEST values */
 		double		values = cks_pushed_value_count(api_qual);
 
 		return Max(1.0, ceil(values / CKS_FILTER_VALUES_PER_REQUEST)) * info->nregions;
