@@ -257,7 +257,7 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	 * returns a key whose key_id reads differently.
 	 */
 	if (api_qual != NULL &&
-		cks_kind_pushdown(info->kind, api_qual->column)->resolved_by_aws)
+		cks_kind_pushdown_of_parameter(info->kind, api_qual->target)->resolved_by_aws)
 		local_clauses = list_delete_ptr(list_copy(scan_clauses), api_qual->rinfo);
 	else
 		local_clauses = scan_clauses;

@@ -13,9 +13,10 @@ depends on how cks_fdw batches its queries.  Output: one line per
 datapoint, base64 of {"KeyStoreId", "MetricName", "State", "Stat",
 "Period", "Timestamp" (ISO-8601), "Value"}.
 
-usage: botocore_metrics.py REGION ACCESS_KEY SECRET_KEY START END
-                           [--stat S] [--period N]
-(START and END: epoch seconds; END exclusive, as CloudWatch's EndTime)
+usage: botocore_metrics.py REGION ACCESS_KEY SECRET_KEY [--stat S] [--period N]
+The window is $CKS_METRICS_START to $CKS_METRICS_END (epoch seconds, the end
+exclusive as CloudWatch's EndTime; psql's \setenv passes them, since \copy
+does not expand variables).
 """
 import argparse
 import base64
@@ -51,11 +52,11 @@ def main():
     parser = argparse.ArgumentParser()
     for name in ("region", "access_key", "secret_key"):
         parser.add_argument(name)
-    parser.add_argument("start", type=int)
-    parser.add_argument("end", type=int)
     parser.add_argument("--stat", default="Average")
     parser.add_argument("--period", type=int, default=300)
     args = parser.parse_args()
+    args.start = int(os.environ["CKS_METRICS_START"])
+    args.end = int(os.environ["CKS_METRICS_END"])
     session = botocore.session.get_session()
     directory = json_model_dir(session)
     try:
