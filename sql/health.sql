@@ -81,6 +81,21 @@ SELECT r AS reason_kind, count(*)
 -- a fix is the one for the store's type: INVALID_CREDENTIALS of an XKS store
 SELECT reasons[1] LIKE '%XksProxyAuthenticationCredential%' AS xks_fix
   FROM key_store_health WHERE custom_key_store_name = 'xks-failed-credentials';
+-- the rules no endpoint store shows, on newer made-up datapoints of one
+-- store in the snapshot: every external key manager Unavailable and an
+-- expired certificate make it failing
+INSERT INTO snap.key_store_metrics (custom_key_store_id, metric_name, statistic,
+       period_seconds, "timestamp", value, external_key_manager_state, region, account_id)
+SELECT s.custom_key_store_id, x.metric, 'Average', 300, now() + interval '1 day', x.value, x.state,
+       s.region, s.account_id
+  FROM snap.custom_key_stores s,
+       (VALUES ('XksExternalKeyManagerStates', 'Active', 0),
+               ('XksExternalKeyManagerStates', 'Unavailable', 2),
+               ('XksProxyCertificateDaysToExpire', NULL, 0)) x(metric, state, value)
+ WHERE s.custom_key_store_name = 'xks-public';
+SELECT custom_key_store_name, status, reasons FROM key_store_health
+ WHERE custom_key_store_name = 'xks-public';
+DELETE FROM snap.key_store_metrics WHERE "timestamp" > now() + interval '1 hour';
 -- the ok stores of the two accounts
 SELECT account_id, count(*) AS ok_stores FROM key_store_health WHERE status = 'ok'
  GROUP BY 1 ORDER BY 1;
