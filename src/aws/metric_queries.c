@@ -373,10 +373,6 @@ result_rows(struct json_object *result, int index, struct json_object *rows)
 	size_t		n,
 				i;
 
-	if (id == NULL || !json_object_is_type(id, json_type_string) ||
-		!parse_query_id(json_object_get_string(id), &metric, &state, &stat,
-						&period, &store))
-		return psprintf("MetricDataResults[%d].Id is not a query cks_fdw sent", index);
 	if ((stamps != NULL && !json_object_is_type(stamps, json_type_array)) ||
 		(values != NULL && !json_object_is_type(values, json_type_array)))
 		return psprintf("MetricDataResults[%d]'s Timestamps or Values is not an array", index);
@@ -385,13 +381,19 @@ result_rows(struct json_object *result, int index, struct json_object *rows)
 		return psprintf("MetricDataResults[%d] has %zu Timestamps but %zu Values", index,
 						n, values ? json_object_array_length(values) : 0);
 	for (i = 0; i < n; i++)
+		if (!is_number(json_object_array_get_idx(stamps, i)) ||
+			!is_number(json_object_array_get_idx(values, i)))
+			return psprintf("MetricDataResults[%d] has a datapoint that is not a number", index);
+	if (id == NULL || !json_object_is_type(id, json_type_string) ||
+		!parse_query_id(json_object_get_string(id), &metric, &state, &stat,
+						&period, &store))
+		return psprintf("MetricDataResults[%d].Id is not a query cks_fdw sent", index);
+	for (i = 0; i < n; i++)
 	{
 		struct json_object *stamp = json_object_array_get_idx(stamps, i);
 		struct json_object *value = json_object_array_get_idx(values, i);
 		struct json_object *row;
 
-		if (!is_number(stamp) || !is_number(value))
-			return psprintf("MetricDataResults[%d] has a datapoint that is not a number", index);
 		row = json_object_new_object();
 		json_object_object_add(row, "KeyStoreId", json_object_new_string(store));
 		json_object_object_add(row, "MetricName",
