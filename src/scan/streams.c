@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 #include "aws/aws_names.h"
+#include "mb/pg_wchar.h"
 #include "scan/streams.h"
 #include "utils/memutils.h"
 
@@ -177,6 +178,12 @@ cks_stream_describe(const CksStream *stream)
 	char	   *place = cks_describe_place(stream->account_id,
 										   stream->name_account, stream->region);
 
+	/* a list of up to 500 store ids is cut: a message stays short */
+	if (p >= 0 && strlen(stream->values[p]) > 160)
+		return psprintf("%s of %s \"%.*s...\" %s", stream->operation->action,
+						stream->operation->parameters[p],
+						pg_mbcliplen(stream->values[p], strlen(stream->values[p]), 120),
+						stream->values[p], place);
 	if (p >= 0)
 		return psprintf("%s of %s \"%s\" %s", stream->operation->action,
 						stream->operation->parameters[p], stream->values[p],
