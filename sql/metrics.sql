@@ -157,6 +157,13 @@ SELECT count(*) > 0 FROM north_metrics
  WHERE custom_key_store_id = ANY (ARRAY(SELECT custom_key_store_id FROM north_xks LIMIT 72));
 \! /usr/bin/python3 tests/endpoint/ctl.py count --operation GetMetricData
 
+-- ANALYZE samples what a query without quals reads: the stores listed
+-- first, then their metrics (no GetMetricData without stores)
+\! /usr/bin/python3 tests/endpoint/ctl.py reset
+ANALYZE key_store_metrics;
+SELECT reltuples FROM pg_class WHERE oid = 'key_store_metrics'::regclass;
+\! /usr/bin/python3 tests/endpoint/ctl.py requests --fields operation
+
 -- EXPLAIN shows the queries sent
 EXPLAIN (COSTS OFF) SELECT * FROM key_store_metrics;
 EXPLAIN (COSTS OFF) SELECT * FROM key_store_metrics
