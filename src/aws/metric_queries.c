@@ -22,7 +22,6 @@
 #include "postgres.h"
 #endif
 
-#include <limits.h>
 #include <stdlib.h>
 
 #include <json-c/json.h>
@@ -240,6 +239,7 @@ add_store_queries(struct json_object *queries, const char *const *values,
 	unsigned int stats = names_in_list(values[CKS_METRIC_PARAM_STATS],
 									   cks_metric_statistics, 1);
 	const char *stores_text = values[CKS_METRIC_PARAM_STORES];
+	int			per_store = queries_per_store(values);
 	char	   *problem = NULL;
 	struct json_object *stores;
 	size_t		i;
@@ -256,7 +256,7 @@ add_store_queries(struct json_object *queries, const char *const *values,
 
 		if (json_object_is_type(item, json_type_string) &&
 			json_object_get_string_len(item) <= MAX_STORE_ID_LEN &&
-			json_object_array_length(queries) + queries_per_store(values) <=
+			json_object_array_length(queries) + per_store <=
 			CKS_METRIC_QUERIES_PER_REQUEST)
 			store_queries(queries, json_object_get_string(item), metrics,
 						  stats, period);
