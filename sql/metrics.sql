@@ -80,6 +80,8 @@ SELECT count(*), min(value), max(value), min(statistic), min(period_seconds)
  WHERE custom_key_store_id = :'one_store'
    AND metric_name = 'XksProxyCertificateDaysToExpire';
 \! /usr/bin/python3 tests/endpoint/ctl.py requests --fields operation
+-- the body is one botocore's model of GetMetricData accepts
+\! /usr/bin/python3 tests/endpoint/ctl.py requests --fields params --operation GetMetricData | /usr/bin/python3 tests/lib/check_request_shape.py cloudwatch GetMetricData
 -- statistic, period and bounds are sent: 1 hour of 60 s Maximum points
 \! /usr/bin/python3 tests/endpoint/ctl.py reset
 SELECT count(*), min(statistic), min(period_seconds), min(value), max(value),
@@ -144,6 +146,7 @@ SELECT count(DISTINCT (custom_key_store_id, metric_name)) FROM north_metrics
  WHERE custom_key_store_id = ANY (ARRAY(SELECT custom_key_store_id FROM north_xks LIMIT 1000))
    AND metric_name IN ('XksProxyErrors', 'XksProxyLatency');
 \! /usr/bin/python3 tests/endpoint/ctl.py count --operation GetMetricData
+\! /usr/bin/python3 tests/endpoint/ctl.py requests --fields params --operation GetMetricData | /usr/bin/python3 tests/lib/check_request_shape.py cloudwatch GetMetricData
 -- every metric: 7 queries a store (the states metric once per state), so
 -- 71 stores fit in one request and 72 take two
 \! /usr/bin/python3 tests/endpoint/ctl.py reset
