@@ -132,7 +132,7 @@ SELECT count(*) AS external_stores FROM north_xks;
 \! /usr/bin/python3 tests/endpoint/ctl.py stores 111111111111 eu-north-1 2000 --prefix m
 SELECT count(DISTINCT custom_key_store_id) AS stores_with_points
   FROM north_metrics WHERE metric_name = 'XksProxyCertificateDaysToExpire';
-\! /usr/bin/python3 tests/endpoint/ctl.py requests --fields operation
+\! /usr/bin/python3 tests/endpoint/ctl.py requests --fields operation | LC_ALL=C sort
 -- named stores: 991 (store, metric) pairs are 2 requests, 1,982 are 4
 \! /usr/bin/python3 tests/endpoint/ctl.py reset
 \! /usr/bin/python3 tests/endpoint/ctl.py stores 111111111111 eu-north-1 2000 --prefix m
