@@ -245,7 +245,7 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 		 * states, neverExpires) are all sent, AWS matching every one.
 		 */
 		if (qual->target >= 0 && qual != api_qual &&
-			cks_lookup_operation(info->kind->operation)->filter_field == NULL)
+			!cks_operation_takes_lists(cks_lookup_operation(info->kind->operation)))
 			continue;
 		fdw_exprs = lappend(fdw_exprs, qual->value);
 		targets = lappend_int(targets, qual->target);
@@ -258,7 +258,7 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	 * returns a key whose key_id reads differently.
 	 */
 	if (api_qual != NULL &&
-		cks_kind_pushdown(info->kind, api_qual->column)->resolved_by_aws)
+		cks_kind_pushdown_of_parameter(info->kind, api_qual->target)->resolved_by_aws)
 		local_clauses = list_delete_ptr(list_copy(scan_clauses), api_qual->rinfo);
 	else
 		local_clauses = scan_clauses;
@@ -584,7 +584,7 @@ cksExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	}
 }
 
-/* IMPORT FOREIGN SCHEMA kms / cloudhsm: one CREATE per table kind. */
+/* IMPORT FOREIGN SCHEMA kms / cloudhsm / cloudwatch: one CREATE per table kind. */
 static List *
 cksImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 {

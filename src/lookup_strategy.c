@@ -28,7 +28,7 @@ cks_lookups_replaceable(const CksTableKind *kind, int column)
 	const CksOperation *op = kind->operation;
 
 	return pushdown != NULL && !pushdown->resolved_by_aws &&
-		op->expansion == NULL && op->filter_field == NULL &&
+		op->expansion == NULL && !cks_operation_takes_lists(op) &&
 		cks_lookup_operation(op) == op;
 }
 

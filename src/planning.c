@@ -82,8 +82,18 @@ scan_costs(const CksRelInfo *info, CksPushedQual *api_qual,
 	double		requests;
 	double		rounds;
 	double		quota_seconds = 0;
+	const CksOperation *lookup = cks_lookup_operation(info->kind->operation);
 
-	if (api_qual && cks_lookup_operation(info->kind->operation)->filter_field != NULL)
+	/* things found first (key_store_metrics without a store): the listing
+	 * and one request for its page */
+	if (lookup->discovery != NULL &&
+		(api_qual == NULL || api_qual->target != lookup->discovery->parameter))
+	{
+		estimate_costs(info, 2.0 * info->nregions, 2, 0, rows,
+					   startup_cost, total_cost);
+		return;
+	}
+	if (api_qual && cks_operation_takes_lists(lookup))
 		requests = Max(1.0, ceil(cks_pushed_value_count(api_qual) /
 								 CKS_FILTER_VALUES_PER_REQUEST));
 	else if (api_qual)
@@ -97,8 +107,7 @@ scan_costs(const CksRelInfo *info, CksPushedQual *api_qual,
 	if (weighed)
 	{
 		rounds = 1;
-		quota_seconds = cks_requests_seconds(cks_lookup_operation(info->kind->operation),
-											 &info->opts, requests, false) -
+		quota_seconds = cks_requests_seconds(lookup, &info->opts, requests, false) -
 			CKS_PLAN_REQUEST_SECONDS;
 	}
 	estimate_costs(info, requests * info->nregions, rounds, quota_seconds,
