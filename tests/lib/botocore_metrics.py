@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The datapoints of every external key store's AWS/KMS metrics, read from
+r"""The datapoints of every external key store's AWS/KMS metrics, read from
 the local endpoint by botocore's own CloudWatch client speaking AWS JSON
 1.0, for the regression suite to compare with key_store_metrics.
 
