@@ -58,6 +58,8 @@ start_job(CksScan *scan, CksExtraJob *job)
 				  op->build_request(op, values, job->token,
 									op->page.single_entry ? 0 : op->page.max_limit),
 				  stream->credentials, &scan->settings);
+	/* the quota is the account's, whoever signs (as the scan's calls) */
+	job->call.account = stream->account_id;
 	job->active = true;
 }
 
