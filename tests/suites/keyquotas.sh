@@ -94,7 +94,7 @@ got=$(sql "$db" "SELECT count(*) || ' ' || count(usage_tracking_start) FROM west
 t1=$(now_ms)
 ms=$((t1 - t0))
 calls=$(count_of --operation GetKeyLastUsage)
-overlap=$($CTL overlap --operation GetKeyLastUsage | grep -oE '[0-9]+' | head -n 1)
+overlap=$(/usr/bin/python3 tests/lib/max_in_flight.py --operation GetKeyLastUsage | grep -oE "[0-9]+$")
 floor=$((calls * 1000 / 50))
 echo "# $calls GetKeyLastUsage at 200 ms each, 50/s allowed: $ms ms (quota floor $floor ms, one after another $((calls * 200)) ms), ${overlap:-?} at once at most, $(throttled) throttled"
 nkeys=${got%% *}
