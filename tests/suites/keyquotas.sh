@@ -144,7 +144,7 @@ SQL
 	check "c. the keys' last use through instance credentials" [ "${first:-0}" -gt 0 ]
 	check_eq "c. ExpiredTokenException once on GetKeyLastUsage: the query succeeds, every row" \
 		"renewed: $first" "$(grep -oE '^renewed: [0-9]+' "$suite_tmp/expired.out")"
-	check_eq "c. ... after one more IMDS fetch" "requests: 1 -> 2" \
+	check_eq "c. ... after one more IMDS fetch" "requests: 1 -> requests: 2" \
 		"$(cat "$suite_tmp/expired.before") -> $(cat "$suite_tmp/expired.after")"
 	check_contains "c. refused again after the renewal: an error (28000)" \
 		"ERROR:  28000:" "$suite_tmp/expired.out"
