@@ -2,8 +2,8 @@
  *
  * scan_failures.h
  *	  What a scan's failed request means (scan_failures.c), for the stages
- *	  above it (follow_ups.c, scan_accounts.c, extra_calls.c, scan.c).  Private to
- *	  src/scan/.
+ *	  above it (follow_ups.c, scan_accounts.c, extra_calls.c, scan.c).
+ *	  Private to src/scan/.
  *
  *-------------------------------------------------------------------------
  */
