@@ -353,6 +353,61 @@ cksBeginForeignScan(ForeignScanState *node, int eflags)
 	state->scan.renew_arg = node;
 }
 
+/*
+ * Gather a batch of entries for the extra calls (key_extras.c): the first
+ * that passes the prefilter waited for (unless asynchronous), the rest
+ * taken while they are ready, so the batch's calls run at once.  False
+ * when there is none (the end, or *would_block).
+ */
+static bool
+gather_extras_batch(ForeignScanState *node, CksScanState *state)
+{
+	CksExtras  *extras = &state->extras;
+
+	state->would_block = false;
+	while (cks_extras_batch_open(extras))
+	{
+		bool		first = extras->nrows == 0;
+		bool		would_block = false;
+		const CksStream *stream;
+		struct json_object *entry;
+
+		entry = cks_scan_next(&state->scan, &stream, first && !state->nowait,
+							  &would_block);
+		if (entry == NULL)
+		{
+			if (first)
+				state->would_block = would_block;
+			break;
+		}
+		if (cks_prefilter_passes(node, state, entry, stream))
+			cks_extras_add(extras, &state->scan, entry, stream);
+	}
+	return extras->nrows > 0;
+}
+
+/* The next row of a scan with extra calls, from the current batch. */
+static TupleTableSlot *
+iterate_with_extras(ForeignScanState *node, CksScanState *state,
+					TupleTableSlot *slot)
+{
+	struct json_object *entry;
+	struct json_object *extras;
+	const CksStream *stream;
+
+	while ((entry = cks_extras_next(&state->extras, &state->scan, &extras,
+									&stream)) == NULL)
+	{
+		if (!gather_extras_batch(node, state))
+			return slot;
+		cks_extras_fetch(&state->extras, &state->scan);
+	}
+	cks_build_row(&state->rows, entry, extras, stream->region,
+				  stream->account_id, slot->tts_values, slot->tts_isnull);
+	ExecStoreVirtualTuple(slot);
+	return slot;
+}
+
 static TupleTableSlot *
 cksIterateForeignScan(ForeignScanState *node)
 {
@@ -365,18 +420,13 @@ cksIterateForeignScan(ForeignScanState *node)
 		cks_start_scan(node, state);
 
 	ExecClearTuple(slot);
-	do
-	{
-		entry = cks_scan_next(&state->scan, &stream, !state->nowait,
-							  &state->would_block);
-		if (entry == NULL)
-			return slot;
-	} while (!cks_prefilter_passes(node, state, entry, stream));
-	cks_build_row(&state->rows, entry,
-				  cks_extras_fetch(&state->extras, entry, stream,
-								   &state->scan.settings,
-								   state->scan.on_error_warn),
-				  stream->region, stream->account_id,
+	if (state->extras.any)
+		return iterate_with_extras(node, state, slot);
+	entry = cks_scan_next(&state->scan, &stream, !state->nowait,
+						  &state->would_block);
+	if (entry == NULL)
+		return slot;
+	cks_build_row(&state->rows, entry, NULL, stream->region, stream->account_id,
 				  slot->tts_values, slot->tts_isnull);
 	ExecStoreVirtualTuple(slot);
 	return slot;
@@ -571,10 +621,10 @@ cksExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		if (es->verbose)
 		{
 			ExplainPropertyInteger("Throttled", NULL,
-								   state->scan.stats.throttled + state->extras.throttled, es);
+								   state->scan.stats.throttled, es);
+			/* the extra calls add theirs to the scan's (extra_calls.c) */
 			ExplainPropertyInteger("Quota Wait", "ms",
-								   state->scan.stats.quota_wait_ms +
-								   state->extras.quota_wait_ms, es);
+								   state->scan.stats.quota_wait_ms, es);
 		}
 		if (state->opts.accounts)
 			ExplainPropertyInteger("Accounts Called", NULL, state->accounts_called, es);

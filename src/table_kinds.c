@@ -55,7 +55,14 @@ static const CksExtraCall key_last_usage = {
 	.entry_field = "KeyId",
 };
 
-/* AWS managed keys' policies let no one list their tags */
+/*
+ * AWS managed keys cannot be tagged (KMS developer guide, "Tagging keys":
+ * no tags on AWS managed or AWS owned keys), and their key policies, which
+ * the account cannot change, may refuse kms:ListResourceTags whatever the
+ * caller's IAM allows: AccessDeniedException, reported for aws/acm's key
+ * in prowler-cloud/prowler#2467 and as the reason aws-nuke skips AWS
+ * managed keys (rebuy-de/aws-nuke#550).  That refusal leaves tags NULL.
+ */
 static const CksExtraCall key_tags = {
 	.operation = &cks_op_list_resource_tags,
 	.scope = CKS_EXTRA_PER_ENTRY,

@@ -7,6 +7,10 @@
  *	  and ListResourceTags of the key, and the region's ListAliases listing
  *	  (fetched once per account and region, then joined by key id).
  *
+ *	  Rows wait in batches: the scan's entries that pass the prefilter are
+ *	  gathered (the first waited for, the rest taken as they are ready),
+ *	  their calls made together, then the rows handed out one by one.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef CKS_KEY_EXTRAS_H
@@ -21,18 +25,32 @@
 
 struct json_object;
 
+/* Rows of a batch: at most this many entries wait for their extra calls
+ * at once (the first batches are smaller: see key_extras.c). */
+#define CKS_EXTRAS_MAX_BATCH	100
+
+/* One entry of a batch, and its extras once fetched. */
+typedef struct CksExtrasRow
+{
+	struct json_object *entry;	/* a reference, dropped with the batch */
+	int			stream;			/* index of the scan's stream it is from */
+	struct json_object *extras; /* its extras object, once fetched */
+} CksExtrasRow;
+
 typedef struct CksExtras
 {
 	const CksTableKind *kind;
 	bool		wanted[CKS_MAX_EXTRAS]; /* from the row builder */
 	bool		any;			/* some extra call is wanted */
 	MemoryContext cxt;			/* region listings, for the whole scan */
-	MemoryContext row_cxt;		/* the current row's extras */
+	MemoryContext batch_cxt;	/* the current batch's rows and answers */
 	List	   *listings;		/* per-region listings fetched (CksListing) */
-	struct json_object *current;	/* the last row's extras, or NULL */
+	CksExtrasRow *rows;			/* the batch (batch_limit long) */
+	int			nrows;
+	int			next_row;		/* next row to hand out, once fetched */
+	bool		fetched;		/* the batch's extra calls are made */
+	int			batch_limit;	/* rows the batch may take */
 	int			requests;		/* HTTP requests, retries included */
-	int			throttled;		/* answers AWS throttled */
-	long		quota_wait_ms;	/* waits for a token or a slot */
 	int			max_pages;		/* of one listing, the scan's bound */
 } CksExtras;
 
@@ -41,16 +59,30 @@ typedef struct CksExtras
 extern void cks_extras_init(CksExtras *extras, const CksTableKind *kind,
 							const bool *wanted, MemoryContext parent);
 
+/* True while the batch being gathered may take another entry. */
+extern bool cks_extras_batch_open(const CksExtras *extras);
+
+/* Add an entry of 'stream' (one of the scan's) to the batch; the entry is
+ * kept (a reference) until the batch is used up. */
+extern void cks_extras_add(CksExtras *extras, const CksScan *scan,
+						   struct json_object *entry, const CksStream *stream);
+
 /*
- * The extras object of one entry from 'stream' (its account, region,
- * credentials and URL): each wanted per-entry call made now, each wanted
- * per-region listing made at its first use.  Valid until the next call.
+ * Make the batch's extra calls: each wanted per-entry call of every row,
+ * all at once through the request scheduler (extra_calls.c), and each
+ * wanted per-region listing at its first use.
  */
-extern struct json_object *cks_extras_fetch(CksExtras *extras,
-											struct json_object *entry,
-											const CksStream *stream,
-											const CksCallSettings *settings,
-											bool on_error_warn);
+extern void cks_extras_fetch(CksExtras *extras, CksScan *scan);
+
+/*
+ * The next row of the fetched batch: its entry (NULL when the batch is
+ * used up, which then starts a new one), its extras object and its
+ * stream.  Valid until the next call.
+ */
+extern struct json_object *cks_extras_next(CksExtras *extras,
+										   const CksScan *scan,
+										   struct json_object **row_extras,
+										   const CksStream **stream);
 
 /* Forget the region listings (a rescan may use other credentials). */
 extern void cks_extras_reset(CksExtras *extras);

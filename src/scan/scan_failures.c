@@ -85,32 +85,44 @@ cks_stream_failed(CksScan *scan, CksStream *stream)
 
 /*
  * Credentials we thought fresh were refused as expired (revoked, or an
- * expiry we were told wrong).  Renew them once for the stream's account:
- * every stream that signs with the same credentials (the same account)
- * takes the new ones.  A stream whose request went out with credentials a
- * sibling has renewed since just asks again.  True: send the request
- * again; false: report the failure.
+ * expiry we were told wrong).  Renew them once for the account of stream
+ * 'index': every stream that signs with the same credentials (the same
+ * account) takes the new ones.  A request that went out with credentials
+ * a sibling has renewed since just asks again with the stream's current
+ * ones.  Returns the credentials to ask again with, or NULL: report the
+ * failure (no renewal here, or renewed once already).
  */
-bool
-cks_stream_renewed_credentials(CksScan *scan, CksStream *stream)
+const SigV4Credentials *
+cks_scan_renewed_signer(CksScan *scan, int index,
+						const SigV4Credentials *signed_with)
 {
-	const SigV4Credentials *old = stream->signed_with;
+	CksStream  *stream = &scan->streams[index];
 	const SigV4Credentials *fresh;
 
-	if (scan->renew_credentials == NULL || !cks_call_failed_as_expired(&stream->call))
-		return false;
-	if (stream->credentials != old)
-		return true;
+	if (scan->renew_credentials == NULL)
+		return NULL;
+	if (stream->credentials != signed_with)
+		return stream->credentials;
 	if (stream->credentials_renewed)
-		return false;
+		return NULL;
 	fresh = scan->renew_credentials(scan->renew_arg, stream);
 	for (int i = 0; i < scan->nstreams; i++)
 	{
-		if (scan->streams[i].credentials == old)
+		if (scan->streams[i].credentials == signed_with)
 		{
 			scan->streams[i].credentials = fresh;
 			scan->streams[i].credentials_renewed = true;
 		}
 	}
-	return true;
+	return fresh;
+}
+
+/* A listing's request refused as expired: true when it may ask again. */
+bool
+cks_stream_renewed_credentials(CksScan *scan, CksStream *stream)
+{
+	if (!cks_call_failed_as_expired(&stream->call))
+		return false;
+	return cks_scan_renewed_signer(scan, stream - scan->streams,
+								   stream->signed_with) != NULL;
 }

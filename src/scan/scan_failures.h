@@ -2,8 +2,8 @@
  *
  * scan_failures.h
  *	  What a scan's failed request means (scan_failures.c), for the stages
- *	  above it (follow_ups.c, scan_accounts.c, scan.c).  Private to
- *	  src/scan/.
+ *	  above it (follow_ups.c, scan_accounts.c, extra_calls.c, scan.c).
+ *	  Private to src/scan/.
  *
  *-------------------------------------------------------------------------
  */
@@ -22,5 +22,9 @@ extern void cks_scan_note_failure(CksScan *scan, const char *account,
 								  const char *region, const CksCall *call);
 /* refused as expired: renewed for the account, so ask again (true) */
 extern bool cks_stream_renewed_credentials(CksScan *scan, CksStream *stream);
+/* any request signed with 'signed_with' for stream 'index' refused as
+ * expired: the credentials to ask again with, or NULL */
+extern const SigV4Credentials *cks_scan_renewed_signer(CksScan *scan, int index,
+													   const SigV4Credentials *signed_with);
 
 #endif							/* CKS_SCAN_FAILURES_H */
