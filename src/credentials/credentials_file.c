@@ -24,14 +24,6 @@
 #include "credentials/credentials_file.h"
 #include "aws/secrets.h"
 
-bool
-cks_profile_name_ok(const char *name)
-{
-	return name != NULL && name[0] != '\0' &&
-		strlen(name) <= CKS_MAX_PROFILE_LEN &&
-		cks_is_printable_token(name) && strpbrk(name, "[]") == NULL;
-}
-
 void
 cks_file_credentials_free(CksFileCredentials *creds)
 {
