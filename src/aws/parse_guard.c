@@ -42,7 +42,7 @@
 
 #include "net/mem_budget.h"
 #include "aws/parse_guard.h"
-#include "aws/secrets.h"
+#include "net/wiping_alloc.h"
 
 /*
  * json-c, per piece of parsed JSON: an object (with its 16-slot hash
