@@ -33,7 +33,7 @@ CORE_SRCS = src/aws/sigv4.c src/aws/aws_json.c src/aws/aws_json_fields.c \
 	src/aws/aws_service.c src/table_kinds.c \
 	src/aws/sts.c src/aws/xml.c src/aws/parse_guard.c src/net/mem_budget.c src/net/wiping_alloc.c src/net/http.c src/net/http_events.c src/net/http_response.c src/net/endpoint_url.c src/aws/aws_error.c \
 	src/aws/aws_error_class.c src/aws/secrets.c src/aws/aws_names.c \
-	src/credentials/keyless.c src/credentials/imds.c src/credentials/container_creds.c src/credentials/source_fetch.c \
+	src/credentials/keyless.c src/credentials/bounded_read.c src/credentials/imds.c src/credentials/container_creds.c src/credentials/source_fetch.c \
 	src/credentials/credentials_file.c
 # Backend side: options, quals, rows, connections, the request driver.
 BACKEND_SRCS = $(filter-out $(CORE_SRCS),$(call source_files,src/*.c src/*/*.c))
@@ -121,7 +121,7 @@ fuzz/build/fuzz_names: fuzz/fuzz_names.c fuzz/fuzz_common.c fuzz/fuzz_common.h s
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_names.c fuzz/fuzz_common.c src/aws/aws_names.c src/aws/aws_error.c src/aws/secrets.c $(UNIT_LIBS)
 
-KEYLESS_FUZZ_SRCS = src/credentials/keyless.c src/credentials/imds.c src/aws/aws_json.c \
+KEYLESS_FUZZ_SRCS = src/credentials/keyless.c src/credentials/bounded_read.c src/credentials/imds.c src/aws/aws_json.c \
 	src/aws/aws_json_fields.c src/aws/aws_service.c src/aws/sts.c src/aws/xml.c src/aws/parse_guard.c src/net/mem_budget.c src/net/wiping_alloc.c src/aws/aws_error.c src/aws/secrets.c src/aws/aws_names.c
 fuzz/build/fuzz_keyless: fuzz/fuzz_keyless.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(KEYLESS_FUZZ_SRCS) $(wildcard src/*.h src/*/*.h)
 	@mkdir -p fuzz/build
