@@ -340,7 +340,10 @@ cksBeginForeignScan(ForeignScanState *node, int eflags)
 						 attrs, state->opts.show_sensitive);
 	if (state->opts.accounts &&
 		strcmp(state->opts.accounts, CKS_ACCOUNTS_ORGANIZATION) == 0)
+	{
+		state->rows.account_name = cks_organization_account_name;
 		state->rows.organization_user = state->user;
+	}
 	cks_extras_init(&state->extras, state->kind, state->rows.extra_wanted,
 					estate->es_query_cxt);
 	cks_prefilter_init(node, state);

@@ -209,14 +209,24 @@ def load_data():
     return random.Random(42).sample(ids, N_LOOKUPS)
 
 
+# AWS's default quota for DescribeCustomKeyStores is 5 requests per second,
+# which cks_fdw keeps to on its own (request_quotas); the local endpoint has
+# no quota (tools/endpoint.sh starts it with --no-quotas) and the SDK
+# contenders keep to none, so the benchmark lifts it as an account with a
+# raised Service Quota would: what is timed is the client, not the quota.
+QUOTAS = "DescribeCustomKeyStores=1000000"
+
+
 def server_sql(name, regions, account):
     akid, secret = fixtures.KEYS_BY_ACCOUNT[account]
     return """
 CREATE SERVER %s FOREIGN DATA WRAPPER cks_fdw
-  OPTIONS (region '%s', endpoint '%s', sts_endpoint '%s');
+  OPTIONS (region '%s', endpoint '%s', sts_endpoint '%s',
+           request_quotas '%s');
 CREATE USER MAPPING FOR CURRENT_USER SERVER %s
   OPTIONS (access_key_id '%s', secret_access_key '%s');
-""" % (name, ",".join(regions), ENDPOINT, ENDPOINT, name, akid, secret)
+""" % (name, ",".join(regions), ENDPOINT, ENDPOINT, QUOTAS, name, akid,
+       secret)
 
 
 def create_objects(ids):

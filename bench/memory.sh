@@ -39,7 +39,8 @@ psql -X -q -v ON_ERROR_STOP=1 -d "$db" <<EOF || exit 1
 CREATE EXTENSION cks_fdw;
 CREATE SERVER kms FOREIGN DATA WRAPPER cks_fdw
   OPTIONS (region 'eu-west-1', endpoint '$CKS_ENDPOINT_URL',
-           sts_endpoint '$CKS_ENDPOINT_URL', page_size '25', max_attempts '1');
+           sts_endpoint '$CKS_ENDPOINT_URL', page_size '25', max_attempts '1',
+           request_quotas 'DescribeCustomKeyStores=1000000');
 CREATE USER MAPPING FOR CURRENT_USER SERVER kms
   OPTIONS (access_key_id 'AKIDCKSTEST111111111',
            secret_access_key 'cks/test/secret/111111111111/AAAAAAAAAAAA');

@@ -25,7 +25,6 @@
 #include "closest_name.h"
 #include "compat.h"
 #include "option_values.h"
-#include "credentials/credentials_file.h"
 #include "table_kinds.h"
 
 /*
@@ -314,7 +313,7 @@ cks_option_ca_file(DefElem *def)
 	return pstrdup(value);
 }
 
-/* profile: a section name of a credentials file (credentials_file.h). */
+/* profile: a section name of a credentials file (aws_names.h). */
 char *
 cks_option_profile(DefElem *def)
 {

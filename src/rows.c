@@ -18,7 +18,6 @@
 #include "aws/aws_json.h"
 #include "lib/stringinfo.h"
 #include "options.h"
-#include "organization.h"
 #include "raw_jsonb.h"
 #include "rows.h"
 #include "utils/builtins.h"
@@ -119,6 +118,7 @@ cks_row_builder_init(CksRowBuilder *builder, const CksTableKind *kind,
 	builder->input_functions = palloc0(sizeof(FmgrInfo) * Max(tupdesc->natts, 1));
 	builder->typioparams = palloc0(sizeof(Oid) * Max(tupdesc->natts, 1));
 	builder->needs_account_id = false;
+	builder->account_name = NULL;
 	builder->organization_user = NULL;
 	memset(builder->extra_wanted, 0, sizeof(builder->extra_wanted));
 	/* entries are the lookup operation's (DescribeKey's for keys) */
@@ -450,10 +450,10 @@ origin_text(const CksRowBuilder *builder, struct json_object *entry,
 											 &type_ok);
 			return account_id;
 		case CKS_CONV_ACCOUNT_NAME:
-			if (builder->organization_user == NULL)
+			if (builder->account_name == NULL)
 				return NULL;
-			return cks_organization_account_name(builder->organization_user,
-												 account_id);
+			return builder->account_name(builder->organization_user,
+										 account_id);
 		default:
 			Assert(false);		/* field_text sends only the kinds above */
 			return NULL;

@@ -37,6 +37,13 @@ extern const CksTableKind *cks_table_kind_of(Oid relid);
 extern int *cks_map_table_columns(const CksTableKind *kind, Oid relid,
 								  TupleDesc tupdesc);
 
+/*
+ * The Name of an account, or NULL when unknown: the signature of
+ * cks_organization_account_name (organization.h).
+ */
+typedef const char *(*CksAccountNameLookup) (const UserMapping *user,
+											 const char *account_id);
+
 /* Per-scan conversion state for the attributes a query needs. */
 typedef struct CksRowBuilder
 {
@@ -48,8 +55,12 @@ typedef struct CksRowBuilder
 	FmgrInfo   *input_functions;
 	Oid		   *typioparams;
 	bool		needs_account_id;
-	/* accounts 'organization': account_name is read from its account
-	 * list for this mapping; NULL otherwise (account_name is NULL) */
+	/* accounts 'organization': account_name is looked up with
+	 * account_name(organization_user, account id), a function the scan's
+	 * caller hands in (organization.c's), so that building a row never
+	 * reaches up into account discovery; NULL otherwise (account_name is
+	 * NULL) */
+	CksAccountNameLookup account_name;
 	const UserMapping *organization_user;
 	/* per extra call of the kind: one of its columns is read */
 	bool		extra_wanted[CKS_MAX_EXTRAS];

@@ -130,17 +130,6 @@ aws_json_list_request(const CksOperation *op, const char *const *values,
 	return body;
 }
 
-static bool
-is_blank(const char *body, size_t len)
-{
-	const char *end = body + len;
-
-	while (body < end &&
-		   (*body == ' ' || *body == '\t' || *body == '\n' || *body == '\r'))
-		body++;
-	return body == end;
-}
-
 /*
  * Zero every string value under obj; depth is bounded by the parser's
  * JSON_MAX_DEPTH (parse_guard.c).  Keys are names, not values, and stay.
@@ -458,7 +447,7 @@ aws_json_parse_error(long http_status, const char *error_type_header,
 	char	   *problem = NULL;
 	char	   *code;
 	const char *message = NULL;
-	bool		empty = (body == NULL || is_blank(body, len));
+	bool		empty = (body == NULL || cks_body_is_blank(body, len));
 
 	err->http_status = http_status;
 	err->request_id = request_id_header ? pstrdup(request_id_header) : NULL;

@@ -430,6 +430,14 @@ cks_is_role_session_name(const char *value)
 		all_word_chars_or(value, len, "+=,.@-");
 }
 
+bool
+cks_profile_name_ok(const char *name)
+{
+	return name != NULL && name[0] != '\0' &&
+		strlen(name) <= CKS_MAX_PROFILE_LEN &&
+		cks_is_printable_token(name) && strpbrk(name, "[]") == NULL;
+}
+
 /*
  * Used at scan time for each region, and by the URL check with a sample
  * region, so both see the same URL.

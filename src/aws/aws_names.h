@@ -131,6 +131,16 @@ extern bool cks_is_role_session_name(const char *value);
 /* True if no byte is a blank, a control character or DEL. */
 extern bool cks_is_printable_token(const char *value);
 
+/* The longest profile name the profile option takes. */
+#define CKS_MAX_PROFILE_LEN		128
+
+/*
+ * A profile of an AWS shared-credentials file (the profile option):
+ * 1 to CKS_MAX_PROFILE_LEN printable characters without a space or a
+ * bracket.
+ */
+extern bool cks_profile_name_ok(const char *name);
+
 /* Substitute every "{region}" of an endpoint template; palloc'd. */
 extern char *cks_endpoint_for_region(const char *endpoint_template,
 									 const char *region);

@@ -42,7 +42,7 @@
 
 #include "net/mem_budget.h"
 #include "aws/parse_guard.h"
-#include "aws/secrets.h"
+#include "net/wiping_alloc.h"
 
 /*
  * json-c, per piece of parsed JSON: an object (with its 16-slot hash
@@ -257,8 +257,8 @@ give_back_json(struct json_object *root, void *userdata)
 	give_back((ParseCharge *) userdata);
 }
 
-static bool
-is_blank(const char *body, size_t len)
+bool
+cks_body_is_blank(const char *body, size_t len)
 {
 	const char *end = body + len;
 
@@ -433,7 +433,7 @@ parse_json(const char *body, size_t len, bool secret, char **problem)
 								json_tokener_error_desc(jerr), end);
 		return NULL;
 	}
-	if (end < len && !is_blank(body + end, len - end))
+	if (end < len && !cks_body_is_blank(body + end, len - end))
 	{
 		give_back(charge);
 		json_object_put(root);

@@ -85,4 +85,7 @@ extern xmlDocPtr cks_parse_xml(const char *body, size_t len, char **problem);
 
 extern void cks_parse_xml_free(xmlDocPtr doc);
 
+/* Whether the len bytes of body are JSON white space only (or none). */
+extern bool cks_body_is_blank(const char *body, size_t len);
+
 #endif							/* CKS_PARSE_GUARD_H */

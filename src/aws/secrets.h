@@ -47,16 +47,4 @@ extern bool cks_credential_chars_ok(const char *value);
 extern char *cks_redact_secrets(const char *text, const char *const *secrets,
 								int nsecrets);
 
-/*
- * malloc, calloc, free, realloc and strdup that wipe every block before
- * the C library gets it back (realloc never leaves the old bytes behind),
- * for curl_global_init_mem and xmlMemSetup: the copies libcurl and
- * libxml2 make of requests and credential documents are wiped with them.
- */
-extern void *cks_wiping_malloc(size_t size);
-extern void *cks_wiping_calloc(size_t nmemb, size_t size);
-extern void cks_wiping_free(void *ptr);
-extern void *cks_wiping_realloc(void *ptr, size_t size);
-extern char *cks_wiping_strdup(const char *s);
-
 #endif							/* CKS_SECRETS_H */

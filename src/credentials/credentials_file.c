@@ -21,16 +21,9 @@
 #include <unistd.h>
 
 #include "aws/aws_names.h"
+#include "credentials/bounded_read.h"
 #include "credentials/credentials_file.h"
 #include "aws/secrets.h"
-
-bool
-cks_profile_name_ok(const char *name)
-{
-	return name != NULL && name[0] != '\0' &&
-		strlen(name) <= CKS_MAX_PROFILE_LEN &&
-		cks_is_printable_token(name) && strpbrk(name, "[]") == NULL;
-}
 
 void
 cks_file_credentials_free(CksFileCredentials *creds)
@@ -183,32 +176,19 @@ unsafe_reason(const struct stat *st)
 static char *
 read_whole(int fd, size_t size, char **problem)
 {
-	char	   *buf = palloc(size + 2);
 	size_t		used = 0;
+	bool		grew;
+	char	   *buf = cks_read_bounded(fd, size, &used, &grew, problem);
 
-	while (used <= size)
-	{
-		ssize_t		n = read(fd, buf + used, size + 1 - used);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			*problem = psprintf("could not read it: %s", strerror(errno));
-		if (n <= 0)
-			break;
-		used += n;
-	}
-	if (*problem == NULL && used > size)
+	if (grew)
 		*problem = pstrdup("it changed while it was read");
-	else if (*problem == NULL && memchr(buf, '\0', used) != NULL)
-		*problem = pstrdup("it contains a NUL byte");
-	if (*problem != NULL)
+	else if (buf != NULL && memchr(buf, '\0', used) != NULL)
 	{
+		*problem = pstrdup("it contains a NUL byte");
 		explicit_bzero(buf, size + 2);
 		pfree(buf);
 		return NULL;
 	}
-	buf[used] = '\0';
 	return buf;
 }
 

@@ -18,9 +18,6 @@
 /* A credentials file larger than this is refused (the AWS CLI's are tiny). */
 #define CKS_MAX_CREDENTIALS_FILE_LEN	(64 * 1024)
 
-/* The longest profile name the profile option takes. */
-#define CKS_MAX_PROFILE_LEN		128
-
 /* The keys of one profile; palloc'd, session_token NULL when absent. */
 typedef struct CksFileCredentials
 {
@@ -39,12 +36,6 @@ typedef enum CksCredentialsFileProblem
 	CKS_CREDFILE_UNREADABLE,	/* open or read failed, or too large */
 	CKS_CREDFILE_BAD			/* no such profile, keys missing or bad */
 } CksCredentialsFileProblem;
-
-/*
- * Whether name may be a profile option: 1 to CKS_MAX_PROFILE_LEN printable
- * characters without a space or a bracket.
- */
-extern bool cks_profile_name_ok(const char *name);
 
 /*
  * The keys of [profile] in text (the file's contents).  Section and key

@@ -27,6 +27,7 @@
 
 #include <json-c/json.h>
 
+#include "credentials/bounded_read.h"
 #include "credentials/keyless.h"
 #include "aws/aws_json.h"
 #include "aws/aws_names.h"
@@ -250,43 +251,6 @@ cks_parse_credentials_document(const char *body, size_t len,
 	return true;
 }
 
-/*
- * Read a whole file of at most 'limit' bytes into a palloc'd, NUL-
- * terminated buffer of limit + 2 bytes; NULL with *problem when it is
- * larger or unreadable.
- */
-static char *
-read_bounded(int fd, size_t limit, size_t *len, char **problem)
-{
-	char	   *buf = palloc(limit + 2);
-	size_t		used = 0;
-
-	*problem = NULL;
-	while (used <= limit)
-	{
-		ssize_t		n = read(fd, buf + used, limit + 1 - used);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			*problem = psprintf("could not read it: %s", strerror(errno));
-		if (n <= 0)
-			break;
-		used += n;
-	}
-	if (*problem == NULL && used > limit)
-		*problem = psprintf("it is larger than %zu bytes", limit);
-	if (*problem != NULL)
-	{
-		explicit_bzero(buf, limit + 2);
-		pfree(buf);
-		return NULL;
-	}
-	buf[used] = '\0';
-	*len = used;
-	return buf;
-}
-
 char *
 cks_read_token_file(const char *path, size_t max_len, bool spaces_ok,
 					char **problem, bool *missing)
@@ -295,6 +259,7 @@ cks_read_token_file(const char *path, size_t max_len, bool spaces_ok,
 	int			fd;
 	char	   *buf;
 	size_t		len = 0;
+	bool		too_long;
 	const char *bad;
 
 	*problem = NULL;
@@ -317,8 +282,10 @@ cks_read_token_file(const char *path, size_t max_len, bool spaces_ok,
 		return NULL;
 	}
 	/* room for a line end after the longest token */
-	buf = read_bounded(fd, max_len + 2, &len, problem);
+	buf = cks_read_bounded(fd, max_len + 2, &len, &too_long, problem);
 	close(fd);
+	if (too_long)
+		*problem = psprintf("it is larger than %zu bytes", max_len + 2);
 	if (buf == NULL)
 		return NULL;
 

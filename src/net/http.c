@@ -48,7 +48,7 @@
 #include "net/http.h"
 #include "net/http_events.h"
 #include "net/http_internal.h"
-#include "aws/secrets.h"
+#include "net/wiping_alloc.h"
 
 
 /* Idle connections kept at least; raised to the widest fan-out seen. */
@@ -71,7 +71,7 @@ cks_http_set_interrupt_hook(CksHttpInterruptHook hook)
  * libcurl is initialised on first use rather than at load time, so that a
  * backend that never scans a cks_fdw table pays nothing for it.  Its
  * memory goes through allocator hooks that wipe every block it frees
- * (secrets.h): its copy of a request body (the web identity token), its
+ * (wiping_alloc.h): its copy of a request body (the web identity token), its
  * request buffer (the session-token header) and curl_easy_escape's output
  * hold secrets.  (If something else in the backend initialised libcurl
  * first, the hooks are not installed; the copies are then only freed.)

@@ -41,19 +41,7 @@ $CTL config "ecs_auth_token=$ECS_AUTH_TOKEN" >/dev/null ||
 
 # random temporary credentials for the static mapping (random, so that any
 # piece of them found in a dump is theirs)
-read -r TEMP_KEY_ID TEMP_SECRET TEMP_TOKEN <<<"$(/usr/bin/python3 - <<'PY'
-import os, botocore.session
-s = botocore.session.get_session()
-url = os.environ.get("CKS_ENDPOINT_URL") or "http://127.0.0.1:%s" % open(
-    os.environ["CKS_ENDPOINT_PORT_FILE"]).read().strip()
-c = s.create_client("sts", region_name="us-east-1", endpoint_url=url,
-                    aws_access_key_id="AKIDCKSTEST111111111",
-                    aws_secret_access_key="cks/test/secret/111111111111/AAAAAAAAAAAA")
-r = c.assume_role(RoleArn="arn:aws:iam::111111111111:role/cks-reader",
-                  RoleSessionName="cks-coredump")["Credentials"]
-print(r["AccessKeyId"], r["SecretAccessKey"], r["SessionToken"])
-PY
-)"
+read -r TEMP_KEY_ID TEMP_SECRET TEMP_TOKEN <<<"$(/usr/bin/python3 tests/lib/temp_credentials.py cks-coredump)"
 [ -n "$TEMP_TOKEN" ] || fail "temporary credentials from the endpoint"
 
 ep=$CKS_ENDPOINT_URL

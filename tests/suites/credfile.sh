@@ -19,39 +19,17 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/suite.sh
+. tests/lib/scratch_cluster.sh
 
-bindir=$(pg_config --bindir)
-work=$suite_tmp/credfile
-data=$work/data
-run=$work/run
-mkdir -p "$work" "$run"
-chmod 755 "$work"
+scratch_cluster credfile
 
 cleanup() {
-	if [ -f "$data/postmaster.pid" ]; then
-		runuser -u postgres -- "$bindir/pg_ctl" stop -D "$data" -m immediate \
-			-w -t 60 >/dev/null 2>&1 || true
-	fi
+	scratch_stop
 }
 trap cleanup EXIT
 
-mkdir -p "$data"
-chown postgres: "$data" "$run"
-chmod 700 "$data"
-if ! runuser -u postgres -- "$bindir/initdb" -D "$data" -U postgres -A trust \
-		--no-sync >"$work/initdb.log" 2>&1; then
-	fail "initdb of the scratch cluster" "$(cat "$work/initdb.log")"
-	cleanup
-	trap - EXIT
-	summary
-	exit 1
-fi
+scratch_initdb
 cat >>"$data/postgresql.conf" <<CONF
-listen_addresses = ''
-unix_socket_directories = '$run'
-port = 5432
-fsync = off
-max_connections = 10
 shared_preload_libraries = 'pg_stat_statements'
 log_statement = 'all'
 log_min_messages = debug1
@@ -71,19 +49,7 @@ check_eq "pg_stat_statements tracks utility statements (the default)" "on" \
 SECRET_1=cks/test/secret/111111111111/AAAAAAAAAAAA
 SECRET_3=cks/test/secret/333333333333/CCCCCCCCCCCC
 # temporary credentials, session token included, for the second profile
-read -r TEMP_KEY_ID TEMP_SECRET TEMP_TOKEN <<<"$(/usr/bin/python3 - <<'PY'
-import os, botocore.session
-s = botocore.session.get_session()
-url = os.environ.get("CKS_ENDPOINT_URL") or "http://127.0.0.1:%s" % open(
-    os.environ["CKS_ENDPOINT_PORT_FILE"]).read().strip()
-c = s.create_client("sts", region_name="us-east-1", endpoint_url=url,
-                    aws_access_key_id="AKIDCKSTEST111111111",
-                    aws_secret_access_key="cks/test/secret/111111111111/AAAAAAAAAAAA")
-r = c.assume_role(RoleArn="arn:aws:iam::111111111111:role/cks-reader",
-                  RoleSessionName="cks-credfile")["Credentials"]
-print(r["AccessKeyId"], r["SecretAccessKey"], r["SessionToken"])
-PY
-)"
+read -r TEMP_KEY_ID TEMP_SECRET TEMP_TOKEN <<<"$(/usr/bin/python3 tests/lib/temp_credentials.py cks-credfile)"
 [ -n "$TEMP_TOKEN" ] || fail "temporary credentials from the endpoint"
 
 creds=$work/aws-credentials

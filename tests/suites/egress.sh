@@ -19,22 +19,15 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/suite.sh
+. tests/lib/scratch_cluster.sh
 
-bindir=$(pg_config --bindir)
-work=$suite_tmp/egress
-data=$work/data
-run=$work/run
-mkdir -p "$work" "$run"
-chmod 755 "$work"
+scratch_cluster egress
 pids=()
 
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	pids=()
-	if [ -f "$data/postmaster.pid" ]; then
-		runuser -u postgres -- "$bindir/pg_ctl" stop -D "$data" -m immediate \
-			-w -t 60 >/dev/null 2>&1 || true
-	fi
+	scratch_stop
 }
 trap cleanup EXIT
 
@@ -144,24 +137,7 @@ EOF
 chmod 644 "$work/openssl-legacy.cnf"
 
 # ---- the scratch cluster, started with that environment ------------------
-mkdir -p "$data"
-chown postgres: "$data" "$run"
-chmod 700 "$data"
-if ! runuser -u postgres -- "$bindir/initdb" -D "$data" -U postgres -A trust \
-		--no-sync >"$work/initdb.log" 2>&1; then
-	fail "initdb of the scratch cluster" "$(cat "$work/initdb.log")"
-	cleanup
-	trap - EXIT
-	summary
-	exit 1
-fi
-cat >>"$data/postgresql.conf" <<EOF
-listen_addresses = ''
-unix_socket_directories = '$run'
-port = 5432
-fsync = off
-max_connections = 10
-EOF
+scratch_initdb
 check "start the scratch cluster with proxies and OPENSSL_CONF in its environment" \
 	runuser -u postgres -- env http_proxy="$env_proxy_url" \
 	https_proxy="$env_proxy_url" HTTPS_PROXY="$env_proxy_url" \

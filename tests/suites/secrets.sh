@@ -43,23 +43,9 @@ INJECTED_HEADER=X-Cks-Injected
 # Temporary credentials issued by the endpoint, given to a mapping with a
 # wrong secret: KMS answers InvalidSignatureException with the canonical
 # request, whose x-amz-security-token line is this token.
-temp=$(/usr/bin/python3 - <<'PY'
-import os, botocore.session
-s = botocore.session.get_session()
-url = os.environ.get("CKS_ENDPOINT_URL") or "http://127.0.0.1:%s" % open(
-    os.environ["CKS_ENDPOINT_PORT_FILE"]).read().strip()
-c = s.create_client("sts", region_name="us-east-1", endpoint_url=url,
-                    aws_access_key_id="AKIDCKSTEST111111111",
-                    aws_secret_access_key="cks/test/secret/111111111111/AAAAAAAAAAAA")
-r = c.assume_role(RoleArn="arn:aws:iam::111111111111:role/cks-reader",
-                  RoleSessionName="cks-secrets-echo")["Credentials"]
-print(r["AccessKeyId"], r["SessionToken"])
-PY
-)
-TEMP_KEY_ID=${temp%% *}
-TEMP_TOKEN=${temp#* }
-[ -n "$TEMP_KEY_ID" ] && [ "$TEMP_KEY_ID" != "$temp" ] ||
-	fail "temporary credentials from the endpoint" "$temp"
+temp=$(/usr/bin/python3 tests/lib/temp_credentials.py cks-secrets-echo 2>&1)
+read -r TEMP_KEY_ID _ TEMP_TOKEN <<<"$temp"
+[ -n "$TEMP_TOKEN" ] || fail "temporary credentials from the endpoint" "$temp"
 secrets_checked=(SECRET_1 SECRET_2 SECRET_3 WRONG_SECRET GIVEN_TOKEN
 	ISSUED_TOKEN_PREFIX TEMP_KEY_ID TEMP_TOKEN INJECTED_HEADER)
 
@@ -272,16 +258,10 @@ check_no_secrets "pg_stat_activity" "$suite_tmp/activity.out"
 # Fresh temporary credentials (all three parts known) so that the request
 # is signed right and the fault applies.
 pieces=$(/usr/bin/python3 - <<'PY'
-import json, os, urllib.parse, botocore.session
-s = botocore.session.get_session()
-url = os.environ.get("CKS_ENDPOINT_URL") or "http://127.0.0.1:%s" % open(
-    os.environ["CKS_ENDPOINT_PORT_FILE"]).read().strip()
-c = s.create_client("sts", region_name="us-east-1", endpoint_url=url,
-                    aws_access_key_id="AKIDCKSTEST111111111",
-                    aws_secret_access_key="cks/test/secret/111111111111/AAAAAAAAAAAA")
-r = c.assume_role(RoleArn="arn:aws:iam::111111111111:role/cks-reader",
-                  RoleSessionName="cks-secrets-pieces")["Credentials"]
-key, secret, token = r["AccessKeyId"], r["SecretAccessKey"], r["SessionToken"]
+import json, sys, urllib.parse
+sys.path.insert(0, "tests/lib")
+from temp_credentials import assume_role
+key, secret, token = assume_role("cks-secrets-pieces")
 # a stretch of the token with characters that encode (+ and /)
 at = min(i for i in range(len(token)) if token[i] in "+/")
 stretch = token[max(0, at - 20):at + 20]

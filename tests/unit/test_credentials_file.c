@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "aws/aws_names.h"
 #include "credentials/credentials_file.h"
 #include "unit.h"
 

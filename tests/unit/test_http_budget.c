@@ -181,6 +181,29 @@ drive(CksHttpId *ids, bool consume, int *whole, int *over_budget)
 }
 
 /*
+ * One round against a local server: NTRANSFERS bodies of BODY_SIZE with
+ * *budget installed, driven to the end (each finished body consumed when
+ * consume); *whole and *over count how they ended.  False when the server
+ * did not start.
+ */
+static bool
+run_with_budget(CksMemBudget *budget, bool consume, int *whole, int *over)
+{
+	CksHttpId	ids[NTRANSFERS];
+	int			port = 0;
+	pid_t		server = start_server(BODY_SIZE, &port);
+
+	if (!CHECK(server > 0))
+		return false;
+	cks_budget_install(budget);
+	start_transfers(port, ids);
+	drive(ids, consume, whole, over);
+	cks_budget_install(NULL);
+	stop_server(server);
+	return true;
+}
+
+/*
  * Eight 1 MiB bodies at once against a 4 MiB budget: none fails, all
  * arrive whole, and the budget never held more than its limit (all of
  * them at once would be 8 MiB).
@@ -189,24 +212,16 @@ static void
 test_transfers_wait_for_memory(void)
 {
 	CksMemBudget budget = {.limit = 4 * 1024 * 1024};
-	CksHttpId	ids[NTRANSFERS];
-	int			port = 0;
-	pid_t		server = start_server(BODY_SIZE, &port);
 	int			whole;
 	int			over;
 
-	if (!CHECK(server > 0))
+	if (!run_with_budget(&budget, true, &whole, &over))
 		return;
-	cks_budget_install(&budget);
-	start_transfers(port, ids);
-	drive(ids, true, &whole, &over);
 	if (!CHECK(whole == NTRANSFERS))
 		fprintf(stderr, "  %d whole bodies, %d over budget\n", whole, over);
 	if (!CHECK(budget.peak <= budget.limit))
 		fprintf(stderr, "  peak %zu of %zu\n", budget.peak, budget.limit);
 	CHECK(budget.used == 0);
-	cks_budget_install(NULL);
-	stop_server(server);
 }
 
 /* A body the budget can never hold fails as over_budget, not by hanging. */
@@ -214,21 +229,13 @@ static void
 test_body_that_never_fits(void)
 {
 	CksMemBudget budget = {.limit = 1024 * 1024};
-	CksHttpId	ids[NTRANSFERS];
-	int			port = 0;
-	pid_t		server = start_server(BODY_SIZE, &port);
 	int			whole;
 	int			over;
 
-	if (!CHECK(server > 0))
+	if (!run_with_budget(&budget, true, &whole, &over))
 		return;
-	cks_budget_install(&budget);
-	start_transfers(port, ids);
-	drive(ids, true, &whole, &over);
 	CHECK(whole == 0 && over == NTRANSFERS);
 	CHECK(budget.used == 0 && budget.peak <= budget.limit);
-	cks_budget_install(NULL);
-	stop_server(server);
 }
 
 /*
@@ -240,23 +247,15 @@ static void
 test_stall_fails_the_oldest(void)
 {
 	CksMemBudget budget = {.limit = 4 * 1024 * 1024};
-	CksHttpId	ids[NTRANSFERS];
-	int			port = 0;
-	pid_t		server = start_server(BODY_SIZE, &port);
 	int			whole;
 	int			over;
 
-	if (!CHECK(server > 0))
+	if (!run_with_budget(&budget, false, &whole, &over))
 		return;
-	cks_budget_install(&budget);
-	start_transfers(port, ids);
-	drive(ids, false, &whole, &over);
 	if (!CHECK(whole >= 2 && over >= 1 && whole + over == NTRANSFERS))
 		fprintf(stderr, "  %d whole bodies, %d over budget\n", whole, over);
 	CHECK(budget.peak <= budget.limit);
 	CHECK(budget.used == 0);
-	cks_budget_install(NULL);
-	stop_server(server);
 }
 
 void
