@@ -61,8 +61,9 @@ class EndpointProcess:
         # CKS_ENDPOINT_TEST_ARGS="--event-loop" runs every test against
         # the event-loop serving mode.  AWS's request quotas are off unless
         # asked for: these are the endpoint's own tests, with single-attempt
-        # clients that count requests exactly (11 of them send bursts over
-        # DescribeCustomKeyStores' 5/s); test_quotas.py turns them on, and
+        # clients that count requests exactly (with quotas on, 11 of them
+        # fail, throttled by bursts over DescribeCustomKeyStores' 5/s or
+        # ListAccounts' 10/s); test_quotas.py turns them on, and
         # every test of cks_fdw runs with them on (tools/endpoint.sh)
         extra_args = (list(extra_args)
                       + ([] if quotas else ["--no-quotas"])
