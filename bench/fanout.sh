@@ -13,7 +13,10 @@
 # throwaway cluster, both under /tmp/pgvenv.lock; prints a markdown table
 # (also written to bench/fanout-last.md).  The endpoint runs with
 # --event-loop (tests/endpoint/event_loop.py: latency by timers in one
-# thread); the tables say which mode was used.
+# thread); the tables say which mode was used.  The endpoint enforces AWS's
+# default quotas (tools/endpoint.sh); fanout.py turns them off for the
+# one-account shape (a micro-benchmark of the fan-out: 500 lookups per
+# region of one account) and on for --accounts.
 set -eu
 cd "$(dirname "$0")/.."
 . tools/endpoint.sh
