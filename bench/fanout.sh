@@ -6,6 +6,7 @@
 #
 #   bench/fanout.sh                  # caps 64 and 256, 2 runs each
 #   bench/fanout.sh --caps 64 --reps 1
+#   bench/fanout.sh --no-build ...   # use the extension as installed (first)
 #   bench/fanout.sh --accounts       # also 500 accounts x 17 regions (one
 #                                    # server, accounts + role_arn {account})
 #
@@ -19,11 +20,16 @@
 # region of one account) and on for --accounts.
 set -eu
 cd "$(dirname "$0")/.."
+export CKS_BENCH_BUILD=yes
+if [ "${1:-}" = --no-build ]; then   # use the extension as installed
+  CKS_BENCH_BUILD=no
+  shift
+fi
 . tools/endpoint.sh
 start_endpoint --event-loop
 export CKS_ENDPOINT_URL
 echo "== waiting for /tmp/pgvenv.lock, then install and the benchmark"
 flock /tmp/pgvenv.lock bash -c '
-  make -s install >/dev/null &&
+  if [ "$CKS_BENCH_BUILD" = yes ]; then make -s install >/dev/null; fi &&
   pg_virtualenv -v 15 -o autovacuum=off -- /usr/bin/python3 bench/fanout.py "$@"
 ' fanout "$@"

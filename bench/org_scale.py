@@ -195,6 +195,21 @@ def fmt(values):
     return "%.0f (%.0f–%.0f)" % (statistics.median(values), min(values), max(values))
 
 
+def server_nofile():
+    """The open-files soft limit the postmaster (and so every backend) runs
+    with, from /proc."""
+    data = subprocess.run(["psql", "-X", "-At", "-d", "postgres", "-c",
+                           "SHOW data_directory"], text=True,
+                          stdout=subprocess.PIPE, check=True).stdout.strip()
+    with open(os.path.join(data, "postmaster.pid")) as f:
+        pid = f.readline().strip()
+    with open("/proc/%s/limits" % pid) as f:
+        for line in f:
+            if line.startswith("Max open files"):
+                return line.split()[3]
+    return "?"
+
+
 def throttled():
     return ctl.call("GET", "/_cks/quotas")["throttled"]
 
@@ -357,8 +372,7 @@ def main():
     floors = [endpoint_floor(N_ACCOUNTS * len(REGIONS)) for _ in range(args.reps)]
     ctl.config(quotas=True)
     if args.stock:
-        nofile = subprocess.run(["bash", "-c", "ulimit -Sn"], text=True,
-                                stdout=subprocess.PIPE).stdout.strip()
+        nofile = server_nofile()
         section = stock_section(results, floors, args.reps, mode, max_files, nofile)
         print(section)
         write_results(section, "bench/org --stock")

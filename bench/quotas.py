@@ -60,6 +60,21 @@ def psql(sql, db=DB, extra=()):
                           check=True).stdout
 
 
+def server_nofile():
+    """The open-files soft limit the postmaster (and so every backend) runs
+    with, from /proc."""
+    data = subprocess.run(["psql", "-X", "-At", "-d", "postgres", "-c",
+                           "SHOW data_directory"], text=True,
+                          stdout=subprocess.PIPE, check=True).stdout.strip()
+    with open(os.path.join(data, "postmaster.pid")) as f:
+        pid = f.readline().strip()
+    with open("/proc/%s/limits" % pid) as f:
+        for line in f:
+            if line.startswith("Max open files"):
+                return line.split()[3]
+    return "?"
+
+
 def throttled():
     return ctl.call("GET", "/_cks/quotas")["throttled"]
 
@@ -156,8 +171,7 @@ def sessions(total, reps, extra=()):
 def part(name, reps, out):
     mode = ctl.call("GET", "/_cks/info")["mode"]
     preload = psql("SHOW shared_preload_libraries", db="postgres").strip()
-    nofile = subprocess.run(["bash", "-c", "ulimit -Sn"], text=True,
-                            stdout=subprocess.PIPE).stdout.strip()
+    nofile = server_nofile()
     total, ids = setup()
     if total != STORES:
         raise RuntimeError("the region holds %d stores, not %d" % (total, STORES))
