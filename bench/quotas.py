@@ -216,23 +216,26 @@ def report(files, command):
         % (command, datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
            plain["mode"], REGION, plain["stores"], plain["nofile"]),
         "",
-        "| what | target | runs (ms) | median | throttled answers | KMS requests | result |",
+        "| what | target | runs (ms) | median | throttled answers | KMS requests | result (every run) |",
         "|---|---|---|---|---|---|---|",
     ]
 
     def row(label, target, runs, ok, note=""):
+        """ok: per run, whether it met the target."""
+        met = sum(1 for r in runs if ok(r))
         lines.append("| %s | %s | %s | %.0f ms%s | %s | %s | %s |" % (
             label, target, fmt_runs(runs, "ms"), med(runs, "ms"), note,
             fmt_runs(runs, "throttled"), fmt_runs(runs, "requests"),
-            "**met**" if ok else "**missed**"))
+            "**met**" if met == len(runs) else
+            "**missed** in %d of %d runs" % (len(runs) - met, len(runs))))
 
     r = plain["in_list"]
     row("IN list of %d store ids, one region" % N_IN, "0 throttled, ≤ 1 s", r,
-        all(x["throttled"] == 0 and x["ms"] <= 1000 for x in r),
+        lambda x: x["throttled"] == 0 and x["ms"] <= 1000,
         " (quota floor %.0f ms)" % floor_in)
     r = plain["join"]
     row("join of %d inventory ids with the %d-store region" % (N_JOIN, STORES),
-        "0 throttled", r, all(x["throttled"] == 0 for x in r))
+        "0 throttled", r, lambda x: x["throttled"] == 0)
     for key, label, extra_ok in (
             ("plain", "8 sessions scanning the region at once, without the preload",
              lambda x: True),
@@ -244,8 +247,8 @@ def report(files, command):
         r = parts[key]["sessions"]
         row(label, "all 8 correct, ≤ 1.5× floor (%.0f ms)%s"
             % (1.5 * floor_s, ", ≤ 3 throttled" if key == "preload" else ""), r,
-            all(x["correct"] == N_SESSIONS and x["ms"] <= 1.5 * floor_s and extra_ok(x)
-                for x in r),
+            lambda x: (x["correct"] == N_SESSIONS and x["ms"] <= 1.5 * floor_s
+                       and extra_ok(x)),
             " (%.2f× the quota floor of %.0f ms; %s of 8 correct)"
             % (med(r, "ms") / floor_s, floor_s, fmt_runs(r, "correct")))
     lines += ["", "The join's plan (main's planner, not quota-aware yet):", "", "```"]
