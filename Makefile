@@ -30,7 +30,7 @@ PGFILEDESC = "cks_fdw - foreign data wrapper for AWS KMS custom key stores"
 # (signing, the AWS JSON and Query protocols, the service, operation and
 # table-kind descriptors, the HTTP client).
 CORE_SRCS = src/aws/sigv4.c src/aws/aws_json.c src/aws/aws_json_fields.c \
-	src/aws/aws_service.c src/table_kinds.c \
+	src/aws/aws_service.c src/aws/metric_queries.c src/table_kinds.c \
 	src/aws/sts.c src/aws/xml.c src/aws/parse_guard.c src/net/mem_budget.c src/net/http.c src/net/http_events.c src/net/http_response.c src/net/endpoint_url.c src/aws/aws_error.c \
 	src/aws/aws_error_class.c src/aws/secrets.c src/aws/aws_names.c \
 	src/credentials/keyless.c src/credentials/imds.c src/credentials/container_creds.c src/credentials/source_fetch.c \
@@ -106,7 +106,7 @@ FUZZ_CFLAGS = -DFRONTEND -g -O1 -fno-omit-frame-pointer \
 	-I$(srcdir)/src -I$(shell $(PG_CONFIG) --includedir-server) \
 	$(shell pkg-config --cflags $(DEPS_PKGS))
 
-FUZZ_KMS_SRCS = src/aws/aws_json.c src/aws/aws_json_fields.c src/aws/aws_service.c \
+FUZZ_KMS_SRCS = src/aws/aws_json.c src/aws/aws_json_fields.c src/aws/aws_service.c src/aws/metric_queries.c \
 	src/aws/sts.c src/aws/xml.c src/aws/parse_guard.c src/net/mem_budget.c src/aws/aws_error.c src/aws/secrets.c src/aws/aws_names.c
 
 fuzz/build/fuzz_kms: fuzz/fuzz_kms.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(FUZZ_KMS_SRCS) $(wildcard src/*.h src/*/*.h)
@@ -122,7 +122,7 @@ fuzz/build/fuzz_names: fuzz/fuzz_names.c fuzz/fuzz_common.c fuzz/fuzz_common.h s
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_names.c fuzz/fuzz_common.c src/aws/aws_names.c src/aws/aws_error.c src/aws/secrets.c $(UNIT_LIBS)
 
 KEYLESS_FUZZ_SRCS = src/credentials/keyless.c src/credentials/imds.c src/aws/aws_json.c \
-	src/aws/aws_json_fields.c src/aws/aws_service.c src/aws/sts.c src/aws/xml.c src/aws/parse_guard.c src/net/mem_budget.c src/aws/aws_error.c src/aws/secrets.c src/aws/aws_names.c
+	src/aws/aws_json_fields.c src/aws/aws_service.c src/aws/metric_queries.c src/aws/sts.c src/aws/xml.c src/aws/parse_guard.c src/net/mem_budget.c src/aws/aws_error.c src/aws/secrets.c src/aws/aws_names.c
 fuzz/build/fuzz_keyless: fuzz/fuzz_keyless.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(KEYLESS_FUZZ_SRCS) $(wildcard src/*.h src/*/*.h)
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_keyless.c fuzz/fuzz_common.c $(KEYLESS_FUZZ_SRCS) $(UNIT_LIBS)

@@ -72,8 +72,9 @@ enum FdwPrivateIndex
 	FdwPrivateExplainFilters,	/* String: region/account filters, or "" */
 	FdwPrivateExplainRegions,	/* String: regions a constant qual leaves */
 	FdwPrivatePageLimit,		/* Integer: Limit of each page */
-	FdwPrivateExplainAccounts	/* String: "3", "1 of 3", "organization",
+	FdwPrivateExplainAccounts,	/* String: "3", "1 of 3", "organization",
 								 * or "" without the accounts option */
+	FdwPrivateExplainStrategy	/* String: lookups or one scan, or "" */
 };
 
 void		_PG_init(void);
@@ -202,14 +203,8 @@ static void
 cksGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
 	CksRelInfo *info = baserel->fdw_private;
-	Cost		startup_cost,
-				total_cost;
 
-	cks_estimate_costs(info, cks_requests_for_scan(info),
-					   baserel->rows, &startup_cost, &total_cost);
-	add_path(baserel, (Path *)
-			 cks_create_foreignscan_path(root, baserel, baserel->rows,
-										 startup_cost, total_cost, NULL));
+	cks_add_scan_path(root, baserel, info);
 	cks_add_parameterized_paths(root, baserel, info);
 }
 
@@ -228,11 +223,17 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	int			page_limit;
 	List	   *local_clauses;
 	char	   *explain_accounts;
+	char	   *strategy;
+	bool		one_scan;
 	ListCell   *lc;
 
 	/* scan_clauses includes the join clauses of a parameterized path */
 	pushed = cks_find_pushable_quals(root, baserel, info->kind,
 									 info->column_of_att, scan_clauses);
+	/* the path chose one scan over lookups: the listing, filtered locally */
+	strategy = cks_path_strategy(info, best_path, &one_scan);
+	if (one_scan)
+		pushed = cks_without_parameters(pushed);
 	api_qual = cks_api_parameter_qual(pushed);
 	foreach(lc, pushed)
 	{
@@ -244,7 +245,7 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 		 * states, neverExpires) are all sent, AWS matching every one.
 		 */
 		if (qual->target >= 0 && qual != api_qual &&
-			cks_lookup_operation(info->kind->operation)->filter_field == NULL)
+			!cks_operation_takes_lists(cks_lookup_operation(info->kind->operation)))
 			continue;
 		fdw_exprs = lappend(fdw_exprs, qual->value);
 		targets = lappend_int(targets, qual->target);
@@ -257,7 +258,7 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	 * returns a key whose key_id reads differently.
 	 */
 	if (api_qual != NULL &&
-		cks_kind_pushdown(info->kind, api_qual->column)->resolved_by_aws)
+		cks_kind_pushdown_of_parameter(info->kind, api_qual->target)->resolved_by_aws)
 		local_clauses = list_delete_ptr(list_copy(scan_clauses), api_qual->rinfo);
 	else
 		local_clauses = scan_clauses;
@@ -275,6 +276,7 @@ cksGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	fdw_private = lappend(fdw_private, makeInteger(page_limit));
 	(void) cks_accounts_for_plan(&info->opts, pushed, &explain_accounts);
 	fdw_private = lappend(fdw_private, makeString(explain_accounts));
+	fdw_private = lappend(fdw_private, makeString(strategy ? strategy : ""));
 
 	return make_foreignscan(tlist,
 							extract_actual_clauses(local_clauses, false),
@@ -544,11 +546,14 @@ cksExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	const char *filters = strVal(list_nth(plan->fdw_private, FdwPrivateExplainFilters));
 	const char *regions = strVal(list_nth(plan->fdw_private, FdwPrivateExplainRegions));
 	const char *accounts = strVal(list_nth(plan->fdw_private, FdwPrivateExplainAccounts));
+	const char *strategy = strVal(list_nth(plan->fdw_private, FdwPrivateExplainStrategy));
 	const CksTableKind *kind = cks_table_kind_of(RelationGetRelid(node->ss.ss_currentRelation));
 	char	   *label = psprintf("%s Request", kind->operation->service->display_name);
 
 	ExplainPropertyText(label,
 						strVal(list_nth(plan->fdw_private, FdwPrivateExplainRequest)), es);
+	if (strategy[0] != '\0')
+		ExplainPropertyText("Lookup Strategy", strategy, es);
 	ExplainPropertyText("Regions", regions[0] ? regions : "(none)", es);
 	if (accounts[0] != '\0')
 		ExplainPropertyText("Accounts", accounts, es);
@@ -565,8 +570,11 @@ cksExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		/* timing-dependent: with VERBOSE only, so plain plans stay stable */
 		if (es->verbose)
 		{
-			ExplainPropertyInteger("Throttled", NULL, state->scan.stats.throttled, es);
-			ExplainPropertyInteger("Quota Wait", "ms", state->scan.stats.quota_wait_ms, es);
+			ExplainPropertyInteger("Throttled", NULL,
+								   state->scan.stats.throttled + state->extras.throttled, es);
+			ExplainPropertyInteger("Quota Wait", "ms",
+								   state->scan.stats.quota_wait_ms +
+								   state->extras.quota_wait_ms, es);
 		}
 		if (state->opts.accounts)
 			ExplainPropertyInteger("Accounts Called", NULL, state->accounts_called, es);
@@ -576,7 +584,7 @@ cksExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	}
 }
 
-/* IMPORT FOREIGN SCHEMA kms / cloudhsm: one CREATE per table kind. */
+/* IMPORT FOREIGN SCHEMA kms / cloudhsm / cloudwatch: one CREATE per table kind. */
 static List *
 cksImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 {

@@ -90,5 +90,7 @@ IMPORT FOREIGN SCHEMA kms LIMIT TO (custom_key_stores)
 -- (kms:ListKeys, kms:DescribeKey, cloudhsm:DescribeClusters):
 --   IMPORT FOREIGN SCHEMA kms LIMIT TO (keys) FROM SERVER kms_prod INTO public;
 --   IMPORT FOREIGN SCHEMA cloudhsm FROM SERVER kms_prod INTO public;
+-- For examples/health.sql also the proxies' metrics (cloudwatch:GetMetricData):
+--   IMPORT FOREIGN SCHEMA cloudwatch FROM SERVER kms_prod INTO public;
 
 COMMIT;

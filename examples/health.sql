@@ -10,19 +10,15 @@
 --   cloudhsm_clusters   (IMPORT FOREIGN SCHEMA cloudhsm; active_hsm_count,
 --                        active_hsm_azs)
 --   cloudhsm_backups    (IMPORT FOREIGN SCHEMA cloudhsm)
+--   key_store_metrics   (IMPORT FOREIGN SCHEMA cloudwatch; the last 3
+--                        hours of each external key store's proxy metrics)
 -- IAM: kms:DescribeCustomKeyStores, cloudhsm:DescribeClusters,
--- cloudhsm:DescribeBackups.  Safe to load again.
+-- cloudhsm:DescribeBackups, cloudwatch:GetMetricData.  Safe to load again.
 --
 -- Over a server with accounts, a query that joins two or more of these
 -- foreign tables was seen to wait on the scan engine (10 s, and once for
 -- ever; reported with issue 22): until that is fixed, point the view at
 -- snapshots (examples/materialized.sql), one query per table.
---
--- The reasons an external key store's proxy gives through CloudWatch
--- (certificate expiry, credential age, external key manager state) need
--- the key_store_metrics table (IMPORT FOREIGN SCHEMA cloudwatch), which
--- this version does not read yet.
---
 
 --
 -- connection_error_fixes: every ConnectionErrorCode value of the KMS API
@@ -106,13 +102,43 @@ ON CONFLICT DO NOTHING;
 --   no ACTIVE HSM / only one ACTIVE HSM (a store needs two, in two AZs)
 --   all ACTIVE HSMs in <az>           two or more, but in one Availability Zone
 --   no READY backup in the last 7 days
+-- and, from the newest datapoint of each external key store's metrics:
+--   proxy TLS certificate expires in <n> days    (under 30; expired: failing)
+--   proxy credential is <n> days old             (older than 90: rotate it)
+--   external key manager Degraded / Unavailable  (any manager in that state)
 -- status: failing when the store's keys cannot be used now (FAILED, its
--- cluster gone or without an ACTIVE HSM), at_risk when any other reason
+-- cluster gone or without an ACTIVE HSM, its proxy certificate expired,
+-- every external key manager unavailable), at_risk when any other reason
 -- holds, ok otherwise.  A DISCONNECTED store is ok unless a reason holds:
 -- someone disconnected it on purpose.
 --
 CREATE OR REPLACE VIEW key_store_health AS
-WITH backups AS (
+WITH newest_metrics AS (
+    SELECT DISTINCT ON (account_id, region, custom_key_store_id, metric_name,
+                        external_key_manager_state)
+           account_id, region, custom_key_store_id, metric_name,
+           external_key_manager_state, value
+      FROM key_store_metrics
+     WHERE metric_name IN ('XksProxyCertificateDaysToExpire', 'XksProxyCredentialAge',
+                           'XksExternalKeyManagerStates')
+     ORDER BY account_id, region, custom_key_store_id, metric_name,
+              external_key_manager_state, "timestamp" DESC
+), proxies AS (
+    SELECT account_id, region, custom_key_store_id,
+           min(value) FILTER (WHERE metric_name = 'XksProxyCertificateDaysToExpire') AS certificate_days,
+           max(value) FILTER (WHERE metric_name = 'XksProxyCredentialAge') AS credential_age_days,
+           array_agg(external_key_manager_state ORDER BY external_key_manager_state)
+             FILTER (WHERE metric_name = 'XksExternalKeyManagerStates'
+                       AND external_key_manager_state IN ('Degraded', 'Unavailable')
+                       AND value > 0) AS bad_manager_states,
+           coalesce(sum(value) FILTER (WHERE metric_name = 'XksExternalKeyManagerStates'
+                                         AND external_key_manager_state <> 'Unavailable'), 0) = 0
+             AND bool_or(metric_name = 'XksExternalKeyManagerStates'
+                         AND external_key_manager_state = 'Unavailable' AND value > 0)
+             AS all_managers_unavailable
+      FROM newest_metrics
+     GROUP BY account_id, region, custom_key_store_id
+), backups AS (
     SELECT account_id, region, cluster_id,
            max(create_timestamp) FILTER (WHERE backup_state = 'READY') AS newest_ready
       FROM cloudhsm_backups
@@ -123,7 +149,8 @@ WITH backups AS (
            s.cloud_hsm_cluster_id,
            c.cluster_id IS NOT NULL AS cluster_found,
            c.active_hsm_count, c.active_hsm_azs, b.newest_ready,
-           f.fix
+           f.fix, p.certificate_days, p.credential_age_days,
+           p.bad_manager_states, coalesce(p.all_managers_unavailable, false) AS all_managers_unavailable
       FROM custom_key_stores s
       LEFT JOIN cloudhsm_clusters c
              ON c.cluster_id = s.cloud_hsm_cluster_id
@@ -131,6 +158,9 @@ WITH backups AS (
       LEFT JOIN backups b
              ON b.cluster_id = s.cloud_hsm_cluster_id
             AND b.account_id = s.account_id AND b.region = s.region
+      LEFT JOIN proxies p
+             ON p.custom_key_store_id = s.custom_key_store_id
+            AND p.account_id = s.account_id AND p.region = s.region
       LEFT JOIN LATERAL (
              SELECT fix FROM connection_error_fixes e
               WHERE e.connection_error_code = s.connection_error_code
@@ -153,11 +183,21 @@ WITH backups AS (
                   THEN 'all ACTIVE HSMs in one Availability Zone (' ||
                        array_to_string(active_hsm_azs, ', ') || ')' END,
              CASE WHEN cluster_found AND (newest_ready IS NULL OR newest_ready < now() - interval '7 days')
-                  THEN 'no READY backup in the last 7 days' END
+                  THEN 'no READY backup in the last 7 days' END,
+             CASE WHEN certificate_days <= 0
+                  THEN 'proxy TLS certificate expired'
+                  WHEN certificate_days < 30
+                  THEN 'proxy TLS certificate expires in ' || floor(certificate_days) || ' days' END,
+             CASE WHEN credential_age_days > 90
+                  THEN 'proxy credential is ' || floor(credential_age_days) ||
+                       ' days old (rotate it: older than 90 days)' END,
+             CASE WHEN cardinality(bad_manager_states) > 0
+                  THEN 'external key manager ' || array_to_string(bad_manager_states, ' / ') END
            ], NULL) AS reasons,
            connection_state = 'FAILED'
              OR (custom_key_store_type = 'AWS_CLOUDHSM'
-                 AND (NOT cluster_found OR coalesce(active_hsm_count, 0) = 0)) AS failing
+                 AND (NOT cluster_found OR coalesce(active_hsm_count, 0) = 0))
+             OR certificate_days <= 0 OR all_managers_unavailable AS failing
       FROM checked k
 )
 SELECT account_id, region, custom_key_store_id, custom_key_store_name,

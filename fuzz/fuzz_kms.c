@@ -19,6 +19,9 @@
  *	      object of cloudhsm_backups.tags, on "Hsms" and on every key;
  *	      then the page flattened into its entries' "Hsms" elements as
  *	      cloudhsm_hsms reads it (aws_json_page_flatten);
+ *	    - aws_json_parse_page by GetMetricData's page rule, then
+ *	      cks_metric_page_rows (key_store_metrics's datapoints, read back
+ *	      from the query Ids);
  *	    - aws_json_parse_error without headers, and with the input itself
  *	      (up to its first NUL) as the X-Amzn-ErrorType header.
  *
@@ -38,6 +41,7 @@
 
 #include "fuzz_common.h"
 #include "aws/aws_json.h"
+#include "aws/metric_queries.h"
 
 /* The JSON paths of the custom_key_stores columns (src/table_kinds.c),
  * and odd ones. */
@@ -292,6 +296,43 @@ fuzz_describe_response(const uint8_t *data, size_t size)
 	aws_json_page_free(&page);		/* documented as safe on a freed page */
 }
 
+/* GetMetricData's answer as key_store_metrics reads it: rows are objects,
+ * counted right, or the page is refused as a bad response. */
+static void
+fuzz_metric_response(const uint8_t *data, size_t size)
+{
+	CksJsonPage page;
+	CksAwsError err;
+	int			i;
+
+	memset(&err, 0, sizeof(err));
+	if (!aws_json_parse_page(&cks_op_get_metric_data.page,
+							 (const char *) data, size, 200, &page, &err))
+	{
+		aws_error_free(&err);
+		return;
+	}
+	if (!cks_metric_page_rows(&page, &err))
+	{
+		if (err.kind != CKS_ERR_BAD_RESPONSE || err.message == NULL)
+			broken_promise("fuzz_kms", "refused datapoints without CKS_ERR_BAD_RESPONSE");
+		aws_error_free(&err);
+		aws_json_page_free(&page);
+		return;
+	}
+	if ((int) json_object_array_length(page.entries) != page.nentries)
+		broken_promise("fuzz_kms", "datapoint rows disagree with their count");
+	for (i = 0; i < page.nentries; i++)
+	{
+		struct json_object *row = json_object_array_get_idx(page.entries, i);
+
+		if (!json_object_is_type(row, json_type_object))
+			broken_promise("fuzz_kms", "a datapoint row is not an object");
+		probe_entry(row);
+	}
+	aws_json_page_free(&page);
+}
+
 static void
 fuzz_error_response(const uint8_t *data, size_t size)
 {
@@ -326,6 +367,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	fuzz_describe_response(data, size);
+	fuzz_metric_response(data, size);
 	fuzz_error_response(data, size);
 	return 0;
 }

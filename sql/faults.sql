@@ -174,7 +174,7 @@ EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF) SELECT * FROM
 \! /usr/bin/python3 tests/endpoint/ctl.py reset
 \! /usr/bin/python3 tests/endpoint/ctl.py fault accessdenied --count 4 --region eu-west-1 --operation DescribeCustomKeyStores
 \set VERBOSITY terse
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF)
 SELECT v.id, s.custom_key_store_name
   FROM (VALUES ('cks-e55034befe6d3bee7'), ('cks-none'),
                (repeat('cks-long-', 7)), ('cks-aadd09dca73e7cdcd')) v(id)

@@ -153,7 +153,7 @@ SELECT count(*) FROM keys;
 -- EXPLAIN ANALYZE counts every request
 ALTER SERVER kms_keys OPTIONS (SET region 'us-west-2');
 \! /usr/bin/python3 tests/endpoint/ctl.py reset
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT key_id FROM keys;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF) SELECT key_id FROM keys;
 SELECT count(*), count(DISTINCT key_id), count(*) FILTER (WHERE key_state = 'Disabled') AS disabled FROM keys;
 -- a LIMIT lowers the ListKeys Limit; the listing runs at most a page
 -- ahead of the DescribeKey calls, so a few pages are described, not 2,005
@@ -205,7 +205,7 @@ ALTER FOREIGN TABLE keys OPTIONS (ADD on_error 'warn');
 \! /usr/bin/python3 tests/endpoint/ctl.py reset
 \! /usr/bin/python3 tests/endpoint/ctl.py fault accessdenied --operation DescribeKey --count 100
 SET client_min_messages = error;
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT key_id FROM keys;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF) SELECT key_id FROM keys;
 RESET client_min_messages;
 \! /usr/bin/python3 tests/endpoint/ctl.py reset
 \! /usr/bin/python3 tests/endpoint/ctl.py fault accessdenied --operation ListKeys

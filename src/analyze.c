@@ -18,10 +18,13 @@
  */
 #include "postgres.h"
 
+#include <time.h>
+
 #include "access/htup_details.h"
 #include "access/sysattr.h"
 #include "credentials/account_roles.h"
 #include "analyze.h"
+#include "aws/metric_queries.h"
 #include "commands/defrem.h"
 #include "credentials/credentials.h"
 #include "credentials/user_mapping.h"
@@ -133,6 +136,29 @@ add_account_streams(CksScan *scan, CksStreamSet *set,
 }
 
 /*
+ * A table whose operation must be told what to ask about (key_store_metrics)
+ * samples what a query without quals reads: the stores listed first, each
+ * asked about the last 3 hours with the defaults.  After cks_scan_begin.
+ */
+static void
+set_up_discovery(CksScan *scan, const CksScanOptions *opts,
+				 const CksOperation *op, CksStreamSet *set)
+{
+	const char *fixed[CKS_MAX_OPERATION_PARAMETERS] = {0};
+	int64		end = (int64) time(NULL);
+
+	fixed[CKS_METRIC_PARAM_START] = psprintf(INT64_FORMAT,
+											 end - CKS_METRIC_DEFAULT_WINDOW_SECONDS);
+	fixed[CKS_METRIC_PARAM_END] = psprintf(INT64_FORMAT, end);
+	cks_scan_set_discovery(scan, op,
+						   cks_service_endpoint(opts, op->service->endpoint_option),
+						   fixed);
+	set->operation = op->discovery->operation;
+	set->endpoint_template = cks_service_endpoint(opts,
+												  set->operation->service->endpoint_option);
+}
+
+/*
  * The remote side of the listing: a full scan of every account and region
  * of the server, set up as the table owner (ANALYZE runs as the owner, and
  * postgres_fdw uses the owner's mapping too), for the table's kind.
@@ -173,6 +199,8 @@ begin_listing(Relation relation, MemoryContext cxt, CksRowBuilder *builder)
 		scan->settings.credential_source =
 			cks_credential_source_name(cred->mapping.credential_source);
 	cks_scan_begin(scan, cxt);
+	if (kind->operation->discovery != NULL)
+		set_up_discovery(scan, opts, kind->operation, &set);
 	add_account_streams(scan, &set, cred, builder->needs_account_id);
 	return scan;
 }

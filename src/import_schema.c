@@ -116,7 +116,7 @@ cks_import_statements(ImportForeignSchemaStmt *stmt, ForeignServer *server)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_SCHEMA_NOT_FOUND),
 				 errmsg("remote schema \"%s\" does not exist", stmt->remote_schema),
-				 errhint("cks_fdw's remote schemas are kms and cloudhsm: IMPORT FOREIGN SCHEMA kms FROM SERVER %s INTO ...",
+				 errhint("cks_fdw's remote schemas are kms, cloudhsm and cloudwatch: IMPORT FOREIGN SCHEMA kms FROM SERVER %s INTO ...",
 						 quote_identifier(server->servername))));
 	check_listed_tables(stmt);
 	for (i = 0; cks_table_kinds[i] != NULL; i++)

@@ -37,6 +37,7 @@ typedef struct CksScanOptions
 								 * mapping's own account */
 	char	   *organizations_endpoint; /* ListAccounts for 'organization' */
 	char	   *cloudhsm_endpoint;	/* URL template; may contain {region} */
+	char	   *cloudwatch_endpoint;	/* URL template; may contain {region} */
 	int			max_concurrent_requests;	/* the backend's cap; 0: derived
 											 * from its fd budget */
 	char	   *request_quotas; /* 'Operation=rate,...'; NULL: AWS's */

@@ -11,6 +11,7 @@
 
 #include "postgres.h"
 
+#include "lookup_strategy.h"
 #include "nodes/pathnodes.h"
 #include "options.h"
 #include "quals.h"
@@ -29,18 +30,25 @@ typedef struct CksRelInfo
 	int			naccounts;		/* accounts after constant account_id
 								 * quals; 1 without the accounts option */
 	double		rows_per_region;	/* ANALYZE's count, or estimated_rows */
+	double		join_lookup_rows;	/* outer rows of the cheapest join
+									 * lookups one scan could replace; 0:
+									 * none */
 } CksRelInfo;
 
 /*
- * Startup and total cost of a scan that sends 'requests' requests and
- * returns 'rows' rows.
+ * ForeignPath.fdw_private of a path whose lookups were weighed against
+ * one scan: Integer one_scan (1: send the listing, filter locally), and
+ * String EXPLAIN's "Lookup Strategy".
  */
-extern void cks_estimate_costs(const CksRelInfo *info, double requests,
-							   double rows, Cost *startup_cost,
-							   Cost *total_cost);
+enum CksPathPrivateIndex
+{
+	CksPathOneScan,
+	CksPathStrategyText
+};
 
-/* Requests a scan with the relation's restriction clauses sends. */
-extern double cks_requests_for_scan(const CksRelInfo *info);
+/* Add the scan's unparameterized path: lookups or one scan. */
+extern void cks_add_scan_path(PlannerInfo *root, RelOptInfo *baserel,
+							  CksRelInfo *info);
 
 /* Add the paths that look up, per outer row, the key a join supplies. */
 extern void cks_add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel,
@@ -49,6 +57,13 @@ extern void cks_add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel,
 /* Attribute numbers the query reads: only those are converted. */
 extern List *cks_retrieved_attrs(PlannerInfo *root, RelOptInfo *baserel,
 								 List *scan_clauses);
+
+/*
+ * EXPLAIN's "Lookup Strategy" for the chosen path, or NULL; *one_scan:
+ * the plan sends the listing instead of the lookups the clauses allow.
+ */
+extern char *cks_path_strategy(const CksRelInfo *info, ForeignPath *path,
+							   bool *one_scan);
 
 /* The Limit each page of the scan asks for. */
 extern int	cks_page_limit(PlannerInfo *root, const CksRelInfo *info,

@@ -157,6 +157,79 @@ match_boolean_clause(PlannerInfo *root, RelOptInfo *baserel,
 	return new_pushed_qual(kind, column, value, false, rinfo);
 }
 
+/* An expression's text, through its output function (implicitly: EXPLAIN
+ * shows the expression itself). */
+static Expr *
+as_text(Expr *value)
+{
+	CoerceViaIO *text = makeNode(CoerceViaIO);
+
+	text->arg = value;
+	text->resulttype = TEXTOID;
+	text->resultcollid = DEFAULT_COLLATION_OID;
+	text->coerceformat = COERCE_IMPLICIT_CAST;
+	text->location = -1;
+	return (Expr *) text;
+}
+
+/* The bound "column op value" gives (the column on the left), or none. */
+static CksBound
+bound_of_operator(Oid opcode)
+{
+	switch (opcode)
+	{
+		case F_TIMESTAMPTZ_GT:
+		case F_TIMESTAMPTZ_GE:
+			return CKS_BOUND_LOWER;
+		case F_TIMESTAMPTZ_LT:
+		case F_TIMESTAMPTZ_LE:
+			return CKS_BOUND_UPPER;
+		default:
+			return CKS_BOUND_NONE;
+	}
+}
+
+/*
+ * Clauses on non-text columns whose value is sent as text:
+ * "period_seconds = 60" (an integer parameter) and "timestamp >= x" or
+ * "timestamp < x" (a bound: key_store_metrics's StartTime and EndTime).
+ * NULL when the clause is none of these.
+ */
+static CksPushedQual *
+match_typed_clause(PlannerInfo *root, RelOptInfo *baserel,
+				   const CksTableKind *kind, const int *column_of_att,
+				   OpExpr *op, RestrictInfo *rinfo)
+{
+	Oid			opcode = get_opcode(op->opno);
+	Expr	   *value = lsecond(op->args);
+	int			column = column_of_expr(baserel, column_of_att, linitial(op->args));
+	CksBound	bound = bound_of_operator(opcode);
+	const CksPushdown *pushdown;
+	CksPushedQual *pushed;
+
+	if (column < 0)
+	{
+		column = column_of_expr(baserel, column_of_att, lsecond(op->args));
+		value = linitial(op->args);
+		/* x < column is column > x */
+		bound = bound == CKS_BOUND_LOWER ? CKS_BOUND_UPPER :
+			bound == CKS_BOUND_UPPER ? CKS_BOUND_LOWER : bound;
+	}
+	if (column < 0 || !is_usable_value(root, baserel, value))
+		return NULL;
+	if (opcode == F_INT4EQ &&
+		kind->columns[column].conversion == CKS_CONV_INTEGER &&
+		cks_column_push_target(kind, column) != CKS_PUSH_NONE)
+		return new_pushed_qual(kind, column, as_text(value), false, rinfo);
+	if (bound == CKS_BOUND_NONE ||
+		(pushdown = cks_kind_bound_pushdown(kind, column, bound)) == NULL)
+		return NULL;
+	pushed = new_pushed_qual(kind, column, as_text(value), false, rinfo);
+	pushed->target = cks_operation_parameter(cks_lookup_operation(kind->operation),
+											 pushdown->parameter);
+	return pushed->target >= 0 ? pushed : NULL;
+}
+
 static CksPushedQual *
 match_clause(PlannerInfo *root, RelOptInfo *baserel, const CksTableKind *kind,
 			 const int *column_of_att, RestrictInfo *rinfo)
@@ -175,8 +248,11 @@ match_clause(PlannerInfo *root, RelOptInfo *baserel, const CksTableKind *kind,
 		Expr	   *left,
 				   *right;
 
-		if (list_length(op->args) != 2 || !is_text_equality(op->opno, op->inputcollid))
+		if (list_length(op->args) != 2)
 			return NULL;
+		if (!is_text_equality(op->opno, op->inputcollid))
+			return match_typed_clause(root, baserel, kind, column_of_att, op,
+									  rinfo);
 		left = linitial(op->args);
 		right = lsecond(op->args);
 		column = column_of_expr(baserel, column_of_att, left);
@@ -217,6 +293,18 @@ cks_find_pushed(List *pushed, int target)
 		if (((CksPushedQual *) lfirst(lc))->target == target)
 			return lfirst(lc);
 	return NULL;
+}
+
+List *
+cks_without_parameters(List *pushed)
+{
+	List	   *kept = NIL;
+	ListCell   *lc;
+
+	foreach(lc, pushed)
+		if (((CksPushedQual *) lfirst(lc))->target < 0)
+			kept = lappend(kept, lfirst(lc));
+	return kept;
 }
 
 List *
@@ -429,7 +517,7 @@ append_other_filters(StringInfo buf, PlannerInfo *root, const CksOperation *op,
 {
 	ListCell   *lc;
 
-	if (op->filter_field == NULL)
+	if (!cks_operation_takes_lists(op))
 		return;
 	foreach(lc, pushed)
 	{
@@ -442,12 +530,52 @@ append_other_filters(StringInfo buf, PlannerInfo *root, const CksOperation *op,
 	}
 }
 
+/*
+ * An operation that discovers its things (GetMetricData): the listing
+ * first when no qual names them, then every parameter each request sends,
+ * pushed or default: "DescribeCustomKeyStores Limit=1000, then
+ * GetMetricData KeyStoreIds=<each ...> MetricNames='XksProxyErrors' ...".
+ */
+static char *
+explain_discovering(PlannerInfo *root, const CksOperation *op, int page_limit,
+					List *pushed)
+{
+	const CksOperation *listing = op->discovery->operation;
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	if (cks_find_pushed(pushed, op->discovery->parameter) == NULL)
+		appendStringInfo(&buf, "%s %s=%d, then ", listing->action,
+						 listing->page.limit_field,
+						 Min(page_limit, listing->page.max_limit));
+	appendStringInfoString(&buf, op->action);
+	for (i = 0; op->parameters[i] != NULL; i++)
+	{
+		CksPushedQual *qual = cks_find_pushed(pushed, i);
+
+		appendStringInfoChar(&buf, ' ');
+		if (qual != NULL)
+			append_pushed_qual(&buf, root, op->parameters[i], "=", qual);
+		else
+			appendStringInfo(&buf, "%s=%s", op->parameters[i],
+							 op->parameter_defaults[i]);
+	}
+	if (op->values_per_request != NULL)
+		appendStringInfoString(&buf, ", at most 500 queries a request");
+	return buf.data;
+}
+
 char *
 cks_explain_request(PlannerInfo *root, const CksTableKind *kind,
 					int page_limit, CksPushedQual *api_qual, List *pushed)
 {
 	const CksOperation *op = kind->operation;
 	StringInfoData buf;
+
+	if (cks_lookup_operation(op)->discovery != NULL)
+		return explain_discovering(root, cks_lookup_operation(op), page_limit,
+								   pushed);
 
 	/* a pushed parameter goes to the lookup, which replaces the listing */
 	if (api_qual != NULL)

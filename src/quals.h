@@ -57,6 +57,10 @@ extern List *cks_find_pushable_quals(PlannerInfo *root, RelOptInfo *baserel,
  */
 extern CksPushedQual *cks_api_parameter_qual(List *pushed);
 
+/* 'pushed' without its request parameters (targets >= 0): the region and
+ * account filters only, for a plan that lists instead of looking up. */
+extern List *cks_without_parameters(List *pushed);
+
 /* The pushed clause with this target, or NULL. */
 extern CksPushedQual *cks_find_pushed(List *pushed, int target);
 

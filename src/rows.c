@@ -502,6 +502,11 @@ field_text(const CksRowBuilder *builder, struct json_object *entry,
 		case CKS_CONV_ACCOUNT:
 		case CKS_CONV_ACCOUNT_NAME:
 			return origin_text(builder, entry, column, region, account_id);
+		case CKS_CONV_NUMBER:
+			value = aws_json_entry_raw_text(entry, path);
+			if (value == NULL && aws_json_entry_value(entry, path, &type_ok) != NULL)
+				report_wrong_type(builder, path, "number");
+			return value;
 		case CKS_CONV_EPOCH_TIME:
 			value = aws_json_entry_raw_text(entry, path);
 			if (value == NULL)

@@ -16,14 +16,20 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+#include <time.h>
+
 #include "credentials/account_roles.h"
+#include "aws/metric_queries.h"
 #include "aws/aws_names.h"
 #include "credentials/credentials.h"
 #include "executor/executor.h"
 #include "organization.h"
 #include "quals.h"
 #include "scan_state.h"
+#include "datatype/timestamp.h"
 #include "utils/builtins.h"
+#include "utils/timestamp.h"
 
 const SigV4Credentials *
 cks_renew_scan_credentials(void *arg, const CksStream *stream)
@@ -111,18 +117,23 @@ values_to_send(ForeignScanState *node, CksScanState *state, int target,
 
 /*
  * The pushed request parameter and its values, if any (set->parameter,
- * set->values).  A filter operation sends every other pushed filter too,
- * as a JSON list in set->fixed; one that holds no value at all (only
- * NULLs) matches nothing, so no stream is made.
+ * set->values).  A list-taking operation sends every other pushed value
+ * too, as a JSON list in set->fixed; one that holds no value at all (only
+ * NULLs) matches nothing (*nothing).  An operation that can discover its
+ * things takes its discovery parameter (the stores) as set->parameter, or
+ * none; range bounds are not sent here (time_window).
  */
 static void
 parameters_to_send(ForeignScanState *node, CksScanState *state,
-				   CksStreamSet *set)
+				   CksStreamSet *set, bool *nothing)
 {
+	const CksOperation *lookup = cks_lookup_operation(state->kind->operation);
+	int			preferred = lookup->discovery ? lookup->discovery->parameter : -1;
 	ListCell   *lc;
 
 	set->parameter = -1;
 	set->values = NIL;
+	*nothing = false;
 	foreach(lc, state->pushed_targets)
 	{
 		int			target = lfirst_int(lc);
@@ -131,21 +142,106 @@ parameters_to_send(ForeignScanState *node, CksScanState *state,
 		int			n = 0;
 		ListCell   *lv;
 
-		if (target < 0 || !values_to_send(node, state, target, &values))
+		if (target < 0 ||
+			cks_kind_pushdown_of_parameter(state->kind, target)->bound != CKS_BOUND_NONE ||
+			!values_to_send(node, state, target, &values))
 			continue;
-		if (set->parameter < 0)
+		if (set->parameter < 0 && (preferred < 0 || target == preferred))
 		{
 			set->parameter = target;
 			set->values = values;
 			continue;
 		}
 		if (values == NIL)
-			set->values = NIL;	/* nothing can match */
+			*nothing = true;
 		array = palloc(sizeof(const char *) * Max(list_length(values), 1));
 		foreach(lv, values)
 			array[n++] = lfirst(lv);
 		set->fixed[target] = aws_json_string_list(array, n);
 	}
+}
+
+/* Epoch seconds of a timestamptz's text (in this session's DateStyle, as
+ * the pushed value was printed); false for infinity. */
+static bool
+epoch_of_text(const char *text, int64 *seconds)
+{
+	TimestampTz ts = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
+															 CStringGetDatum(text),
+															 ObjectIdGetDatum(InvalidOid),
+															 Int32GetDatum(-1)));
+
+	if (TIMESTAMP_NOT_FINITE(ts))
+		return false;
+	*seconds = (int64) floor((double) ts / USECS_PER_SEC) +
+		(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+	return true;
+}
+
+/*
+ * StartTime and EndTime from the timestamp bounds, in epoch seconds: an
+ * upper bound one second later (EndTime is exclusive, and "<=" must keep
+ * its last datapoint; the clause is rechecked on each row); without one,
+ * now; without a lower bound, three hours before the end.  False when the
+ * window is empty: nothing can match.
+ */
+static bool
+time_window(ForeignScanState *node, CksScanState *state, CksStreamSet *set)
+{
+	const CksOperation *op = cks_lookup_operation(state->kind->operation);
+	int64		start = -1;
+	int64		end = (int64) (time(NULL));
+	ListCell   *lc;
+
+	foreach(lc, state->pushed_targets)
+	{
+		int			target = lfirst_int(lc);
+		const CksPushdown *pushdown;
+		bool		present;
+		List	   *values;
+		int64		seconds;
+
+		if (target < 0 ||
+			(pushdown = cks_kind_pushdown_of_parameter(state->kind, target))->bound == CKS_BOUND_NONE)
+			continue;
+		values = evaluate_values(node, state, target, &present);
+		if (values == NIL)
+			return false;		/* a NULL bound matches nothing */
+		if (!epoch_of_text(strVal(linitial(values)), &seconds))
+			continue;
+		if (pushdown->bound == CKS_BOUND_LOWER)
+			start = Max(seconds, 0);
+		else
+			end = seconds + 1;
+	}
+	if (start < 0)
+		start = end - CKS_METRIC_DEFAULT_WINDOW_SECONDS;
+	if (start >= end)
+		return false;
+	set->fixed[cks_operation_parameter(op, "StartTime")] = psprintf(INT64_FORMAT, start);
+	set->fixed[cks_operation_parameter(op, "EndTime")] = psprintf(INT64_FORMAT, end);
+	return true;
+}
+
+/*
+ * An operation that must be told what to ask about and was not (no store
+ * qual): the scan lists them first (discovery.c).  The streams made here
+ * are the discovery listing's; the operation's own values wait in the
+ * scan.  Call after cks_scan_begin.
+ */
+static void
+start_discovery(CksScanState *state, CksStreamSet *set)
+{
+	const CksOperation *op = cks_lookup_operation(state->kind->operation);
+
+	cks_scan_set_discovery(&state->scan, op,
+						   cks_service_endpoint(&state->opts,
+												op->service->endpoint_option),
+						   set->fixed);
+	memset(set->fixed, 0, sizeof(set->fixed));
+	set->operation = op->discovery->operation;
+	set->endpoint_template = cks_service_endpoint(&state->opts,
+												  set->operation->service->endpoint_option);
 }
 
 /*
@@ -218,6 +314,8 @@ cks_start_scan(ForeignScanState *node, CksScanState *state)
 	List	   *accounts;
 	ListCell   *lc;
 	CksStreamSet set;
+	bool		nothing;
+	bool		discover;
 
 	/*
 	 * The pushed values live in the current (per-tuple) context: the scan
@@ -226,14 +324,23 @@ cks_start_scan(ForeignScanState *node, CksScanState *state)
 	List	   *wanted = evaluate_values(node, state, CKS_PUSH_ACCOUNT, &filtered);
 
 	memset(&set, 0, sizeof(set));
-	parameters_to_send(node, state, &set);
+	parameters_to_send(node, state, &set, &nothing);
 	set.regions = regions_to_call(node, state);
+	/* an operation with a time window (GetMetricData) gets it now */
+	if (cks_operation_parameter(cks_lookup_operation(state->kind->operation),
+								"StartTime") >= 0 &&
+		!time_window(node, state, &set))
+		nothing = true;
+	if (nothing)
+		set.regions = NIL;
 	/* a pushed parameter is a lookup, which replaces an expanded listing */
 	set.operation = set.parameter >= 0 ?
 		cks_lookup_operation(state->kind->operation) : state->kind->operation;
 	set.endpoint_template = cks_service_endpoint(&state->opts,
 												 set.operation->service->endpoint_option);
 	set.name_account = state->opts.accounts != NULL;
+	discover = set.parameter < 0 &&
+		cks_lookup_operation(state->kind->operation)->discovery != NULL;
 
 	old = MemoryContextSwitchTo(query_cxt);
 	if (!state->mapping_read)
@@ -248,6 +355,8 @@ cks_start_scan(ForeignScanState *node, CksScanState *state)
 
 	cks_scan_begin(&state->scan, query_cxt);
 	state->scan.credential_calls = state->credential_calls;
+	if (discover)
+		start_discovery(state, &set);
 	foreach(lc, accounts)
 	{
 		set.account_id = lfirst(lc);

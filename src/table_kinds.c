@@ -12,6 +12,7 @@
 #include "postgres.h"
 #endif
 
+#include "aws/metric_queries.h"
 #include "table_kinds.h"
 
 /* custom_key_stores: DescribeCustomKeyStores entries, in the interface's order */
@@ -239,6 +240,38 @@ static const CksPushdown backup_pushdown[] = {
 	{NULL, NULL}
 };
 
+/*
+ * key_store_metrics: one row per datapoint of GetMetricData, as
+ * metric_queries.c reads them back; no raw (a datapoint has no document).
+ */
+static const CksColumnDef metric_columns[] = {
+	{"custom_key_store_id", "text", "KeyStoreId", CKS_CONV_STRING},
+	{"metric_name", "text", "MetricName", CKS_CONV_STRING},
+	{"statistic", "text", "Stat", CKS_CONV_STRING},
+	{"period_seconds", "integer", "Period", CKS_CONV_INTEGER},
+	{"timestamp", "timestamptz", "Timestamp", CKS_CONV_EPOCH_TIME},
+	{"value", "double precision", "Value", CKS_CONV_NUMBER},
+	{"external_key_manager_state", "text", "XksExternalKeyManagerState", CKS_CONV_STRING},
+	{"region", "text", NULL, CKS_CONV_REGION},
+	{"account_id", "text", NULL, CKS_CONV_ACCOUNT},
+	{"account_name", "text", NULL, CKS_CONV_ACCOUNT_NAME},
+};
+
+/*
+ * The stores, metrics, statistics and period choose the queries (a metric
+ * or statistic we do not ask for is filtered locally); timestamp bounds
+ * become StartTime and EndTime.
+ */
+static const CksPushdown metric_pushdown[] = {
+	{"custom_key_store_id", "KeyStoreIds"},
+	{"metric_name", "MetricNames", .valid_values = cks_xks_metric_names},
+	{"statistic", "Stat", .valid_values = cks_metric_statistics},
+	{"period_seconds", "Period"},
+	{"timestamp", "StartTime", .bound = CKS_BOUND_LOWER},
+	{"timestamp", "EndTime", .bound = CKS_BOUND_UPPER},
+	{NULL, NULL}
+};
+
 const CksTableKind cks_kind_custom_key_stores = {
 	.remote_schema = "kms",
 	.name = "custom_key_stores",
@@ -293,12 +326,23 @@ const CksTableKind cks_kind_cloudhsm_backups = {
 	.pushdown = backup_pushdown,
 };
 
+const CksTableKind cks_kind_key_store_metrics = {
+	.remote_schema = "cloudwatch",
+	.name = "key_store_metrics",
+	.entry_noun = "key store metric",
+	.operation = &cks_op_get_metric_data,
+	.columns = metric_columns,
+	.ncolumns = lengthof(metric_columns),
+	.pushdown = metric_pushdown,
+};
+
 const CksTableKind *const cks_table_kinds[] = {
 	&cks_kind_custom_key_stores,
 	&cks_kind_keys,
 	&cks_kind_cloudhsm_clusters,
 	&cks_kind_cloudhsm_hsms,
 	&cks_kind_cloudhsm_backups,
+	&cks_kind_key_store_metrics,
 	NULL
 };
 
@@ -336,14 +380,21 @@ cks_kind_column(const CksTableKind *kind, const char *name)
 }
 
 const CksPushdown *
-cks_kind_pushdown(const CksTableKind *kind, int column)
+cks_kind_bound_pushdown(const CksTableKind *kind, int column, CksBound bound)
 {
 	const CksPushdown *p;
 
 	for (p = kind->pushdown; p->column != NULL; p++)
-		if (strcmp(p->column, kind->columns[column].name) == 0)
+		if (strcmp(p->column, kind->columns[column].name) == 0 &&
+			p->bound == bound)
 			return p;
 	return NULL;
+}
+
+const CksPushdown *
+cks_kind_pushdown(const CksTableKind *kind, int column)
+{
+	return cks_kind_bound_pushdown(kind, column, CKS_BOUND_NONE);
 }
 
 const CksPushdown *

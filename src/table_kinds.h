@@ -9,7 +9,8 @@
  *
  *	  The planner, the scanner and the row builder read a table's kind and
  *	  know no table by name: custom_key_stores, keys, cloudhsm_clusters,
- *	  cloudhsm_hsms and cloudhsm_backups are entries here.
+ *	  cloudhsm_hsms, cloudhsm_backups and key_store_metrics are entries
+ *	  here.
  *
  *	  Frontend-safe (no backend needed).
  *
@@ -29,6 +30,8 @@ typedef enum CksConversion
 								 * fraction): timestamptz, exactly */
 	CKS_CONV_BOOLEAN,			/* a JSON true or false */
 	CKS_CONV_INTEGER,			/* a JSON integer within int32 */
+	CKS_CONV_NUMBER,			/* a JSON number, as AWS wrote it (double
+								 * precision) */
 	CKS_CONV_STRING_ARRAY,		/* a JSON array of strings: text[] */
 	CKS_CONV_JSON,				/* any JSON value, as it is (jsonb) */
 	CKS_CONV_ARRAY_LENGTH,		/* the number of elements of a JSON array */
@@ -102,7 +105,16 @@ typedef struct CksColumnDef
 	const CksExtraCall *extra;
 } CksColumnDef;
 
-/* A column whose equality becomes a request parameter. */
+/* Which bound of a range a comparison on the column gives, if any. */
+typedef enum CksBound
+{
+	CKS_BOUND_NONE,				/* equality (or = ANY) */
+	CKS_BOUND_LOWER,			/* column > / >= value: StartTime */
+	CKS_BOUND_UPPER				/* column < / <= value: EndTime */
+} CksBound;
+
+/* A column whose equality (or, with a bound, comparison) becomes a
+ * request parameter. */
 typedef struct CksPushdown
 {
 	const char *column;			/* "custom_key_store_id" */
@@ -117,6 +129,9 @@ typedef struct CksPushdown
 	/* the only values that can match (an enum), NULL-terminated; a value
 	 * outside it matches nothing and is not sent.  NULL: any value. */
 	const char *const *valid_values;
+	/* a timestamptz column whose comparisons give this bound; its value
+	 * is sent as epoch seconds (key_store_metrics.timestamp) */
+	CksBound	bound;
 } CksPushdown;
 
 typedef struct CksTableKind
@@ -160,6 +175,7 @@ extern const CksTableKind cks_kind_keys;
 extern const CksTableKind cks_kind_cloudhsm_clusters;
 extern const CksTableKind cks_kind_cloudhsm_hsms;
 extern const CksTableKind cks_kind_cloudhsm_backups;
+extern const CksTableKind cks_kind_key_store_metrics;
 
 /* Every kind, in IMPORT FOREIGN SCHEMA's order; NULL-terminated. */
 extern const CksTableKind *const cks_table_kinds[];
@@ -173,7 +189,11 @@ extern bool cks_remote_schema_exists(const char *remote_schema);
 /* Index of a column of the kind, or -1. */
 extern int	cks_kind_column(const CksTableKind *kind, const char *name);
 
-/* The push-down entry of the kind's column, or NULL. */
+/* The push-down entry of the kind's column giving this bound, or NULL. */
+extern const CksPushdown *cks_kind_bound_pushdown(const CksTableKind *kind,
+												  int column, CksBound bound);
+
+/* The push-down entry of the kind's column (its equality), or NULL. */
 extern const CksPushdown *cks_kind_pushdown(const CksTableKind *kind,
 											int column);
 

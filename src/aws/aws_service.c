@@ -5,7 +5,7 @@
  *	  the two small functions that derive a target header and a parameter
  *	  index from them.
  *
- *	  Four services (KMS, STS, CloudHSM v2, Organizations) and the
+ *	  Five services (KMS, STS, CloudHSM v2, Organizations, CloudWatch) and the
  *	  operations cks_fdw calls on them: a new table's listing is one more
  *	  descriptor here and a column table in table_kinds.c.
  *
@@ -19,8 +19,12 @@
 
 #include "aws/aws_json.h"
 #include "aws/aws_service.h"
+#include "aws/metric_queries.h"
 #include "aws/sts.h"
 
+/* AWS JSON 1.0 and 1.1 differ on the wire only by this header for what
+ * cks_fdw reads (the error shape is the same): data, not code */
+#define JSON_1_0_CONTENT_TYPE	"application/x-amz-json-1.0"
 #define JSON_1_1_CONTENT_TYPE	"application/x-amz-json-1.1"
 
 /*
@@ -54,6 +58,12 @@ const CksService cks_service_organizations = {"organizations", "organizations_en
 	"https://organizations.us-east-1.amazonaws.com", CKS_PROTOCOL_JSON, JSON_1_1_CONTENT_TYPE,
 	"AWSOrganizationsV20161128", NULL, aws_json_parse_error, "organizations",
 	"Organizations", "organizations"};
+
+/* CloudWatch speaks AWS JSON 1.0 and signs as "monitoring". */
+const CksService cks_service_cloudwatch = {"monitoring", "cloudwatch_endpoint",
+	"https://monitoring.{region}.amazonaws.com", CKS_PROTOCOL_JSON, JSON_1_0_CONTENT_TYPE,
+	"GraniteServiceVersion20100801", NULL, aws_json_parse_error, "cloudwatch",
+	"CloudWatch", "cloudwatch"};
 
 /*
  * How KMS pages a listing: Limit and Marker in (in that body order, as
@@ -247,6 +257,50 @@ const CksOperation cks_op_describe_backups = {
 };
 
 /*
+ * Without a store qual, key_store_metrics first lists each account's and
+ * region's custom key stores and asks about the external ones.
+ */
+static const CksDiscovery external_key_stores = {
+	.operation = &cks_op_describe_custom_key_stores,
+	.entry_field = "CustomKeyStoreId",
+	.where_field = "CustomKeyStoreType",
+	.where_value = "EXTERNAL_KEY_STORE",
+	.parameter = CKS_METRIC_PARAM_STORES,
+};
+
+/*
+ * CloudWatch GetMetricData of the AWS/KMS metrics of external key stores
+ * (metric_queries.c builds the queries and reads the answer): every
+ * parameter is a list, the stores first; at most 500 queries a request,
+ * so a request carries as many stores as their queries allow.  NextToken
+ * in and out; no MaxDatapoints is sent (AWS's 100,800 a page).  The model
+ * marks no member of the answer sensitive.
+ */
+const CksOperation cks_op_get_metric_data = {
+	.service = &cks_service_cloudwatch,
+	.action = "GetMetricData",
+	.parameters = {"KeyStoreIds", "MetricNames", "Stat", "Period", "StartTime", "EndTime"},
+	.page = {
+		.entries_field = "MetricDataResults",
+		.request_token = "NextToken",
+		.response_token = "NextToken",
+		.truncated_field = NULL,
+		.limit_field = "MaxDatapoints",
+		.max_limit = 100800,
+		.token_before_limit = true,
+	},
+	.build_request = cks_metric_data_request,
+	.lookups_unpaged = true,
+	.takes_lists = true,
+	.values_per_request = cks_metric_stores_per_request,
+	.page_rows = cks_metric_page_rows,
+	.discovery = &external_key_stores,
+	.parameter_defaults = {"<each EXTERNAL_KEY_STORE CustomKeyStoreId>",
+		"<every XKS metric>", "'" CKS_METRIC_DEFAULT_STAT "'", "300",
+	"<EndTime - 3 hours>", "<now>"},
+};
+
+/*
  * Organizations ListAccounts: every account of the organization, 20 at
  * most per page, NextToken in and out (no truncated flag).  Only the
  * management account or a delegated administrator may call it.
@@ -303,6 +357,7 @@ const CksOperation *const cks_operations[] = {
 	&cks_op_list_aliases,
 	&cks_op_describe_clusters,
 	&cks_op_describe_backups,
+	&cks_op_get_metric_data,
 	&cks_op_organizations_list_accounts,
 	&cks_op_sts_assume_role,
 	&cks_op_sts_get_caller_identity,
@@ -316,6 +371,21 @@ cks_operation_target(const CksOperation *op)
 	if (op->service->protocol != CKS_PROTOCOL_JSON)
 		return NULL;
 	return psprintf("%s.%s", op->service->target_prefix, op->action);
+}
+
+bool
+cks_operation_takes_lists(const CksOperation *op)
+{
+	return op->filter_field != NULL || op->takes_lists;
+}
+
+int
+cks_operation_values_per_request(const CksOperation *op,
+								 const char *const *values)
+{
+	if (op->values_per_request == NULL)
+		return CKS_FILTER_VALUES_PER_REQUEST;
+	return op->values_per_request(op, values);
 }
 
 int

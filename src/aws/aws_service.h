@@ -3,7 +3,7 @@
  * aws_service.h
  *	  What cks_fdw knows about each AWS service and each operation it
  *	  calls, as data: how a service is signed, addressed and spoken to
- *	  (AWS JSON 1.1 or Query/XML), how its errors are read, and for an
+ *	  (AWS JSON 1.0 or 1.1, or Query/XML), how its errors are read, and for an
  *	  operation its parameters, its page rule and its "not found" code.
  *
  *	  The call engine (aws_call.c) and the scanner (scan.c) read these
@@ -25,7 +25,8 @@
 
 typedef enum CksProtocol
 {
-	CKS_PROTOCOL_JSON,			/* AWS JSON 1.1: JSON body, X-Amz-Target */
+	CKS_PROTOCOL_JSON,			/* AWS JSON 1.0 or 1.1 (content_type says
+								 * which): JSON body, X-Amz-Target */
 	CKS_PROTOCOL_QUERY			/* AWS Query: form body, XML response */
 } CksProtocol;
 
@@ -59,6 +60,7 @@ extern const CksService cks_service_kms;
 extern const CksService cks_service_sts;
 extern const CksService cks_service_cloudhsm;
 extern const CksService cks_service_organizations;
+extern const CksService cks_service_cloudwatch;
 
 /*
  * How a list operation pages: the request carries a token field (and a
@@ -80,7 +82,7 @@ typedef struct CksPageRule
 } CksPageRule;
 
 /* Parameters an operation accepts from pushed-down quals, at most. */
-#define CKS_MAX_OPERATION_PARAMETERS	4
+#define CKS_MAX_OPERATION_PARAMETERS	6
 
 /*
  * Values of a filter list (DescribeClusters's clusterIds) sent in one
@@ -93,6 +95,23 @@ typedef struct CksPageRule
 #define CKS_MAX_SENSITIVE_PATHS	4
 
 struct CksOperation;
+struct CksJsonPage;
+
+/*
+ * An operation that must be told which things to ask about (GetMetricData
+ * of each external key store) finds them first when no qual names them:
+ * a listing (DescribeCustomKeyStores) whose entries with where_field equal
+ * to where_value give their entry_field as values of 'parameter', a list,
+ * sent in as few requests as the operation takes (values_per_request).
+ */
+typedef struct CksDiscovery
+{
+	const struct CksOperation *operation;	/* the listing */
+	const char *entry_field;	/* "CustomKeyStoreId" */
+	const char *where_field;	/* "CustomKeyStoreType" */
+	const char *where_value;	/* "EXTERNAL_KEY_STORE" */
+	int			parameter;		/* index in the operation's parameters */
+} CksDiscovery;
 
 /*
  * A list operation whose entries only name things (ListKeys gives a KeyId
@@ -140,6 +159,30 @@ typedef struct CksOperation
 	const CksExpansion *expansion;	/* entries to expand, or NULL */
 
 	/*
+	 * Every parameter carries a JSON list of values (as filter_field's
+	 * do) without a filter object: the request builder reads the lists
+	 * (GetMetricData's KeyStoreIds, MetricNames, Stat).
+	 */
+	bool		takes_lists;
+
+	/* For a list-taking operation: how many values of the first list one
+	 * request may carry, given the other parameters; NULL:
+	 * CKS_FILTER_VALUES_PER_REQUEST. */
+	int			(*values_per_request) (const struct CksOperation *op,
+									   const char *const *values);
+
+	/* Turn a parsed page's entries into rows (GetMetricData's results
+	 * into one row per datapoint), or NULL: the entries are the rows. */
+	bool		(*page_rows) (struct CksJsonPage *page, CksAwsError *err);
+
+	/* what to list first when no qual names the things, or NULL */
+	const CksDiscovery *discovery;
+
+	/* what EXPLAIN shows for each parameter no qual fills (the default
+	 * the request sends), for an operation with a discovery */
+	const char *parameter_defaults[CKS_MAX_OPERATION_PARAMETERS + 1];
+
+	/*
 	 * The fields of the answer that hold a secret: every member botocore's
 	 * model marks "sensitive", and those it leaves unmarked but that are
 	 * secrets all the same (a cluster's PreCoPassword).  Dotted member
@@ -172,6 +215,7 @@ extern const CksOperation cks_op_list_resource_tags;
 extern const CksOperation cks_op_list_aliases;
 extern const CksOperation cks_op_describe_clusters;
 extern const CksOperation cks_op_describe_backups;
+extern const CksOperation cks_op_get_metric_data;
 extern const CksOperation cks_op_organizations_list_accounts;
 extern const CksOperation cks_op_sts_assume_role;
 extern const CksOperation cks_op_sts_get_caller_identity;
@@ -184,6 +228,15 @@ extern const CksOperation *const cks_operations[];
 /* X-Amz-Target of a JSON operation ("TrentService.DescribeCustomKeyStores"),
  * palloc'd; NULL for the Query protocol, which has none. */
 extern char *cks_operation_target(const CksOperation *op);
+
+/* True when op's parameters carry lists of values (filter_field or
+ * takes_lists): = ANY is one request. */
+extern bool cks_operation_takes_lists(const CksOperation *op);
+
+/* Values of the first list one request of op carries (see
+ * values_per_request), given the other parameters' values. */
+extern int	cks_operation_values_per_request(const CksOperation *op,
+											 const char *const *values);
 
 /* Index of a parameter in op->parameters, -1 when op has none by that name. */
 extern int	cks_operation_parameter(const CksOperation *op, const char *name);

@@ -51,9 +51,6 @@
 #include "aws/secrets.h"
 
 
-/* Idle easy handles kept for reuse; connections live in the multi handle. */
-#define IDLE_HANDLES_MAX	16
-
 /* Idle connections kept at least; raised to the widest fan-out seen. */
 #define MIN_CACHED_CONNECTIONS	64
 
@@ -61,8 +58,6 @@ static CURLM *multi_handle = NULL;
 static long cached_connections = MIN_CACHED_CONNECTIONS;
 static CksHttpTransfer *active_transfers = NULL;
 static int	n_running = 0;		/* transfers started and not done */
-static CURL *idle_handles[IDLE_HANDLES_MAX];
-static int	n_idle_handles = 0;
 static CksHttpInterruptHook interrupt_hook = NULL;
 static CksHttpId last_id = 0;
 
@@ -118,24 +113,6 @@ cks_http_reserve_connections(long n)
 	cached_connections = n;
 	if (multi_handle != NULL)
 		curl_multi_setopt(multi_handle, CURLMOPT_MAXCONNECTS, cached_connections);
-}
-
-static CURL *
-take_easy_handle(void)
-{
-	if (n_idle_handles > 0)
-		return idle_handles[--n_idle_handles];
-	return curl_easy_init();
-}
-
-static void
-return_easy_handle(CURL *easy)
-{
-	curl_easy_reset(easy);
-	if (n_idle_handles < IDLE_HANDLES_MAX)
-		idle_handles[n_idle_handles++] = easy;
-	else
-		curl_easy_cleanup(easy);
 }
 
 /* Free a header list, wiping each line: one holds the session token. */
@@ -306,18 +283,28 @@ unlink_transfer(CksHttpTransfer *transfer)
 	transfer->prev = transfer->next = NULL;
 }
 
-/* Frees everything a transfer holds; the easy handle goes back to the pool
- * unless it was interrupted mid-transfer (its connection is then unusable). */
+/*
+ * Frees everything a transfer holds, its easy handle too: easy handles
+ * are never kept for reuse.  libcurl 8 copies a request with a body --
+ * its headers, the session-token header among them, and the body, which
+ * may be a web identity token -- into a send buffer that belongs to the
+ * easy handle; curl_easy_reset keeps that buffer, bytes and all, for the
+ * handle's next request, and only curl_easy_cleanup frees it (libcurl
+ * 7.88 likewise kept the last response, which may hold credentials, in a
+ * per-handle download buffer).  Freed, those buffers go through the
+ * wiping allocator hooks (ensure_multi_handle).  What reuse would save is
+ * small: the connections, the part worth keeping, live in the multi
+ * handle, and so does the TLS session cache from libcurl 8.12 on (before
+ * that a new connection's handshake may not resume a freed handle's
+ * session; an open connection is reused all the same).
+ */
 static void
 destroy_transfer(CksHttpTransfer *transfer)
 {
 	if (transfer->easy)
 	{
 		curl_multi_remove_handle(multi_handle, transfer->easy);
-		if (transfer->done)
-			return_easy_handle(transfer->easy);
-		else
-			curl_easy_cleanup(transfer->easy);
+		curl_easy_cleanup(transfer->easy);
 	}
 	free_header_list(transfer->headers);
 	cks_http_response_clear(transfer);
@@ -340,7 +327,7 @@ cks_http_start(const CksHttpRequest *req, char *errbuf)
 	}
 	transfer->owner = req->owner;
 	transfer->budget = cks_budget();
-	transfer->easy = take_easy_handle();
+	transfer->easy = curl_easy_init();
 	transfer->headers = build_header_list(req);
 	if (transfer->easy == NULL || transfer->headers == NULL)
 	{

@@ -162,6 +162,16 @@ cks_quota_rate(const char *overrides, const char *operation)
 	return rate < 0 ? 0 : rate;
 }
 
+double
+cks_quota_token_seconds(double quota, double n)
+{
+	double		burst = Max(1.0, quota);
+
+	if (quota <= 0 || n <= burst)
+		return 0;
+	return (n - burst) / (quota * PACING);
+}
+
 static char *
 known_operations(void)
 {

@@ -42,6 +42,14 @@ extern void cks_quota_key(CksQuotaKey *key, const char *account,
 extern double cks_quota_rate(const char *overrides, const char *operation);
 
 /*
+ * Seconds until the n-th of n requests sent at once to a full bucket of
+ * this quota gets its token: a burst of one second's worth goes at once,
+ * the rest at the pace the buckets refill.  0 when the quota is 0 (none).
+ * The planner prices lookups and pages with it (lookup_strategy.c).
+ */
+extern double cks_quota_token_seconds(double quota, double n);
+
+/*
  * Check a request_quotas value ('Op=N,Op=N'); ereports (with a hint
  * listing the known operations) when it is not valid.
  */

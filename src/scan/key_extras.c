@@ -110,6 +110,8 @@ run_page(CksExtras *extras, const CksExtraCall *extra, const CksStream *stream,
 				  stream->credentials, settings);
 	cks_call_run(&call);
 	extras->requests += call.requests_sent;
+	extras->throttled += call.throttled;
+	extras->quota_wait_ms += call.quota_wait_ms;
 	memset(&err, 0, sizeof(err));
 	if (call.state == CKS_CALL_DONE &&
 		!aws_json_parse_page(&op->page, call.response_body, call.response_len,

@@ -31,6 +31,8 @@ typedef struct CksExtras
 	List	   *listings;		/* per-region listings fetched (CksListing) */
 	struct json_object *current;	/* the last row's extras, or NULL */
 	int			requests;		/* HTTP requests, retries included */
+	int			throttled;		/* answers AWS throttled */
+	long		quota_wait_ms;	/* waits for a token or a slot */
 	int			max_pages;		/* of one listing, the scan's bound */
 } CksExtras;
 

@@ -23,6 +23,7 @@
 #include "net/http.h"
 #include "options.h"
 #include "net/request_scheduler.h"
+#include "scan/discovery.h"
 #include "scan/follow_ups.h"
 #include "scan/scan.h"
 #include "scan/scan_accounts.h"
@@ -132,6 +133,21 @@ cks_scan_begin(CksScan *scan, MemoryContext parent)
 	scan->next_to_start = 0;
 	scan->current = 0;
 	scan->emitted_follow_up = -1;
+	scan->discovered_operation = NULL;
+}
+
+void
+cks_scan_set_discovery(CksScan *scan, const CksOperation *op,
+					   const char *endpoint_template, const char *const *fixed)
+{
+	MemoryContext old = MemoryContextSwitchTo(scan->cxt);
+	int			i;
+
+	scan->discovered_operation = op;
+	scan->discovered_endpoint = pstrdup(endpoint_template);
+	for (i = 0; i < CKS_MAX_OPERATION_PARAMETERS; i++)
+		scan->discovered_fixed[i] = fixed[i] ? pstrdup(fixed[i]) : NULL;
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -237,9 +253,12 @@ page_arrived(CksScan *scan, CksStream *stream)
 	ok = aws_json_parse_page(&stream->operation->page, call->response_body,
 							 call->response_len, call->http_status,
 							 &stream->page, &err);
-	/* a nested table's rows are the elements inside each entry */
-	if (ok && scan->nested_entries != NULL &&
-		!aws_json_page_flatten(&stream->page, scan->nested_entries, &err))
+	/* a nested table's rows are the elements inside each entry; an
+	 * operation may make its own rows of its entries (GetMetricData) */
+	if (ok && ((scan->nested_entries != NULL &&
+				!aws_json_page_flatten(&stream->page, scan->nested_entries, &err)) ||
+			   (stream->operation->page_rows != NULL &&
+				!stream->operation->page_rows(&stream->page, &err))))
 	{
 		aws_json_page_free(&stream->page);
 		ok = false;
@@ -266,6 +285,10 @@ page_arrived(CksScan *scan, CksStream *stream)
 	else
 		stream->token = NULL;
 	MemoryContextSwitchTo(old);
+	/* a listing that finds what to ask about is not rows: its page
+	 * becomes streams (after which 'stream' may be stale) */
+	if (cks_discovery_stream(scan, stream))
+		cks_discovery_take_page(scan, stream - scan->streams);
 }
 
 /* A stream whose page has entries to emit as they are (not expanded). */

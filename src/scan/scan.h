@@ -74,6 +74,16 @@ extern void cks_scan_configure_for_kind(CksScan *scan,
 /* Drop the streams of a previous (re)scan; nothing is sent yet. */
 extern void cks_scan_begin(CksScan *scan, MemoryContext parent);
 
+/*
+ * The streams of op's discovery listing (added as usual) find what op is
+ * asked about: each page of theirs becomes streams of op at
+ * endpoint_template, sending 'fixed' beside the values found (copied).
+ * After cks_scan_begin, before the first cks_scan_next.
+ */
+extern void cks_scan_set_discovery(CksScan *scan, const CksOperation *op,
+								   const char *endpoint_template,
+								   const char *const *fixed);
+
 /* Add streams; nothing is sent until the first cks_scan_next. */
 extern void cks_scan_add_streams(CksScan *scan, const CksStreamSet *set);
 

@@ -110,6 +110,17 @@ typedef struct CksScan
 								 * each entry (CksTableKind), or NULL */
 	CksScanStats stats;			/* summed across restarts */
 
+	/*
+	 * The operation whose things a discovery listing finds (GetMetricData
+	 * of the external key stores DescribeCustomKeyStores lists; see
+	 * discovery.c), its endpoint template and the other parameters each of
+	 * its streams sends; NULL: the scan discovers nothing.
+	 */
+	const CksOperation *discovered_operation;
+	const char *discovered_endpoint;
+	const char *discovered_fixed[CKS_MAX_OPERATION_PARAMETERS];
+
+
 	/* accounts whose credentials come from credential_calls */
 	const CksCredentialCalls *credential_calls;
 	CksScanAccount *accounts;

@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 #include "aws/aws_names.h"
+#include "mb/pg_wchar.h"
 #include "scan/streams.h"
 #include "utils/memutils.h"
 
@@ -51,25 +52,28 @@ init_stream(CksScan *scan, const CksStreamSet *set, const char *region,
 }
 
 /*
- * An operation whose parameters are filter lists (DescribeClusters's
- * clusterIds) is asked about many values at once: one stream per
- * CKS_FILTER_VALUES_PER_REQUEST values, not one per value.
+ * An operation whose parameters are lists (DescribeClusters's clusterIds,
+ * GetMetricData's KeyStoreIds) is asked about many values at once: one
+ * stream per as many values as one request takes (100 filter values, or
+ * the stores whose queries fit in 500), not one per value.
  */
 static void
 add_filter_streams(CksScan *scan, const CksStreamSet *set, const char *region)
 {
 	int			nvalues = list_length(set->values);
 	const char **values = palloc(sizeof(const char *) * Max(nvalues, 1));
+	int			per_request = cks_operation_values_per_request(set->operation,
+															   set->fixed);
 	int			first;
 	int			i;
 
 	for (i = 0; i < nvalues; i++)
 		values[i] = list_nth(set->values, i);
-	for (first = 0; first < nvalues; first += CKS_FILTER_VALUES_PER_REQUEST)
+	for (first = 0; first < nvalues; first += per_request)
 		(void) init_stream(scan, set, region,
 						   aws_json_string_list(values + first,
 												Min(nvalues - first,
-													CKS_FILTER_VALUES_PER_REQUEST)));
+													per_request)));
 	pfree(values);
 }
 
@@ -91,7 +95,7 @@ cks_streams_add(CksScan *scan, const CksStreamSet *set)
 
 		if (set->parameter < 0)
 			(void) init_stream(scan, set, region, NULL);
-		else if (set->operation->filter_field != NULL)
+		else if (cks_operation_takes_lists(set->operation))
 			add_filter_streams(scan, set, region);
 		else
 			foreach(lv, set->values)
@@ -174,6 +178,12 @@ cks_stream_describe(const CksStream *stream)
 	char	   *place = cks_describe_place(stream->account_id,
 										   stream->name_account, stream->region);
 
+	/* a list of up to 500 store ids is cut: a message stays short */
+	if (p >= 0 && strlen(stream->values[p]) > 160)
+		return psprintf("%s of %s \"%.*s...\" %s", stream->operation->action,
+						stream->operation->parameters[p],
+						pg_mbcliplen(stream->values[p], strlen(stream->values[p]), 120),
+						stream->values[p], place);
 	if (p >= 0)
 		return psprintf("%s of %s \"%s\" %s", stream->operation->action,
 						stream->operation->parameters[p], stream->values[p],

@@ -58,7 +58,40 @@ def seed(url, region):
     kms.create_alias(AliasName="alias/moto-one", TargetKeyId=keys[0])
     kms.disable_key(KeyId=keys[1])
     kms.schedule_key_deletion(KeyId=keys[2], PendingWindowInDays=7)
+    seed_metrics(kwargs)
     return clusters, keys
+
+
+# external key stores whose AWS/KMS metrics moto holds (no such store exists
+# in moto's KMS: key_store_metrics is asked about them by id)
+MOTO_XKS_STORES = ("cks-moto0000000000001", "cks-moto0000000000002")
+
+
+def seed_metrics(kwargs):
+    """Two datapoints (20 and 10 minutes ago) of each XKS metric of two
+    stores, the states metric per XksExternalKeyManagerState."""
+    import datetime
+    import boto3
+    cloudwatch = boto3.client("cloudwatch", **kwargs)
+    now = datetime.datetime.now(datetime.timezone.utc).replace(
+        second=0, microsecond=0)
+    data = []
+    for n, store in enumerate(MOTO_XKS_STORES):
+        for minutes in (20, 10):
+            stamp = now - datetime.timedelta(minutes=minutes)
+            dims = [{"Name": "KeyStoreId", "Value": store}]
+            for metric, value in (("XksProxyCertificateDaysToExpire", 21.0 + n),
+                                  ("XksProxyCredentialAge", 95.5 - n),
+                                  ("XksProxyErrors", float(minutes))):
+                data.append({"MetricName": metric, "Dimensions": dims,
+                             "Value": value, "Timestamp": stamp})
+            for state, value in (("Active", 2.0 - n), ("Degraded", float(n))):
+                data.append({"MetricName": "XksExternalKeyManagerStates",
+                             "Dimensions": dims + [{
+                                 "Name": "XksExternalKeyManagerState",
+                                 "Value": state}],
+                             "Value": value, "Timestamp": stamp})
+    cloudwatch.put_metric_data(Namespace="AWS/KMS", MetricData=data)
 
 
 def main(argv=None):

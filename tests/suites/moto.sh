@@ -18,6 +18,9 @@
 #      clusters have no HSMs): zero rows, no error.
 #   h. tags (ListResourceTags) and aliases (ListAliases) of every key, as
 #      boto3 lists them (moto has no GetKeyLastUsage).
+#   i. key_store_metrics of two external key stores named by id (moto's KMS
+#      has none to list): every datapoint CloudWatch GetMetricData gives
+#      boto3 for the same queries, in one request.
 # Skipped (0 passed, 0 failed, with a message) where moto or boto3 is not
 # importable by python3.  Runs inside a throwaway cluster, see
 # tests/in-cluster.sh.
@@ -50,15 +53,16 @@ setup_db "$db" || { fail "create database $db"; summary; exit 1; }
 sql "$db" "
 CREATE SERVER moto FOREIGN DATA WRAPPER cks_fdw
   OPTIONS (region 'us-east-1', endpoint '$moto_url', sts_endpoint '$moto_url',
-           cloudhsm_endpoint '$moto_url');
+           cloudhsm_endpoint '$moto_url', cloudwatch_endpoint '$moto_url');
 CREATE USER MAPPING FOR CURRENT_USER SERVER moto
   OPTIONS (access_key_id 'testing', secret_access_key 'testing');
 IMPORT FOREIGN SCHEMA kms FROM SERVER moto INTO public;
 IMPORT FOREIGN SCHEMA cloudhsm FROM SERVER moto INTO public;
+IMPORT FOREIGN SCHEMA cloudwatch FROM SERVER moto INTO public;
 ALTER FOREIGN TABLE keys OPTIONS (ADD key_manager 'ALL');"
 
 # boto3's view of moto, one line per entry, in the format of the queries below
-boto3_lines() {	# boto3_lines clusters|keys|backups
+boto3_lines() {	# boto3_lines clusters|keys|backups|extras|metrics
 	"$moto_python" - "$1" "$moto_url" <<'EOF'
 import json
 import sys
@@ -105,6 +109,30 @@ elif what == "extras":
             lines.append("|".join([
                 k["KeyId"], json.dumps(tags, sort_keys=True),
                 ",".join(sorted(aliases.get(k["KeyId"], [])))]))
+elif what == "metrics":
+    import datetime
+    cloudwatch = boto3.client("cloudwatch", **kwargs)
+    end = datetime.datetime.now(datetime.timezone.utc)
+    for store in ("cks-moto0000000000001", "cks-moto0000000000002"):
+        wanted = [(m, None) for m in ("XksProxyCertificateDaysToExpire",
+                                      "XksProxyCredentialAge", "XksProxyErrors",
+                                      "XksProxyLatency")]
+        wanted += [("XksExternalKeyManagerStates", s)
+                   for s in ("Active", "Degraded", "Unavailable")]
+        for metric, state in wanted:
+            dims = [{"Name": "KeyStoreId", "Value": store}]
+            if state:
+                dims.append({"Name": "XksExternalKeyManagerState", "Value": state})
+            answer = cloudwatch.get_metric_data(
+                MetricDataQueries=[{"Id": "q", "MetricStat": {
+                    "Metric": {"Namespace": "AWS/KMS", "MetricName": metric,
+                               "Dimensions": dims},
+                    "Period": 300, "Stat": "Average"}}],
+                StartTime=end - datetime.timedelta(hours=3), EndTime=end)
+            for r in answer["MetricDataResults"]:
+                for t, v in zip(r["Timestamps"], r["Values"]):
+                    lines.append("|".join([store, metric, state or "", repr(float(v)),
+                                           t.strftime("%Y-%m-%d %H:%M:%S")]))
 else:
     kms = boto3.client("kms", **kwargs)
     for page in kms.get_paginator("list_keys").paginate():
@@ -199,5 +227,21 @@ SELECT concat_ws('|', key_id, coalesce(tags, '{}')::text,
 check_eq "tags and aliases equal what boto3 lists from moto" "$want" "$got"
 check_eq "moto's keys: two tagged, one aliased" "2|1" \
 	"$(sql "$db" "SELECT count(*) FILTER (WHERE tags <> '{}') || '|' || count(aliases) FROM keys" 2>&1)"
+
+# i. metrics of two stores named by id: one GetMetricData, no listing
+want=$(boto3_lines metrics)
+got=$(sql "$db" "SET TIME ZONE 'UTC'; SET extra_float_digits = 0;
+SELECT concat_ws('|', custom_key_store_id, metric_name,
+                 coalesce(external_key_manager_state, ''),
+                 CASE WHEN value = trunc(value) THEN value::numeric(20,1)::text ELSE value::text END,
+                 to_char(\"timestamp\", 'YYYY-MM-DD HH24:MI:SS'))
+  FROM key_store_metrics
+ WHERE custom_key_store_id IN ('cks-moto0000000000001', 'cks-moto0000000000002')
+ ORDER BY 1" 2>&1)
+check_eq "key_store_metrics equals what boto3 gets from moto's GetMetricData ($(echo "$want" | grep -c .) datapoints)" \
+	"$(echo "$want" | LC_ALL=C sort)" "$(echo "$got" | LC_ALL=C sort)"
+check_eq "moto holds 2 datapoints of 5 series of 2 stores" 20 "$(echo "$want" | grep -c .)"
+check_eq "a store moto has no metric of: zero rows" 0 \
+	"$(sql "$db" "SELECT count(*) FROM key_store_metrics WHERE custom_key_store_id = 'cks-moto0000000000009'" 2>&1)"
 
 summary

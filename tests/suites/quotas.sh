@@ -12,7 +12,9 @@
 #   d. 8 sessions scanning one region at once (3 pages each): all 8
 #      correct without shared_preload_libraries (per-backend buckets),
 #   e. the same with shared_preload_libraries = 'cks_fdw' (a scratch
-#      cluster): all 8 correct and at most 3 throttled answers in all.
+#      cluster): all 8 correct and at most 3 throttled answers in all,
+#   f. the planner weighs the quota: with one page per region, the IN
+#      list of 8 is one scan (one request, 0 throttled, <= 1 s).
 # Runs inside a throwaway cluster, see tests/in-cluster.sh.
 set -u
 cd "$(dirname "$0")/../.."
@@ -152,6 +154,25 @@ EOF
 else
 	fail "e. a cluster with shared_preload_libraries = 'cks_fdw' starts" "$(cat "$work/initdb.log" "$work/pg_ctl.log" "$work/run/server.log" 2>/dev/null)"
 fi
+
+# f. the planner knows the quota: with the default page size the region
+#    is one page, so 8 ids at 5/s (~0.8 s of lookups) become one scan
+#    filtered locally: one request, 0 throttled, <= 1 s
+sql "$db" "CREATE FOREIGN TABLE stores_paged (custom_key_store_id text) SERVER kms OPTIONS (page_size '1000')"
+plan=$(sql "$db" "EXPLAIN (COSTS OFF) SELECT count(*) FROM stores_paged WHERE custom_key_store_id IN ($ids)" 2>&1)
+check_contains_text "f. EXPLAIN: one scan instead of 8 lookups" "Lookup Strategy: one scan (8 lookups at 5/s" "$plan"
+$CTL reset
+$CTL config quotas=true
+sleep 1.1
+t0=$(now_ms)
+got=$(sql "$db" "SELECT count(*) FROM stores_paged WHERE custom_key_store_id IN ($ids)" 2>&1)
+t1=$(now_ms)
+n=$(throttled)
+echo "# IN list of 8 as one scan: $((t1 - t0)) ms, $n throttled, $($CTL count)"
+check_eq "f. IN list of 8 ids as one scan: every row" "8" "$got"
+check_eq "f. ... 0 throttled" "0" "$n"
+check_lt "f. ... within 1 s" "$((t1 - t0))" 1001
+check_eq "f. ... one request" "requests: 1" "$($CTL count)"
 
 $CTL reset
 summary

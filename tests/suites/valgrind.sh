@@ -138,7 +138,9 @@ fi
 # 3. The regression suite, from the copied tree
 echo "== pg_regress under valgrind"
 start=$(date +%s)
-make -s -C "$work/src" installcheck >"$work/regress.log" 2>&1
+# CKS_VALGRIND_REGRESS="a b": only those pg_regress files (development)
+make -s -C "$work/src" installcheck ${CKS_VALGRIND_REGRESS:+REGRESS="$CKS_VALGRIND_REGRESS"} \
+  >"$work/regress.log" 2>&1
 grep -E '(\.\.\. |^ok |^not ok )' "$work/regress.log"
 tests_ok=$(grep -cE '(\.\.\. ok|^ok [0-9])' "$work/regress.log")
 tests_failed=$(grep -cE '(\.\.\. FAILED|^not ok [0-9]|\.\.\. failed)' "$work/regress.log")
@@ -146,7 +148,12 @@ echo "pg_regress took $(($(date +%s) - start))s under valgrind"
 if [ "$tests_ok" -gt 0 ] && [ "$tests_failed" -eq 0 ]; then
   ok "pg_regress suite passes under valgrind ($tests_ok tests)"
 else
-  [ -f "$work/src/regression.diffs" ] && head -n 100 "$work/src/regression.diffs"
+  diffs=$(find "$work/src" -name regression.diffs | head -n 1)
+  if [ -n "$diffs" ]; then
+    head -n 100 "$diffs"
+    mkdir -p "${CKS_TEST_LOG:-/tmp}" &&
+      cp "$diffs" "${CKS_TEST_LOG:-/tmp}/valgrind-regression.diffs"
+  fi
   [ "$tests_ok" -eq 0 ] && tail -n 20 "$work/regress.log"
   not_ok "pg_regress suite under valgrind: $tests_failed of $((tests_ok + tests_failed)) failed"
 fi

@@ -18,6 +18,7 @@ extern void run_kms_tests(void);
 extern void run_json_error_tests(void);
 extern void run_service_tests(void);
 extern void run_nested_tests(void);
+extern void run_metrics_tests(void);
 extern void run_sts_tests(void);
 extern void run_http_tests(void);
 extern void run_names_tests(void);
@@ -143,6 +144,7 @@ main(int argc, char **argv)
 	run_json_error_tests();
 	run_service_tests();
 	run_nested_tests();
+	run_metrics_tests();
 	run_sts_tests();
 	run_http_tests();
 	run_names_tests();
