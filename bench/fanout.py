@@ -22,6 +22,15 @@ Per max_concurrent_requests value (64, 256), in one run:
   peak      most requests the endpoint had in flight at once, and distinct
             client connections (both from the endpoint's log): <= the cap
   memory    the backend's VmRSS before the first query and after each
+
+Quotas.  The endpoint enforces AWS's default request quotas by default
+(issue 21).  The one-account shape turns them off, and raises cks_fdw's
+own (request_quotas): its 500 lookups per region of one account would be
+paced at DescribeCustomKeyStores' 5 per second (100 s a region), and it
+measures the client's fan-out, not the quota.  --accounts runs with them on, as AWS would (one request per
+account, region and operation, one AssumeRole per role's account: nothing
+to wait for), and counts the throttled answers (target 0); the endpoint's
+ceiling is measured with them off, as it replays one account's requests.
 """
 import argparse
 import http.client
@@ -56,7 +65,8 @@ def setup(caps):
         sql.append("""
 CREATE SERVER fan_%(c)d FOREIGN DATA WRAPPER cks_fdw
   OPTIONS (region '%(r)s', endpoint '%(e)s', max_concurrent_requests '%(c)d',
-           max_attempts '1', request_timeout_ms '60000');
+           max_attempts '1', request_timeout_ms '60000',
+           request_quotas 'DescribeCustomKeyStores=100000');
 CREATE USER MAPPING FOR CURRENT_USER SERVER fan_%(c)d
   OPTIONS (access_key_id '%(k)s', secret_access_key '%(s)s');
 CREATE FOREIGN TABLE fan_%(c)d (custom_key_store_id text) SERVER fan_%(c)d;
@@ -167,13 +177,16 @@ CREATE FOREIGN TABLE acct_%(c)d (custom_key_store_id text, account_id text,
 def run_accounts_query(session, log, cap):
     """One query over every account and region; what the endpoint saw."""
     log.mark()
+    t0 = ctl.call("GET", "/_cks/quotas")["throttled"]
     wall, cpu = session.timed("SELECT count(*) FROM acct_%d;" % cap)
     records = log.take()
+    throttled = ctl.call("GET", "/_cks/quotas")["throttled"] - t0
     kms = [r for r in records if r["service"] == "kms"]
     sts = [r for r in records if r["service"] == "sts"]
-    if len(kms) != TOTAL:
+    # a throttled answer is retried: more requests, never fewer
+    if len(kms) < TOTAL:
         raise RuntimeError("cks_fdw sent %d KMS requests, not %d" % (len(kms), TOTAL))
-    return {"wall": wall, "cpu": cpu, "sts": len(sts),
+    return {"wall": wall, "cpu": cpu, "sts": len(sts), "throttled": throttled,
             "peak": peak_in_flight(records, services=("kms", "sts")),
             "connections": len({r["connection"] for r in kms + sts}),
             "rss": proc_status(session.pid)}
@@ -185,14 +198,17 @@ def accounts_rows(caps, reps, log):
     endpoint's ceiling measured in this run."""
     setup_accounts(caps)
     out = ["", "## 500 accounts x 17 regions: one server with `accounts`, "
-           "role_arn with {account}, %d ms per STS and KMS request" % LATENCY_MS, "",
+           "role_arn with {account}, %d ms per STS and KMS request, "
+           "AWS's default quotas enforced" % LATENCY_MS, "",
            "| max_concurrent_requests | query | ideal | endpoint ceiling | cks_fdw runs "
-           "| cks_fdw / max(ideal, ceiling) | STS calls | peak in flight | connections "
-           "| backend CPU | VmRSS before -> after |",
-           "|---|---|---|---|---|---|---|---|---|---|---|"]
+           "| cks_fdw / max(ideal, ceiling) | throttled | STS calls | peak in flight "
+           "| connections | backend CPU | VmRSS before -> after |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     ok = True
     for cap in caps:
+        ctl.config(quotas=False)
         ceil_s = ceiling(cap)
+        ctl.config(quotas=True)
         firsts, seconds = [], []
         for _ in range(reps):
             session = Psql(DB)
@@ -208,11 +224,14 @@ def accounts_rows(caps, reps, log):
             peak = max(r["peak"] for r, _ in runs)
             conns = max(r["connections"] for r, _ in runs)
             ratio = best / ref
-            ok = ok and ratio <= 1.5 and peak <= cap and conns <= cap
-            out.append("| %d | %s | %.2f s | %.2f s | %s | %.2f (goal <= 1.5) | %d "
-                       "| %d | %d | %.2f s | %s |" % (
+            throttled = [r["throttled"] for r, _ in runs]
+            ok = (ok and ratio <= 1.5 and peak <= cap and conns <= cap
+                  and max(throttled) == 0)
+            out.append("| %d | %s | %.2f s | %.2f s | %s | %.2f (goal <= 1.5) | %s (goal 0) "
+                       "| %d | %d | %d | %.2f s | %s |" % (
                            cap, label, ideal, ceil_s * n / TOTAL,
                            ", ".join("%.2f s" % r["wall"] for r, _ in runs), ratio,
+                           ", ".join(str(t) for t in throttled),
                            max(r["sts"] for r, _ in runs), peak, conns,
                            max(r["cpu"] for r, _ in runs),
                            ", ".join("%d -> %d kB" % (rss0, r["rss"]["VmRSS"])
@@ -232,6 +251,7 @@ def main():
 
     mode = ctl.call("GET", "/_cks/info")["mode"]
     ctl.reset()
+    ctl.config(quotas=False)    # the one-account shape: see Quotas above
     setup(caps)
     ctl.config(kms_latency_ms=LATENCY_MS)
     session = Psql(DB)

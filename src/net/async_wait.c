@@ -6,16 +6,20 @@
  *	  An Append has room for one event per waiting subplan, but a scan may
  *	  have many transfers in flight, and the transfers of all scans share
  *	  libcurl's multi handle (any of them may move this scan's pages along).
- *	  So each scan offers its own epoll set holding two fds: http.c's epoll
- *	  set over every socket libcurl uses (kept in step with curl by
- *	  CURLMOPT_SOCKETFUNCTION, so nothing is rebuilt per wait), and a
- *	  timerfd armed for the next thing that is due without socket activity
- *	  (a backoff, a curl timeout, progress another scan already made).
- *	  The scan's set is made once, on the first wait, and closed with the
- *	  scan or with the query's memory context.
+ *	  So each scan has a timerfd armed for the next thing that is due
+ *	  without socket activity (a backoff, a curl timeout, progress another
+ *	  scan already made), made on its first wait and closed with the scan
+ *	  or with the query's memory context.
  *
- *	  Only one scan of an Append, the watcher, offers that set; the others
- *	  offer their timer alone.  The kernel refuses (EINVAL) to add an epoll
+ *	  Only one scan of an Append, the watcher, offers more: an epoll set
+ *	  holding its timer and http.c's epoll set over every socket libcurl
+ *	  uses (kept in step with curl by CURLMOPT_SOCKETFUNCTION, so nothing
+ *	  is rebuilt per wait); the others offer their timer alone.  The
+ *	  watcher's epoll set is closed when it hands the role over, so an
+ *	  Append of N scans holds N + 1 fds, not 2N: on a stock machine (open
+ *	  files 1024, a budget of about 330 fds outside fd.c) 100 partitions
+ *	  leave room for the sockets and for the executor's own wait set
+ *	  (issue 21).  The kernel refuses (EINVAL) to add an epoll
  *	  set through which a socket is reachable along more than 100 paths two
  *	  sets deep: 101 partitions each nesting http.c's set would be that.
  *	  Whatever the watcher's wake-up moves along for another scan, that
@@ -38,6 +42,15 @@
 /* The scan whose set holds http.c's socket set now, or NULL. */
 static CksWaitSet *transfers_watcher = NULL;
 
+/* The fds every scan's wait set holds now (the scheduler's fd budget). */
+static int	fds_held = 0;
+
+int
+cks_wait_set_fds_held(void)
+{
+	return fds_held;
+}
+
 void
 cks_wait_set_init(CksWaitSet *set)
 {
@@ -56,6 +69,7 @@ close_counted(int *fd)
 		return;
 	close(*fd);
 	ReleaseExternalFD();
+	fds_held--;
 	*fd = -1;
 }
 
@@ -100,11 +114,10 @@ acquire_fd_budget(void)
 				 errhint("Lower max_concurrent_requests or raise max_files_per_process.")));
 }
 
+/* The scan's timer, made on its first wait and tied to 'cxt'. */
 static void
-create_fds(CksWaitSet *set, MemoryContext cxt)
+create_timer(CksWaitSet *set, MemoryContext cxt)
 {
-	struct epoll_event ev;
-
 	if (!set->callback_registered)
 	{
 		MemoryContextCallback *callback;
@@ -122,6 +135,15 @@ create_fds(CksWaitSet *set, MemoryContext cxt)
 		ReleaseExternalFD();
 		report_failure("create a timer");
 	}
+	fds_held++;
+}
+
+/* The watcher's epoll set: its timer and, once added, http.c's set. */
+static void
+create_epoll(CksWaitSet *set)
+{
+	struct epoll_event ev;
+
 	acquire_fd_budget();
 	set->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (set->epoll_fd < 0)
@@ -129,6 +151,7 @@ create_fds(CksWaitSet *set, MemoryContext cxt)
 		ReleaseExternalFD();
 		report_failure("create an epoll set");
 	}
+	fds_held++;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN;
 	ev.data.fd = set->timer_fd;
@@ -136,14 +159,16 @@ create_fds(CksWaitSet *set, MemoryContext cxt)
 		report_failure("watch a timer");
 }
 
-/* The old watcher's set stops nesting http.c's set, keeping one path. */
+/*
+ * The old watcher's set stops nesting http.c's set, keeping one path: it
+ * is closed (a scan that is not the watcher offers its timer alone, and
+ * no wait set of this round holds the old set, as the old watcher is not
+ * pending under the Append waiting now).
+ */
 static void
 unwatch_transfers(CksWaitSet *set)
 {
-	if (!set->watching_http)
-		return;
-	if (epoll_ctl(set->epoll_fd, EPOLL_CTL_DEL, cks_http_wait_fd(), NULL) != 0)
-		report_failure("stop watching the transfers' sockets");
+	close_counted(&set->epoll_fd);
 	set->watching_http = false;
 }
 
@@ -210,12 +235,14 @@ int
 cks_wait_set_prepare(CksWaitSet *set, AsyncRequest *request,
 					 MemoryContext cxt, long wakeup_ms)
 {
-	if (set->epoll_fd < 0)
-		create_fds(set, cxt);
+	if (set->timer_fd < 0)
+		create_timer(set, cxt);
 	set->request = request;
 	arm_timer(set->timer_fd, wakeup_ms);
 	if (!takes_the_watch(set))
 		return set->timer_fd;
+	if (set->epoll_fd < 0)
+		create_epoll(set);
 	watch_transfers(set);
 	return set->epoll_fd;
 }

@@ -18,7 +18,7 @@
 
 typedef struct CksWaitSet
 {
-	int			epoll_fd;		/* created once: timer_fd + http.c's set */
+	int			epoll_fd;		/* the watcher's only: timer_fd + http.c's set */
 	int			timer_fd;		/* re-armed at every prepare */
 	bool		watching_http;	/* http.c's set is in epoll_fd */
 	bool		callback_registered;	/* close_at_reset is on the context */
@@ -41,5 +41,8 @@ extern int	cks_wait_set_prepare(CksWaitSet *set, AsyncRequest *request,
 extern void cks_wait_set_drain(CksWaitSet *set);
 
 extern void cks_wait_set_close(CksWaitSet *set);
+
+/* How many fds the scans' wait sets hold now (counted as external fds). */
+extern int	cks_wait_set_fds_held(void);
 
 #endif							/* CKS_ASYNC_WAIT_H */

@@ -10,8 +10,13 @@
  *	  already open).  A connection stays open, idle, after its request
  *	  (curl keeps as many as the cap), so in-flight plus idle must fit:
  *	  the cap is half of the room left, measured once per statement (and
- *	  again whenever a socket is refused).  max_concurrent_requests lowers
- *	  it; 0 (the default) means 256 where the budget allows.
+ *	  again whenever a socket is refused), less what the asynchronous
+ *	  scans' wait sets take after that (net/async_wait.c: one fd per scan
+ *	  of an Append, taken on its first wait, after the requests of every
+ *	  scan started; 100 partitions on a stock machine would otherwise
+ *	  leave the executor no fd for its own wait set).
+ *	  max_concurrent_requests lowers it; 0 (the default) means 256 where
+ *	  the budget allows.
  *
  *	  Requests over the cap wait for one in flight to finish; requests
  *	  over their quota wait for their bucket's next token.  Both waits go
@@ -23,6 +28,7 @@
 
 #include "access/xact.h"
 #include "common/pg_prng.h"
+#include "net/async_wait.h"
 #include "net/http.h"
 #include "net/request_quotas.h"
 #include "net/request_scheduler.h"
@@ -40,7 +46,9 @@
 #define THROTTLE_MAX_MS		5000
 
 static int	configured_cap = 0;
-static int	fd_cap = -1;
+static int	fd_room = -1;		/* room for sockets when measured */
+static int	fd_room_wait_fds = 0;	/* the wait sets' fds then */
+static int	fd_refused_cap = 0;	/* in flight when a socket was refused */
 static TimestampTz fd_cap_statement = 0;
 
 void
@@ -71,13 +79,19 @@ cks_scheduler_cap(void)
 {
 	TimestampTz statement = GetCurrentStatementStartTimestamp();
 	int			cap;
+	int			fd_cap;
 
-	if (fd_cap < 0 || statement != fd_cap_statement)
+	if (fd_room < 0 || statement != fd_cap_statement)
 	{
-		/* in flight + as many idle; a few left for wait sets */
-		fd_cap = Max(1, measure_socket_room() / 2 - 4);
+		fd_room = measure_socket_room();
+		fd_room_wait_fds = cks_wait_set_fds_held();
+		fd_refused_cap = 0;
 		fd_cap_statement = statement;
 	}
+	/* in flight + as many idle; a few left for the executor's wait sets */
+	fd_cap = Max(1, (fd_room - (cks_wait_set_fds_held() - fd_room_wait_fds)) / 2 - 4);
+	if (fd_refused_cap > 0)
+		fd_cap = Min(fd_cap, fd_refused_cap);
 	cap = configured_cap > 0 ? configured_cap : CKS_DEFAULT_MAX_CONCURRENT;
 	return Min(cap, fd_cap);
 }
@@ -159,6 +173,6 @@ cks_scheduler_out_of_fds(void)
 	if (running == 0)
 		return false;
 	/* what is in flight now is what fits, until the next statement */
-	fd_cap = Max(1, Min(fd_cap, running));
+	fd_refused_cap = fd_refused_cap > 0 ? Min(fd_refused_cap, running) : running;
 	return true;
 }

@@ -59,8 +59,12 @@ class EndpointProcess:
 
     def __init__(self, extra_args=(), quotas=False):
         # CKS_ENDPOINT_TEST_ARGS="--event-loop" runs every test against
-        # the event-loop serving mode; AWS's request quotas are off unless
-        # asked for (test_quotas.py turns them on)
+        # the event-loop serving mode.  AWS's request quotas are off unless
+        # asked for: these are the endpoint's own tests, with single-attempt
+        # clients that count requests exactly (with quotas on, 11 of them
+        # fail, throttled by bursts over DescribeCustomKeyStores' 5/s or
+        # ListAccounts' 10/s); test_quotas.py turns them on, and
+        # every test of cks_fdw runs with them on (tools/endpoint.sh)
         extra_args = (list(extra_args)
                       + ([] if quotas else ["--no-quotas"])
                       + os.environ.get("CKS_ENDPOINT_TEST_ARGS", "").split())

@@ -53,7 +53,12 @@ def main():
             endpoint_url=os.environ["CKS_ENDPOINT_URL"],
             aws_access_key_id=args.access_key,
             aws_secret_access_key=args.secret_key,
-            config=Config(retries={"max_attempts": 1}))
+            # the endpoint enforces AWS's default quotas (GetKeyLastUsage 5
+            # per second): botocore's adaptive mode paces and retries
+            # throttled calls, as an SDK user's script would (the listings
+            # here inject no other fault for it to retry)
+            config=Config(retries={"mode": "adaptive",
+                                   "total_max_attempts": 20}))
 
     pages = {"PaginationConfig": {"PageSize": args.page_size}}
     if args.what == "stores":
