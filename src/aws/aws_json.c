@@ -349,12 +349,23 @@ aws_json_page_flatten(CksJsonPage *page, const char *field, CksAwsError *err)
 			json_object_array_add(rows, json_object_get(row));
 		}
 	}
+	aws_json_page_replace_entries(page, rows);
+	return true;
+}
+
+/*
+ * A page whose entries were rebuilt from the answer (nested entries,
+ * datapoints) owns the new array; the one it owned before is released, so
+ * every reader of the page sees only the rebuilt rows.
+ */
+void
+aws_json_page_replace_entries(CksJsonPage *page, struct json_object *rows)
+{
 	if (page->owned_entries != NULL)
 		json_object_put(page->owned_entries);
 	page->owned_entries = rows;
 	page->entries = rows;
 	page->nentries = (int) json_object_array_length(rows);
-	return true;
 }
 
 void

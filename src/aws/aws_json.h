@@ -98,6 +98,10 @@ extern bool aws_json_parse_page(const CksPageRule *rule,
 
 extern void aws_json_page_free(CksJsonPage *page);
 
+/* Make 'rows' (a new array) the page's entries, owned by the page. */
+extern void aws_json_page_replace_entries(CksJsonPage *page,
+										  struct json_object *rows);
+
 /*
  * Field accessors for the row builder, reading one entry of page->entries
  * (a JSON object).  Every pointer returned is owned by the page: valid until

@@ -433,10 +433,6 @@ cks_metric_page_rows(CksJsonPage *page, CksAwsError *err)
 			return false;
 		}
 	}
-	if (page->owned_entries != NULL)
-		json_object_put(page->owned_entries);
-	page->owned_entries = rows;
-	page->entries = rows;
-	page->nentries = (int) json_object_array_length(rows);
+	aws_json_page_replace_entries(page, rows);
 	return true;
 }
