@@ -36,6 +36,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "endpoint"))
 import ctl                                              # noqa: E402
 import fixtures                                         # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from bench_common import server_nofile, throttled       # noqa: E402
+from bench_common import write_results as write_section  # noqa: E402
 
 ENDPOINT = os.environ["CKS_ENDPOINT_URL"]
 DB = "cks_org_bench"
@@ -195,25 +198,6 @@ def fmt(values):
     return "%.0f (%.0f–%.0f)" % (statistics.median(values), min(values), max(values))
 
 
-def server_nofile():
-    """The open-files soft limit the postmaster (and so every backend) runs
-    with, from /proc."""
-    data = subprocess.run(["psql", "-X", "-At", "-d", "postgres", "-c",
-                           "SHOW data_directory"], text=True,
-                          stdout=subprocess.PIPE, check=True).stdout.strip()
-    with open(os.path.join(data, "postmaster.pid")) as f:
-        pid = f.readline().strip()
-    with open("/proc/%s/limits" % pid) as f:
-        for line in f:
-            if line.startswith("Max open files"):
-                return line.split()[3]
-    return "?"
-
-
-def throttled():
-    return ctl.call("GET", "/_cks/quotas")["throttled"]
-
-
 def measure(reps, setups):
     """Every set-up, a warm-up session each and then `reps` new sessions,
     interleaved: per table the first and second query's ms and the STS
@@ -339,22 +323,6 @@ def stock_section(results, floors, reps, mode, max_files, nofile):
     return "\n".join(lines) + "\n"
 
 
-def write_results(section, tag="bench/org"):
-    """Replace (or append) the block of bench/RESULTS.md between the
-    markers of `tag`."""
-    path = os.path.join(ROOT, "bench", "RESULTS.md")
-    with open(path) as f:
-        text = f.read()
-    begin, end = "<!-- %s begin -->\n" % tag, "<!-- %s end -->\n" % tag
-    block = begin + section + end
-    if begin in text and end in text:
-        text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    with open(path, "w") as f:
-        f.write(text)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=3)
@@ -375,11 +343,11 @@ def main():
         nofile = server_nofile()
         section = stock_section(results, floors, args.reps, mode, max_files, nofile)
         print(section)
-        write_results(section, "bench/org --stock")
+        write_section(section, "bench/org --stock")
     else:
         section = section_text(results, floors, args.reps, mode, max_files)
         print(section)
-        write_results(section)
+        write_section(section, "bench/org")
     ctl.config(sts_latency_ms=0, kms_latency_ms=0)
     subprocess.run(["dropdb", "--if-exists", DB], check=True)
 

@@ -38,6 +38,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "endpoint"))
 import ctl                                              # noqa: E402
 import fixtures                                         # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from bench_common import server_nofile, throttled, write_results  # noqa: E402
 
 ENDPOINT = os.environ.get("CKS_ENDPOINT_URL", "")
 DB = "cks_quota_bench"
@@ -58,25 +60,6 @@ def psql(sql, db=DB, extra=()):
                            "-d", db] + list(extra), input=sql, text=True,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           check=True).stdout
-
-
-def server_nofile():
-    """The open-files soft limit the postmaster (and so every backend) runs
-    with, from /proc."""
-    data = subprocess.run(["psql", "-X", "-At", "-d", "postgres", "-c",
-                           "SHOW data_directory"], text=True,
-                          stdout=subprocess.PIPE, check=True).stdout.strip()
-    with open(os.path.join(data, "postmaster.pid")) as f:
-        pid = f.readline().strip()
-    with open("/proc/%s/limits" % pid) as f:
-        for line in f:
-            if line.startswith("Max open files"):
-                return line.split()[3]
-    return "?"
-
-
-def throttled():
-    return ctl.call("GET", "/_cks/quotas")["throttled"]
 
 
 def kms_requests_since(seq):
@@ -258,17 +241,7 @@ def report(files, command):
         lines += ["", "Errors seen by sessions: " + "; ".join(errors[:3]).replace("\n", " ")]
     section = "\n".join(lines) + "\n"
     print(section)
-    path = os.path.join(ROOT, "bench", "RESULTS.md")
-    with open(path) as f:
-        text = f.read()
-    begin, end = "<!-- bench/quotas begin -->\n", "<!-- bench/quotas end -->\n"
-    block = begin + section + end
-    if begin in text and end in text:
-        text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    with open(path, "w") as f:
-        f.write(text)
+    write_results(section, "bench/quotas")
 
 
 def main():
