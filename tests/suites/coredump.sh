@@ -15,6 +15,10 @@
 # (the web identity token, the container authorization token) are used
 # for one request and wiped -- no copy and no piece of them may remain.
 # Every count is printed ("# ...") for the record.
+# Over TLS (role_tls: AssumeRole from an https endpoint), OpenSSL's own
+# copy of the last answer received on a connection (its read buffer) is
+# searched for too: the issued secret access key and session token may
+# appear only as often as the assumed role's cache holds them.
 # Runs inside a throwaway cluster whose environment points the credential
 # sources at the local endpoint (tests/in-cluster.sh).
 set -u
@@ -157,6 +161,52 @@ must_be_gone container ECS_AUTH_TOKEN
 issued container 1
 dump instance c_instance_t
 issued instance 1
+
+# ---- over TLS -------------------------------------------------------------
+# A second endpoint serving https with a self-signed certificate for
+# 127.0.0.1 and localhost (the server's ca_file).  STS is reached as
+# localhost and KMS as 127.0.0.1, so that each has its own kept-alive
+# connection and the STS one's last answer is the AssumeRole answer (on a
+# shared connection the KMS answer would overwrite it).
+tls_pid=
+trap '[ -n "$tls_pid" ] && kill "$tls_pid" 2>/dev/null' EXIT
+mkdir -m 755 "$work/certs"
+make_cert() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=cks_fdw coredump" \
+		-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+		-keyout "$work/certs/tls.key" -out "$work/certs/tls.pem" 2>/dev/null
+}
+check "a self-signed certificate for 127.0.0.1 and localhost (openssl)" make_cert
+chmod 644 "$work/certs/tls.pem"
+/usr/bin/python3 tests/endpoint/kms_endpoint.py --port 0 --quiet \
+	--port-file "$work/tls.port" --tls-cert "$work/certs/tls.pem" \
+	--tls-key "$work/certs/tls.key" >"$work/tls-endpoint.log" 2>&1 &
+tls_pid=$!
+check "an https endpoint is up" wait_for 10 test -s "$work/tls.port"
+tls_port=$(cat "$work/tls.port" 2>/dev/null)
+sql "$db" "
+CREATE SERVER c_role_tls FOREIGN DATA WRAPPER cks_fdw
+  OPTIONS (region 'us-east-1', endpoint 'https://127.0.0.1:$tls_port',
+           sts_endpoint 'https://localhost:$tls_port',
+           ca_file '$work/certs/tls.pem');
+CREATE FOREIGN TABLE c_role_tls_t (custom_key_store_id text) SERVER c_role_tls;
+CREATE USER MAPPING FOR CURRENT_USER SERVER c_role_tls
+  OPTIONS (access_key_id 'AKIDCKSTEST111111111', secret_access_key '$SECRET_1',
+           role_arn 'arn:aws:iam::111111111111:role/cks-reader');" \
+	>/dev/null || fail "create the https server and its user mapping"
+dump role_tls c_role_tls_t
+# what the https endpoint issued: the one AssumeRole of that query
+read -r TLS_KEY_ID TLS_SECRET TLS_TOKEN <<<"$(CKS_ENDPOINT_URL=https://127.0.0.1:$tls_port \
+	CKS_ENDPOINT_CA=$work/certs/tls.pem $CTL credentials)"
+check_eq "role_tls: the https endpoint issued credentials once" 1 \
+	"$(CKS_ENDPOINT_URL=https://127.0.0.1:$tls_port CKS_ENDPOINT_CA=$work/certs/tls.pem \
+		$CTL credentials | wc -l)"
+at_most role_tls TLS_SECRET 1
+at_most role_tls TLS_TOKEN 1
+issued role_tls 1
+kill "$tls_pid" 2>/dev/null
+wait "$tls_pid" 2>/dev/null
+tls_pid=
 
 # CKS_COREDUMP_KEEP=DIR keeps the dumps there (to look into with gdb)
 rm -f "$work"/core-*.rest "$work"/core-*.grams
