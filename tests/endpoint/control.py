@@ -269,16 +269,6 @@ def ctl_get_clusters(args, query):
     return 200, {"Clusters": inv.clusters}
 
 
-def ctl_get_credentials(args, query):
-    """The temporary credentials issued so far, secrets included: the
-    coredump suite searches a backend's memory for them."""
-    with state.STATE.lock:
-        issued = [{"AccessKeyId": akid, "SecretAccessKey": c["secret"],
-                   "SessionToken": c["token"]}
-                  for akid, c in state.STATE.temp_creds.items()]
-    return 200, {"Credentials": issued}
-
-
 ROUTES = {
     ("GET", "/_cks/health"): ctl_health,
     ("GET", "/_cks/info"): ctl_info,
@@ -300,5 +290,4 @@ ROUTES = {
     ("GET", "/_cks/keys"): ctl_get_keys,
     ("POST", "/_cks/delete-key"): ctl_delete_key,
     ("GET", "/_cks/clusters"): ctl_get_clusters,
-    ("GET", "/_cks/credentials"): ctl_get_credentials,
 }

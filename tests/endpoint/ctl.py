@@ -192,11 +192,6 @@ def get_clusters(account, region, url=None):
     return call("GET", "/_cks/clusters?" + query, url=url)["Clusters"]
 
 
-def credentials(url=None):
-    """Every temporary credential the endpoint issued (secrets included)."""
-    return call("GET", "/_cks/credentials", url=url)["Credentials"]
-
-
 def log(url=None):
     return call("GET", "/_cks/log", url=url)["requests"]
 
@@ -362,7 +357,6 @@ def command_parser():
     add_filters(p, with_status=True)
     p = sub.add_parser("overlap")
     add_filters(p, with_status=True)
-    sub.add_parser("credentials")
     p = sub.add_parser("wait-ready")
     p.add_argument("--timeout", type=float, default=10.0)
     return parser
@@ -405,9 +399,6 @@ def run_command(args):
         records = select(log(), **filters_of(args))
         print("overlapping: %s" % ("yes" if overlapping(records)
                                    else "no"))
-    elif args.cmd == "credentials":
-        for c in credentials():
-            print(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
     elif args.cmd == "wait-ready":
         wait_ready(args.timeout)
 

@@ -17,7 +17,7 @@
 # Every count is printed ("# ...") for the record.
 # Over TLS (role_tls: AssumeRole from an https endpoint), OpenSSL's own
 # copy of the last answer received on a connection (its read buffer) is
-# searched for too: the issued secret access key and session token may
+# searched for too: the role's secret access key and session token may
 # appear only as often as the assumed role's cache holds them.
 # Runs inside a throwaway cluster whose environment points the credential
 # sources at the local endpoint (tests/in-cluster.sh).
@@ -163,31 +163,64 @@ dump instance c_instance_t
 issued instance 1
 
 # ---- over TLS -------------------------------------------------------------
-# A second endpoint serving https with a self-signed certificate for
-# 127.0.0.1 and localhost (the server's ca_file).  STS is reached as
-# localhost and KMS as 127.0.0.1, so that each has its own kept-alive
-# connection and the STS one's last answer is the AssumeRole answer (on a
-# shared connection the KMS answer would overwrite it).
+# role_tls: the role's keys come from an https STS endpoint (a second
+# endpoint with a self-signed certificate, the server's ca_file), and KMS
+# is the plain endpoint: that endpoint's STS issues the keys beforehand
+# and the https one answers AssumeRole with them (a scripted answer), so
+# the TLS connection's last record is the AssumeRole answer.  OpenSSL
+# keeps it in its read buffer, or in that buffer freed (libcurl sets
+# SSL_MODE_RELEASE_BUFFERS), unless told to wipe it.
 tls_pid=
 trap '[ -n "$tls_pid" ] && kill "$tls_pid" 2>/dev/null' EXIT
 mkdir -m 755 "$work/certs"
 make_cert() {
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=cks_fdw coredump" \
-		-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+		-addext "subjectAltName=IP:127.0.0.1" \
 		-keyout "$work/certs/tls.key" -out "$work/certs/tls.pem" 2>/dev/null
 }
-check "a self-signed certificate for 127.0.0.1 and localhost (openssl)" make_cert
+check "a self-signed certificate for 127.0.0.1 (openssl)" make_cert
 chmod 644 "$work/certs/tls.pem"
 /usr/bin/python3 tests/endpoint/kms_endpoint.py --port 0 --quiet \
 	--port-file "$work/tls.port" --tls-cert "$work/certs/tls.pem" \
 	--tls-key "$work/certs/tls.key" >"$work/tls-endpoint.log" 2>&1 &
 tls_pid=$!
 check "an https endpoint is up" wait_for 10 test -s "$work/tls.port"
-tls_port=$(cat "$work/tls.port" 2>/dev/null)
+tls_url=https://127.0.0.1:$(cat "$work/tls.port" 2>/dev/null)
+# random role keys from the plain endpoint, and the AssumeRole answer
+# that carries them
+read -r ROLE_KEY_ID ROLE_SECRET ROLE_TOKEN ROLE_ANSWER <<<"$(/usr/bin/python3 - <<'PY'
+import os, uuid, botocore.session
+url = os.environ.get("CKS_ENDPOINT_URL") or "http://127.0.0.1:%s" % open(
+    os.environ["CKS_ENDPOINT_PORT_FILE"]).read().strip()
+c = botocore.session.get_session().create_client(
+    "sts", region_name="us-east-1", endpoint_url=url,
+    aws_access_key_id="AKIDCKSTEST111111111",
+    aws_secret_access_key="cks/test/secret/111111111111/AAAAAAAAAAAA")
+r = c.assume_role(RoleArn="arn:aws:iam::111111111111:role/cks-reader",
+                  RoleSessionName="cks-coredump-tls")
+k = r["Credentials"]
+answer = (
+    '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+    "<AssumeRoleResult><Credentials><AccessKeyId>%s</AccessKeyId>"
+    "<SecretAccessKey>%s</SecretAccessKey><SessionToken>%s</SessionToken>"
+    "<Expiration>%s</Expiration></Credentials><AssumedRoleUser>"
+    "<AssumedRoleId>%s</AssumedRoleId><Arn>%s</Arn></AssumedRoleUser>"
+    "</AssumeRoleResult><ResponseMetadata><RequestId>%s</RequestId>"
+    "</ResponseMetadata></AssumeRoleResponse>" % (
+        k["AccessKeyId"], k["SecretAccessKey"], k["SessionToken"],
+        k["Expiration"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+        r["AssumedRoleUser"]["AssumedRoleId"], r["AssumedRoleUser"]["Arn"],
+        uuid.uuid4()))
+print(k["AccessKeyId"], k["SecretAccessKey"], k["SessionToken"], answer)
+PY
+)"
+[ -n "$ROLE_ANSWER" ] || fail "role keys and their AssumeRole answer"
+CKS_ENDPOINT_URL=$tls_url CKS_ENDPOINT_CA=$work/certs/tls.pem \
+	$CTL script sts "200:$ROLE_ANSWER" >/dev/null ||
+	fail "script the https endpoint's AssumeRole answer"
 sql "$db" "
 CREATE SERVER c_role_tls FOREIGN DATA WRAPPER cks_fdw
-  OPTIONS (region 'us-east-1', endpoint 'https://127.0.0.1:$tls_port',
-           sts_endpoint 'https://localhost:$tls_port',
+  OPTIONS (region 'us-east-1', endpoint '$ep', sts_endpoint '$tls_url',
            ca_file '$work/certs/tls.pem');
 CREATE FOREIGN TABLE c_role_tls_t (custom_key_store_id text) SERVER c_role_tls;
 CREATE USER MAPPING FOR CURRENT_USER SERVER c_role_tls
@@ -195,14 +228,11 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER c_role_tls
            role_arn 'arn:aws:iam::111111111111:role/cks-reader');" \
 	>/dev/null || fail "create the https server and its user mapping"
 dump role_tls c_role_tls_t
-# what the https endpoint issued: the one AssumeRole of that query
-read -r TLS_KEY_ID TLS_SECRET TLS_TOKEN <<<"$(CKS_ENDPOINT_URL=https://127.0.0.1:$tls_port \
-	CKS_ENDPOINT_CA=$work/certs/tls.pem $CTL credentials)"
-check_eq "role_tls: the https endpoint issued credentials once" 1 \
-	"$(CKS_ENDPOINT_URL=https://127.0.0.1:$tls_port CKS_ENDPOINT_CA=$work/certs/tls.pem \
-		$CTL credentials | wc -l)"
-at_most role_tls TLS_SECRET 1
-at_most role_tls TLS_TOKEN 1
+check_eq "role_tls: AssumeRole went to the https endpoint" "requests: 1" \
+	"$(CKS_ENDPOINT_URL=$tls_url CKS_ENDPOINT_CA=$work/certs/tls.pem \
+		$CTL count --operation AssumeRole)"
+at_most role_tls ROLE_SECRET 1
+at_most role_tls ROLE_TOKEN 1
 issued role_tls 1
 kill "$tls_pid" 2>/dev/null
 wait "$tls_pid" 2>/dev/null
