@@ -5,14 +5,14 @@
  *	  received records.
  *
  *	  OpenSSL decrypts a record in place in the connection's read buffer
- *	  and leaves the plaintext there until the next record overwrites it;
- *	  when the connection ends it frees the buffer as it is.  The last
- *	  answer on a kept-alive connection to STS or a credential endpoint is
- *	  a secret access key and a session token, so that copy would outlive
- *	  every buffer of ours that we wipe.  SSL_OP_CLEANSE_PLAINTEXT (OpenSSL
- *	  3.0) wipes each record once it is handed over and the read buffer
- *	  before it is freed (also when SSL_MODE_RELEASE_BUFFERS frees it
- *	  early).  What OpenSSL sends is encrypted in place in its write
+ *	  and leaves the plaintext there; it frees the buffer as it is, once
+ *	  read (libcurl sets SSL_MODE_RELEASE_BUFFERS) or when the connection
+ *	  ends.  The last answer on a connection to STS or a credential
+ *	  endpoint is a secret access key and a session token, so that copy
+ *	  would outlive every buffer of ours that we wipe, in the buffer or in
+ *	  freed memory.  SSL_OP_CLEANSE_PLAINTEXT (OpenSSL 3.0) wipes each
+ *	  record once it is handed over and the read buffer before it is
+ *	  freed.  What OpenSSL sends is encrypted in place in its write
  *	  buffer, so that buffer holds ciphertext once a record is out.
  *
  *	  The option is set on the SSL_CTX libcurl makes for each new
