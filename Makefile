@@ -31,7 +31,7 @@ PGFILEDESC = "cks_fdw - foreign data wrapper for AWS KMS custom key stores"
 # table-kind descriptors, the HTTP client).
 CORE_SRCS = src/aws/sigv4.c src/aws/aws_json.c src/aws/aws_json_fields.c \
 	src/aws/aws_service.c src/aws/metric_queries.c src/table_kinds.c \
-	src/aws/sts.c src/aws/xml.c src/aws/parse_guard.c src/net/mem_budget.c src/net/wiping_alloc.c src/net/http.c src/net/http_events.c src/net/http_response.c src/net/endpoint_url.c src/aws/aws_error.c \
+	src/aws/sts.c src/aws/xml.c src/aws/parse_guard.c src/net/mem_budget.c src/net/wiping_alloc.c src/net/http.c src/net/http_events.c src/net/http_response.c src/net/tls_cleanse.c src/net/endpoint_url.c src/aws/aws_error.c \
 	src/aws/aws_error_class.c src/aws/secrets.c src/aws/aws_names.c \
 	src/credentials/keyless.c src/credentials/bounded_read.c src/credentials/imds.c src/credentials/container_creds.c src/credentials/source_fetch.c \
 	src/credentials/credentials_file.c
@@ -40,7 +40,7 @@ BACKEND_SRCS = $(filter-out $(CORE_SRCS),$(call source_files,src/*.c src/*/*.c))
 
 OBJS = cks_fdw.o $(CORE_SRCS:.c=.o) $(BACKEND_SRCS:.c=.o)
 
-DEPS_PKGS = libcurl json-c libcrypto libxml-2.0
+DEPS_PKGS = libcurl json-c libssl libcrypto libxml-2.0
 PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags $(DEPS_PKGS)) \
 	-DCKS_FDW_VERSION='"$(EXTVERSION)"'
 SHLIB_LINK = $(shell pkg-config --libs $(DEPS_PKGS))

@@ -48,6 +48,7 @@
 #include "net/http.h"
 #include "net/http_events.h"
 #include "net/http_internal.h"
+#include "net/tls_cleanse.h"
 #include "net/wiping_alloc.h"
 
 
@@ -213,9 +214,10 @@ set_method_and_body(CURL *easy, const CksHttpRequest *req)
 /*
  * The security-relevant settings live here, in one place: only http and
  * https, no redirects, TLS 1.2 or later with peer and host verification
- * always on, to the endpoint and to an https:// proxy alike.  A proxy is
- * used only when the server says so: libcurl would otherwise take one
- * from the postmaster's environment, and no_proxy from there too.
+ * always on, to the endpoint and to an https:// proxy alike, and OpenSSL
+ * told to wipe the plaintext it received (answers with credentials).  A
+ * proxy is used only when the server says so: libcurl would otherwise
+ * take one from the postmaster's environment, and no_proxy from there too.
  */
 static CURLcode
 configure_easy_handle(CksHttpTransfer *transfer, const CksHttpRequest *req,
@@ -237,6 +239,8 @@ configure_easy_handle(CksHttpTransfer *transfer, const CksHttpRequest *req,
 		curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYPEER, 1L),
 		curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYHOST, 2L),
 		curl_easy_setopt(easy, CURLOPT_PROXY_SSLVERSION, (long) CURL_SSLVERSION_TLSv1_2),
+		/* OpenSSL wipes what it decrypted (both TLS hops): tls_cleanse.c */
+		cks_tls_cleanse_setopt(easy),
 		req->transport.ca_file ? curl_easy_setopt(easy, CURLOPT_PROXY_CAINFO, req->transport.ca_file) : CURLE_OK,
 		req->transport.ca_file ? curl_easy_setopt(easy, CURLOPT_PROXY_CAPATH, NULL) : CURLE_OK,
 		curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L),

@@ -15,6 +15,10 @@
 # (the web identity token, the container authorization token) are used
 # for one request and wiped -- no copy and no piece of them may remain.
 # Every count is printed ("# ...") for the record.
+# Over TLS (role_tls: AssumeRole from an https endpoint), OpenSSL's own
+# copy of the last answer received on a connection (its read buffer) is
+# searched for too: the role's secret access key and session token may
+# appear only as often as the assumed role's cache holds them.
 # Runs inside a throwaway cluster whose environment points the credential
 # sources at the local endpoint (tests/in-cluster.sh).
 set -u
@@ -157,6 +161,86 @@ must_be_gone container ECS_AUTH_TOKEN
 issued container 1
 dump instance c_instance_t
 issued instance 1
+
+# ---- over TLS -------------------------------------------------------------
+# role_tls: the role's keys come from an https STS endpoint (a second
+# endpoint with a self-signed certificate, the server's ca_file), and KMS
+# is the plain endpoint: that endpoint's STS issues the keys beforehand
+# and the https one answers AssumeRole with them (a scripted answer), so
+# the TLS connection's last record is the AssumeRole answer.  OpenSSL
+# keeps it in the kept-alive connection's read buffer unless told to wipe
+# it.  (libcurl 7.88 sets SSL_MODE_RELEASE_BUFFERS: the buffer is then
+# freed once read, unwiped without the option, and the backend's next
+# allocations have so far overwritten it before the dump, so there this
+# case passes with or without the option; where the buffer is kept, the
+# answer stays in it without the option.)
+tls_pid=
+trap '[ -n "$tls_pid" ] && kill "$tls_pid" 2>/dev/null' EXIT
+mkdir -m 755 "$work/certs"
+make_cert() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=cks_fdw coredump" \
+		-addext "subjectAltName=IP:127.0.0.1" \
+		-keyout "$work/certs/tls.key" -out "$work/certs/tls.pem" 2>/dev/null
+}
+check "a self-signed certificate for 127.0.0.1 (openssl)" make_cert
+chmod 644 "$work/certs/tls.pem"
+/usr/bin/python3 tests/endpoint/kms_endpoint.py --port 0 --quiet \
+	--port-file "$work/tls.port" --tls-cert "$work/certs/tls.pem" \
+	--tls-key "$work/certs/tls.key" >"$work/tls-endpoint.log" 2>&1 &
+tls_pid=$!
+check "an https endpoint is up" wait_for 10 test -s "$work/tls.port"
+tls_url=https://127.0.0.1:$(cat "$work/tls.port" 2>/dev/null)
+# random role keys from the plain endpoint, and the AssumeRole answer
+# that carries them
+read -r ROLE_KEY_ID ROLE_SECRET ROLE_TOKEN ROLE_ANSWER <<<"$(/usr/bin/python3 - <<'PY'
+import os, uuid, botocore.session
+url = os.environ.get("CKS_ENDPOINT_URL") or "http://127.0.0.1:%s" % open(
+    os.environ["CKS_ENDPOINT_PORT_FILE"]).read().strip()
+c = botocore.session.get_session().create_client(
+    "sts", region_name="us-east-1", endpoint_url=url,
+    aws_access_key_id="AKIDCKSTEST111111111",
+    aws_secret_access_key="cks/test/secret/111111111111/AAAAAAAAAAAA")
+r = c.assume_role(RoleArn="arn:aws:iam::111111111111:role/cks-reader",
+                  RoleSessionName="cks-coredump-tls")
+k = r["Credentials"]
+answer = (
+    '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+    "<AssumeRoleResult><Credentials><AccessKeyId>%s</AccessKeyId>"
+    "<SecretAccessKey>%s</SecretAccessKey><SessionToken>%s</SessionToken>"
+    "<Expiration>%s</Expiration></Credentials><AssumedRoleUser>"
+    "<AssumedRoleId>%s</AssumedRoleId><Arn>%s</Arn></AssumedRoleUser>"
+    "</AssumeRoleResult><ResponseMetadata><RequestId>%s</RequestId>"
+    "</ResponseMetadata></AssumeRoleResponse>" % (
+        k["AccessKeyId"], k["SecretAccessKey"], k["SessionToken"],
+        k["Expiration"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+        r["AssumedRoleUser"]["AssumedRoleId"], r["AssumedRoleUser"]["Arn"],
+        uuid.uuid4()))
+print(k["AccessKeyId"], k["SecretAccessKey"], k["SessionToken"], answer)
+PY
+)"
+[ -n "$ROLE_ANSWER" ] || fail "role keys and their AssumeRole answer"
+CKS_ENDPOINT_URL=$tls_url CKS_ENDPOINT_CA=$work/certs/tls.pem \
+	$CTL script sts "200:$ROLE_ANSWER" >/dev/null ||
+	fail "script the https endpoint's AssumeRole answer"
+sql "$db" "
+CREATE SERVER c_role_tls FOREIGN DATA WRAPPER cks_fdw
+  OPTIONS (region 'us-east-1', endpoint '$ep', sts_endpoint '$tls_url',
+           ca_file '$work/certs/tls.pem');
+CREATE FOREIGN TABLE c_role_tls_t (custom_key_store_id text) SERVER c_role_tls;
+CREATE USER MAPPING FOR CURRENT_USER SERVER c_role_tls
+  OPTIONS (access_key_id 'AKIDCKSTEST111111111', secret_access_key '$SECRET_1',
+           role_arn 'arn:aws:iam::111111111111:role/cks-reader');" \
+	>/dev/null || fail "create the https server and its user mapping"
+dump role_tls c_role_tls_t
+check_eq "role_tls: AssumeRole went to the https endpoint" "requests: 1" \
+	"$(CKS_ENDPOINT_URL=$tls_url CKS_ENDPOINT_CA=$work/certs/tls.pem \
+		$CTL count --operation AssumeRole)"
+at_most role_tls ROLE_SECRET 1
+at_most role_tls ROLE_TOKEN 1
+issued role_tls 1
+kill "$tls_pid" 2>/dev/null
+wait "$tls_pid" 2>/dev/null
+tls_pid=
 
 # CKS_COREDUMP_KEEP=DIR keeps the dumps there (to look into with gdb)
 rm -f "$work"/core-*.rest "$work"/core-*.grams
