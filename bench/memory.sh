@@ -57,7 +57,11 @@ import ctl
 ids = [e["CustomKeyStoreId"] for e in ctl.get_stores("111111111111", "eu-west-1")]
 rng = random.Random(1)
 ctl_cmd = "\\! /usr/bin/python3 tests/endpoint/ctl.py"
-failing = ("malformed", "status500", "close", "throttle")
+# no "throttle": a throttled answer is no longer a failed query but a
+# paced retry that lowers the bucket's rate (issue 21; bench/quotas and
+# tests/suites/quotas.sh measure that), which would turn this memory run
+# into a wait of minutes
+failing = ("malformed", "status500", "close")
 
 
 def block():
@@ -113,7 +117,7 @@ t0=$(date +%s%3N)
 psql -X -At -F ' ' -d "$db" -f "$work/session.sql" >"$work/out" 2>"$work/err"
 t1=$(date +%s%3N)
 errors=$(grep -c 'ERROR:' "$work/err")
-echo "done in $(((t1 - t0) / 1000)) s; $errors queries failed (2,000 faults injected, some consumed by transport-level resends)"
+echo "done in $(((t1 - t0) / 1000)) s; $errors queries failed (1,500 faults injected, some consumed by transport-level resends)"
 echo
 printf '%8s %10s %12s %16s %9s\n' queries "RSS kB" "RssAnon kB" "context bytes" contexts
 awk '
