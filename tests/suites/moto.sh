@@ -65,6 +65,7 @@ ALTER FOREIGN TABLE keys OPTIONS (ADD key_manager 'ALL');"
 boto3_lines() {	# boto3_lines clusters|keys|backups|extras|metrics
 	"$moto_python" - "$1" "$moto_url" <<'EOF'
 import json
+import os
 import sys
 
 import boto3
@@ -112,7 +113,10 @@ elif what == "extras":
 elif what == "metrics":
     import datetime
     cloudwatch = boto3.client("cloudwatch", **kwargs)
-    end = datetime.datetime.now(datetime.timezone.utc)
+    # the window key_store_metrics is given below (moto's periods start at
+    # StartTime, so both clients must send the same one)
+    end = datetime.datetime.fromtimestamp(int(os.environ["CKS_MOTO_END"]),
+                                          datetime.timezone.utc)
     for store in ("cks-moto0000000000001", "cks-moto0000000000002"):
         wanted = [(m, None) for m in ("XksProxyCertificateDaysToExpire",
                                       "XksProxyCredentialAge", "XksProxyErrors",
@@ -242,6 +246,9 @@ if [ "$cw_status" != 200 ]; then
 	summary
 	exit 0
 fi
+# one window for both clients: the last 3 hours to a whole second, the end
+# exclusive as CloudWatch's EndTime (a "<" bound is sent as it is)
+export CKS_MOTO_END=$(date +%s)
 want=$(boto3_lines metrics)
 got=$(sql "$db" "SET TIME ZONE 'UTC'; SET extra_float_digits = 0;
 SELECT concat_ws('|', custom_key_store_id, metric_name,
@@ -250,6 +257,8 @@ SELECT concat_ws('|', custom_key_store_id, metric_name,
                  to_char(\"timestamp\", 'YYYY-MM-DD HH24:MI:SS'))
   FROM key_store_metrics
  WHERE custom_key_store_id IN ('cks-moto0000000000001', 'cks-moto0000000000002')
+   AND \"timestamp\" >= to_timestamp($CKS_MOTO_END - 10800)
+   AND \"timestamp\" < to_timestamp($CKS_MOTO_END)
  ORDER BY 1" 2>&1)
 check_eq "key_store_metrics equals what boto3 gets from moto's GetMetricData ($(echo "$want" | grep -c .) datapoints)" \
 	"$(echo "$want" | LC_ALL=C sort)" "$(echo "$got" | LC_ALL=C sort)"
