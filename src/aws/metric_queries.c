@@ -358,9 +358,11 @@ is_number(struct json_object *value)
 }
 
 /* The rows of one MetricDataResult, appended to rows; NULL when sound,
- * else what is wrong (palloc'd). */
+ * else what is wrong (palloc'd).  *total counts the answer's datapoints
+ * so far, against CKS_METRIC_MAX_DATAPOINTS. */
 static char *
-result_rows(struct json_object *result, int index, struct json_object *rows)
+result_rows(struct json_object *result, int index, struct json_object *rows,
+			size_t *total)
 {
 	struct json_object *id = aws_json_member(result, "Id");
 	struct json_object *stamps = aws_json_member(result, "Timestamps");
@@ -380,6 +382,10 @@ result_rows(struct json_object *result, int index, struct json_object *rows)
 	if (n != (values ? json_object_array_length(values) : 0))
 		return psprintf("MetricDataResults[%d] has %zu Timestamps but %zu Values", index,
 						n, values ? json_object_array_length(values) : 0);
+	if (n > CKS_METRIC_MAX_DATAPOINTS - *total)
+		return psprintf("the answer has more than %d datapoints, CloudWatch's most per request",
+						CKS_METRIC_MAX_DATAPOINTS);
+	*total += n;
 	for (i = 0; i < n; i++)
 		if (!is_number(json_object_array_get_idx(stamps, i)) ||
 			!is_number(json_object_array_get_idx(values, i)))
@@ -416,12 +422,13 @@ bool
 cks_metric_page_rows(CksJsonPage *page, CksAwsError *err)
 {
 	struct json_object *rows = json_object_new_array();
+	size_t		total = 0;
 	int			i;
 
 	for (i = 0; i < page->nentries; i++)
 	{
 		char	   *problem = result_rows(json_object_array_get_idx(page->entries, i),
-										  i, rows);
+										  i, rows, &total);
 
 		if (problem != NULL)
 		{

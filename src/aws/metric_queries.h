@@ -21,6 +21,10 @@
 /* GetMetricData takes at most this many MetricDataQueries (botocore's
  * model and AWS's documentation). */
 #define CKS_METRIC_QUERIES_PER_REQUEST	500
+/* CloudWatch returns at most 100,800 datapoints per GetMetricData call;
+ * an answer with more is not AWS's, and each datapoint becomes a row
+ * object, so the bound also caps what one answer costs beyond its body. */
+#define CKS_METRIC_MAX_DATAPOINTS	100800
 
 /* The defaults sent when no qual says otherwise. */
 #define CKS_METRIC_DEFAULT_STAT		"Average"

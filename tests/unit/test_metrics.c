@@ -16,6 +16,7 @@
 #include "aws/aws_json.h"
 #include "aws/metric_queries.h"
 #include "aws/parse_guard.h"
+#include "lib/stringinfo.h"
 #include "table_kinds.h"
 #include "unit.h"
 
@@ -123,6 +124,40 @@ rows_of(const char *body, CksJsonPage *page, CksAwsError *err)
 	return false;
 }
 
+/* An answer with one datapoint more than CloudWatch ever sends in one
+ * call, split over two results: refused, not turned into rows.  Numbers
+ * are written long (16 characters) so the body is sparse enough for the
+ * parse guard and the datapoint bound is what refuses it. */
+static bool
+too_many_datapoints_accepted(CksJsonPage *page, CksAwsError *err)
+{
+	StringInfoData body;
+	int			half = CKS_METRIC_MAX_DATAPOINTS / 2 + 1;
+	int			r,
+				i;
+	bool		ok;
+
+	initStringInfo(&body);
+	appendStringInfoString(&body, "{\"MetricDataResults\":[");
+	for (r = 0; r < 2; r++)
+	{
+		appendStringInfo(&body, "%s{\"Id\":\"q000_300_" STORE_HEX "\",\"Timestamps\":[",
+						 r ? "," : "");
+		for (i = 0; i < half; i++)
+			appendStringInfo(&body, "%s%d.00000", i ? "," : "", 1700000000 + i);
+		appendStringInfoString(&body, "],\"Values\":[");
+		for (i = 0; i < half; i++)
+			appendStringInfoString(&body, i ? ",1.00000000000000" : "1.00000000000000");
+		appendStringInfoString(&body, "]}");
+	}
+	appendStringInfoString(&body, "]}");
+	ok = rows_of(body.data, page, err);
+	if (ok)
+		aws_json_page_free(page);
+	pfree(body.data);
+	return ok;
+}
+
 /* Each datapoint is a row, its store, metric, state, statistic and period
  * read back from the query's Id; numbers as AWS wrote them. */
 static void
@@ -160,6 +195,8 @@ test_rows(void)
 	CHECK(strstr(err.message, "1 Timestamps but 0 Values") != NULL);
 	CHECK(!rows_of("{\"MetricDataResults\":[{\"Id\":\"q000_300_" STORE_HEX "\","
 				   "\"Timestamps\":[\"x\"],\"Values\":[1]}]}", &page, &err));
+	CHECK(!too_many_datapoints_accepted(&page, &err));
+	CHECK(err.message != NULL && strstr(err.message, "more than 100800 datapoints") != NULL);
 	CHECK(cks_table_kind_by_name("key_store_metrics") == &cks_kind_key_store_metrics);
 	CHECK(cks_remote_schema_exists("cloudwatch"));
 }
