@@ -9,10 +9,9 @@ Run through test_endpoint.py (which prints "N passed, N failed") or
     /usr/bin/python3 -m unittest -v test_cloudwatch
 """
 
-import json
 import os
 import shutil
-import tempfile
+import sys
 import time
 
 import botocore.exceptions
@@ -20,7 +19,11 @@ import botocore.session
 
 import fixtures as fx
 import harness as h
-from harness import NO_RETRY, EndpointTest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from harness import NO_RETRY, EndpointTest                # noqa: E402
+import botocore_metrics                                 # noqa: E402
 
 DATA_DIR = None
 
@@ -28,18 +31,8 @@ DATA_DIR = None
 def setUpModule():
     global DATA_DIR
     h.start(h.SERVICE_ARGS)
-    DATA_DIR = tempfile.mkdtemp(prefix="cks-cw-model-")
-    session = botocore.session.get_session()
-    loader = session.get_component("data_loader")
-    model = loader.load_service_model("cloudwatch", "service-2")
-    version = model["metadata"]["apiVersion"]
-    model["metadata"].update({"protocol": "json", "protocols": ["json"],
-                              "jsonVersion": "1.0",
-                              "targetPrefix": "GraniteServiceVersion20100801"})
-    os.makedirs(os.path.join(DATA_DIR, "cloudwatch", version))
-    with open(os.path.join(DATA_DIR, "cloudwatch", version,
-                           "service-2.json"), "w") as f:
-        json.dump(model, f)
+    # the same JSON 1.0 copy of the model the regression suite reads with
+    DATA_DIR = botocore_metrics.json_model_dir(botocore.session.get_session())
 
 
 def tearDownModule():
