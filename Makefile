@@ -31,7 +31,7 @@ PGFILEDESC = "cks_fdw - foreign data wrapper for AWS KMS custom key stores"
 # table-kind descriptors, the HTTP client).
 CORE_SRCS = src/aws/sigv4.c src/aws/aws_json.c src/aws/aws_json_fields.c \
 	src/aws/aws_service.c src/aws/metric_queries.c src/table_kinds.c \
-	src/aws/sts.c src/aws/xml.c src/aws/parse_guard.c src/net/mem_budget.c src/net/wiping_alloc.c src/net/http.c src/net/http_events.c src/net/http_response.c src/net/tls_cleanse.c src/net/endpoint_url.c src/aws/aws_error.c \
+	src/aws/sts.c src/aws/xml.c src/aws/parse_guard.c src/net/mem_budget.c src/net/quota_bucket.c src/net/wiping_alloc.c src/net/http.c src/net/http_events.c src/net/http_response.c src/net/tls_cleanse.c src/net/endpoint_url.c src/aws/aws_error.c \
 	src/aws/aws_error_class.c src/aws/secrets.c src/aws/aws_names.c \
 	src/credentials/keyless.c src/credentials/bounded_read.c src/credentials/imds.c src/credentials/container_creds.c src/credentials/source_fetch.c \
 	src/credentials/credentials_file.c
@@ -106,7 +106,7 @@ FUZZ_CFLAGS = -DFRONTEND -g -O1 -fno-omit-frame-pointer \
 	$(shell pkg-config --cflags $(DEPS_PKGS))
 
 FUZZ_KMS_SRCS = src/aws/aws_json.c src/aws/aws_json_fields.c src/aws/aws_service.c src/aws/metric_queries.c \
-	src/aws/sts.c src/aws/xml.c src/aws/parse_guard.c src/net/mem_budget.c src/net/wiping_alloc.c src/aws/aws_error.c src/aws/secrets.c src/aws/aws_names.c
+	src/aws/sts.c src/aws/xml.c src/aws/parse_guard.c src/net/mem_budget.c src/net/quota_bucket.c src/net/wiping_alloc.c src/aws/aws_error.c src/aws/secrets.c src/aws/aws_names.c
 
 fuzz/build/fuzz_kms: fuzz/fuzz_kms.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(FUZZ_KMS_SRCS) $(wildcard src/*.h src/*/*.h)
 	@mkdir -p fuzz/build
@@ -114,14 +114,14 @@ fuzz/build/fuzz_kms: fuzz/fuzz_kms.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(FUZ
 
 fuzz/build/fuzz_sts: fuzz/fuzz_sts.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/aws/sts.c src/aws/sts.h src/aws/xml.c src/aws/xml.h src/aws/aws_error.c src/aws/aws_error.h src/aws/secrets.c src/aws/secrets.h
 	@mkdir -p fuzz/build
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_sts.c fuzz/fuzz_common.c src/aws/sts.c src/aws/xml.c src/aws/parse_guard.c src/net/mem_budget.c src/net/wiping_alloc.c src/aws/aws_error.c src/aws/secrets.c src/aws/aws_names.c $(UNIT_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_sts.c fuzz/fuzz_common.c src/aws/sts.c src/aws/xml.c src/aws/parse_guard.c src/net/mem_budget.c src/net/quota_bucket.c src/net/wiping_alloc.c src/aws/aws_error.c src/aws/secrets.c src/aws/aws_names.c $(UNIT_LIBS)
 
 fuzz/build/fuzz_names: fuzz/fuzz_names.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/aws/aws_names.c src/aws/aws_names.h src/aws/aws_error.c src/aws/aws_error.h src/aws/secrets.c src/aws/secrets.h
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_names.c fuzz/fuzz_common.c src/aws/aws_names.c src/aws/aws_error.c src/aws/secrets.c $(UNIT_LIBS)
 
 KEYLESS_FUZZ_SRCS = src/credentials/keyless.c src/credentials/bounded_read.c src/credentials/imds.c src/aws/aws_json.c \
-	src/aws/aws_json_fields.c src/aws/aws_service.c src/aws/metric_queries.c src/aws/sts.c src/aws/xml.c src/aws/parse_guard.c src/net/mem_budget.c src/net/wiping_alloc.c src/aws/aws_error.c src/aws/secrets.c src/aws/aws_names.c
+	src/aws/aws_json_fields.c src/aws/aws_service.c src/aws/metric_queries.c src/aws/sts.c src/aws/xml.c src/aws/parse_guard.c src/net/mem_budget.c src/net/quota_bucket.c src/net/wiping_alloc.c src/aws/aws_error.c src/aws/secrets.c src/aws/aws_names.c
 fuzz/build/fuzz_keyless: fuzz/fuzz_keyless.c fuzz/fuzz_common.c fuzz/fuzz_common.h $(KEYLESS_FUZZ_SRCS) $(wildcard src/*.h src/*/*.h)
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_keyless.c fuzz/fuzz_common.c $(KEYLESS_FUZZ_SRCS) $(UNIT_LIBS)
@@ -135,9 +135,9 @@ fuzz/build/fuzz_redact: fuzz/fuzz_redact.c fuzz/fuzz_common.c fuzz/fuzz_common.h
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_redact.c fuzz/fuzz_common.c src/aws/secrets.c src/aws/aws_names.c src/aws/aws_error.c $(UNIT_LIBS)
 
-fuzz/build/fuzz_parse_guard: fuzz/fuzz_parse_guard.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/aws/parse_guard.c src/net/mem_budget.c src/net/wiping_alloc.c $(wildcard src/*.h src/*/*.h)
+fuzz/build/fuzz_parse_guard: fuzz/fuzz_parse_guard.c fuzz/fuzz_common.c fuzz/fuzz_common.h src/aws/parse_guard.c src/net/mem_budget.c src/net/quota_bucket.c src/net/wiping_alloc.c $(wildcard src/*.h src/*/*.h)
 	@mkdir -p fuzz/build
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_parse_guard.c fuzz/fuzz_common.c src/aws/parse_guard.c src/net/mem_budget.c src/net/wiping_alloc.c src/aws/aws_error.c src/aws/secrets.c src/aws/aws_names.c $(UNIT_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_parse_guard.c fuzz/fuzz_common.c src/aws/parse_guard.c src/net/mem_budget.c src/net/quota_bucket.c src/net/wiping_alloc.c src/aws/aws_error.c src/aws/secrets.c src/aws/aws_names.c $(UNIT_LIBS)
 
 fuzz: fuzz/build/fuzz_kms fuzz/build/fuzz_sts fuzz/build/fuzz_names fuzz/build/fuzz_keyless \
 	fuzz/build/fuzz_fetch fuzz/build/fuzz_parse_guard fuzz/build/fuzz_redact

@@ -192,6 +192,7 @@ start_attempt(CksCall *call)
 
 	cks_http_release(call->transfer);
 	call->transfer = 0;
+	call->sent_at = GetCurrentTimestamp();
 	sign_attempt(call, &sig);
 
 	send_headers[nsend++] = (CksHeader) {"Content-Type", call->service->content_type};
@@ -393,8 +394,8 @@ handle_finished_attempt(CksCall *call, CksHttpTransfer *transfer)
 		 */
 		sched_request(call, &req);
 		call->throttled++;
-		if (cks_scheduler_throttled(&req, call->throttled, GetCurrentTimestamp(),
-									&call->retry_at))
+		if (cks_scheduler_throttled(&req, call->throttled, call->sent_at,
+									GetCurrentTimestamp(), &call->retry_at))
 		{
 			call->attempts--;
 			call->state = CKS_CALL_BACKOFF;

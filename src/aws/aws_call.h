@@ -61,6 +61,7 @@ typedef struct CksCall
 	int			attempts;		/* attempts made so far */
 	bool		skew_corrected;
 	TimestampTz retry_at;
+	TimestampTz sent_at;		/* when the last attempt was sent */
 	CksHttpId	transfer;		/* the attempt in flight, 0 if none */
 	int			curl_code;		/* of the last attempt, for retry decisions */
 	int			requests_sent;	/* for EXPLAIN ANALYZE */

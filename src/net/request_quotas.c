@@ -5,14 +5,10 @@
  *	  within AWS's request quotas, so a request waits for its token
  *	  instead of being sent to be throttled.  See request_quotas.h.
  *
- *	  A bucket holds at most one second's worth of tokens at its current
- *	  rate (AWS lets a burst of the quota through, then throttles the rest
- *	  of that second) and refills at 90% of that rate, which leaves room
- *	  for the clocks and the network not to agree to the millisecond.
- *	  A ThrottlingException (another client of the account, a quota lower
- *	  than we think) lowers the rate to 70% and it grows back along a cubic
- *	  curve to the quota, as botocore's adaptive retry mode does
- *	  (botocore/retries/adaptive.py, cubic.py: beta 0.7, scale 0.4).
+ *	  The arithmetic of one bucket (the margin it keeps, how throttling
+ *	  lowers its rate once per wave and how the rate recovers) is in
+ *	  quota_bucket.c; this file keeps the buckets, in shared memory with
+ *	  shared_preload_libraries = 'cks_fdw', else in the backend.
  *
  *	  AWS's defaults (requests per second per account and region):
  *	  KMS -- https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html
@@ -31,11 +27,10 @@
  */
 #include "postgres.h"
 
-#include <math.h>
-
 #include "common/hashfn.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "net/quota_bucket.h"
 #include "net/request_quotas.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
@@ -44,10 +39,6 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#define CUBIC_BETA		0.7
-#define CUBIC_SCALE		0.4
-#define MIN_RATE		0.5		/* requests per second, after throttling */
-#define PACING			0.9		/* refill at 90% of the rate */
 #define MAX_OVERRIDE	1000000.0
 
 typedef struct CksQuotaDefault
@@ -75,12 +66,7 @@ static const CksQuotaDefault quota_defaults[] = {
 typedef struct CksBucket
 {
 	CksQuotaKey key;			/* hash key: first */
-	double		quota;			/* the rate it was made for */
-	double		rate;			/* current rate, <= quota */
-	double		last_max;		/* the rate when last throttled */
-	double		tokens;
-	TimestampTz last_refill;
-	TimestampTz last_throttle;	/* 0: recovered */
+	CksQuotaBucket state;
 } CksBucket;
 
 static HTAB *shared_buckets = NULL;
@@ -165,11 +151,7 @@ cks_quota_rate(const char *overrides, const char *operation)
 double
 cks_quota_token_seconds(double quota, double n)
 {
-	double		burst = Max(1.0, quota);
-
-	if (quota <= 0 || n <= burst)
-		return 0;
-	return (n - burst) / (quota * PACING);
+	return cks_bucket_token_seconds(quota, n);
 }
 
 static char *
@@ -257,15 +239,8 @@ find_bucket(HTAB *table, const CksQuotaKey *key, double quota, TimestampTz now)
 
 	if (bucket == NULL)
 		return NULL;
-	if (!found || bucket->quota != quota)
-	{
-		bucket->quota = quota;
-		bucket->rate = quota;
-		bucket->last_max = quota;
-		bucket->tokens = Max(1.0, quota);
-		bucket->last_refill = now;
-		bucket->last_throttle = 0;
-	}
+	if (!found || bucket->state.quota != quota)
+		cks_bucket_init(&bucket->state, quota, now);
 	return bucket;
 }
 
@@ -312,69 +287,30 @@ release_bucket(void)
 		LWLockRelease(shared_lock);
 }
 
-/* The rate grows back along botocore's cubic curve, up to the quota. */
-static void
-recover(CksBucket *bucket, TimestampTz now)
-{
-	double		t;
-	double		k;
-	double		cubic;
-
-	if (bucket->last_throttle == 0)
-		return;
-	t = (double) (now - bucket->last_throttle) / USECS_PER_SEC;
-	k = cbrt(bucket->last_max * (1 - CUBIC_BETA) / CUBIC_SCALE);
-	cubic = CUBIC_SCALE * pow(t - k, 3) + bucket->last_max;
-	bucket->rate = Min(bucket->quota, Max(MIN_RATE, Max(bucket->rate, cubic)));
-	if (bucket->rate >= bucket->quota)
-		bucket->last_throttle = 0;
-}
-
-static void
-refill(CksBucket *bucket, TimestampTz now)
-{
-	double		elapsed = (double) (now - bucket->last_refill) / USECS_PER_SEC;
-
-	if (elapsed > 0)
-		bucket->tokens = Min(Max(1.0, bucket->rate),
-							 bucket->tokens + elapsed * bucket->rate * PACING);
-	bucket->last_refill = Max(bucket->last_refill, now);
-}
-
 long
 cks_quota_take(const CksQuotaKey *key, double quota, TimestampTz now)
 {
 	CksBucket  *bucket;
-	long		wait_ms = 0;
+	long		wait_ms;
 
 	if (quota <= 0)
 		return 0;
 	bucket = lock_bucket(key, quota, now);
-	recover(bucket, now);
-	refill(bucket, now);
-	if (bucket->tokens >= 1.0)
-		bucket->tokens -= 1.0;
-	else
-		wait_ms = (long) ceil((1.0 - bucket->tokens) * 1000.0 /
-							  (bucket->rate * PACING));
+	wait_ms = cks_bucket_take(&bucket->state, now);
 	release_bucket();
-	return Max(wait_ms, 0);
+	return wait_ms;
 }
 
 void
-cks_quota_throttled(const CksQuotaKey *key, double quota, TimestampTz now)
+cks_quota_throttled(const CksQuotaKey *key, double quota, TimestampTz sent_at,
+					TimestampTz now)
 {
 	CksBucket  *bucket;
 
 	if (quota <= 0)
 		return;
 	bucket = lock_bucket(key, quota, now);
-	recover(bucket, now);
-	bucket->last_max = bucket->rate;
-	bucket->rate = Max(MIN_RATE, bucket->rate * CUBIC_BETA);
-	bucket->last_throttle = now;
-	bucket->tokens = 0;
-	bucket->last_refill = now;
+	cks_bucket_throttled(&bucket->state, sent_at, now);
 	release_bucket();
 }
 
@@ -382,12 +318,13 @@ double
 cks_quota_current_rate(const CksQuotaKey *key, double quota)
 {
 	CksBucket  *bucket;
+	TimestampTz now = GetCurrentTimestamp();
 	double		rate;
 
 	if (quota <= 0)
 		return 0;
-	bucket = lock_bucket(key, quota, GetCurrentTimestamp());
-	rate = bucket->rate;
+	bucket = lock_bucket(key, quota, now);
+	rate = cks_bucket_rate(&bucket->state, now);
 	release_bucket();
 	return rate;
 }

@@ -43,8 +43,8 @@ extern double cks_quota_rate(const char *overrides, const char *operation);
 
 /*
  * Seconds until the n-th of n requests sent at once to a full bucket of
- * this quota gets its token: a burst of one second's worth goes at once,
- * the rest at the pace the buckets refill.  0 when the quota is 0 (none).
+ * this quota gets its token: what a full bucket holds (90% of a second's
+ * worth) goes at once, the rest at the pace the bucket refills.  0 when the quota is 0 (none).
  * The planner prices lookups and pages with it (lookup_strategy.c).
  */
 extern double cks_quota_token_seconds(double quota, double n);
@@ -61,8 +61,13 @@ extern void cks_quota_validate(const char *value);
  */
 extern long cks_quota_take(const CksQuotaKey *key, double quota, TimestampTz now);
 
-/* AWS throttled a request of the bucket: lower its rate, empty it. */
-extern void cks_quota_throttled(const CksQuotaKey *key, double quota, TimestampTz now);
+/*
+ * AWS throttled a request of the bucket, sent at sent_at: empty the bucket
+ * and lower its rate, unless the request was sent before the last
+ * decrease (one decrease per wave of throttled answers).
+ */
+extern void cks_quota_throttled(const CksQuotaKey *key, double quota,
+								TimestampTz sent_at, TimestampTz now);
 
 /* The bucket's current rate (for messages); quota when it has none yet. */
 extern double cks_quota_current_rate(const CksQuotaKey *key, double quota);

@@ -30,6 +30,7 @@
 #include "common/pg_prng.h"
 #include "net/async_wait.h"
 #include "net/http.h"
+#include "net/quota_bucket.h"
 #include "net/request_quotas.h"
 #include "net/request_scheduler.h"
 #include "storage/fd.h"
@@ -41,10 +42,6 @@
 #define SLOT_RECHECK_MS		20
 /* The most fds measured for the budget. */
 #define MAX_MEASURED_FDS	8192
-/* Backoff after a throttled answer: 100 ms doubling, at most 5 s. */
-#define THROTTLE_BASE_MS	100
-#define THROTTLE_MAX_MS		5000
-
 static int	configured_cap = 0;
 static int	fd_room = -1;		/* room for sockets when measured */
 static int	fd_room_wait_fds = 0;	/* the wait sets' fds then */
@@ -143,24 +140,22 @@ cks_scheduler_has_time(TimestampTz at)
 
 bool
 cks_scheduler_throttled(const CksSchedRequest *req, int throttled,
-						TimestampTz now, TimestampTz *retry_at)
+						TimestampTz sent_at, TimestampTz now,
+						TimestampTz *retry_at)
 {
 	CksQuotaKey key;
 	double		quota = cks_quota_rate(req->request_quotas, req->action);
-	double		cap = THROTTLE_BASE_MS;
+	long		cap;
 	long		delay_ms;
-	int			i;
 
 	cks_quota_key(&key, req->account, req->access_key_id, req->region,
 				  req->action);
-	cks_quota_throttled(&key, quota, now);
+	cks_quota_throttled(&key, quota, sent_at, now);
 	if (throttled > CKS_THROTTLE_BUDGET)
 		return false;
-	for (i = 1; i < throttled && cap < THROTTLE_MAX_MS; i++)
-		cap *= 2;
-	cap = Min(cap, THROTTLE_MAX_MS);
-	/* "equal jitter": between half and all of the cap */
-	delay_ms = (long) (cap / 2 + pg_prng_double(&pg_global_prng_state) * cap / 2);
+	/* "equal jitter": between half and all of the cap (quota_bucket.c) */
+	cap = cks_throttle_backoff_cap_ms(throttled);
+	delay_ms = (long) (cap / 2.0 + pg_prng_double(&pg_global_prng_state) * cap / 2.0);
 	*retry_at = TimestampTzPlusMilliseconds(now, delay_ms);
 	return cks_scheduler_has_time(*retry_at);
 }

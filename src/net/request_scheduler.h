@@ -58,13 +58,14 @@ extern bool cks_scheduler_admit(const CksSchedRequest *req, TimestampTz now,
 								long *wait_ms, bool *for_token);
 
 /*
- * AWS throttled the request for the 'throttled'th time: the bucket slows
- * down.  True when it may try again at *retry_at (not counted as an
- * attempt): the throttling budget is not spent and the statement has time
- * left.
+ * AWS throttled the request (sent at sent_at) for the 'throttled'th time:
+ * the bucket slows down.  True when it may try again at *retry_at (not
+ * counted as an attempt): the throttling budget is not spent and the
+ * statement has time left.
  */
 extern bool cks_scheduler_throttled(const CksSchedRequest *req, int throttled,
-									TimestampTz now, TimestampTz *retry_at);
+									TimestampTz sent_at, TimestampTz now,
+									TimestampTz *retry_at);
 
 /* True when the statement still has time at 'at' (statement_timeout). */
 extern bool cks_scheduler_has_time(TimestampTz at);

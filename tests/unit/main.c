@@ -19,6 +19,7 @@ extern void run_json_error_tests(void);
 extern void run_service_tests(void);
 extern void run_nested_tests(void);
 extern void run_metrics_tests(void);
+extern void run_quota_bucket_tests(void);
 extern void run_sts_tests(void);
 extern void run_http_tests(void);
 extern void run_names_tests(void);
@@ -145,6 +146,7 @@ main(int argc, char **argv)
 	run_service_tests();
 	run_nested_tests();
 	run_metrics_tests();
+	run_quota_bucket_tests();
 	run_sts_tests();
 	run_http_tests();
 	run_names_tests();
