@@ -3,12 +3,12 @@
  * lookup_strategy.c
  *	  Lookups or one scan.  A pushed id or name is one lookup per value and
  *	  (account, region); AWS's quota for the operation (5 per second for
- *	  DescribeCustomKeyStores) lets a burst of a second's worth through and
- *	  then paces the rest, so eight ids take about as long as a second and
- *	  a half of lookups, while one scan of a region that fits in one page
- *	  takes one request.  The planner compares the two in seconds, with the
- *	  quota the request scheduler will pace to (request_quotas.c: AWS's
- *	  default or the server's request_quotas), and the executor then sends
+ *	  DescribeCustomKeyStores) lets a burst through and then paces the
+ *	  rest, so eight ids take most of a second of lookups, while one scan
+ *	  of a region that fits in one page takes one request.  The planner
+ *	  compares the two in seconds, with the quota the request scheduler
+ *	  will pace to (AWS's default or the server's request_quotas, at the
+ *	  pace of net/quota_bucket.c), and the executor then sends
  *	  either the lookups or the listing, filtered locally by the values.
  *
  *-------------------------------------------------------------------------

@@ -94,7 +94,7 @@ EOF
 cat >"$work/postgres-under-valgrind" <<EOF
 #!/bin/sh
 exec valgrind --tool=memcheck --leak-check=no --track-origins=no \\
-  --error-limit=no --num-callers=40 --trace-children=no \\
+  --error-limit=no --num-callers=40 --trace-children=no --fullpath-after=src/ \\
   --log-file=$vglogs/%p.log "$bindir/postgres" "\$@"
 EOF
 chmod 755 "$work/postgres-under-valgrind"
@@ -164,7 +164,12 @@ runuser -u postgres -- "$bindir/pg_ctl" stop -D "$data" -m fast -w -t 120 \
 # A record runs from a top-level line "==PID== Message" to the next line
 # that is just "==PID== "; print every record with a frame in cks_fdw.so
 # (by library, or by one of our source files when there is debug info).
-ours_re='cks_fdw\.so|\(('"$(cd src && ls *.c | sed 's/\.c$//' | paste -sd '|')"'|cks_fdw)\.c:[0-9]+\)'
+# Frames name files from after "src/" (--fullpath-after): ours as
+# "(net/http.c:12)" or "(analyze.c:34)", the core's as
+# "(backend/commands/analyze.c:56)", so a core file that shares a name with
+# one of ours (analyze.c, scan.c, xml.c) is not taken for it; cks_fdw.c,
+# outside src/, keeps its whole path.
+ours_re='cks_fdw\.so|[(/]cks_fdw\.c:[0-9]+\)|\((('"$(cd src && ls -d */ | tr -d / | paste -sd '|')"')/)?('"$(cd src && ls *.c */*.c | sed 's|.*/||; s/\.c$//' | paste -sd '|')"')\.c:[0-9]+\)'
 ours=$(OURS_RE=$ours_re awk '
   /^==[0-9]+== $/ { if (rec ~ ENVIRON["OURS_RE"]) print rec "\n"; rec = ""; next }
   /^==[0-9]+== [^ ]/ { rec = $0; next }
