@@ -9,7 +9,7 @@
 --   psql -d postgres -v ON_ERROR_STOP=1 -v report_db=reports -f examples/cron.sql
 --
 -- postgresql.conf:
---   shared_preload_libraries = 'pg_cron'
+--   shared_preload_libraries = 'pg_cron,cks_fdw'  -- cks_fdw: shared quota buckets
 --   cron.use_background_workers = on    -- jobs need no password/pg_hba entry
 --
 -- A job runs as the role that scheduled it, in report_db.  A non-superuser

@@ -124,6 +124,15 @@ cks_bucket_throttled(CksQuotaBucket *bucket, TimestampTz sent_at,
 	bucket->last_refill = now;
 }
 
+bool
+cks_bucket_idle(CksQuotaBucket *bucket, TimestampTz now)
+{
+	recover(bucket, now);
+	refill(bucket, now);
+	return bucket->rate >= bucket->quota &&
+		bucket->tokens >= capacity(bucket->quota);
+}
+
 double
 cks_bucket_rate(CksQuotaBucket *bucket, TimestampTz now)
 {

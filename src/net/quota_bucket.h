@@ -45,6 +45,12 @@ extern long cks_bucket_take(CksQuotaBucket *bucket, TimestampTz now);
 extern void cks_bucket_throttled(CksQuotaBucket *bucket, TimestampTz sent_at,
 								 TimestampTz now);
 
+/*
+ * True when the bucket at 'now' is as good as a new one (full, at its
+ * quota): forgetting it loses nothing, so a full table may drop it.
+ */
+extern bool cks_bucket_idle(CksQuotaBucket *bucket, TimestampTz now);
+
 /* The bucket's rate at 'now', recovered as far as time allows. */
 extern double cks_bucket_rate(CksQuotaBucket *bucket, TimestampTz now);
 

@@ -224,8 +224,34 @@ cks_quota_validate(const char *value)
 	}
 }
 
-/* The bucket of key (made full when new), or NULL when shared memory has
- * no room; with the shared lock held when the buckets are shared. */
+/*
+ * Drop the buckets that are as good as new (the table is full); how many.
+ * dynahash allows removing the entry a sequential scan just returned.
+ */
+static long
+drop_idle_buckets(HTAB *table, TimestampTz now)
+{
+	HASH_SEQ_STATUS status;
+	CksBucket  *bucket;
+	long		dropped = 0;
+
+	hash_seq_init(&status, table);
+	while ((bucket = hash_seq_search(&status)) != NULL)
+	{
+		if (cks_bucket_idle(&bucket->state, now))
+		{
+			hash_search(table, &bucket->key, HASH_REMOVE, NULL);
+			dropped++;
+		}
+	}
+	return dropped;
+}
+
+/*
+ * The bucket of key (made full when new), or NULL when the shared table has
+ * no room even after dropping its idle buckets; with the shared lock held
+ * when the buckets are shared.
+ */
 static CksBucket *
 find_bucket(HTAB *table, const CksQuotaKey *key, double quota, TimestampTz now)
 {
@@ -236,7 +262,8 @@ find_bucket(HTAB *table, const CksQuotaKey *key, double quota, TimestampTz now)
 	bucket = hash_search(table, key,
 						 table == shared_buckets ? HASH_ENTER_NULL : HASH_ENTER,
 						 &found);
-
+	if (bucket == NULL && drop_idle_buckets(table, now) > 0)
+		bucket = hash_search(table, key, HASH_ENTER_NULL, &found);
 	if (bucket == NULL)
 		return NULL;
 	if (!found || bucket->state.quota != quota)
@@ -244,11 +271,18 @@ find_bucket(HTAB *table, const CksQuotaKey *key, double quota, TimestampTz now)
 	return bucket;
 }
 
+/*
+ * The backend's own buckets (no shared memory).  At the bound, the idle
+ * ones go; if none is idle, all go (each then starts full again).
+ */
 static HTAB *
-local_table(void)
+local_table(TimestampTz now)
 {
 	HASHCTL		ctl;
 
+	if (local_buckets != NULL &&
+		hash_get_num_entries(local_buckets) >= CKS_QUOTA_MAX_BUCKETS)
+		drop_idle_buckets(local_buckets, now);
 	if (local_buckets != NULL &&
 		hash_get_num_entries(local_buckets) < CKS_QUOTA_MAX_BUCKETS)
 		return local_buckets;
@@ -277,7 +311,7 @@ lock_bucket(const CksQuotaKey *key, double quota, TimestampTz now)
 			return bucket;
 		LWLockRelease(shared_lock);
 	}
-	return find_bucket(local_table(), key, quota, now);
+	return find_bucket(local_table(now), key, quota, now);
 }
 
 static void

@@ -18,8 +18,13 @@
 
 #include "datatype/timestamp.h"
 
-/* The most buckets kept (shared memory is sized for it). */
-#define CKS_QUOTA_MAX_BUCKETS	4096
+/*
+ * The most buckets kept (shared memory is sized for it: about 2.5 MB).  A
+ * full table drops its idle buckets (full, at their quota), which a new
+ * bucket would equal; 500 accounts x 17 regions need 8,500 for one
+ * operation, and far fewer at any one time.
+ */
+#define CKS_QUOTA_MAX_BUCKETS	16384
 
 /* What one bucket is for. */
 typedef struct CksQuotaKey

@@ -5,7 +5,8 @@
  *	  on a made-up clock: the burst a new bucket lets through and the
  *	  margin it keeps below AWS's, the pace after it, one rate decrease
  *	  per wave of throttled answers, the cubic recovery to the quota, the
- *	  lowest rate, the planner's estimate, and the throttle backoff's cap.
+ *	  lowest rate, the planner's estimate, when a bucket is as good as new
+ *	  (idle), and the throttle backoff's cap.
  *
  *-------------------------------------------------------------------------
  */
@@ -163,6 +164,27 @@ test_token_seconds(void)
 	CHECK(llabs((now - T0) / 1000 - (long) (1000 * 3.5 / 4.5)) <= 2);
 }
 
+/*
+ * A bucket is idle (a full table may forget it) only when a new one would
+ * be the same: full and at its quota.
+ */
+static void
+test_idle(void)
+{
+	CksQuotaBucket b;
+
+	cks_bucket_init(&b, 5, T0);
+	CHECK(cks_bucket_idle(&b, T0));
+	CHECK(cks_bucket_take(&b, T0) == 0);
+	CHECK(!cks_bucket_idle(&b, T0 + MS(100)));
+	CHECK(cks_bucket_idle(&b, T0 + MS(223)));
+
+	/* throttled: not idle while the rate is below the quota, refilled or not */
+	cks_bucket_throttled(&b, T0 + MS(300), T0 + MS(300));
+	CHECK(!cks_bucket_idle(&b, T0 + MS(1300)));
+	CHECK(cks_bucket_idle(&b, T0 + MS(10000)));
+}
+
 /* 100 ms doubling, at most 1 s. */
 static void
 test_backoff_cap(void)
@@ -183,5 +205,6 @@ run_quota_bucket_tests(void)
 	test_lowest_rate();
 	test_cubic_recovery();
 	test_token_seconds();
+	test_idle();
 	test_backoff_cap();
 }
