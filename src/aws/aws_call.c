@@ -323,6 +323,8 @@ sched_request(const CksCall *call, CksSchedRequest *req)
 	req->access_key_id = call->credentials->access_key_id;
 	req->region = call->region;
 	req->action = call->operation->action;
+	req->sent_at = call->sent_at;
+	req->throttled_since = call->throttled_since;
 }
 
 /*
@@ -392,10 +394,12 @@ handle_finished_attempt(CksCall *call, CksHttpTransfer *transfer)
 		 * Throttling has its own budget, not max_attempts; once it is spent
 		 * (or the statement has no time left) the call fails saying so.
 		 */
+		TimestampTz now = GetCurrentTimestamp();
+
+		if (call->throttled++ == 0)
+			call->throttled_since = now;
 		sched_request(call, &req);
-		call->throttled++;
-		if (cks_scheduler_throttled(&req, call->throttled, call->sent_at,
-									GetCurrentTimestamp(), &call->retry_at))
+		if (cks_scheduler_throttled(&req, call->throttled, now, &call->retry_at))
 		{
 			call->attempts--;
 			call->state = CKS_CALL_BACKOFF;

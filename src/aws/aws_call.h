@@ -66,6 +66,7 @@ typedef struct CksCall
 	int			curl_code;		/* of the last attempt, for retry decisions */
 	int			requests_sent;	/* for EXPLAIN ANALYZE */
 	int			throttled;		/* throttled answers (not attempts) */
+	TimestampTz throttled_since;	/* the first of them */
 	long		quota_wait_ms;	/* waited for a token or a slot */
 	TimestampTz waiting_since;	/* 0: not waiting for the scheduler */
 

@@ -29,6 +29,10 @@
  *	  than the bucket already gives; it only leaves the quota unused.
  *	  Eight sessions of one account, each with its own buckets, took up to
  *	  1.5 times as long as the quota needs with backoffs of up to 5 s.
+ *	  Short backoffs meet more throttled answers, so a request's budget is
+ *	  time (60 s of being throttled), not 10 answers: with 10, 16 sessions
+ *	  sharing one quota without the preload would fail requests that only
+ *	  had to wait their turn.
  *
  *-------------------------------------------------------------------------
  */
@@ -146,6 +150,13 @@ cks_bucket_token_seconds(double quota, double n)
 	if (quota <= 0 || n <= capacity(quota))
 		return 0;
 	return (n - capacity(quota)) / (quota * PACING);
+}
+
+bool
+cks_throttle_may_retry(int throttled, TimestampTz since, TimestampTz now)
+{
+	return throttled < CKS_THROTTLE_MAX_ANSWERS &&
+		now - since < (TimestampTz) CKS_THROTTLE_PATIENCE_MS * 1000;
 }
 
 long

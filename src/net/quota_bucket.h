@@ -61,6 +61,21 @@ extern double cks_bucket_rate(CksQuotaBucket *bucket, TimestampTz now);
 extern double cks_bucket_token_seconds(double quota, double n);
 
 /*
+ * How long a request may go on being throttled: from its first throttled
+ * answer, 60 s and at most 100 answers (the statement's own timeout may
+ * end it sooner).  Counted in time, not answers, because without the
+ * preload a backend's short backoffs meet many more throttled answers
+ * when many sessions share a quota, and the backoff no longer grows to
+ * spread them.
+ */
+#define CKS_THROTTLE_PATIENCE_MS	60000
+#define CKS_THROTTLE_MAX_ANSWERS	100
+
+/* May a request throttled 'throttled' times, first at 'since', retry? */
+extern bool cks_throttle_may_retry(int throttled, TimestampTz since,
+								   TimestampTz now);
+
+/*
  * The upper bound of the wait before the retry of a request throttled for
  * the n-th time (the wait itself is drawn between half of it and all).
  */

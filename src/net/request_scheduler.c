@@ -140,8 +140,7 @@ cks_scheduler_has_time(TimestampTz at)
 
 bool
 cks_scheduler_throttled(const CksSchedRequest *req, int throttled,
-						TimestampTz sent_at, TimestampTz now,
-						TimestampTz *retry_at)
+						TimestampTz now, TimestampTz *retry_at)
 {
 	CksQuotaKey key;
 	double		quota = cks_quota_rate(req->request_quotas, req->action);
@@ -150,8 +149,8 @@ cks_scheduler_throttled(const CksSchedRequest *req, int throttled,
 
 	cks_quota_key(&key, req->account, req->access_key_id, req->region,
 				  req->action);
-	cks_quota_throttled(&key, quota, sent_at, now);
-	if (throttled > CKS_THROTTLE_BUDGET)
+	cks_quota_throttled(&key, quota, req->sent_at, now);
+	if (!cks_throttle_may_retry(throttled, req->throttled_since, now))
 		return false;
 	/* "equal jitter": between half and all of the cap (quota_bucket.c) */
 	cap = cks_throttle_backoff_cap_ms(throttled);

@@ -21,9 +21,10 @@
 
 /*
  * What the scheduler needs to know of one request: its quota's bucket
- * (account, key, region, operation) and the server's request_quotas.  The
- * caller (aws/aws_call.c) fills it in, so this layer knows nothing of
- * calls, signing or services.
+ * (account, key, region, operation), the server's request_quotas, and for
+ * a throttled answer when its attempt was sent and since when it has been
+ * throttled.  The caller (aws/aws_call.c) fills it in, so this layer knows
+ * nothing of calls, signing or services.
  */
 typedef struct CksSchedRequest
 {
@@ -32,10 +33,9 @@ typedef struct CksSchedRequest
 	const char *access_key_id;
 	const char *region;
 	const char *action;			/* the operation, e.g. "ListKeys" */
+	TimestampTz sent_at;		/* the last attempt */
+	TimestampTz throttled_since;	/* its first throttled answer; 0: none */
 } CksSchedRequest;
-
-/* Throttled answers one request may get before it fails. */
-#define CKS_THROTTLE_BUDGET		10
 
 /* The default per-backend cap where the fd budget allows it. */
 #define CKS_DEFAULT_MAX_CONCURRENT	256
@@ -58,14 +58,13 @@ extern bool cks_scheduler_admit(const CksSchedRequest *req, TimestampTz now,
 								long *wait_ms, bool *for_token);
 
 /*
- * AWS throttled the request (sent at sent_at) for the 'throttled'th time:
- * the bucket slows down.  True when it may try again at *retry_at (not
- * counted as an attempt): the throttling budget is not spent and the
+ * AWS throttled the request for the 'throttled'th time: the bucket slows
+ * down.  True when it may try again at *retry_at (not counted as an
+ * attempt): the throttling budget (quota_bucket.h) is not spent and the
  * statement has time left.
  */
 extern bool cks_scheduler_throttled(const CksSchedRequest *req, int throttled,
-									TimestampTz sent_at, TimestampTz now,
-									TimestampTz *retry_at);
+									TimestampTz now, TimestampTz *retry_at);
 
 /* True when the statement still has time at 'at' (statement_timeout). */
 extern bool cks_scheduler_has_time(TimestampTz at);

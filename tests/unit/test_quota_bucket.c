@@ -6,7 +6,8 @@
  *	  margin it keeps below AWS's, the pace after it, one rate decrease
  *	  per wave of throttled answers, the cubic recovery to the quota, the
  *	  lowest rate, the planner's estimate, when a bucket is as good as new
- *	  (idle), and the throttle backoff's cap.
+ *	  (idle), the throttle backoff's cap and how long a request may go on
+ *	  being throttled.
  *
  *-------------------------------------------------------------------------
  */
@@ -197,6 +198,17 @@ test_backoff_cap(void)
 	CHECK(cks_throttle_backoff_cap_ms(1000) == 1000);
 }
 
+/* Throttled for up to 60 s from the first answer, at most 100 answers. */
+static void
+test_throttle_patience(void)
+{
+	CHECK(cks_throttle_may_retry(1, T0, T0));
+	CHECK(cks_throttle_may_retry(40, T0, T0 + MS(59999)));
+	CHECK(!cks_throttle_may_retry(2, T0, T0 + MS(60000)));
+	CHECK(cks_throttle_may_retry(99, T0, T0 + MS(1000)));
+	CHECK(!cks_throttle_may_retry(100, T0, T0 + MS(1000)));
+}
+
 void
 run_quota_bucket_tests(void)
 {
@@ -207,4 +219,5 @@ run_quota_bucket_tests(void)
 	test_token_seconds();
 	test_idle();
 	test_backoff_cap();
+	test_throttle_patience();
 }
