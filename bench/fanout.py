@@ -13,9 +13,22 @@ comes from one account: 17 regions x 500 pushed-down ids, one
 DescribeCustomKeyStores per (region, id).
 
 Per max_concurrent_requests value (64, 256), in one run:
-  ideal     requests / max_concurrent_requests x latency
-  ceiling   the endpoint's own: a Python client with the same number of
-            threads, each with one keep-alive connection, replaying signed
+  cap       what the backend really runs at once: min(the configured
+            max_concurrent_requests, the fd-budget cap).  The fd-budget cap
+            (request_scheduler.c, cks_scheduler_cap) is half of the
+            backend's room for external fds, less 4; that room is a third of
+            PostgreSQL's max_safe_fds less the external fds the backend
+            already holds.  fd_budget() below learns it without looking at
+            the peak: max_safe_fds from the postmaster's own DEBUG2 line
+            (fd.c's set_max_safe_fds; fanout.sh starts the cluster with
+            log_min_messages=debug2, lowered again before anything runs),
+            else computed from max_files_per_process and RLIMIT_NOFILE as
+            fd.c does; the fds held from /proc/<backend>/fd.  At the
+            default max_files_per_process (1000) it is about 157-159, under
+            a configured 256.
+  ideal     requests / cap x latency
+  ceiling   the endpoint's own: a Python client with as many threads as the
+            cap, each with one keep-alive connection, replaying signed
             requests until the same total is done
   cks_fdw   one query in a long-lived session (psql \\timing), repeated
   goal      cks_fdw <= 1.5 x max(ideal, ceiling)
@@ -36,6 +49,7 @@ import argparse
 import http.client
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -74,6 +88,111 @@ CREATE FOREIGN TABLE fan_%(c)d (custom_key_store_id text) SERVER fan_%(c)d;
        "s": KEY1[1]})
     subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB,
                     "-c", "\n".join(sql)], check=True)
+
+
+# fd.c: the fds kept for system() etc. (NUM_RESERVED_FDS)
+NUM_RESERVED_FDS = 10
+
+
+def show(setting):
+    out = subprocess.run(["psql", "-X", "-At", "-d", DB, "-c",
+                          "SHOW %s" % setting], check=True,
+                         capture_output=True, text=True).stdout
+    return out.strip()
+
+
+def postmaster_pid(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("PPid:"):
+                return int(line.split()[1])
+    raise RuntimeError("no PPid for %d" % pid)
+
+
+def logged_max_safe_fds(backend_pid):
+    """(max_safe_fds, already_open) from the postmaster's DEBUG2 line in
+    its log (its stderr, when that is a file), or None."""
+    try:
+        path = os.readlink("/proc/%d/fd/2" % postmaster_pid(backend_pid))
+        if not path.startswith("/") or not os.path.isfile(path):
+            return None         # a pipe (logging collector): not read
+        found = None
+        with open(path, errors="replace") as f:
+            for line in f:
+                m = re.search(r"max_safe_fds = (\d+), usable_fds = \d+, "
+                              r"already_open = (\d+)", line)
+                if m:
+                    found = (int(m.group(1)), int(m.group(2)))
+        return found            # the last start's
+    except OSError:
+        return None
+
+
+def nofile_soft(pid):
+    with open("/proc/%d/limits" % pid) as f:
+        for line in f:
+            if line.startswith("Max open files"):
+                return int(line.split()[3])
+    raise RuntimeError("no open-files limit for %d" % pid)
+
+
+def external_fds_held(pid):
+    """The external fds an idle backend holds (AcquireExternalFD /
+    ReserveExternalFD): its epoll and signalfd descriptors (the latch's
+    signalfd and wait sets, the extension's wait sets).  curl's idle
+    sockets are not counted: the scheduler counts them back into the
+    room."""
+    held = 0
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if target in ("anon_inode:[eventpoll]", "anon_inode:[signalfd]"):
+            held += 1
+    return held
+
+
+def fd_budget(session):
+    """The fd-budget cap of the session's backend, as cks_scheduler_cap
+    computes it, and how it was learnt (see "cap" above)."""
+    mfpp = int(show("max_files_per_process"))
+    logged = logged_max_safe_fds(session.pid)
+    if logged:
+        max_safe, already_open = logged
+        how = "postmaster's max_safe_fds %d (already_open %d)" % logged
+    else:
+        # PostgreSQL 15-17's fd.c: Min(usable, max_files_per_process -
+        # already_open) less NUM_RESERVED_FDS, usable bounded by
+        # RLIMIT_NOFILE; already_open assumed to be stdin, stdout and
+        # stderr (so rather a cap a little too high than too low)
+        soft = nofile_soft(session.pid)
+        already_open = 3
+        max_safe = min(soft, mfpp) - already_open - NUM_RESERVED_FDS
+        how = ("computed: max_safe_fds ~%d from RLIMIT_NOFILE %d, "
+               "already_open 3 assumed" % (max_safe, soft))
+    held = external_fds_held(session.pid)
+    room = max_safe // 3 - held
+    cap = max(1, room // 2 - 4)
+    return {"cap": cap, "how": "max_files_per_process %d, %s; %d external "
+            "fds held -> room %d -> cap %d" % (mfpp, how, held, room, cap)}
+
+
+def lower_log_level():
+    """fanout.sh starts the cluster at log_min_messages=debug2 only for
+    the postmaster's max_safe_fds line (fd_budget); back to the default
+    before anything is measured."""
+    subprocess.run(["psql", "-X", "-q", "-d", "postgres", "-c",
+                    "ALTER SYSTEM SET log_min_messages = 'warning'", "-c",
+                    "SELECT pg_reload_conf()"], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def effective_cap(cap, fd_cap):
+    """(the cap the backend runs at, which limit it is)."""
+    if fd_cap < cap:
+        return fd_cap, "fd budget"
+    return cap, "configured"
 
 
 def ceiling(threads):
@@ -192,7 +311,7 @@ def run_accounts_query(session, log, cap):
             "rss": proc_status(session.pid)}
 
 
-def accounts_rows(caps, reps, log):
+def accounts_rows(caps, reps, log, budget):
     """Per cap and repetition: a new session, its first query (roles
     assumed) and its second (roles cached), against the ideal and the
     endpoint's ceiling measured in this run."""
@@ -200,12 +319,16 @@ def accounts_rows(caps, reps, log):
     out = ["", "## 500 accounts x 17 regions: one server with `accounts`, "
            "role_arn with {account}, %d ms per STS and KMS request, "
            "AWS's default quotas enforced" % LATENCY_MS, "",
-           "| max_concurrent_requests | query | ideal | endpoint ceiling | cks_fdw runs "
+           "Ideal and ceiling at the cap the backend really has (fd budget "
+           "as above: %s)." % budget["how"], "",
+           "| max_concurrent_requests | cap used (ideal, ceiling) | query | ideal "
+           "| endpoint ceiling | cks_fdw runs "
            "| cks_fdw / max(ideal, ceiling) | throttled | STS calls | peak in flight "
            "| connections | backend CPU | VmRSS before -> after |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     ok = True
-    for cap in caps:
+    for configured in caps:
+        cap, which = effective_cap(configured, budget["cap"])
         ctl.config(quotas=False)
         ceil_s = ceiling(cap)
         ctl.config(quotas=True)
@@ -213,8 +336,8 @@ def accounts_rows(caps, reps, log):
         for _ in range(reps):
             session = Psql(DB)
             rss0 = proc_status(session.pid)["VmRSS"]
-            firsts.append((run_accounts_query(session, log, cap), rss0))
-            seconds.append((run_accounts_query(session, log, cap), rss0))
+            firsts.append((run_accounts_query(session, log, configured), rss0))
+            seconds.append((run_accounts_query(session, log, configured), rss0))
             session.close()
         for label, runs, n in (("first in a session", firsts, TOTAL + len(ACCOUNTS)),
                                ("second", seconds, TOTAL)):
@@ -225,11 +348,12 @@ def accounts_rows(caps, reps, log):
             conns = max(r["connections"] for r, _ in runs)
             ratio = best / ref
             throttled = [r["throttled"] for r, _ in runs]
-            ok = (ok and ratio <= 1.5 and peak <= cap and conns <= cap
-                  and max(throttled) == 0)
-            out.append("| %d | %s | %.2f s | %.2f s | %s | %.2f (goal <= 1.5) | %s (goal 0) "
-                       "| %d | %d | %d | %.2f s | %s |" % (
-                           cap, label, ideal, ceil_s * n / TOTAL,
+            ok = (ok and ratio <= 1.5 and peak <= configured
+                  and conns <= configured and max(throttled) == 0)
+            out.append("| %d | %d (%s) | %s | %.2f s | %.2f s | %s | %.2f (goal <= 1.5) "
+                       "| %s (goal 0) | %d | %d | %d | %.2f s | %s |" % (
+                           configured, cap, which, label, ideal,
+                           ceil_s * n / TOTAL,
                            ", ".join("%.2f s" % r["wall"] for r, _ in runs), ratio,
                            ", ".join(str(t) for t in throttled),
                            max(r["sts"] for r, _ in runs), peak, conns,
@@ -249,6 +373,7 @@ def main():
     args = ap.parse_args()
     caps = [int(c) for c in args.caps.split(",")]
 
+    lower_log_level()
     mode = ctl.call("GET", "/_cks/info")["mode"]
     ctl.reset()
     ctl.config(quotas=False)    # the one-account shape: see Quotas above
@@ -257,30 +382,38 @@ def main():
     session = Psql(DB)
     log = Log()
     rss0 = proc_status(session.pid)
+    budget = fd_budget(session)
     out = ["# Fan-out: %d DescribeCustomKeyStores in one query (%d regions x "
            "%d pushed-down ids, one account), %d ms per request" % (
                TOTAL, len(REGIONS), N_IDS, LATENCY_MS), "",
            "Endpoint: tests/endpoint/kms_endpoint.py in its %s mode; the ceiling "
            "is measured against it." % mode, "",
            "Backend VmRSS before the first query: %d kB" % rss0["VmRSS"], "",
-           "| max_concurrent_requests | ideal (N/cap x latency) | endpoint ceiling "
+           "The ideal and the ceiling use the cap the backend really has: "
+           "min(max_concurrent_requests, the fd-budget cap of "
+           "request_scheduler.c); the column says which one.  fd budget: "
+           "%s." % budget["how"], "",
+           "| max_concurrent_requests | fd-budget cap | cap used (ideal, ceiling) "
+           "| ideal (N/cap x latency) | endpoint ceiling "
            "(Python, cap threads) | cks_fdw runs | cks_fdw / max(ideal, ceiling) "
            "| peak in flight | connections | backend CPU | VmRSS after |",
-           "|---|---|---|---|---|---|---|---|---|"]
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
     ok = True
-    for cap in caps:
+    for configured in caps:
+        cap, which = effective_cap(configured, budget["cap"])
         ideal = TOTAL / cap * LATENCY_MS / 1000.0
         ceil_s = ceiling(cap)
-        runs = [run_cks(session, log, cap) for _ in range(args.reps)]
+        runs = [run_cks(session, log, configured) for _ in range(args.reps)]
         best = min(r["wall"] for r in runs)
         ref = max(ideal, ceil_s)
         ratio = best / ref
         peak = max(r["peak"] for r in runs)
         conns = max(r["connections"] for r in runs)
-        ok = ok and ratio <= 1.5 and peak <= cap and conns <= cap
-        out.append("| %d | %.2f s | %.2f s | %s | %.2f (goal <= 1.5) | %d | %d "
-                   "| %.2f s | %s |" % (
-                       cap, ideal, ceil_s,
+        ok = (ok and ratio <= 1.5 and peak <= configured
+              and conns <= configured)
+        out.append("| %d | %d | %d (%s) | %.2f s | %.2f s | %s | %.2f (goal <= 1.5) "
+                   "| %d | %d | %.2f s | %s |" % (
+                       configured, budget["cap"], cap, which, ideal, ceil_s,
                        ", ".join("%.2f s" % r["wall"] for r in runs), ratio,
                        peak, conns, max(r["cpu"] for r in runs),
                        ", ".join("%d kB" % r["rss"]["VmRSS"] for r in runs)))
@@ -294,7 +427,7 @@ def main():
     session.close()
     if args.accounts:
         ctl.config(kms_latency_ms=LATENCY_MS, sts_latency_ms=LATENCY_MS)
-        out += accounts_rows(caps, args.reps, log)
+        out += accounts_rows(caps, args.reps, log, budget)
     ctl.config(kms_latency_ms=None, sts_latency_ms=None)
     print("\n".join(out))
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)),

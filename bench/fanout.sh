@@ -17,7 +17,12 @@
 # thread); the tables say which mode was used.  The endpoint enforces AWS's
 # default quotas (tools/endpoint.sh); fanout.py turns them off for the
 # one-account shape (a micro-benchmark of the fan-out: 500 lookups per
-# region of one account) and on for --accounts.
+# region of one account) and on for --accounts.  The ideal and the
+# endpoint's ceiling use the cap the backend really runs at:
+# min(max_concurrent_requests, the fd-budget cap of request_scheduler.c,
+# about 157 at the default max_files_per_process); the cluster starts at
+# log_min_messages=debug2 so that fanout.py reads PostgreSQL's own
+# max_safe_fds from the log, then lowers it before measuring.
 set -eu
 cd "$(dirname "$0")/.."
 export CKS_BENCH_BUILD=yes
@@ -31,5 +36,5 @@ export CKS_ENDPOINT_URL
 echo "== waiting for /tmp/pgvenv.lock, then install and the benchmark"
 flock /tmp/pgvenv.lock bash -c '
   if [ "$CKS_BENCH_BUILD" = yes ]; then make -s install >/dev/null; fi &&
-  pg_virtualenv -v 15 -o autovacuum=off -- /usr/bin/python3 bench/fanout.py "$@"
+  pg_virtualenv -v 15 -o autovacuum=off -o log_min_messages=debug2 -- /usr/bin/python3 bench/fanout.py "$@"
 ' fanout "$@"

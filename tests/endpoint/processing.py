@@ -431,9 +431,9 @@ def throttling_error(service):
         return ApiError(service, "Throttling", "Rate exceeded")
     if service == "organizations":
         return ApiError(service, "TooManyRequestsException",
-                        "AWS Organizations can't complete your request "
-                        "because another request is already in progress. "
-                        "Try again later.")
+                        "You have sent too many requests in too short a "
+                        "period of time. The quota helps protect against "
+                        "denial-of-service attacks. Try again later.")
     if service == "kms":
         return ApiError(service, "ThrottlingException",
                         "You have exceeded the rate at which you may call "

@@ -229,6 +229,9 @@ class Sts(EndpointTest):
 class Faults(EndpointTest):
 
     def test_error_faults(self):
+        # 10 single-attempt requests: each injected fault must be what the
+        # client sees, not a quota's throttling (nor retried away)
+        ctl.config(quota_rates={"DescribeCustomKeyStores": 1000})
         client = kms_client()
         cases = [("throttle", "ThrottlingException", 400, "Rate exceeded"),
                  ("status500", "KMSInternalException", 500, None),
@@ -544,14 +547,17 @@ class Log(EndpointTest):
     def test_reset_clears_everything(self):
         kms_client().describe_custom_key_stores()
         ctl.fault("throttle", count=5)
-        ctl.config(latency_ms=10, clock_offset_seconds=30, date_header="x")
+        ctl.config(latency_ms=10, clock_offset_seconds=30, date_header="x",
+                   quotas=False, quota_rates={"ListKeys": 1})
         ctl.stores(fx.ACCOUNT_1, "us-east-1", 3)
         ctl.reset()
         self.assertEqual(ctl.log(), [])
         config = ctl.call("GET", "/_cks/config")
-        # quotas go back to the command line's (--no-quotas in the tests)
-        self.assertEqual(config, dict(kms_endpoint.state.DEFAULT_CONFIG,
-                                      quotas=False))
+        # quotas go back to the command line's (on: no --no-quotas) and
+        # AWS's default rates
+        self.assertEqual(config, dict(kms_endpoint.state.DEFAULT_CONFIG))
+        self.assertIs(config["quotas"], True)
+        self.assertEqual(config["quota_rates"], {})
         self.assertEqual({k: config[k] for k in ("clock_offset_seconds",
                                                  "sts_expiry_seconds",
                                                  "latency_ms",

@@ -236,6 +236,9 @@ class KeysAndClusters(EndpointTest):
     def test_key_last_usage(self):
         """GetKeyLastUsage (botocore 1.43's model; Debian's 1.29 lacks it:
         a raw signed request there)."""
+        # one single-attempt call per key checks the answers, not pacing
+        # (GetKeyLastUsage's quota is 5/s)
+        ctl.config(url=h.url(), quota_rates={"GetKeyLastUsage": 1000})
         kms = client("kms")
         keys = self.all_keys(kms)[1]
         used = 0
@@ -282,6 +285,9 @@ class KeysAndClusters(EndpointTest):
                          ["NotFoundException", None, "NotFoundException"])
 
     def test_describe_clusters_filters_and_pages(self):
+        # 20 single-attempt calls (two raw) check filters and pages, not
+        # pacing (DescribeClusters' quota is 10/s)
+        ctl.config(url=h.url(), quota_rates={"DescribeClusters": 1000})
         hsm = client("cloudhsmv2")
         every = self.all_clusters(hsm)
         self.assertEqual(len(every), 10)
