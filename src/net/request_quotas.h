@@ -19,7 +19,7 @@
 #include "datatype/timestamp.h"
 
 /*
- * The most buckets kept (shared memory is sized for it: about 2.5 MB).  A
+ * The most buckets kept (shared memory is sized for it: about 3 MB).  A
  * full table drops its idle buckets (full, at their quota), which a new
  * bucket would equal; 500 accounts x 17 regions need 8,500 for one
  * operation, and far fewer at any one time.
