@@ -128,6 +128,8 @@ cks_call_reset(CksCall *call)
 	call->http_status = 0;
 	call->attempts = 0;
 	call->skew_corrected = false;
+	call->waits_for_token = false;
+	call->waits_for_slot = false;
 	memset(&call->error, 0, sizeof(CksAwsError));
 	call->state = CKS_CALL_IDLE;
 }
@@ -439,6 +441,8 @@ start_when_admitted(CksCall *call, TimestampTz now)
 			call->waiting_since = now;
 		call->retry_at = TimestampTzPlusMilliseconds(now, Max(wait_ms, 1));
 		call->state = CKS_CALL_BACKOFF;
+		call->waits_for_token = for_token;
+		call->waits_for_slot = !for_token;
 		/* throttled, and no time left to wait for a token: that error */
 		if (call->throttled > 0 && !cks_scheduler_has_time(call->retry_at))
 			call->state = CKS_CALL_FAILED;
@@ -449,7 +453,31 @@ start_when_admitted(CksCall *call, TimestampTz now)
 		call->quota_wait_ms += TimestampDifferenceMilliseconds(call->waiting_since, now);
 		call->waiting_since = 0;
 	}
+	call->waits_for_token = false;
+	call->waits_for_slot = false;
 	start_attempt(call);
+}
+
+/*
+ * Due to start now: a new call, a backoff that has ended, or a call
+ * waiting for a slot when one is free (any transfer that finished frees
+ * one; waiting for the scheduler's next recheck would leave it empty).
+ */
+static bool
+call_is_due(const CksCall *call, TimestampTz now)
+{
+	if (call->state == CKS_CALL_IDLE)
+		return true;
+	if (call->state != CKS_CALL_BACKOFF)
+		return false;
+	return call->retry_at <= now ||
+		(call->waits_for_slot && cks_scheduler_slot_free());
+}
+
+bool
+cks_call_waits_for_quota(const CksCall *call)
+{
+	return call->state == CKS_CALL_BACKOFF && call->waits_for_token;
 }
 
 /*
@@ -468,8 +496,7 @@ start_due_calls(CksCall **calls, int ncalls, bool *any_in_flight)
 	{
 		CksCall    *call = calls[i];
 
-		if (call->state == CKS_CALL_IDLE ||
-			(call->state == CKS_CALL_BACKOFF && call->retry_at <= now))
+		if (call_is_due(call, now))
 			start_when_admitted(call, now);
 		if (call->state == CKS_CALL_IN_FLIGHT)
 			*any_in_flight = true;

@@ -69,6 +69,8 @@ typedef struct CksCall
 	TimestampTz throttled_since;	/* the first of them */
 	long		quota_wait_ms;	/* waited for a token or a slot */
 	TimestampTz waiting_since;	/* 0: not waiting for the scheduler */
+	bool		waits_for_token;	/* BACKOFF for its quota's next token */
+	bool		waits_for_slot; /* BACKOFF for a slot under the cap */
 
 	/* outcome */
 	long		http_status;
@@ -112,6 +114,14 @@ extern long cks_calls_next_wakeup_ms(CksCall **calls, int ncalls);
 /* True when the call has something to hand over without waiting: an
  * outcome, or an attempt whose transfer has finished (or vanished). */
 extern bool cks_call_ready(const CksCall *call);
+
+/*
+ * True while the call waits for its quota's next token: it is not on the
+ * wire and holds no connection, so a caller counting its requests against
+ * a cap may give its place to another (at most as many calls waiting as
+ * the caller chooses to start ahead).
+ */
+extern bool cks_call_waits_for_quota(const CksCall *call);
 
 /* Run one call to its end. */
 extern void cks_call_run(CksCall *call);

@@ -98,17 +98,24 @@ refill(CksQuotaBucket *bucket, TimestampTz now)
 }
 
 long
-cks_bucket_take(CksQuotaBucket *bucket, TimestampTz now)
+cks_bucket_wait(CksQuotaBucket *bucket, TimestampTz now)
 {
 	recover(bucket, now);
 	refill(bucket, now);
 	if (bucket->tokens >= 1.0)
-	{
-		bucket->tokens -= 1.0;
 		return 0;
-	}
 	return Max(1, (long) ceil((1.0 - bucket->tokens) * 1000.0 /
 							  (bucket->rate * PACING)));
+}
+
+long
+cks_bucket_take(CksQuotaBucket *bucket, TimestampTz now)
+{
+	long		wait_ms = cks_bucket_wait(bucket, now);
+
+	if (wait_ms == 0)
+		bucket->tokens -= 1.0;
+	return wait_ms;
 }
 
 void

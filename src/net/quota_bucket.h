@@ -37,6 +37,9 @@ extern void cks_bucket_init(CksQuotaBucket *bucket, double quota, TimestampTz no
  */
 extern long cks_bucket_take(CksQuotaBucket *bucket, TimestampTz now);
 
+/* The same without taking it: 0 when the bucket has a token now. */
+extern long cks_bucket_wait(CksQuotaBucket *bucket, TimestampTz now);
+
 /*
  * AWS throttled a request sent at sent_at, answered at 'now': empty the
  * bucket and lower its rate, unless the request was sent before the last

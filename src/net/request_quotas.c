@@ -335,6 +335,20 @@ cks_quota_take(const CksQuotaKey *key, double quota, TimestampTz now)
 	return wait_ms;
 }
 
+long
+cks_quota_wait(const CksQuotaKey *key, double quota, TimestampTz now)
+{
+	CksBucket  *bucket;
+	long		wait_ms;
+
+	if (quota <= 0)
+		return 0;
+	bucket = lock_bucket(key, quota, now);
+	wait_ms = cks_bucket_wait(&bucket->state, now);
+	release_bucket();
+	return wait_ms;
+}
+
 void
 cks_quota_throttled(const CksQuotaKey *key, double quota, TimestampTz sent_at,
 					TimestampTz now)

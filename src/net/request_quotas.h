@@ -67,6 +67,12 @@ extern void cks_quota_validate(const char *value);
 extern long cks_quota_take(const CksQuotaKey *key, double quota, TimestampTz now);
 
 /*
+ * The same without taking it (0: the bucket has a token now), for a
+ * request that could not go anyway (request_scheduler.c).
+ */
+extern long cks_quota_wait(const CksQuotaKey *key, double quota, TimestampTz now);
+
+/*
  * AWS throttled a request of the bucket, sent at sent_at: empty the bucket
  * and lower its rate, unless the request was sent before the last
  * decrease (one decrease per wave of throttled answers).

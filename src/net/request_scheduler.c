@@ -94,6 +94,12 @@ cks_scheduler_cap(void)
 }
 
 bool
+cks_scheduler_slot_free(void)
+{
+	return cks_http_running_transfers() < cks_scheduler_cap();
+}
+
+bool
 cks_scheduler_admit(const CksSchedRequest *req, TimestampTz now, long *wait_ms,
 					bool *for_token)
 {
@@ -101,14 +107,22 @@ cks_scheduler_admit(const CksSchedRequest *req, TimestampTz now, long *wait_ms,
 	double		quota;
 	long		token_ms;
 
-	if (cks_http_running_transfers() >= cks_scheduler_cap())
-	{
-		*wait_ms = SLOT_RECHECK_MS;
-		return false;
-	}
 	quota = cks_quota_rate(req->request_quotas, req->action);
 	cks_quota_key(&key, req->account, req->access_key_id, req->region,
 				  req->action);
+	if (!cks_scheduler_slot_free())
+	{
+		/*
+		 * No slot: a request whose token is not there yet either goes on
+		 * waiting for the token (so that its caller need not count it as
+		 * holding a place; aws_call.h), only one that could go now waits
+		 * for a slot.
+		 */
+		token_ms = cks_quota_wait(&key, quota, now);
+		*for_token = token_ms > 0;
+		*wait_ms = token_ms > 0 ? token_ms : SLOT_RECHECK_MS;
+		return false;
+	}
 	token_ms = cks_quota_take(&key, quota, now);
 	if (token_ms > 0)
 	{

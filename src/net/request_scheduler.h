@@ -49,6 +49,9 @@ extern void cks_scheduler_configure(int max_concurrent_requests);
 /* Requests the backend may have in flight at once now. */
 extern int	cks_scheduler_cap(void);
 
+/* True when a request could have a slot now (its quota aside). */
+extern bool cks_scheduler_slot_free(void);
+
 /*
  * May this attempt start now?  True: a slot and a token are taken.  False:
  * *wait_ms says when to ask again, *for_token whether it waits for its

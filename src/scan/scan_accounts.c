@@ -5,10 +5,12 @@
  *	  known when the scan starts (a role to assume in each of a server's
  *	  accounts) get them from a call that runs in the scan's own
  *	  non-blocking loop, under the same max_concurrent_requests cap as the
- *	  KMS requests.  An account's streams are held back until its call has
- *	  answered, so a hundred accounts' AssumeRole calls overlap each other,
- *	  the other accounts' listings, and (under an asynchronous Append) the
- *	  other partitions' scans.
+ *	  KMS requests (a call waiting for its quota's token holds no place).
+ *	  An account's streams are held back until its call has answered, so a
+ *	  hundred accounts' AssumeRole calls overlap each other, the other
+ *	  accounts' listings, and (under an asynchronous Append) the other
+ *	  partitions' scans; five hundred, paced by STS's quota, overlap the
+ *	  answered accounts' listings.
  *
  *	  A failed call fails every (account, region) pair of the account at
  *	  once: on_error 'error' names the account and its regions in the
@@ -22,6 +24,14 @@
 #include "scan/scan_accounts.h"
 #include "scan/scan_failures.h"
 #include "scan/streams.h"
+
+/*
+ * The most account calls waiting for their quota's next token at once
+ * (they hold no place under the scan's cap).  At STS's 100 a second, 16
+ * cover 160 ms of tokens, more than an answer takes to come back and start
+ * the next ones.
+ */
+#define CKS_ACCOUNTS_WAITING_FOR_QUOTA	16
 
 /*
  * Streams of an account without credentials.  Cached credentials (a role
@@ -95,19 +105,42 @@ start_account_call(CksScan *scan, CksScanAccount *account)
 	MemoryContextSwitchTo(old);
 }
 
+static int
+accounts_waiting_for_quota(CksScan *scan)
+{
+	int			waiting = 0;
+
+	for (int i = 0; i < scan->naccounts; i++)
+		waiting += cks_scan_account_waits_for_quota(&scan->accounts[i]);
+	return waiting;
+}
+
 /*
  * Accounts go first: each one's call unlocks all of its streams, so the
- * free places under the cap are better spent on them.
+ * free places under the cap are better spent on them.  But a call waiting
+ * for its quota's token (500 AssumeRole calls against STS's 100 a second)
+ * holds no place (streams.c): the places go to the streams of the
+ * accounts already answered, and only a few calls wait ahead of the
+ * quota -- enough to take each token as it comes, since more start after
+ * every answer, and few enough that thousands of accounts do not all wait
+ * (and wake) at once.
  */
 void
 cks_scan_accounts_start(CksScan *scan)
 {
 	int			active;
+	int			waiting;
 
 	if (scan->next_account >= scan->naccounts)
 		return;
+	/* called for every row: the cheaper count first */
+	waiting = accounts_waiting_for_quota(scan);
+	if (waiting >= CKS_ACCOUNTS_WAITING_FOR_QUOTA)
+		return;
 	active = cks_scan_requests_in_flight(scan);
-	while (scan->next_account < scan->naccounts && active < scan->max_in_flight)
+	while (scan->next_account < scan->naccounts &&
+		   active < scan->max_in_flight &&
+		   waiting < CKS_ACCOUNTS_WAITING_FOR_QUOTA)
 	{
 		start_account_call(scan, &scan->accounts[scan->next_account++]);
 		active++;

@@ -138,8 +138,21 @@ cks_scan_account_in_flight(const CksScanAccount *account)
 	return account->started && !account->answered;
 }
 
+/*
+ * An account's call that waits for its quota's next token (AssumeRole
+ * calls beyond what STS serves at once) is not on the wire: its place goes
+ * to the streams of accounts whose credentials are known.
+ */
+bool
+cks_scan_account_waits_for_quota(const CksScanAccount *account)
+{
+	return cks_scan_account_in_flight(account) &&
+		cks_call_waits_for_quota(&account->call);
+}
+
 /* Requests in flight (or backing off): listings, follow-ups and accounts'
- * credential calls alike, since all share the scan's cap. */
+ * credential calls alike, since all share the scan's cap; but not an
+ * account's call waiting for its quota (scan_accounts.c bounds those). */
 int
 cks_scan_requests_in_flight(CksScan *scan)
 {
@@ -154,7 +167,8 @@ cks_scan_requests_in_flight(CksScan *scan)
 			if (scan->follow_ups[i].busy && !scan->follow_ups[i].has_page)
 				active++;
 	for (i = 0; i < scan->naccounts; i++)
-		active += cks_scan_account_in_flight(&scan->accounts[i]);
+		active += cks_scan_account_in_flight(&scan->accounts[i]) &&
+			!cks_scan_account_waits_for_quota(&scan->accounts[i]);
 	return active;
 }
 

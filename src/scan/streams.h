@@ -21,6 +21,7 @@ extern void cks_stream_page_consumed(CksScan *scan, CksStream *stream);
 
 extern bool cks_stream_waits_for_page(const CksStream *stream);
 extern bool cks_scan_account_in_flight(const CksScanAccount *account);
+extern bool cks_scan_account_waits_for_quota(const CksScanAccount *account);
 /* streams, follow-ups and accounts' calls in flight: the cap's count */
 extern int	cks_scan_requests_in_flight(CksScan *scan);
 

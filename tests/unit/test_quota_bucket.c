@@ -6,8 +6,8 @@
  *	  margin it keeps below AWS's, the pace after it, one rate decrease
  *	  per wave of throttled answers, the cubic recovery to the quota, the
  *	  lowest rate, the planner's estimate, when a bucket is as good as new
- *	  (idle), the throttle backoff's cap and how long a request may go on
- *	  being throttled.
+ *	  (idle), looking at a bucket without taking a token, the throttle
+ *	  backoff's cap and how long a request may go on being throttled.
  *
  *-------------------------------------------------------------------------
  */
@@ -186,6 +186,28 @@ test_idle(void)
 	CHECK(cks_bucket_idle(&b, T0 + MS(10000)));
 }
 
+/*
+ * Looking (cks_bucket_wait) says what taking would, and takes nothing: a
+ * request that found no slot learns whether its token is there without
+ * spending it.
+ */
+static void
+test_wait_takes_nothing(void)
+{
+	CksQuotaBucket b;
+	long		wait_ms;
+
+	cks_bucket_init(&b, 5, T0);
+	CHECK(cks_bucket_wait(&b, T0) == 0);
+	CHECK(cks_bucket_wait(&b, T0) == 0);
+	CHECK(drain(&b, T0, &wait_ms) == 4);
+	CHECK(cks_bucket_wait(&b, T0) == wait_ms);
+	CHECK(cks_bucket_wait(&b, T0 + MS(112)) == 0);
+	CHECK(cks_bucket_wait(&b, T0 + MS(112)) == 0);
+	CHECK(cks_bucket_take(&b, T0 + MS(112)) == 0);
+	CHECK(cks_bucket_wait(&b, T0 + MS(112)) > 0);
+}
+
 /* 100 ms doubling, at most 1 s. */
 static void
 test_backoff_cap(void)
@@ -218,6 +240,7 @@ run_quota_bucket_tests(void)
 	test_cubic_recovery();
 	test_token_seconds();
 	test_idle();
+	test_wait_takes_nothing();
 	test_backoff_cap();
 	test_throttle_patience();
 }
