@@ -16,7 +16,12 @@
 #   f. the planner weighs the quota: with one page per region, the IN
 #      list of 8 is one scan (one request, 0 throttled, <= 1 s),
 #   g. 48 sessions at once without the preload, one request each: all 48
-#      correct (throttling's budget is time, not 10 answers).
+#      correct (throttling's budget is time, not 10 answers),
+#   h. one server over 20 accounts (role_arn with {account}) at a low STS
+#      quota: the KMS requests of the accounts whose role is known go
+#      while the other accounts' AssumeRole calls wait for their tokens (a
+#      call waiting for its quota holds no place under the cap), 0
+#      throttled, every row.
 # Runs inside a throwaway cluster, see tests/in-cluster.sh.
 set -u
 cd "$(dirname "$0")/../.."
@@ -197,6 +202,46 @@ check_eq "f. IN list of 8 ids as one scan: every row" "8" "$got"
 check_eq "f. ... 0 throttled" "0" "$n"
 check_lt "f. ... within 1 s" "$((t1 - t0))" 1001
 check_eq "f. ... one request" "requests: 1" "$($CTL count)"
+
+# h. 20 accounts, AssumeRole at 10/s (AWS's STS: 100/s, against 500
+#    accounts), 4 requests in flight at most: 9 roles at once, then one
+#    every 111 ms.  Were the 4 places held by AssumeRole calls waiting for
+#    their tokens, no KMS request could go before the last account's call
+#    had started, and at most 3 AssumeRole requests would follow the first
+#    KMS request; the places go to the answered accounts' listings instead.
+$CTL reset
+$CTL accounts 200000000000 200000000019 >/dev/null
+accts=$(seq -f '2000000000%02g' 0 19 | paste -sd, -)
+sql "$db" "CREATE SERVER org FOREIGN DATA WRAPPER cks_fdw
+  OPTIONS (region 'us-east-1,eu-west-1', accounts '$accts',
+           endpoint '$CKS_ENDPOINT_URL', sts_endpoint '$CKS_ENDPOINT_URL',
+           max_concurrent_requests '4', request_quotas 'AssumeRole=10');
+CREATE USER MAPPING FOR CURRENT_USER SERVER org
+  OPTIONS (access_key_id 'AKIDCKSTEST111111111',
+           secret_access_key 'cks/test/secret/111111111111/AAAAAAAAAAAA',
+           role_arn 'arn:aws:iam::{account}:role/cks-reader');
+CREATE FOREIGN TABLE org_stores (custom_key_store_id text, account_id text)
+  SERVER org;"
+$CTL config quotas=true 'quota_rates={"AssumeRole": 10}'
+t0=$(now_ms)
+got=$(sql "$db" "SELECT count(DISTINCT account_id) || ' ' || count(*) FROM org_stores" 2>&1)
+t1=$(now_ms)
+n=$(throttled)
+after=$(/usr/bin/python3 -c '
+import sys
+sys.path.insert(0, "tests/endpoint")
+import ctl
+log = ctl.log()
+kms = ctl.select(log, service="kms", status=200)
+roles = ctl.select(log, operation="AssumeRole", status=200)
+first = min(r["seq"] for r in kms) if kms else 0
+print(sum(1 for r in roles if r["seq"] > first), len(roles))')
+echo "# 20 accounts at AssumeRole 10/s: $((t1 - t0)) ms, $n throttled; AssumeRole requests after the first KMS request, of all: $after"
+check_eq "h. 20 accounts x 2 regions: every account, every row" "20 80" "$got"
+check_eq "h. ... 0 throttled" "0" "$n"
+check_between "h. ... KMS requests go while more AssumeRole calls wait than max_concurrent_requests (4)" \
+	"${after% *}" 5 21
+$CTL accounts >/dev/null
 
 $CTL reset
 summary
