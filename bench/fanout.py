@@ -293,6 +293,42 @@ CREATE FOREIGN TABLE acct_%(c)d (custom_key_store_id text, account_id text,
                     "-c", "\n".join(sql)], check=True)
 
 
+def timeline(records):
+    """When the endpoint saw what, in seconds from the query's first
+    request: the last AssumeRole, the first KMS request, and each answer
+    throttled for its quota (fault "quota"), by operation."""
+    if not records:
+        return ""
+    t0 = min(r["start"] for r in records)
+    sts = [r["start"] - t0 for r in records if r["service"] == "sts"]
+    kms = [r["start"] - t0 for r in records if r["service"] == "kms"]
+    quota = ["%s %s %s at %.2f s" % (r["service"], r["operation"],
+                                     r.get("account") or "", r["start"] - t0)
+             for r in records if r.get("fault") == "quota"]
+    return "last AssumeRole %s, first KMS request %s; throttled: %s; %s" % (
+        "%.2f s" % max(sts) if sts else "-",
+        "%.2f s" % min(kms) if kms else "-", "; ".join(quota) or "none",
+        in_flight_profile(records, t0))
+
+
+def in_flight_profile(records, t0, step=0.5):
+    """Mean KMS + STS requests in flight per half second (wire time at
+    the endpoint), as "kms+sts" figures."""
+    end = max((r["end"] or r["start"]) for r in records) - t0
+    n = int(end / step) + 1
+    busy = {"kms": [0.0] * n, "sts": [0.0] * n}
+    for r in records:
+        if r["service"] not in busy or r["end"] is None:
+            continue
+        a, b = r["start"] - t0, r["end"] - t0
+        for i in range(int(a / step), min(n, int(b / step) + 1)):
+            lo, hi = max(a, i * step), min(b, (i + 1) * step)
+            if hi > lo:
+                busy[r["service"]][i] += (hi - lo) / step
+    return "in flight per %.1f s (kms+sts): %s" % (step, " ".join(
+        "%d+%d" % (k, s) for k, s in zip(busy["kms"], busy["sts"])))
+
+
 def run_accounts_query(session, log, cap):
     """One query over every account and region; what the endpoint saw."""
     log.mark()
@@ -306,6 +342,7 @@ def run_accounts_query(session, log, cap):
     if len(kms) < TOTAL:
         raise RuntimeError("cks_fdw sent %d KMS requests, not %d" % (len(kms), TOTAL))
     return {"wall": wall, "cpu": cpu, "sts": len(sts), "throttled": throttled,
+            "timeline": timeline(records),
             "peak": peak_in_flight(records, services=("kms", "sts")),
             "connections": len({r["connection"] for r in kms + sts}),
             "rss": proc_status(session.pid)}
@@ -327,6 +364,7 @@ def accounts_rows(caps, reps, log, budget):
            "| connections | backend CPU | VmRSS before -> after |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     ok = True
+    notes = []
     for configured in caps:
         cap, which = effective_cap(configured, budget["cap"])
         ctl.config(quotas=False)
@@ -361,6 +399,10 @@ def accounts_rows(caps, reps, log, budget):
                            ", ".join("%d -> %d kB" % (rss0, r["rss"]["VmRSS"])
                                      for r, rss0 in runs)))
             print(out[-1], flush=True)
+            for r, _ in runs:
+                notes.append("- %s, max_concurrent_requests %d: %s" % (
+                    label, configured, r["timeline"]))
+    out += [""] + notes
     out += ["", "Goals met (500 x 17): %s" % ("yes" if ok else "NO")]
     return out
 
