@@ -59,6 +59,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench                                            # noqa: E402
 from bench import ctl, ENDPOINT, KEY1, Psql, Log, proc_status  # noqa: E402
+from bench_common import server_nofile                 # noqa: E402
 
 DB = "cks_fanout"
 REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1",
@@ -128,14 +129,6 @@ def logged_max_safe_fds(backend_pid):
         return None
 
 
-def nofile_soft(pid):
-    with open("/proc/%d/limits" % pid) as f:
-        for line in f:
-            if line.startswith("Max open files"):
-                return int(line.split()[3])
-    raise RuntimeError("no open-files limit for %d" % pid)
-
-
 def external_fds_held(pid):
     """The external fds an idle backend holds (AcquireExternalFD /
     ReserveExternalFD): its epoll and signalfd descriptors (the latch's
@@ -166,7 +159,7 @@ def fd_budget(session):
         # already_open) less NUM_RESERVED_FDS, usable bounded by
         # RLIMIT_NOFILE; already_open assumed to be stdin, stdout and
         # stderr (so rather a cap a little too high than too low)
-        soft = nofile_soft(session.pid)
+        soft = int(server_nofile())
         already_open = 3
         max_safe = min(soft, mfpp) - already_open - NUM_RESERVED_FDS
         how = ("computed: max_safe_fds ~%d from RLIMIT_NOFILE %d, "

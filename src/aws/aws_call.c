@@ -128,8 +128,7 @@ cks_call_reset(CksCall *call)
 	call->http_status = 0;
 	call->attempts = 0;
 	call->skew_corrected = false;
-	call->waits_for_token = false;
-	call->waits_for_slot = false;
+	call->waits_for = CKS_WAIT_BACKOFF;
 	memset(&call->error, 0, sizeof(CksAwsError));
 	call->state = CKS_CALL_IDLE;
 }
@@ -441,8 +440,7 @@ start_when_admitted(CksCall *call, TimestampTz now)
 			call->waiting_since = now;
 		call->retry_at = TimestampTzPlusMilliseconds(now, Max(wait_ms, 1));
 		call->state = CKS_CALL_BACKOFF;
-		call->waits_for_token = for_token;
-		call->waits_for_slot = !for_token;
+		call->waits_for = for_token ? CKS_WAIT_TOKEN : CKS_WAIT_SLOT;
 		/* throttled, and no time left to wait for a token: that error */
 		if (call->throttled > 0 && !cks_scheduler_has_time(call->retry_at))
 			call->state = CKS_CALL_FAILED;
@@ -453,8 +451,7 @@ start_when_admitted(CksCall *call, TimestampTz now)
 		call->quota_wait_ms += TimestampDifferenceMilliseconds(call->waiting_since, now);
 		call->waiting_since = 0;
 	}
-	call->waits_for_token = false;
-	call->waits_for_slot = false;
+	call->waits_for = CKS_WAIT_BACKOFF;
 	start_attempt(call);
 }
 
@@ -471,13 +468,13 @@ call_is_due(const CksCall *call, TimestampTz now)
 	if (call->state != CKS_CALL_BACKOFF)
 		return false;
 	return call->retry_at <= now ||
-		(call->waits_for_slot && cks_scheduler_slot_free());
+		(call->waits_for == CKS_WAIT_SLOT && cks_scheduler_slot_free());
 }
 
 bool
 cks_call_waits_for_quota(const CksCall *call)
 {
-	return call->state == CKS_CALL_BACKOFF && call->waits_for_token;
+	return call->state == CKS_CALL_BACKOFF && call->waits_for == CKS_WAIT_TOKEN;
 }
 
 /*

@@ -40,6 +40,14 @@ typedef struct CksCallSettings
 	const char *request_quotas; /* the server's overrides; NULL: AWS's */
 } CksCallSettings;
 
+/* What a call in CKS_CALL_BACKOFF waits for, besides its retry_at. */
+typedef enum CksCallWait
+{
+	CKS_WAIT_BACKOFF,			/* a retry's backoff: only the time */
+	CKS_WAIT_TOKEN,				/* its quota's next token */
+	CKS_WAIT_SLOT				/* a place under the backend's cap */
+} CksCallWait;
+
 typedef struct CksCall
 {
 	/* what to send; strings must outlive the call */
@@ -69,8 +77,8 @@ typedef struct CksCall
 	TimestampTz throttled_since;	/* the first of them */
 	long		quota_wait_ms;	/* waited for a token or a slot */
 	TimestampTz waiting_since;	/* 0: not waiting for the scheduler */
-	bool		waits_for_token;	/* BACKOFF for its quota's next token */
-	bool		waits_for_slot; /* BACKOFF for a slot under the cap */
+	CksCallWait waits_for;		/* in BACKOFF: a token, a slot, or neither
+								 * (a retry's backoff) */
 
 	/* outcome */
 	long		http_status;

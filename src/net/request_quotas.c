@@ -321,8 +321,9 @@ release_bucket(void)
 		LWLockRelease(shared_lock);
 }
 
-long
-cks_quota_take(const CksQuotaKey *key, double quota, TimestampTz now)
+/* The wait for the bucket's next token, taking it when there is one. */
+static long
+token_wait(const CksQuotaKey *key, double quota, TimestampTz now, bool take)
 {
 	CksBucket  *bucket;
 	long		wait_ms;
@@ -330,23 +331,22 @@ cks_quota_take(const CksQuotaKey *key, double quota, TimestampTz now)
 	if (quota <= 0)
 		return 0;
 	bucket = lock_bucket(key, quota, now);
-	wait_ms = cks_bucket_take(&bucket->state, now);
+	wait_ms = take ? cks_bucket_take(&bucket->state, now) :
+		cks_bucket_wait(&bucket->state, now);
 	release_bucket();
 	return wait_ms;
 }
 
 long
+cks_quota_take(const CksQuotaKey *key, double quota, TimestampTz now)
+{
+	return token_wait(key, quota, now, true);
+}
+
+long
 cks_quota_wait(const CksQuotaKey *key, double quota, TimestampTz now)
 {
-	CksBucket  *bucket;
-	long		wait_ms;
-
-	if (quota <= 0)
-		return 0;
-	bucket = lock_bucket(key, quota, now);
-	wait_ms = cks_bucket_wait(&bucket->state, now);
-	release_bucket();
-	return wait_ms;
+	return token_wait(key, quota, now, false);
 }
 
 void

@@ -82,14 +82,15 @@ cks_scan_defer_streams(CksScan *scan, const CksStreamSet *set)
 	return NULL;
 }
 
+/* How many of the scan's accounts are so (in flight, waiting, ...). */
 static int
-accounts_in_flight(CksScan *scan)
+count_accounts(CksScan *scan, bool (*is)(const CksScanAccount *account))
 {
-	int			active = 0;
+	int			n = 0;
 
 	for (int i = 0; i < scan->naccounts; i++)
-		active += cks_scan_account_in_flight(&scan->accounts[i]);
-	return active;
+		n += is(&scan->accounts[i]);
+	return n;
 }
 
 static void
@@ -103,16 +104,6 @@ start_account_call(CksScan *scan, CksScanAccount *account)
 									&account->call, &scan->settings);
 	account->started = true;
 	MemoryContextSwitchTo(old);
-}
-
-static int
-accounts_waiting_for_quota(CksScan *scan)
-{
-	int			waiting = 0;
-
-	for (int i = 0; i < scan->naccounts; i++)
-		waiting += cks_scan_account_waits_for_quota(&scan->accounts[i]);
-	return waiting;
 }
 
 /*
@@ -134,7 +125,7 @@ cks_scan_accounts_start(CksScan *scan)
 	if (scan->next_account >= scan->naccounts)
 		return;
 	/* called for every row: the cheaper count first */
-	waiting = accounts_waiting_for_quota(scan);
+	waiting = count_accounts(scan, cks_scan_account_waits_for_quota);
 	if (waiting >= CKS_ACCOUNTS_WAITING_FOR_QUOTA)
 		return;
 	active = cks_scan_requests_in_flight(scan);
@@ -151,7 +142,7 @@ bool
 cks_scan_accounts_waiting(CksScan *scan)
 {
 	return scan->next_account < scan->naccounts ||
-		accounts_in_flight(scan) > 0;
+		count_accounts(scan, cks_scan_account_in_flight) > 0;
 }
 
 /*
