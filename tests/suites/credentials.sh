@@ -163,8 +163,14 @@ check_eq "... after exactly one renewal each time (no loop)" 3 \
 	"$(count_of --service kms --status 400)"
 
 # three regions, three streams in flight on the same credentials, all
-# refused as expired: one renewal for the account, shared by the three
+# refused as expired: one renewal for the account, shared by the three.
+# KMS answers after 300 ms, so that all three requests are on the wire
+# before the first refusal comes back (the fault refuses the next three
+# KMS requests, whatever they are signed with: a stream whose first
+# request left after the renewal would be refused with fresh keys, which
+# is a second expiry and an error, as it should be)
 $CTL reset
+$CTL config kms_latency_ms=300
 cat >"$suite_tmp/expired3.sql" <<EOF
 SELECT 'first: ' || count(*) FROM instance_t;
 ALTER SERVER instance OPTIONS (SET region 'us-east-1,eu-west-1,ap-southeast-2');
@@ -179,6 +185,7 @@ check_contains "3 streams refused as expired: the query gets every region" \
 check_eq "... after one renewal for the account, not one per stream" \
 	"requests: 1 -> 2" \
 	"$(cat "$suite_tmp/expired3.before") -> $(count_of --service imds --operation GetCredentials)"
+$CTL config kms_latency_ms=0
 check_eq "... and the 3 refusals only" 3 "$(count_of --service kms --status 400)"
 
 # ---- d. sources that are not available: fast errors naming them --------------
