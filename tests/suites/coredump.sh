@@ -101,6 +101,12 @@ if len(secret) >= 8 and sys.argv[3] == "pieces":
     found = sorted(set(out.split()))[:5]
     if found:
         sys.stderr.write("pieces found: %s\n" % b" ".join(found).decode("latin-1"))
+    # where each piece sits in the secret and in the dump, for diagnosis
+    for g in found:
+        at = rest.find(g)
+        sys.stderr.write("piece %r (bytes %d-%d of %d) in: %r\n"
+                         % (g, secret.find(g), secret.find(g) + 8, len(secret),
+                            rest[max(0, at - 48):at + 56]))
 print(whole, pieces)
 PY
 
